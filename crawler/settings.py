@@ -1,0 +1,72 @@
+"""Scrapy settings for a scan: polite defaults, every limit taken from the school config."""
+from __future__ import annotations
+
+from typing import Any
+
+from monitor import __version__ as _version
+
+DEFAULT_CONTACT = "https://github.com/xxgk-monitor/xxgk-monitor"
+
+# URL patterns that must never be requested: CMS visit counters increment on every fetch.
+COUNTER_PATTERNS = (
+    r"/_visitcount",
+    r"dynclicks\.jsp",
+    r"/system/resource/code/news/click/",
+    r"[?&]clickcount=",
+    r"/counter\.(?:asp|jsp|php)",
+)
+
+ATTACHMENT_EXTENSIONS = (
+    ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".wps", ".et", ".zip", ".rar", ".7z", ".txt", ".csv",
+)
+# Files we never download (but still record as links).
+SKIP_EXTENSIONS = (
+    ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".svg", ".ico", ".css", ".js", ".mp4", ".mp3", ".avi", ".flv",
+    ".wmv", ".mov", ".swf", ".exe", ".apk", ".iso", ".woff", ".woff2", ".ttf",
+)
+
+
+def user_agent(crawl: Any) -> str:
+    if getattr(crawl, "user_agent", None):
+        return crawl.user_agent
+    contact = getattr(crawl, "contact", None) or DEFAULT_CONTACT
+    return f"xxgk-monitor/{_version} (+{contact})"
+
+
+def build_settings(cfg: Any, *, log_level: str = "WARNING") -> dict[str, Any]:
+    c = cfg.crawl
+    max_bytes = int(c.max_download_mb * 1024 * 1024)
+    return {
+        "BOT_NAME": "xxgk-monitor",
+        "SPIDER_MODULES": ["spiders"],
+        "USER_AGENT": user_agent(c),
+        "ROBOTSTXT_OBEY": bool(c.obey_robots),
+        "CONCURRENT_REQUESTS": max(8, c.concurrency_per_host * 4),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrency_per_host,
+        "DOWNLOAD_DELAY": c.download_delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": c.download_delay > 0,
+        "AUTOTHROTTLE_ENABLED": bool(c.autothrottle),
+        "AUTOTHROTTLE_START_DELAY": max(c.download_delay, 1.0),
+        "AUTOTHROTTLE_MAX_DELAY": 30.0,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": max(1.0, c.concurrency_per_host / 2),
+        "DOWNLOAD_TIMEOUT": c.timeout,
+        "DOWNLOAD_MAXSIZE": max_bytes,
+        "DOWNLOAD_WARNSIZE": max_bytes // 2,
+        "RETRY_ENABLED": c.retries > 0,
+        "RETRY_TIMES": c.retries,
+        "REDIRECT_MAX_TIMES": 5,
+        "DEPTH_LIMIT": 0,  # depth is counted by the spider: pagination must not use it up
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "HTTPCACHE_ENABLED": False,  # change detection uses our validators, never Scrapy's cache policy
+        "LOG_LEVEL": log_level,
+        "LOG_ENABLED": True,
+        "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
+        "DNS_TIMEOUT": min(c.timeout, 20),
+        "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
+        "DOWNLOADER_MIDDLEWARES": {
+            "crawler.middlewares.SafetyMiddleware": 50,  # before robots.txt and everything else
+        },
+        "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
+        "EXTENSIONS": {"crawler.progress.Progress": 500},
+    }

@@ -1,0 +1,77 @@
+"""The crawl process: ``python -m crawler.worker --config PATH --scan-id N``.
+
+``xxgk scan`` starts it as a subprocess so a hung or crashing spider never takes down a long-lived
+service. It reads the same clock (``XXGK_NOW``) and writes into the scan row it was given.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+from scrapy.crawler import CrawlerProcess
+
+from crawler.settings import build_settings
+from monitor import clock
+from monitor.store import open_db, rows
+
+
+def _known(db) -> dict[str, dict]:
+    known = {}
+    for r in rows(db, """SELECT p.url, p.etag, p.last_modified, r.url AS list_root FROM pages p
+                         LEFT JOIN pages r ON r.id = p.list_root_id WHERE p.fingerprint IS NOT NULL"""):
+        known[r["url"]] = r
+    return known
+
+
+class _LinkLookup(dict):
+    """url -> stored outlinks, queried lazily (only 304 pages need them)."""
+
+    def __init__(self, db) -> None:
+        super().__init__()
+        self.db = db
+
+    def get(self, url, default=None):
+        cur = self.db.execute(
+            "SELECT l.url FROM links l JOIN pages p ON p.id = l.page_id WHERE p.url = ? ORDER BY l.id", (url,))
+        return [r[0] for r in cur.fetchall()] or default
+
+
+def run(config_path: str, scan_id: int) -> int:
+    from monitor.config import load_config
+    from spiders.school import SchoolSpider
+
+    cfg = load_config(config_path)
+    db = open_db(cfg.database_path)
+    level = os.environ.get("XXGK_SCRAPY_LOG", "WARNING")
+    process = CrawlerProcess(build_settings(cfg, log_level=level), install_root_handler=True)
+    logging.getLogger("scrapy").setLevel(level)
+    crawler = process.create_crawler(SchoolSpider)
+    process.crawl(crawler, cfg=cfg, scan_id=scan_id, known=_known(db), known_links=_LinkLookup(open_db(cfg.database_path)))
+    process.start()
+    spider = crawler.spider
+    reason = (crawler.stats.get_value("finish_reason") or "finished") if crawler.stats else "finished"
+    status = "done" if reason == "finished" else "interrupted"
+    limits = list(spider.limits_hit.values()) if spider else []
+    sites = {k: dict(v) for k, v in (spider.site_stats.items() if spider else [])}
+    if spider and spider.skipped_counter:
+        limits.append({"limit": "counter_urls", "site": "", "value": spider.skipped_counter,
+                       "detail": "计数器地址从不抓取", "count": spider.skipped_counter})
+    db.execute("UPDATE scans SET finished_at=?, status=?, limits_hit=?, sites=?, message=? WHERE id=?",
+               (clock.now_iso(), status, json.dumps(limits, ensure_ascii=False),
+                json.dumps(sites, ensure_ascii=False), reason, scan_id))
+    return 0 if status == "done" else 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="crawler.worker")
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--scan-id", type=int, required=True)
+    args = parser.parse_args(argv)
+    return run(args.config, args.scan_id)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

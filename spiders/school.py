@@ -1,0 +1,244 @@
+"""The scan spider: the disclosure site, every unit site, and the unit-site columns the disclosure
+site links to. It fetches pages and attachments, hands each response to ``crawler.extract`` and
+yields one item per URL for the store pipeline. Re-scans send conditional requests with the
+validators kept in our database, and follow a 304 page's stored links so nothing is lost."""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any, Iterator
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.extract import extract, extract_attachment
+from crawler.scope import Scope, canonical_url, netloc_of
+from crawler.settings import ATTACHMENT_EXTENSIONS, SKIP_EXTENSIONS
+from crawler.middlewares import is_counter_url
+from monitor import clock
+
+_ATTACHMENT_TYPES = ("pdf", "msword", "officedocument", "ms-excel", "ms-powerpoint", "zip", "rar", "octet-stream",
+                     "wps", "vnd.ms-")
+_REPEAT_SEGMENT_RE = re.compile(r"(/[^/]+)(?:/[^/]+)?\1(?:/[^/]+)?\1/")
+
+
+def is_attachment_url(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    return path.endswith(ATTACHMENT_EXTENSIONS)
+
+
+def _skip_url(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    return path.endswith(SKIP_EXTENSIONS)
+
+
+class SchoolSpider(scrapy.Spider):
+    name = "school"
+    custom_settings = {
+        "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
+        "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
+    }
+
+    def __init__(self, cfg: Any, scan_id: int, known: dict[str, dict], known_links: dict[str, list[str]],
+                 *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cfg = cfg
+        self.scan_id = scan_id
+        self.scope = Scope.from_config(cfg)
+        self.known = known                  # canonical url -> {etag, last_modified, list_root}
+        self.known_links = known_links      # canonical url -> stored outlinks (for 304 pages)
+        crawl = cfg.crawl
+        self.max_pages = crawl.max_pages_per_site
+        self.max_depth = crawl.max_depth
+        self.max_query_variants = crawl.max_query_variants
+        self.fetch_attachments = crawl.fetch_attachments
+        self.ignore_re = re.compile("|".join(f"(?:{p})" for p in crawl.ignore_urls)) if crawl.ignore_urls else None
+        self.selectors = {host.lower(): sel for host, sel in (crawl.selectors or {}).items()}
+        self.pages_per_site: dict[str, int] = defaultdict(int)
+        self.query_variants: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.limits_hit: dict[tuple[str, str], dict] = {}
+        self.skipped_counter = 0
+        self.site_stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        self.seen: set[str] = set()
+
+    # ----- requests -------------------------------------------------------------------------
+    async def start(self):
+        starts: list[tuple[str, Any]] = [(s.url, s) for s in self.scope.sites if s.role != "extra"]
+        for item in self.cfg.catalog_obj.items:
+            for col in getattr(item, "columns", None) or []:
+                starts.append((col, self.scope.site_for(col)))
+        for url, site in starts:
+            req = self._request(url, depth=0, referrer=None, site=site)
+            if req is not None:
+                yield req
+
+    def _limit(self, limit: str, site: str, value: Any, detail: str = "") -> None:
+        key = (limit, site)
+        if key not in self.limits_hit:
+            self.limits_hit[key] = {"limit": limit, "site": site, "value": value, "detail": detail, "count": 0}
+        self.limits_hit[key]["count"] += 1
+
+    def _request(self, url: str, *, depth: int, referrer: str | None, site=None, list_root: str | None = None,
+                 attachment: bool = False) -> scrapy.Request | None:
+        url = canonical_url(url)
+        if url in self.seen:
+            return None
+        if is_counter_url(url):
+            self.skipped_counter += 1
+            return None
+        if _skip_url(url) or (self.ignore_re is not None and self.ignore_re.search(url)):
+            return None
+        site = site or self.scope.site_for(url)
+        if site is None:
+            return None
+        if depth > self.max_depth:
+            self._limit("max_depth", site.url, self.max_depth, url)
+            return None
+        if len(url) > 600 or _REPEAT_SEGMENT_RE.search(urlsplit(url).path + "/"):
+            self._limit("trap", site.url, "url-shape", url)
+            return None
+        parts = urlsplit(url)
+        if parts.query:
+            variants = self.query_variants[(parts.netloc, parts.path)]
+            if parts.query not in variants and len(variants) >= self.max_query_variants:
+                self._limit("trap", site.url, self.max_query_variants, f"{parts.netloc}{parts.path}?…")
+                return None
+            variants.add(parts.query)
+        if self.pages_per_site[site.url] >= self.max_pages:
+            self._limit("max_pages_per_site", site.url, self.max_pages)
+            return None
+        self.pages_per_site[site.url] += 1
+        self.seen.add(url)
+        headers = {}
+        known = self.known.get(url)
+        if known:
+            if known.get("etag"):
+                headers["If-None-Match"] = known["etag"]
+            if known.get("last_modified"):
+                headers["If-Modified-Since"] = known["last_modified"]
+        if referrer:
+            headers["Referer"] = referrer
+        meta = {
+            "handle_httpstatus_all": True,
+            "download_slot": netloc_of(url),  # politeness per host:port
+            "depth": depth,
+            "site": site.url,
+            "unit": site.unit,
+            "referrer": referrer,
+            "list_root": list_root,
+            "attachment": attachment,
+        }
+        return scrapy.Request(url, callback=self.parse, errback=self.on_error, headers=headers, meta=meta,
+                              priority=-depth, dont_filter=True)
+
+    def _follow(self, response_url: str, meta: dict, record: Any | None, stored: list[str] | None) -> Iterator:
+        depth = meta["depth"]
+        root = meta.get("list_root") or response_url
+        from_disclosure = self.scope.site_for(response_url)
+        from_disclosure = from_disclosure is not None and from_disclosure.role == "disclosure"
+        if record is not None:
+            pagination = record.pagination
+            attachments = [a.url for a in record.attachments]
+            links = [l.url for l in record.links]
+        else:  # 304: the page is unchanged, follow what we stored for it
+            stored = stored or []
+            pagination = [u for u in stored if self.known.get(u, {}).get("list_root") == root]
+            attachments = [u for u in stored if is_attachment_url(u)]
+            links = stored
+        for url in pagination:
+            req = self._request(url, depth=depth, referrer=response_url, list_root=root)
+            if req is not None:
+                yield req
+        if self.fetch_attachments:
+            for url in attachments:
+                req = self._request(url, depth=depth + 1, referrer=response_url, attachment=True)
+                if req is not None:
+                    yield req
+        for url in links:
+            if is_attachment_url(url):
+                if self.fetch_attachments:
+                    req = self._request(url, depth=depth + 1, referrer=response_url, attachment=True)
+                    if req is not None:
+                        yield req
+                continue
+            if not self.scope.allows(url):
+                # A disclosure-site column that only links off-site: the item lives on that site.
+                if from_disclosure and url.startswith(("http://", "https://")) and self.scope.may_link(url):
+                    self.scope.add(_site_root(url), None, "linked")
+                else:
+                    continue
+            req = self._request(url, depth=depth + 1, referrer=response_url)
+            if req is not None:
+                yield req
+
+    # ----- responses ------------------------------------------------------------------------
+    def parse(self, response: Response, **kwargs: Any) -> Iterator:
+        meta = response.meta
+        url = canonical_url(response.request.url)
+        final_url = canonical_url(response.url)
+        status = response.status
+        base = {"scan_id": self.scan_id, "url": url, "final_url": final_url, "site": meta["site"],
+                "unit": meta["unit"], "depth": meta["depth"], "referrer": meta["referrer"],
+                "list_root": meta.get("list_root"), "status": status}
+        stats = self.site_stats[meta["site"]]
+        if status == 304:
+            stats["not_modified"] += 1
+            yield {**base, "type": "not_modified"}
+            yield from self._follow(url, meta, None, self.known_links.get(url))
+            return
+        if status >= 400 or status < 200:
+            stats["errors"] += 1
+            yield {**base, "type": "failed", "error": f"HTTP {status}"}
+            return
+        stats["pages"] += 1
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        ctype = headers.get("Content-Type", "").lower()
+        body = response.body
+        validators = {"etag": headers.get("ETag"), "last_modified": headers.get("Last-Modified")}
+        if meta.get("attachment") or is_attachment_url(url) or any(t in ctype for t in _ATTACHMENT_TYPES):
+            try:
+                record = extract_attachment(body, url, ctype, headers)
+            except Exception as exc:  # a broken file is recorded, the scan goes on
+                stats["errors"] += 1
+                yield {**base, "type": "failed", "error": f"附件解析失败: {type(exc).__name__}: {exc}"[:500]}
+                return
+            yield {**base, "type": "page", "record": record, "body": body, "headers": headers, **validators}
+            return
+        if "html" not in ctype and not body.lstrip()[:200].lower().startswith((b"<!doctype", b"<html", b"<")):
+            yield {**base, "type": "other", "headers": headers, "size": len(body), **validators}
+            return
+        host = netloc_of(url)
+        selectors = self.selectors.get(host) or self.selectors.get(host.split(":")[0])
+        try:
+            record = extract(body, final_url, headers, selectors=selectors, today=clock.today())
+        except Exception as exc:  # a malformed page is recorded against its URL; the scan goes on
+            stats["errors"] += 1
+            yield {**base, "type": "failed", "error": f"解析失败: {type(exc).__name__}: {exc}"[:500]}
+            return
+        yield {**base, "type": "page", "record": record, "body": body, "headers": headers, **validators}
+        yield from self._follow(url, meta, record, None)
+
+    def on_error(self, failure: Failure) -> Iterator:
+        request = failure.request
+        meta = request.meta
+        url = canonical_url(request.url)
+        if failure.check(IgnoreRequest):
+            reason = str(failure.value)
+            if "robots.txt" in reason:
+                self._limit("robots", meta.get("site", ""), "disallowed", url)
+            return
+        error = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
+        if "maxsize" in error.lower() or "Cancelled" in error:
+            self._limit("max_download_mb", meta.get("site", ""), self.cfg.crawl.max_download_mb, url)
+        self.site_stats[meta.get("site", "")]["errors"] += 1
+        yield {"type": "failed", "scan_id": self.scan_id, "url": url, "final_url": url, "site": meta.get("site"),
+               "unit": meta.get("unit"), "depth": meta.get("depth"), "referrer": meta.get("referrer"),
+               "list_root": meta.get("list_root"), "status": 0, "error": error}
+
+
+def _site_root(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
