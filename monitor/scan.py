@@ -7,8 +7,6 @@ already committed, so nothing it stored is lost, and the next crawl re-fetches t
 """
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import signal
@@ -17,42 +15,16 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 import click
 
 from monitor import clock
 from monitor.cli import config_option, fail, now_option
+from monitor.locks import LockHeld, ScanLock
 from monitor.store import open_db, rows
 
 TERMINATE_GRACE_SECONDS = 20
-
-
-class ScanLocked(RuntimeError):
-    """Another scan of the same database is running."""
-
-
-@contextlib.contextmanager
-def scan_lock(db_path) -> Iterator[None]:
-    """One scan per database at a time (a manual `xxgk scan` while the service scans waits for nothing:
-    it is refused). flock is released by the kernel when the holder dies, so a killed scan never
-    leaves a stale lock."""
-    path = f"{db_path}.scan.lock"
-    fh = open(path, "a+")
-    try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            holder = fh.read().strip()
-            raise ScanLocked(holder or "另一个扫描进程") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}，开始于 {clock.now_iso()}")
-        fh.flush()
-        yield
-    finally:
-        fh.close()
 
 
 @dataclass
@@ -102,8 +74,11 @@ def run_scan(cfg: Any, *, trigger: str = "cli", timeout: float | None = None, po
     """Run one scan of every configured site and return its stored row."""
     db = open_db(cfg.database_path)
     mark_interrupted(db)
-    with scan_lock(cfg.database_path):
+    # Raises LockHeld when another scan of this database runs (the service hands its lock to the
+    # `xxgk scan` it starts, so that one is adopted instead of refused).
+    with ScanLock(cfg.database_path, purpose=f"scan:{trigger}") as lock:
         scan_id = _start_row(db, trigger)
+        lock.update(scan_id=scan_id)
         cmd = [sys.executable, "-m", "crawler.worker", "--config", str(cfg.path), "--scan-id", str(scan_id)]
         proc = subprocess.Popen(cmd, env=clock.env_for_child())
         db.execute("UPDATE scans SET pid=? WHERE id=?", (proc.pid, scan_id))
@@ -212,8 +187,8 @@ def scan_command(config_path: str, timeout: float | None, trigger: str, no_post:
     started = time.monotonic()
     try:
         result = run_scan(cfg, trigger=trigger, timeout=timeout, post=not no_post)
-    except ScanLocked as exc:
-        fail(f"已有扫描正在进行（{exc}），请稍后再试", code=4)
+    except LockHeld as exc:
+        fail(f"{exc}，请稍后再试", code=4)
     for line in summary_lines(result):
         click.echo(line)
     click.echo(f"  用时 {time.monotonic() - started:.1f} 秒；数据库 {cfg.database_path}")
