@@ -1,0 +1,415 @@
+"""Dashboard accounts: users with roles, server-side sessions, log-in rate limits.
+
+Migration 4 owns the tables the dashboard writes: ``users``, ``sessions``, ``login_attempts``,
+``acknowledgements`` (a unit confirms it has seen an item's status), ``meta`` (the persisted
+cookie secret when the config gives none) and ``dash_search`` (a character-bigram FTS5 index so
+two-character Chinese words such as 招生 are searchable).
+
+Passwords are hashed with argon2id; session tokens are random and only their SHA-256 is stored,
+so a copy of the database does not let anyone log in.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import click
+import sqlite_utils
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from monitor import store
+from monitor.cli import config_option, fail
+
+ROLES: dict[str, str] = {
+    "admin": "管理员（全部权限，可确认匹配、发起扫描）",
+    "office": "信息公开办公室（查看全部，可确认匹配）",
+    "unit": "责任单位（仅本单位事项，可确认已知悉）",
+    "viewer": "只读用户",
+}
+ROLE_LABELS: dict[str, str] = {"admin": "管理员", "office": "信息公开办", "unit": "责任单位", "viewer": "只读"}
+
+SESSION_TTL = timedelta(hours=12)
+LOGIN_WINDOW = timedelta(minutes=15)
+LOGIN_MAX_FAILURES = 5
+MIN_PASSWORD = 8
+_USERNAME = re.compile(r"^[\w.@-]{1,64}$")
+
+_hasher = PasswordHasher()
+
+
+def _m4_auth(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS meta (
+            key TEXT PRIMARY KEY,
+            value TEXT
+        );
+        CREATE TABLE IF NOT EXISTS users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            password_hash TEXT NOT NULL,
+            role TEXT NOT NULL,                -- admin|office|unit|viewer
+            unit TEXT,                         -- unit id (role 'unit' only)
+            created_at TEXT,
+            password_changed_at TEXT
+        );
+        CREATE TABLE IF NOT EXISTS sessions (
+            id INTEGER PRIMARY KEY,
+            token_sha256 TEXT NOT NULL UNIQUE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,          -- real UTC time (sessions expire in real time)
+            expires_at TEXT NOT NULL,
+            ip TEXT
+        );
+        CREATE INDEX IF NOT EXISTS idx_sessions_user ON sessions(user_id);
+        CREATE TABLE IF NOT EXISTS login_attempts (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL,
+            ip TEXT,
+            at TEXT NOT NULL,                  -- real UTC time
+            ok INTEGER NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS idx_login_attempts_key ON login_attempts(username, ip, at);
+        CREATE TABLE IF NOT EXISTS acknowledgements (
+            id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL,
+            unit TEXT,
+            username TEXT NOT NULL,
+            status TEXT,                       -- the status the user saw
+            as_of TEXT,
+            note TEXT,
+            at TEXT NOT NULL                   -- clock time
+        );
+        CREATE INDEX IF NOT EXISTS idx_ack_item ON acknowledgements(item_id);
+        CREATE VIRTUAL TABLE IF NOT EXISTS dash_search USING fts5(
+            grams, kind UNINDEXED, ref UNINDEXED, tokenize = 'unicode61'
+        );
+        """
+    )
+
+
+store.register_migration(4, _m4_auth)
+
+
+class AuthError(ValueError):
+    """A user-facing account problem (message in Chinese)."""
+
+
+class RateLimited(AuthError):
+    pass
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    role: str
+    unit: str | None
+
+    @property
+    def can_decide(self) -> bool:
+        return self.role in ("admin", "office")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def may_see_unit(self, unit: str | None) -> bool:
+        return self.role != "unit" or (unit is not None and unit == self.unit)
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    user: User
+    csrf: str
+    expires_at: datetime
+
+
+def _utcnow() -> datetime:
+    # Sessions and rate limits run on real time, not the product clock: a replayed
+    # "as of 2019" clock must not make every session look expired or fresh.
+    return datetime.now(timezone.utc)
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _user_from_row(row: dict) -> User:
+    return User(id=row["id"], username=row["username"], role=row["role"], unit=row["unit"])
+
+
+def validate_username(username: str) -> str:
+    username = (username or "").strip()
+    if not _USERNAME.match(username):
+        raise AuthError("用户名只能包含字母、数字、汉字及 . _ @ -，长度 1–64")
+    return username
+
+
+def validate_password(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise AuthError(f"密码至少需要 {MIN_PASSWORD} 个字符")
+
+
+def validate_role(role: str, unit: str | None, known_units: set[str] | None = None) -> None:
+    if role not in ROLES:
+        raise AuthError(f"未知角色 {role!r}，可选：{'、'.join(ROLES)}")
+    if role == "unit":
+        if not unit:
+            raise AuthError("角色 unit 必须用 --unit 指定所属单位")
+        if known_units is not None and unit not in known_units:
+            raise AuthError(f"配置中没有单位 {unit!r}，可选：{'、'.join(sorted(known_units)) or '（无）'}")
+    elif unit:
+        raise AuthError("只有角色 unit 可以绑定单位")
+
+
+def add_user(db: sqlite_utils.Database, username: str, password: str, role: str,
+             unit: str | None = None, *, known_units: set[str] | None = None) -> User:
+    username = validate_username(username)
+    validate_password(password)
+    validate_role(role, unit, known_units)
+    if get_user(db, username) is not None:
+        raise AuthError(f"用户 {username} 已存在")
+    now = _iso(_utcnow())
+    cur = db.execute(
+        "INSERT INTO users (username, password_hash, role, unit, created_at, password_changed_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (username, _hasher.hash(password), role, unit if role == "unit" else None, now, now),
+    )
+    return User(id=cur.lastrowid, username=username, role=role, unit=unit if role == "unit" else None)
+
+
+def get_user(db: sqlite_utils.Database, username: str) -> User | None:
+    found = store.rows(db, "SELECT * FROM users WHERE username = ?", (username,))
+    return _user_from_row(found[0]) if found else None
+
+
+def list_users(db: sqlite_utils.Database) -> list[User]:
+    return [_user_from_row(r) for r in store.rows(db, "SELECT * FROM users ORDER BY username")]
+
+
+def count_users(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT COUNT(*) FROM users").fetchone()[0]
+
+
+def set_password(db: sqlite_utils.Database, username: str, password: str) -> None:
+    validate_password(password)
+    user = get_user(db, username)
+    if user is None:
+        raise AuthError(f"没有用户 {username}")
+    db.execute("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?",
+               (_hasher.hash(password), _iso(_utcnow()), user.id))
+    # A new password ends every open session of that account.
+    db.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
+
+
+def remove_user(db: sqlite_utils.Database, username: str) -> None:
+    user = get_user(db, username)
+    if user is None:
+        raise AuthError(f"没有用户 {username}")
+    db.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
+    db.execute("DELETE FROM users WHERE id = ?", (user.id,))
+
+
+def recent_failures(db: sqlite_utils.Database, username: str, ip: str | None) -> int:
+    since = _iso(_utcnow() - LOGIN_WINDOW)
+    return db.execute(
+        "SELECT COUNT(*) FROM login_attempts WHERE username = ? AND ip IS ? AND at >= ? AND ok = 0",
+        (username, ip, since),
+    ).fetchone()[0]
+
+
+def authenticate(db: sqlite_utils.Database, username: str, password: str, ip: str | None) -> User | None:
+    """Check a log-in; None for a wrong name or password. Raises RateLimited after too many failures
+    for this account from this address (the attempt is then not even checked)."""
+    username = (username or "").strip()[:64]
+    if recent_failures(db, username, ip) >= LOGIN_MAX_FAILURES:
+        raise RateLimited(f"登录失败次数过多，请 {int(LOGIN_WINDOW.total_seconds() // 60)} 分钟后再试")
+    row = store.rows(db, "SELECT * FROM users WHERE username = ?", (username,))
+    ok = False
+    if row:
+        try:
+            ok = _hasher.verify(row[0]["password_hash"], password or "")
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+    else:
+        # Spend about the same time as a real check so response times do not reveal accounts.
+        try:
+            _hasher.verify(_dummy_hash(), password or "")
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            pass
+    db.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, ?, ?, ?)",
+               (username, ip, _iso(_utcnow()), int(ok)))
+    if not ok:
+        return None
+    if _hasher.check_needs_rehash(row[0]["password_hash"]):
+        db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (_hasher.hash(password), row[0]["id"]))
+    return _user_from_row(row[0])
+
+
+_dummy: list[str] = []
+
+
+def _dummy_hash() -> str:
+    if not _dummy:
+        _dummy.append(_hasher.hash(secrets.token_hex(16)))
+    return _dummy[0]
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_session(db: sqlite_utils.Database, user: User, ip: str | None = None) -> str:
+    """Open a session; returns the secret token (only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    now = _utcnow()
+    db.execute(
+        "INSERT INTO sessions (token_sha256, user_id, csrf, created_at, expires_at, ip) VALUES (?, ?, ?, ?, ?, ?)",
+        (_token_hash(token), user.id, secrets.token_urlsafe(24), _iso(now), _iso(now + SESSION_TTL), ip),
+    )
+    # Housekeeping: drop expired sessions and old attempts so both tables stay small.
+    db.execute("DELETE FROM sessions WHERE expires_at < ?", (_iso(now),))
+    db.execute("DELETE FROM login_attempts WHERE at < ?", (_iso(now - timedelta(days=30)),))
+    return token
+
+
+def get_session(db: sqlite_utils.Database, token: str | None) -> Session | None:
+    if not token:
+        return None
+    found = store.rows(
+        db,
+        "SELECT s.id AS sid, s.csrf, s.expires_at, u.* FROM sessions s JOIN users u ON u.id = s.user_id"
+        " WHERE s.token_sha256 = ?",
+        (_token_hash(token),),
+    )
+    if not found:
+        return None
+    row = found[0]
+    expires = datetime.fromisoformat(row["expires_at"])
+    if expires < _utcnow():
+        db.execute("DELETE FROM sessions WHERE id = ?", (row["sid"],))
+        return None
+    return Session(id=row["sid"], user=_user_from_row(row), csrf=row["csrf"], expires_at=expires)
+
+
+def end_session(db: sqlite_utils.Database, token: str | None) -> None:
+    if token:
+        db.execute("DELETE FROM sessions WHERE token_sha256 = ?", (_token_hash(token),))
+
+
+def secret_key(db: sqlite_utils.Database, configured: str | None = None) -> str:
+    """The cookie-signing key: the configured one, else a random key kept in ``meta``."""
+    if configured:
+        return configured
+    found = db.execute("SELECT value FROM meta WHERE key = 'dashboard_secret_key'").fetchone()
+    if found and found[0]:
+        return found[0]
+    key = secrets.token_urlsafe(48)
+    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('dashboard_secret_key', ?)", (key,))
+    # Another process may have won the race: always return what is stored.
+    return db.execute("SELECT value FROM meta WHERE key = 'dashboard_secret_key'").fetchone()[0]
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+# ---------------------------------------------------------------- CLI: xxgk user add|passwd|remove|list
+
+def _open_from_config(config_path: str) -> tuple[sqlite_utils.Database, set[str] | None]:
+    from monitor.dashboard.estate import load_estate_config, db_path_of, unit_ids_of
+
+    cfg = load_estate_config(config_path)
+    return store.open_db(db_path_of(cfg, config_path)), unit_ids_of(cfg)
+
+
+def _read_password(password_stdin: bool, generate: bool) -> tuple[str, bool]:
+    if generate:
+        return generate_password(), True
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n"), False
+    return click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码"), False
+
+
+@click.group("user")
+def user_command() -> None:
+    """管理仪表盘账号（add / passwd / remove / list）。"""
+
+
+@user_command.command("add")
+@config_option
+@click.argument("username")
+@click.option("--role", type=click.Choice(list(ROLES)), required=True, help="角色：admin/office/unit/viewer")
+@click.option("--unit", default=None, help="所属单位 ID（角色 unit 必填）")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行）")
+@click.option("--generate", is_flag=True, help="生成随机密码并打印")
+def user_add(config_path: str, username: str, role: str, unit: str | None, password_stdin: bool,
+             generate: bool) -> None:
+    """新建账号。"""
+    db, units = _open_from_config(config_path)
+    try:
+        validate_username(username)
+        validate_role(role, unit, units)
+        if get_user(db, username.strip()) is not None:
+            raise AuthError(f"用户 {username} 已存在")
+        password, generated = _read_password(password_stdin, generate)
+        user = add_user(db, username, password, role, unit, known_units=units)
+    except AuthError as exc:
+        fail(str(exc))
+    click.echo(f"已创建用户 {user.username}（{ROLE_LABELS[user.role]}{'，单位 ' + user.unit if user.unit else ''}）")
+    if generated:
+        click.echo(f"密码：{password}")
+
+
+@user_command.command("passwd")
+@config_option
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行）")
+@click.option("--generate", is_flag=True, help="生成随机密码并打印")
+def user_passwd(config_path: str, username: str, password_stdin: bool, generate: bool) -> None:
+    """修改密码（同时注销该账号的所有会话）。"""
+    db, _ = _open_from_config(config_path)
+    if get_user(db, username) is None:
+        fail(f"没有用户 {username}")
+    password, generated = _read_password(password_stdin, generate)
+    try:
+        set_password(db, username, password)
+    except AuthError as exc:
+        fail(str(exc))
+    click.echo(f"已修改用户 {username} 的密码")
+    if generated:
+        click.echo(f"密码：{password}")
+
+
+@user_command.command("remove")
+@config_option
+@click.argument("username")
+def user_remove(config_path: str, username: str) -> None:
+    """删除账号。"""
+    db, _ = _open_from_config(config_path)
+    try:
+        remove_user(db, username)
+    except AuthError as exc:
+        fail(str(exc))
+    click.echo(f"已删除用户 {username}")
+
+
+@user_command.command("list")
+@config_option
+def user_list(config_path: str) -> None:
+    """列出账号。"""
+    db, _ = _open_from_config(config_path)
+    users = list_users(db)
+    if not users:
+        click.echo("还没有账号。创建管理员：xxgk user add admin --role admin")
+        return
+    for u in users:
+        click.echo(f"{u.username}\t{ROLE_LABELS[u.role]}\t{u.unit or ''}")

@@ -1,0 +1,1 @@
+"""The staleness dashboard: FastAPI + Jinja2, server-rendered, offline (see docs/dashboard.md)."""
