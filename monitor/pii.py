@@ -1,0 +1,735 @@
+"""Personal-data (隐私泄露) detection in page and attachment text: pure functions.
+
+Detected kinds (``PiiHit.kind``):
+
+* ``id_card`` – 18-digit resident ID numbers (valid province code, real birth date, ISO 7064 MOD 11-2
+  check digit), and 15-digit legacy IDs only when an ID label (身份证 …) is next to them or heads
+  their table column;
+* ``mobile`` – mainland mobile numbers (real 1[3-9]x prefixes, optional ``+86``/``86-``, ``138 0013 8000``
+  or ``138-0013-8000`` separators);
+* ``bank_card`` – 16–19 digit Luhn-valid numbers with a card BIN prefix; a card label (银行卡/卡号/账号 …)
+  is required except for the unmistakable 19-digit UnionPay ``62…`` numbers;
+* ``address`` – a home address (省/市/区/县 … 路/号/室) in the same table row or line as a person's name.
+
+Precision over recall: a number is never taken out of a longer digit or letter run, out of a URL,
+or when its nearest label says it is something else (学号, 准考证号, 订单号, 文号 …).
+
+Masking (the only form that may ever be stored, logged or shown):
+
+* ID numbers keep the first 4 (province + city) and last 2 characters: ``1101************34``;
+* mobile numbers keep the first 3 and last 4 digits: ``138****8000``;
+* bank cards keep the first 6 (BIN) and last 4 digits: ``622202*********1234``;
+* addresses keep the text up to the district/county: ``北京市海淀区****``.
+
+The lower part of this module turns documents (HTML, PDF, DOCX, XLSX) into text segments that
+know where each offset is ("pdf page 3", "xlsx Sheet1!C7"), so a finding can point at the cell.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Iterable
+
+KIND_LABELS: dict[str, str] = {
+    "id_card": "身份证号",
+    "mobile": "手机号",
+    "bank_card": "银行卡号",
+    "address": "家庭住址",
+}
+
+# Province-level codes actually in use (GB/T 2260) plus Taiwan, Hong Kong, Macau.
+PROVINCE_CODES = frozenset(
+    {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+     50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82}
+)
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+# ---- labels ---------------------------------------------------------------------------------------
+# A label tells what the number next to it (or the column below it) is. The nearest label wins.
+_LABELS: list[tuple[str, str]] = []
+
+
+def _add_labels(kind: str, words: Iterable[str]) -> None:
+    for w in words:
+        _LABELS.append((w, kind))
+
+
+_add_labels("id_card", ["公民身份号码", "身份证号码", "身份证件号", "身份证号", "身份证", "身份号码", "证件号码",
+                        "证件号", "身份证明"])
+_add_labels("mobile", ["手机号码", "手机号", "手机", "移动电话", "联系电话", "联系方式", "电话号码", "电话", "Tel",
+                       "TEL", "tel", "Mobile", "mobile"])
+_add_labels("bank_card", ["银行卡号", "银行卡", "银行账号", "银行帐号", "银行账户", "开户账号", "开户行", "借记卡",
+                          "工资卡", "卡号", "账号", "帐号"])
+_add_labels("address", ["家庭住址", "家庭地址", "家庭所在地", "现住址", "户籍地址", "户籍所在地", "居住地址",
+                        "通讯地址", "通信地址", "联系地址", "家住", "住址"])
+_add_labels("name", ["学生姓名", "考生姓名", "姓名", "名字"])
+# Labels of numbers that look like personal data but are not.
+_add_labels("other", ["学号", "考生号", "考生编号", "准考证号", "准考证", "报名号", "考号", "学籍号", "工号",
+                      "职工号", "教工号", "编号", "序号", "订单号", "订单", "单号", "流水号", "交易号", "文号",
+                      "证书编号", "证书号", "档案号", "合同号", "项目编号", "项目号", "批次", "代码", "信用代码",
+                      "邮编", "邮政编码", "发票", "登记号", "备案号", "许可证", "ICP", "No.", "NO.", "编码",
+                      "传真", "座机", "办公电话", "固定电话", "QQ", "qq"])
+# Labels strong enough to veto even a checksum-valid 18-digit ID (schools do put IDs under 编号/考生号).
+_NOT_PERSON_ID = ("订单", "单号", "流水号", "交易号", "信用代码", "合同号", "发票", "登记号", "备案号", "许可证")
+_LABELS.sort(key=lambda kv: -len(kv[0]))  # longest first so 身份证号码 beats 身份证
+_LABEL_RE = re.compile("|".join(re.escape(w) for w, _ in _LABELS))
+_LABEL_KIND = dict(_LABELS)
+_LABEL_WINDOW = 14  # characters before a number searched for an inline label
+
+# ---- candidates -----------------------------------------------------------------------------------
+_B = r"(?<![0-9A-Za-z])"   # not glued to a longer digit/letter run
+_E = r"(?![0-9A-Za-z])"
+_ID18_RE = re.compile(_B + r"(\d{17}[0-9Xx])" + _E)
+_ID15_RE = re.compile(_B + r"(\d{15})" + _E)
+_MOBILE_PREFIX = r"(?:13\d|14[5-9]|15[0-35-9]|16[2567]|17[0-8]|18\d|19\d)"
+_MOBILE_RE = re.compile(
+    r"(?<![0-9A-Za-z+])(?:(?:\+|00)86[\s-]?|86-)?"
+    r"(" + _MOBILE_PREFIX + r"(?P<sep>[ -]?)\d{4}(?P=sep)\d{4})" + _E
+)
+_MOBILE_NEAR_RE = re.compile(r"(?<![0-9A-Za-z+])(?:\+|00)?86[\s-]?$|86-$")
+_CARD_RE = re.compile(_B + r"(\d{16,19}|\d{4}(?P<sep>[ -])\d{4}(?P=sep)\d{4}(?P=sep)\d{4}(?:(?P=sep)?\d{1,3})?)" + _E)
+# URL-ish runs: an ASCII token with a letter and a URL delimiter (scheme, path, query).
+_URL_RE = re.compile(r"(?:https?://|ftp://|www\.)[^\s\"'<>，。；）】]+|[A-Za-z0-9_.~%+-]*[A-Za-z][A-Za-z0-9_.~%+-]*"
+                     r"(?:[/?=&#][A-Za-z0-9_.~%+=&#/?:;-]*)+")
+
+
+@dataclass(frozen=True)
+class PiiHit:
+    kind: str            # id_card | mobile | bank_card | address
+    start: int           # offsets into the text that was searched
+    end: int
+    masked: str          # the masked value (safe to store and show)
+    context_masked: str  # a short excerpt around it, every personal number in it masked
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
+
+# ---- validators -----------------------------------------------------------------------------------
+def id_check_char(first17: str) -> str:
+    """ISO 7064 MOD 11-2 check character of the first 17 digits of a resident ID."""
+    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS))
+    return _ID_CHECK[total % 11]
+
+
+def _real_date(y: int, m: int, d: int, today: date | None = None) -> bool:
+    try:
+        born = date(y, m, d)
+    except ValueError:
+        return False
+    return date(1900, 1, 1) <= born <= (today or date.today())
+
+
+def is_valid_id18(number: str, today: date | None = None) -> bool:
+    """Province code, real birth date and check digit of an 18-character resident ID."""
+    if len(number) != 18 or not number[:17].isdigit():
+        return False
+    if int(number[:2]) not in PROVINCE_CODES:
+        return False
+    if not _real_date(int(number[6:10]), int(number[10:12]), int(number[12:14]), today):
+        return False
+    return id_check_char(number[:17]) == number[17].upper()
+
+
+def is_valid_id15(number: str) -> bool:
+    """Legacy 15-digit ID: province code and a real 19YYMMDD birth date (no check digit exists)."""
+    if len(number) != 15 or not number.isdigit() or int(number[:2]) not in PROVINCE_CODES:
+        return False
+    return _real_date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+
+
+def luhn_valid(number: str) -> bool:
+    if not number.isdigit() or len(number) < 2:
+        return False
+    total = 0
+    for i, c in enumerate(reversed(number)):
+        n = int(c)
+        if i % 2 == 1:
+            n *= 2
+            if n > 9:
+                n -= 9
+        total += n
+    return total % 10 == 0
+
+
+def _card_bin_ok(number: str) -> bool:
+    # UnionPay 62, domestic debit 60/9x (ABC 95599, ICBC 9558), Visa 4, Mastercard 51-55 / 22-27.
+    return bool(re.match(r"62|60|9[45]|4|5[1-5]|2[2-7]", number))
+
+
+# ---- masking --------------------------------------------------------------------------------------
+def _digits(s: str) -> str:
+    return "".join(c for c in s if c.isdigit() or c in "Xx").upper()
+
+
+def mask_value(kind: str, raw: str) -> str:
+    """Masked form of a detected value (see the module docstring for the rules)."""
+    if kind == "id_card":
+        d = _digits(raw)
+        return d[:4] + "*" * (len(d) - 6) + d[-2:]
+    if kind == "mobile":
+        d = _digits(raw)[-11:]
+        return d[:3] + "****" + d[-4:]
+    if kind == "bank_card":
+        d = _digits(raw)
+        return d[:6] + "*" * (len(d) - 10) + d[-4:]
+    if kind == "address":
+        return _mask_address(raw)
+    return "*" * len(raw)
+
+
+_ADDR_KEEP_RE = re.compile(r"^.{1,12}?(?:区|县|旗)|^.{1,8}?市")
+
+
+def _mask_address(addr: str) -> str:
+    addr = re.sub(r"\s+", "", addr)
+    m = _ADDR_KEEP_RE.match(addr)
+    keep = m.group(0) if m and len(m.group(0)) < len(addr) else addr[: min(3, len(addr) // 3)]
+    keep = re.sub(r"\d", "*", keep)
+    return keep + "****"
+
+
+def mask_name(name: str) -> str:
+    return name[:1] + "*" * max(1, len(name) - 1)
+
+
+_LONG_DIGITS_RE = re.compile(r"\d[\d\s-]{9,}\d|\d{11,}")
+
+
+def _scrub(s: str) -> str:
+    """Mask any long digit run left in an excerpt (typo'd IDs are still somebody's number)."""
+    def repl(m: re.Match) -> str:
+        d = m.group(0)
+        n = sum(c.isdigit() for c in d)
+        if n < 11:
+            return d
+        return d[:3] + "*" * max(4, n - 5) + d[-2:]
+    return _LONG_DIGITS_RE.sub(repl, s)
+
+
+def fingerprint(kind: str, raw: str, salt: str) -> str:
+    """Salted sha256 of kind + normalised value: recognises the same leak without storing it."""
+    value = re.sub(r"\s+", "", raw) if kind == "address" else _digits(raw)
+    if kind == "mobile":
+        value = value[-11:]
+    return hashlib.sha256(f"{salt}\x00{kind}\x00{value}".encode("utf-8")).hexdigest()
+
+
+def hit_fingerprint(text: str, hit: PiiHit, salt: str) -> str:
+    return fingerprint(hit.kind, text[hit.start:hit.end], salt)
+
+
+# ---- table structure ------------------------------------------------------------------------------
+@dataclass
+class _Line:
+    start: int
+    end: int
+    cells: list[tuple[int, int]]  # (start, end) offsets of tab/| separated cells
+
+
+_CELL_SPLIT_RE = re.compile(r"\t|\s*\|\s*")
+
+
+def _lines(text: str) -> list[_Line]:
+    out: list[_Line] = []
+    pos = 0
+    for raw in text.split("\n"):
+        cells: list[tuple[int, int]] = []
+        cpos = pos
+        for m in _CELL_SPLIT_RE.finditer(raw):
+            cells.append((cpos, pos + m.start()))
+            cpos = pos + m.end()
+        cells.append((cpos, pos + len(raw)))
+        out.append(_Line(pos, pos + len(raw), cells))
+        pos += len(raw) + 1
+    return out
+
+
+def _cell_label(text: str, s: int, e: int) -> str | None:
+    """The kind a header cell announces ('other' for 学号 …), if it is a short label."""
+    cell = text[s:e].strip().rstrip(":：")
+    if not cell or len(cell) > 12:
+        return None
+    m = _LABEL_RE.search(cell)
+    return _LABEL_KIND[m.group(0)] if m else None
+
+
+class _Structure:
+    """Column labels of tab/| separated tables: a header row labels the cells below it."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = _lines(text)
+        self.line_starts = [ln.start for ln in self.lines]
+        self.headers: list[dict[int, str] | None] = []
+        self.header_of: list[int | None] = []  # index of the header line labelling each line
+        current: dict[int, str] | None = None
+        current_line: int | None = None
+        for li, ln in enumerate(self.lines):
+            if len(ln.cells) < 2 and text[ln.start:ln.end].strip():
+                current, current_line = None, None  # a paragraph ends the table (blank rows do not)
+            if len(ln.cells) >= 2:
+                labels = {i: k for i, (s, e) in enumerate(ln.cells) if (k := _cell_label(text, s, e))}
+                numbers = sum(bool(re.search(r"\d{6,}", text[s:e])) for s, e in ln.cells)
+                if len(labels) >= 2 and numbers == 0:
+                    current, current_line = labels, li
+                    self.headers.append(None)  # a header row itself has no column labels
+                    self.header_of.append(None)
+                    continue
+            table_row = len(ln.cells) >= 2
+            self.headers.append(current if table_row else None)
+            self.header_of.append(current_line if table_row else None)
+
+    def header_text(self, pos: int) -> str:
+        li, ci = self.locate(pos)
+        hl = self.header_of[li]
+        if hl is None or ci >= len(self.lines[hl].cells):
+            return ""
+        s, e = self.lines[hl].cells[ci]
+        return self.text[s:e]
+
+    def locate(self, pos: int) -> tuple[int, int]:
+        import bisect
+
+        li = bisect.bisect_right(self.line_starts, pos) - 1
+        ln = self.lines[li]
+        for ci, (s, e) in enumerate(ln.cells):
+            if s <= pos <= e:
+                return li, ci
+        return li, len(ln.cells) - 1
+
+    def column_label(self, pos: int) -> str | None:
+        li, ci = self.locate(pos)
+        hdr = self.headers[li]
+        return hdr.get(ci) if hdr else None
+
+    def cell_start(self, pos: int) -> int:
+        li, ci = self.locate(pos)
+        return self.lines[li].cells[ci][0]
+
+    def line_bounds(self, pos: int) -> tuple[int, int]:
+        li, _ = self.locate(pos)
+        return self.lines[li].start, self.lines[li].end
+
+
+def _nearest_label(text: str, struct: _Structure, start: int) -> str | None:
+    """Inline label just before the number (same cell/line), else the column's header label."""
+    floor = max(struct.cell_start(start), struct.line_bounds(start)[0], start - _LABEL_WINDOW)
+    window = text[floor:start]
+    found = None
+    for m in _LABEL_RE.finditer(window):
+        found = _LABEL_KIND[m.group(0)]
+    if found is not None:
+        return found
+    return struct.column_label(start)
+
+
+def _strong_other(text: str, struct: _Structure, start: int) -> bool:
+    floor = max(struct.line_bounds(start)[0], start - _LABEL_WINDOW)
+    before, header = text[floor:start], struct.header_text(start)
+    return any(w in before or w in header for w in _NOT_PERSON_ID)
+
+
+# ---- detection ------------------------------------------------------------------------------------
+def _url_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _URL_RE.finditer(text)]
+
+
+def _inside(spans: list[tuple[int, int]], s: int, e: int) -> bool:
+    return any(a <= s and e <= b for a, b in spans)
+
+
+def _overlaps(taken: list[tuple[int, int]], s: int, e: int) -> bool:
+    return any(s < b and a < e for a, b in taken)
+
+
+_SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金"
+    "石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁"
+    "岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤"
+    "阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞"
+    "敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖"
+    "漆巴丰支卿国狄平计索宣晋相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈"
+    "湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+)
+_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+                      "夏侯", "令狐", "端木", "轩辕", "独孤", "南宫", "西门", "百里", "呼延", "万俟")
+_NAME_RE = re.compile(r"[\u4e00-\u9fa5]{2,4}(?:·[\u4e00-\u9fa5]{1,6})?")
+_NOT_NAME_CHARS = set("省市区县路号室街道镇乡村学院系部处办校大班级专业年月日男女汉族")
+
+
+def looks_like_name(s: str) -> bool:
+    s = s.strip()
+    if not _NAME_RE.fullmatch(s):
+        return False
+    if any(c in _NOT_NAME_CHARS for c in s[1:]):
+        return False
+    return s[0] in _SURNAMES or s.startswith(_COMPOUND_SURNAMES)
+
+
+_ADDR_RE = re.compile(
+    r"(?:[\u4e00-\u9fa5]{2,8}(?:省|自治区))?(?:[\u4e00-\u9fa5]{2,9}(?:市|自治州|州|盟|地区))?"
+    r"[\u4e00-\u9fa5]{1,9}(?:区|县|旗|市)"
+    r"[\u4e00-\u9fa50-9A-Za-z\-－#（）()]{2,40}?"
+    r"(?:\d+(?:号楼|号院|号|室|栋|幢|单元|组|弄|户)|[\u4e00-\u9fa5]{1,8}(?:村|组|屯))"
+    r"(?:[\u4e00-\u9fa50-9\-－]{0,12}?\d+(?:号|室|户|组))*"
+)
+_ADDR_FORBIDDEN = ("大学", "学院", "学校", "校区", "研究所", "研究院", "医院", "公司", "中学", "小学", "政府", "委员会")
+_NAME_INLINE_RE = re.compile(r"(?:学生姓名|考生姓名|姓名)\s*[:：]?\s*([\u4e00-\u9fa5]{2,4})")
+
+
+def _address_hits(text: str, struct: _Structure, taken: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
+    """(start, end, address, name) for home addresses in a person's row or line."""
+    out = []
+    for li, ln in enumerate(struct.lines):
+        line = text[ln.start:ln.end]
+        if not re.search(r"(?:区|县|旗|市)", line):
+            continue
+        hdr = struct.headers[li]
+        candidates: list[tuple[int, int]] = []
+        name = None
+        if hdr and "address" in hdr.values() and "name" in hdr.values():
+            for ci, kind in hdr.items():
+                if ci >= len(ln.cells):
+                    continue
+                s, e = ln.cells[ci]
+                if kind == "name" and looks_like_name(text[s:e]):
+                    name = text[s:e].strip()
+                elif kind == "address":
+                    candidates.append((s, e))
+        else:
+            m = _NAME_INLINE_RE.search(line)
+            if m and looks_like_name(m.group(1)):
+                name = m.group(1)
+            elif len(ln.cells) >= 2 and looks_like_name(text[ln.cells[0][0]:ln.cells[0][1]]):
+                name = text[ln.cells[0][0]:ln.cells[0][1]].strip()
+            else:
+                first = re.match(r"\s*(?:\d+[.、\s]\s*)?([\u4e00-\u9fa5]{2,4})[\s,，、]", line)
+                if first and looks_like_name(first.group(1)):
+                    name = first.group(1)
+            for lm in _LABEL_RE.finditer(line):
+                if _LABEL_KIND[lm.group(0)] == "address":
+                    candidates.append((ln.start + lm.end(), ln.end))
+        if not name:
+            continue
+        for s, e in candidates:
+            m = _ADDR_RE.search(text, s, e)
+            if not m or m.start() - s > 3:
+                continue
+            addr = m.group(0)
+            if any(w in addr for w in _ADDR_FORBIDDEN) or _overlaps(taken, m.start(), m.end()):
+                continue
+            out.append((m.start(), m.end(), addr, name))
+    return out
+
+
+def find_pii(text: str, *, today: date | None = None) -> list[PiiHit]:
+    """Every personal-data hit in ``text``, in order of position, each masked."""
+    if not text:
+        return []
+    struct = _Structure(text)
+    urls = _url_spans(text)
+    found: list[tuple[int, int, str]] = []  # (start, end, kind)
+    taken: list[tuple[int, int]] = []
+
+    def take(s: int, e: int, kind: str) -> None:
+        found.append((s, e, kind))
+        taken.append((s, e))
+
+    for m in _ID18_RE.finditer(text):
+        s, e = m.span(1)
+        if _inside(urls, s, e) or not is_valid_id18(m.group(1), today):
+            continue
+        if _nearest_label(text, struct, s) == "other" and _strong_other(text, struct, s):
+            continue
+        take(s, e, "id_card")
+    for m in _ID15_RE.finditer(text):
+        s, e = m.span(1)
+        if _overlaps(taken, s, e) or _inside(urls, s, e) or not is_valid_id15(m.group(1)):
+            continue
+        if _nearest_label(text, struct, s) == "id_card":
+            take(s, e, "id_card")
+    for m in _CARD_RE.finditer(text):
+        s, e = m.span(1)
+        number = _digits(m.group(1))
+        if _overlaps(taken, s, e) or _inside(urls, s, e) or not 16 <= len(number) <= 19:
+            continue
+        if not luhn_valid(number) or not _card_bin_ok(number):
+            continue
+        label = _nearest_label(text, struct, s)
+        if label == "bank_card" or (label is None and len(number) == 19 and number.startswith("62")):
+            take(s, e, "bank_card")
+    for m in _MOBILE_RE.finditer(text):
+        s, e = m.span(1)
+        if _overlaps(taken, s, e) or _inside(urls, m.start(), m.end()):
+            continue
+        prefix_start = m.start()
+        if _nearest_label(text, struct, prefix_start) == "other":
+            continue
+        take(s, e, "mobile")
+    for s, e, _addr, _name in _address_hits(text, struct, taken):
+        take(s, e, "address")
+
+    found.sort()
+    masks = {(s, e): mask_value(k, text[s:e]) for s, e, k in found}
+    names = [(n, mask_name(n)) for _s, _e, _a, n in _address_hits(text, struct, [])]
+    hits = []
+    for s, e, kind in found:
+        hits.append(PiiHit(kind, s, e, masks[(s, e)], _context(text, s, e, masks, names)))
+    return hits
+
+
+_CONTEXT = 16
+
+
+def _context(text: str, s: int, e: int, masks: dict[tuple[int, int], str], names: list[tuple[str, str]]) -> str:
+    lo, hi = max(0, s - _CONTEXT), min(len(text), e + _CONTEXT)
+    # widen the window so no other hit is cut in half (a cut number could escape masking)
+    for a, b in masks:
+        if a < lo < b:
+            lo = a
+        if a < hi < b:
+            hi = b
+    parts, pos = [], lo
+    for (a, b), masked in sorted(masks.items()):
+        if b <= lo or a >= hi:
+            continue
+        parts.append(_scrub(text[pos:a]))
+        parts.append(masked)
+        pos = b
+    parts.append(_scrub(text[pos:hi]))
+    out = "".join(parts)
+    for name, masked_name in names:
+        out = out.replace(name, masked_name)
+    out = re.sub(r"\s+", " ", out).strip()
+    return ("…" if lo > 0 else "") + out + ("…" if hi < len(text) else "")
+
+
+def redact(text: str) -> str:
+    """The text with every detected personal value replaced by its masked form (for excerpts)."""
+    hits = find_pii(text)
+    out, pos = [], 0
+    for h in hits:
+        out.append(text[pos:h.start])
+        out.append(h.masked)
+        pos = h.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# ---- documents -> located text segments ------------------------------------------------------------
+@dataclass
+class Segment:
+    """A piece of a document's text and how to name a position in it ("pdf page 3", "xlsx Sheet1!C7")."""
+    text: str
+    where: str
+    locate: Callable[[int], str] | None = None
+
+    def where_at(self, offset: int) -> str:
+        return self.locate(offset) if self.locate else self.where
+
+
+def document_kind(url: str, content_type: str | None, body: bytes | None = None) -> str:
+    """'pdf' | 'docx' | 'xlsx' | 'html' | 'other' from the content type, the URL and magic bytes."""
+    ct = (content_type or "").lower()
+    path = url.lower().split("?")[0]
+    head = (body or b"")[:8]
+    if "pdf" in ct or path.endswith(".pdf") or head.startswith(b"%PDF"):
+        return "pdf"
+    if "wordprocessingml" in ct or path.endswith(".docx"):
+        return "docx"
+    if "spreadsheetml" in ct or path.endswith(".xlsx"):
+        return "xlsx"
+    if head.startswith(b"PK"):
+        if b"word/" in (body or b"")[:4000]:
+            return "docx"
+        if b"xl/" in (body or b"")[:4000]:
+            return "xlsx"
+    if "html" in ct or path.endswith((".htm", ".html", ".shtml", ".jsp", ".asp", ".aspx", ".php", "/")):
+        return "html"
+    return "other"
+
+
+def document_segments(body: bytes, url: str, content_type: str | None = None) -> list[Segment] | None:
+    """Located text of a fetched document, or None when the format cannot be read here."""
+    kind = document_kind(url, content_type, body)
+    try:
+        if kind == "pdf":
+            return _pdf_segments(body)
+        if kind == "docx":
+            return _docx_segments(body)
+        if kind == "xlsx":
+            return _xlsx_segments(body)
+        if kind == "html":
+            return [Segment(html_text(body, content_type), "html")]
+    except Exception:  # a damaged file: the caller falls back to the crawler's extracted text
+        return None
+    return None
+
+
+def _pdf_segments(body: bytes) -> list[Segment]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(body))
+    return [Segment(page.extract_text() or "", f"pdf page {i}") for i, page in enumerate(reader.pages, 1)]
+
+
+def _docx_segments(body: bytes) -> list[Segment]:
+    import docx
+
+    document = docx.Document(io.BytesIO(body))
+    segs = []
+    for i, para in enumerate(document.paragraphs, 1):
+        if para.text.strip():
+            segs.append(Segment(para.text, f"docx paragraph {i}"))
+    for t, table in enumerate(document.tables, 1):
+        lines = []
+        for row in table.rows:
+            cells, last = [], None
+            for cell in row.cells:  # merged cells repeat: keep column positions, drop the copy's text
+                cells.append("" if cell._tc is last else cell.text.replace("\n", " ").replace("\t", " "))
+                last = cell._tc
+            lines.append("\t".join(cells))
+        segs.append(_row_segment(lines, lambda r, c, t=t: f"docx table {t} row {r}"))
+    return segs
+
+
+def _xlsx_segments(body: bytes) -> list[Segment]:
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    wb = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
+    segs = []
+    for ws in wb.worksheets:
+        lines, first_row = [], None
+        for row in ws.iter_rows():
+            cells = [c for c in row if getattr(c, "column", None) is not None]
+            if first_row is None:
+                if not cells:
+                    continue
+                first_row = cells[0].row
+            values = [""] * (max((c.column for c in cells), default=0))
+            for c in cells:
+                values[c.column - 1] = _cell_text(c.value)
+            lines.append("\t".join(values))
+        if first_row is None:
+            continue
+        name = ws.title
+
+        def loc(r: int, c: int, name: str = name, first_row: int = first_row) -> str:
+            return f"xlsx {name}!{get_column_letter(c + 1)}{first_row + r - 1}"
+        segs.append(_row_segment(lines, loc))
+    wb.close()
+    return segs
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # IDs typed as numbers lose nothing up to 15 digits
+    return str(value).replace("\t", " ").replace("\n", " ")
+
+
+def _row_segment(lines: list[str], name: Callable[[int, int], str]) -> Segment:
+    text = "\n".join(lines)
+    starts, pos = [], 0
+    for ln in lines:
+        starts.append(pos)
+        pos += len(ln) + 1
+
+    def locate(offset: int) -> str:
+        import bisect
+
+        r = bisect.bisect_right(starts, offset) - 1
+        col = text[starts[r]:offset].count("\t")
+        return name(r + 1, col)
+    return Segment(text, name(1, 0).rsplit("!", 1)[0].rsplit(" row ", 1)[0], locate)
+
+
+_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
+               "header", "footer", "table", "tbody", "thead", "tr", "dd", "dt", "dl", "pre", "blockquote", "form",
+               "nav", "aside", "main"}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "head", "iframe", "object", "svg"}
+
+
+def html_text(body: bytes | str, content_type: str | None = None) -> str:
+    """Visible text of a whole page (personal data in a footer leaks too): table rows become
+    tab-separated lines so column headers can label the cells below them."""
+    import lxml.html
+
+    if isinstance(body, bytes):
+        body = _decode(body, content_type)
+    if not body.strip():
+        return ""
+    try:
+        root = lxml.html.document_fromstring(body)
+    except Exception:
+        return body
+    out: list[str] = []
+
+    def walk(el) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in _SKIP_TAGS:
+            if el.tail:
+                out.append(el.tail)
+            return
+        if tag == "tr":
+            cells = [_cell_plain(c) for c in el if isinstance(c.tag, str) and c.tag in ("td", "th")]
+            out.append("\n" + "\t".join(cells) + "\n")
+            if el.tail:
+                out.append(el.tail)
+            return
+        if tag in _BLOCK_TAGS:
+            out.append("\n")
+        if el.text and tag:
+            out.append(el.text)
+        for child in el:
+            walk(child)
+        if tag in _BLOCK_TAGS:
+            out.append("\n")
+        if el.tail:
+            out.append(el.tail)
+
+    walk(root)
+    text = "".join(out).replace("\xa0", " ").replace("\u3000", " ")
+    lines = []
+    for line in text.split("\n"):
+        line = re.sub(r"[ \r\f\v]+", " ", line).strip(" ")
+        line = re.sub(r" *\t *", "\t", line)
+        if line.strip():
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _cell_plain(cell) -> str:
+    for bad in list(cell.iter(*_SKIP_TAGS)):
+        if bad.getparent() is not None:
+            bad.drop_tree()
+    return re.sub(r"\s+", " ", cell.text_content()).strip()
+
+
+def _decode(body: bytes, content_type: str | None) -> str:
+    charset = None
+    m = re.search(r"charset=([\w-]+)", content_type or "", re.I)
+    if m:
+        charset = m.group(1)
+    else:
+        m = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", body[:4096], re.I)
+        if m:
+            charset = m.group(1).decode("ascii", "ignore")
+    if charset and charset.lower().replace("-", "") in {"gb2312", "gbk", "gb18030"}:
+        charset = "gb18030"
+    for enc in (charset, "utf-8", "gb18030"):
+        if not enc:
+            continue
+        try:
+            return body.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("utf-8", "replace")
