@@ -1,0 +1,65 @@
+"""HTML and Markdown renderings of the annual report (Jinja2 templates in templates/report/).
+
+Both are rendered from the same :class:`monitor.report.AnnualReport`; the templates only lay
+out what the model holds, so they always agree with the DOCX and XLSX outputs.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from monitor.report import KIND_LABELS, PLACEHOLDER_RE, AnnualReport
+
+TEMPLATES = Path(__file__).parent / "templates" / "report"
+
+SOURCE_LABELS = {
+    "meta": "页面元数据", "label": "页面标注", "list": "列表日期", "url": "网址日期", "heading": "标题日期",
+    "http": "服务器时间", "observed": "监测发现", "entry": "列表日期",
+}
+
+
+def _mark_placeholders(text: str) -> Markup:
+    """Escape, then highlight 【待填写：…】 so nobody signs a report with gaps left in it."""
+    out, pos = [], 0
+    for m in PLACEHOLDER_RE.finditer(text):
+        out.append(escape(text[pos:m.start()]))
+        out.append(Markup('<mark class="todo">') + escape(m.group(0)) + Markup("</mark>"))
+        pos = m.end()
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+def _md_cell(text: object) -> str:
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ").strip()
+
+
+def _env(autoescape: bool) -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
+                      autoescape=select_autoescape(["html"]) if autoescape else False,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["todo"] = _mark_placeholders
+    env.filters["md"] = _md_cell
+    env.globals.update(kind_label=lambda k: KIND_LABELS.get(k, k or ""),
+                       source_label=lambda s: SOURCE_LABELS.get(s, s or ""))
+    return env
+
+
+def render_html(report: AnnualReport) -> str:
+    """A self-contained HTML page (inline CSS, no external assets)."""
+    return _env(True).get_template("report.html").render(r=report)
+
+
+def render_markdown(report: AnnualReport) -> str:
+    return _env(False).get_template("report.md").render(r=report)
+
+
+def write_html(report: AnnualReport, path: Path) -> Path:
+    path.write_text(render_html(report), encoding="utf-8")
+    return path
+
+
+def write_markdown(report: AnnualReport, path: Path) -> Path:
+    path.write_text(render_markdown(report), encoding="utf-8")
+    return path
