@@ -1,0 +1,595 @@
+"""`xxgk run`: the long-lived service (APScheduler 3.x).
+
+Jobs: the nightly scan (``schedule.scan``, default ``30 2 * * *``) followed by a re-assessment, and
+the notification digest (``schedule.digest``, default ``0 8 * * *``), both in the configured
+timezone; the dashboard is served from the same process when it is installed.
+
+* Jobs live in our SQLite database (:class:`SQLiteJobStore`, table ``scheduler_jobs``), so a
+  restart keeps the schedule and a run missed while the service was down is made up once at
+  start-up (``coalesce=True`` + ``misfire_grace_time``).
+* Each scan is its own subprocess (``python -m monitor.cli scan``) in its own process group, with a
+  hard timeout: SIGTERM, a grace period, then SIGKILL for the whole group. The scan row is then
+  marked ``timeout``/``killed``/``failed``/``interrupted`` — the service itself keeps going.
+* Two scans never overlap: ``max_instances=1`` inside the service, and the scan lock
+  (:mod:`monitor.locks`) against a manual `xxgk scan`; a run that finds the lock taken is skipped.
+* SIGTERM / Ctrl-C: no new jobs; a running scan gets ``--stop-grace`` seconds, then is stopped and
+  recorded as ``interrupted``.
+* The product clock (``monitor.clock``) is re-read before every job from ``--clock-file`` when
+  given, so a test or a replay can move "today" without restarting the service.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import shlex
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobSubmissionEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
+from apscheduler.jobstores.base import BaseJobStore, ConflictingIdError, JobLookupError
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.util import datetime_to_utc_timestamp, utc_timestamp_to_datetime
+
+from monitor import clock, locks
+from monitor.cli import config_option, fail, now_option
+from monitor.logging_setup import log_event, setup_logging
+from monitor.store import open_db, rows
+
+log = logging.getLogger("monitor.service")
+
+DEFAULT_SCAN_CRON = "30 2 * * *"
+DEFAULT_DIGEST_CRON = "0 8 * * *"
+DEFAULT_SCAN_TIMEOUT_MINUTES = 240
+# A run missed while the service was down is still made up if it is at most this late.
+MISFIRE_GRACE_SECONDS = 24 * 3600
+# Exit code `xxgk scan` uses when another scan holds the lock.
+SCAN_LOCKED_EXIT = 4
+
+
+# ---------------------------------------------------------------- job store
+
+class SQLiteJobStore(BaseJobStore):
+    """APScheduler job store in our own database (no SQLAlchemy needed); same layout as
+    APScheduler's SQLAlchemyJobStore: id, next_run_time (UTC timestamp), pickled job state."""
+
+    def __init__(self, db_path: str | Path, table: str = "scheduler_jobs"):
+        super().__init__()
+        self.db_path = str(db_path)
+        self.table = table
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+
+    def start(self, scheduler, alias):
+        super().start(scheduler, alias)
+        open_db(self.db_path).conn.close()  # creates the table through migration 3
+        self._conn = sqlite3.connect(self.db_path, timeout=60, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA busy_timeout = 60000")
+
+    def _q(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            assert self._conn is not None, "job store not started"
+            return self._conn.execute(sql, params).fetchall()
+
+    def _exec(self, sql: str, params: tuple = ()) -> int:
+        with self._lock:
+            assert self._conn is not None, "job store not started"
+            return self._conn.execute(sql, params).rowcount
+
+    def lookup_job(self, job_id):
+        found = self._q(f"SELECT job_state FROM {self.table} WHERE id=?", (job_id,))
+        return self._reconstitute(found[0][0]) if found else None
+
+    def get_due_jobs(self, now):
+        return self._jobs("WHERE next_run_time <= ?", (datetime_to_utc_timestamp(now),))
+
+    def get_next_run_time(self):
+        found = self._q(f"SELECT next_run_time FROM {self.table} WHERE next_run_time IS NOT NULL "
+                        "ORDER BY next_run_time LIMIT 1")
+        return utc_timestamp_to_datetime(found[0][0]) if found else None
+
+    def get_all_jobs(self):
+        jobs = self._jobs()
+        self._fix_paused_jobs_sorting(jobs)
+        return jobs
+
+    def add_job(self, job):
+        try:
+            self._exec(f"INSERT INTO {self.table} (id, next_run_time, job_state) VALUES (?,?,?)",
+                       (job.id, datetime_to_utc_timestamp(job.next_run_time), self._state(job)))
+        except sqlite3.IntegrityError:
+            raise ConflictingIdError(job.id) from None
+
+    def update_job(self, job):
+        n = self._exec(f"UPDATE {self.table} SET next_run_time=?, job_state=? WHERE id=?",
+                       (datetime_to_utc_timestamp(job.next_run_time), self._state(job), job.id))
+        if n == 0:
+            raise JobLookupError(job.id)
+
+    def remove_job(self, job_id):
+        if self._exec(f"DELETE FROM {self.table} WHERE id=?", (job_id,)) == 0:
+            raise JobLookupError(job_id)
+
+    def remove_all_jobs(self):
+        self._exec(f"DELETE FROM {self.table}")
+
+    def shutdown(self):
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    @staticmethod
+    def _state(job: Job) -> bytes:
+        return pickle.dumps(job.__getstate__(), pickle.HIGHEST_PROTOCOL)
+
+    def _reconstitute(self, blob: bytes) -> Job:
+        state = pickle.loads(blob)
+        state["jobstore"] = self
+        job = Job.__new__(Job)
+        job.__setstate__(state)
+        job._scheduler = self._scheduler
+        job._jobstore_alias = self._alias
+        return job
+
+    def _jobs(self, where: str = "", params: tuple = ()) -> list[Job]:
+        jobs, broken = [], []
+        for job_id, blob in self._q(f"SELECT id, job_state FROM {self.table} {where} ORDER BY next_run_time",
+                                    params):
+            try:
+                jobs.append(self._reconstitute(blob))
+            except Exception:  # noqa: BLE001 - e.g. a job of an older version: drop it, it is re-added
+                self._logger.exception('Unable to restore job "%s" -- removing it', job_id)
+                broken.append(job_id)
+        for job_id in broken:
+            self._exec(f"DELETE FROM {self.table} WHERE id=?", (job_id,))
+        return jobs
+
+
+# ---------------------------------------------------------------- runtime
+
+@dataclass
+class ScanOutcome:
+    status: str                 # done | failed | timeout | killed | interrupted | skipped
+    scan_id: int | None
+    returncode: int | None
+    message: str = ""
+
+
+@dataclass
+class Service:
+    """Everything a job needs; one instance per `xxgk run` process (see :data:`_SERVICE`)."""
+
+    config_path: str
+    cfg: Any
+    db_path: str
+    scan_timeout: float                      # seconds
+    clock_file: str | None = None
+    scan_command: list[str] | None = None    # argv template; "{config}" is replaced
+    stop_grace: float = 30.0
+    stopping: threading.Event = field(default_factory=threading.Event)
+    child: subprocess.Popen | None = None
+    scans_started: int = 0
+
+    # -- clock and config
+
+    def refresh_clock(self) -> None:
+        """Re-read the product clock from the clock file (when given) before each job."""
+        if not self.clock_file:
+            return
+        try:
+            text = Path(self.clock_file).read_text(encoding="utf-8").strip()
+        except OSError:
+            return
+        if not text:
+            return
+        try:
+            clock.set_now(text)
+        except clock.ClockError as exc:
+            log_event(log, "clock.invalid", f"时钟文件内容无效：{exc}", level=logging.WARNING, clock_file=self.clock_file)
+            return
+        os.environ["XXGK_NOW"] = text  # scan subprocesses read the same day
+
+    def reload_config(self) -> Any:
+        """Pick up edits of the config file; a broken edit keeps the last good config."""
+        try:
+            from monitor.config import ConfigError, load_config
+        except ModuleNotFoundError:
+            return self.cfg
+        try:
+            self.cfg = load_config(self.config_path)
+        except ConfigError as exc:
+            log_event(log, "config.invalid", f"配置文件有误，继续使用上次的配置：{exc}", level=logging.WARNING)
+        return self.cfg
+
+    # -- scans
+
+    def scan_argv(self) -> list[str]:
+        if self.scan_command:
+            return [part.replace("{config}", self.config_path) for part in self.scan_command]
+        return [sys.executable, "-m", "monitor.cli", "scan", "--config", self.config_path, "--trigger", "schedule"]
+
+    def run_scan(self) -> ScanOutcome:
+        """One scheduled scan in a subprocess, with the hard timeout; never raises for scan failures."""
+        self.refresh_clock()
+        lock = locks.ScanLock(self.db_path, purpose="service")
+        try:
+            lock.acquire()
+        except locks.LockHeld as exc:
+            msg = f"跳过本次计划扫描：{exc}"
+            log_event(log, "scan.skipped", msg, level=logging.WARNING, holder_pid=exc.holder.get("pid"))
+            return ScanOutcome("skipped", None, None, msg)
+        db = open_db(self.db_path)
+        try:
+            outcome = self._run_locked(db, lock)
+            if outcome.status not in ("skipped", "interrupted"):
+                self.reassess(db, outcome.scan_id)
+            return outcome
+        finally:
+            db.conn.close()
+
+    def _run_locked(self, db, lock: locks.ScanLock) -> ScanOutcome:
+        try:
+            before = rows(db, "SELECT COALESCE(MAX(id), 0) AS n FROM scans")[0]["n"]
+            # The child adopts our lock (monitor.locks reads XXGK_SCAN_LOCK_FD), so a manual
+            # `xxgk scan` is refused for as long as this scan, or anything left of it, runs.
+            env = lock.child_env(clock.env_for_child())
+            env["XXGK_SCAN_TRIGGER"] = "schedule"
+            started = time.monotonic()
+            proc = subprocess.Popen(self.scan_argv(), env=env, start_new_session=True, pass_fds=(lock.fd,),
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            self.child = proc
+            self.scans_started += 1
+            lock.update(child_pid=proc.pid)
+            output: list[str] = []
+            reader = threading.Thread(target=_drain, args=(proc, output), daemon=True)
+            reader.start()
+            log_event(log, "scan.started", "计划扫描开始", pid=proc.pid, timeout_seconds=int(self.scan_timeout))
+            reason = self._wait(proc, started)
+            _kill_group(proc.pid, signal.SIGKILL)  # leftovers (the crawl worker) of an ended scan
+            reader.join(5)
+            self.child = None
+            outcome = self._record(db, before, proc.returncode, reason, output)
+            level = logging.INFO if outcome.status == "done" else logging.WARNING
+            log_event(log, f"scan.{outcome.status}", outcome.message or "扫描结束", level=level,
+                      scan_id=outcome.scan_id, returncode=proc.returncode,
+                      seconds=round(time.monotonic() - started, 1))
+            return outcome
+        finally:
+            lock.release()
+
+    def _wait(self, proc: subprocess.Popen, started: float) -> str | None:
+        """Wait for the scan; returns 'timeout' / 'shutdown' when we had to stop it, else None."""
+        while True:
+            try:
+                proc.wait(timeout=0.2)
+                return None
+            except subprocess.TimeoutExpired:
+                pass
+            if time.monotonic() - started > self.scan_timeout:
+                log_event(log, "scan.timeout", f"扫描超过时限 {self.scan_timeout:.0f} 秒，正在终止",
+                          level=logging.WARNING, pid=proc.pid)
+                self._stop_child(proc, grace=min(self.stop_grace, 30.0))
+                return "timeout"
+            if self.stopping.is_set():
+                log_event(log, "scan.stopping", f"服务正在停止：等待扫描结束（最多 {self.stop_grace:.0f} 秒）",
+                          pid=proc.pid)
+                try:
+                    proc.wait(timeout=self.stop_grace)
+                    return None
+                except subprocess.TimeoutExpired:
+                    self._stop_child(proc, grace=min(self.stop_grace, 30.0))
+                    return "shutdown"
+
+    @staticmethod
+    def _stop_child(proc: subprocess.Popen, grace: float) -> None:
+        """SIGTERM the scan's process group (the scan forwards it to its crawl), then SIGKILL."""
+        _kill_group(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+    def _record(self, db, before: int, code: int | None, reason: str | None, output: list[str]) -> ScanOutcome:
+        """Make sure the scans table says what happened to the subprocess we started."""
+        mine = rows(db, "SELECT * FROM scans WHERE id > ? ORDER BY id", (before,))
+        tail = " ".join(line.strip() for line in output[-3:] if line.strip())[-300:]
+        if reason == "timeout":
+            status = "timeout"
+            message = f"扫描超过时限（{self.scan_timeout / 60:.1f} 分钟），已被服务终止"
+        elif reason == "shutdown":
+            status, message = "interrupted", "服务停止，扫描已中止"
+        elif code == 0:
+            status, message = "done", ""
+        elif code is not None and code < 0:
+            status = "killed"
+            message = f"扫描进程被信号 {signal.Signals(-code).name} 终止"
+        elif code == SCAN_LOCKED_EXIT and not mine:
+            return ScanOutcome("skipped", None, code, "另一个扫描正在进行，本次计划扫描已跳过")
+        else:
+            status, message = "failed", f"扫描进程异常退出（退出码 {code}）" + (f"：{tail}" if tail else "")
+        now = clock.now_iso()
+        if not mine:
+            if status == "done":
+                return ScanOutcome("done", None, code, "扫描完成（未生成扫描记录）")
+            cur = db.execute(
+                "INSERT INTO scans (started_at, finished_at, wall_started_at, status, trigger, message) "
+                "VALUES (?,?,?,?,?,?)",
+                (now, now, datetime.now().astimezone().isoformat(timespec="seconds"), status, "schedule", message))
+            return ScanOutcome(status, cur.lastrowid, code, message)
+        row = mine[-1]
+        if reason in ("timeout", "shutdown") or row["status"] == "running":
+            # Our verdict wins over what a terminated scan managed to write ('interrupted', 'failed').
+            db.execute("UPDATE scans SET status=?, finished_at=COALESCE(finished_at, ?), message=? WHERE id=?",
+                       (status, now, message, row["id"]))
+            return ScanOutcome(status, row["id"], code, message)
+        return ScanOutcome(row["status"], row["id"], code, row.get("message") or message)
+
+    def reassess(self, db, scan_id: int | None) -> None:
+        """Statuses move with the calendar even when a scan failed: assess every item as of today."""
+        try:
+            from monitor.assess import assess_all, store_assessments
+        except ModuleNotFoundError as exc:
+            if exc.name != "monitor.assess":
+                raise
+            return
+        cfg = self.reload_config()
+        today = clock.today()
+        last_done = rows(db, "SELECT id FROM scans WHERE status='done' ORDER BY id DESC LIMIT 1")
+        statuses = assess_all(db, cfg, today)
+        store_assessments(db, statuses, today, scan_id if scan_id else (last_done[0]["id"] if last_done else None))
+        log_event(log, "assess.done", "已重新评估各事项状态", as_of=today.isoformat(), items=len(statuses))
+
+    # -- digest
+
+    def run_digest(self) -> None:
+        from monitor.notify import run_notifications
+
+        self.refresh_clock()
+        cfg = self.reload_config()
+        db = open_db(self.db_path)
+        try:
+            result = run_notifications(db, cfg, db_path=self.db_path)
+        finally:
+            db.conn.close()
+        log_event(log, "digest.done", "通知任务完成", as_of=result.as_of.isoformat(), sent=len(result.sent),
+                  failed=len(result.failed), retried=len(result.retried), waiting=len(result.waiting),
+                  skipped_today=len(result.plan.skipped_today))
+
+
+def _drain(proc: subprocess.Popen, sink: list[str]) -> None:
+    """Read the scan's output (so a full pipe never blocks it) and log it line by line."""
+    assert proc.stdout is not None
+    for raw in proc.stdout:
+        line = raw.decode("utf-8", "replace").rstrip()
+        if line:
+            sink.append(line)
+            del sink[:-50]
+            log.info(line, extra={"event": "scan.output", "pid": proc.pid})
+
+
+def _kill_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+_SERVICE: Service | None = None
+
+
+def scan_job() -> None:
+    """APScheduler entry point (referenced by name in the job store)."""
+    if _SERVICE is None or _SERVICE.stopping.is_set():
+        return
+    try:
+        _SERVICE.run_scan()
+    except Exception:  # noqa: BLE001 - the service must survive anything one scan does
+        log.exception("计划扫描出错", extra={"event": "scan.error"})
+
+
+def digest_job() -> None:
+    if _SERVICE is None or _SERVICE.stopping.is_set():
+        return
+    try:
+        _SERVICE.run_digest()
+    except Exception:  # noqa: BLE001
+        log.exception("通知任务出错", extra={"event": "digest.error"})
+
+
+# ---------------------------------------------------------------- scheduling
+
+def make_trigger(cron: str | None, every: float | None, tz) -> tuple[Any, str]:
+    """(trigger, spec). The spec is stored as the job's name: an unchanged spec keeps the persisted
+    job (and its missed run) across restarts; a changed one replaces it."""
+    if every:
+        return IntervalTrigger(seconds=every, timezone=tz), f"every {every:g}s"
+    assert cron
+    fields = cron.split()
+    if len(fields) == 6:  # with seconds: "s m h dom mon dow"
+        trig = CronTrigger(second=fields[0], minute=fields[1], hour=fields[2], day=fields[3], month=fields[4],
+                           day_of_week=fields[5], timezone=tz)
+    else:
+        trig = CronTrigger.from_crontab(cron, timezone=tz)
+    return trig, f"cron {cron} {tz}"
+
+
+def _cfg(obj: Any, *path: str, default: Any = None) -> Any:
+    for name in path:
+        if obj is None:
+            return default
+        obj = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+    return default if obj is None else obj
+
+
+def build_scheduler(service: Service, *, scan_every: float | None = None, digest_every: float | None = None
+                    ) -> BackgroundScheduler:
+    """Start (paused) a scheduler on our job store with the scan and digest jobs reconciled."""
+    tz = clock.timezone()
+    scheduler = BackgroundScheduler(
+        timezone=tz,
+        jobstores={"default": SQLiteJobStore(service.db_path)},
+        executors={"default": ThreadPoolExecutor(4)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE_SECONDS},
+    )
+    wanted = {
+        "scan": ("monitor.service:scan_job",
+                 make_trigger(_cfg(service.cfg, "schedule", "scan", default=DEFAULT_SCAN_CRON), scan_every, tz)),
+        "digest": ("monitor.service:digest_job",
+                   make_trigger(_cfg(service.cfg, "schedule", "digest", default=DEFAULT_DIGEST_CRON),
+                                digest_every, tz)),
+    }
+    scheduler.add_listener(_on_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+    scheduler.start(paused=True)
+    for job in scheduler.get_jobs():
+        if job.id not in wanted:
+            scheduler.remove_job(job.id)
+    for job_id, (func, (trigger, spec)) in wanted.items():
+        existing = scheduler.get_job(job_id)
+        if existing is not None and existing.name == spec and existing.func_ref == func:
+            log_event(log, "job.kept", "沿用已保存的计划任务", job=job_id, spec=spec,
+                      next_run=existing.next_run_time.isoformat() if existing.next_run_time else None)
+            continue
+        scheduler.add_job(func, trigger, id=job_id, name=spec, replace_existing=True)
+    return scheduler
+
+
+def _on_event(event) -> None:
+    if isinstance(event, JobSubmissionEvent) and event.scheduled_run_times:
+        scheduled = event.scheduled_run_times[-1]
+        late = (datetime.now(scheduled.tzinfo) - scheduled).total_seconds()
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            log_event(log, "job.overlap_skipped", "上一次任务仍在运行，本次跳过", level=logging.WARNING,
+                      job=event.job_id, scheduled_for=scheduled.isoformat())
+            return
+        log_event(log, "job.submitted", "计划任务开始", job=event.job_id, scheduled_for=scheduled.isoformat(),
+                  late_seconds=round(late, 1), catch_up=late > 5)
+    elif event.code == EVENT_JOB_MISSED:
+        log_event(log, "job.missed", "错过的任务超过补跑时限，已跳过", level=logging.WARNING, job=event.job_id,
+                  scheduled_for=event.scheduled_run_time.isoformat())
+
+
+# ---------------------------------------------------------------- dashboard
+
+def start_dashboard(cfg: Any, config_path: str, host: str, port: int):
+    """Serve the dashboard in a thread when `monitor.dashboard.app.create_app` exists; returns the
+    uvicorn server (None when the dashboard is not installed)."""
+    try:
+        from monitor.dashboard.app import create_app
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("monitor.dashboard"):
+            return None
+        raise
+    import inspect
+
+    import uvicorn
+
+    params = inspect.signature(create_app).parameters
+    if not params:
+        app = create_app()
+    elif "config_path" in params:
+        app = create_app(config_path=config_path)
+    else:
+        app = create_app(cfg)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+    server.install_signal_handlers = lambda: None  # signals belong to the service's main thread
+    thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
+    thread.start()
+    return server
+
+
+# ---------------------------------------------------------------- CLI
+
+@click.command("run")
+@config_option
+@now_option
+@click.option("--no-dashboard", is_flag=True, help="Do not serve the dashboard from this process.")
+@click.option("--host", default=None, help="Dashboard address (default: dashboard.host or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Dashboard port (default: dashboard.port or 8000).")
+@click.option("--log-file", type=click.Path(dir_okay=False), default=None,
+              help="Write logs to this rotating file instead of stdout.")
+@click.option("--log-format", type=click.Choice(["kv", "json"]), default="kv", show_default=True,
+              help="key=value lines or JSON lines.")
+@click.option("--scan-every", type=float, default=None, metavar="SECONDS",
+              help="Scan every N seconds instead of schedule.scan (tests, demos).")
+@click.option("--digest-every", type=float, default=None, metavar="SECONDS",
+              help="Send the digest every N seconds instead of schedule.digest (tests, demos).")
+@click.option("--scan-timeout", type=float, default=None, metavar="SECONDS",
+              help="Hard time limit of one scan (default: schedule.scan_timeout_minutes).")
+@click.option("--stop-grace", type=float, default=30.0, show_default=True, metavar="SECONDS",
+              help="On shutdown, how long a running scan may take to finish before it is stopped.")
+@click.option("--clock-file", type=click.Path(dir_okay=False), default=None,
+              help="Re-read the product clock (YYYY-MM-DD[THH:MM]) from this file before every job.")
+@click.option("--scan-command", default=None, metavar="COMMAND",
+              help="Run this instead of `xxgk scan` ({config} is replaced), e.g. to wrap it in nice.")
+def run_command(config_path: str, no_dashboard: bool, host: str | None, port: int | None, log_file: str | None,
+                log_format: str, scan_every: float | None, digest_every: float | None, scan_timeout: float | None,
+                stop_grace: float, clock_file: str | None, scan_command: str | None) -> None:
+    """长期运行的监测服务：按计划扫描、重新评估并发送通知（同时提供看板）。"""
+    global _SERVICE
+    from monitor.config import ConfigError, load_config
+
+    try:
+        cfg = load_config(config_path)
+    except ConfigError as exc:
+        fail(str(exc))
+    for name, value in (("--scan-every", scan_every), ("--digest-every", digest_every),
+                        ("--scan-timeout", scan_timeout)):
+        if value is not None and value <= 0:
+            fail(f"{name} 必须是正数")
+    tz = _cfg(cfg, "timezone", default=None)
+    if tz:
+        clock.set_timezone(str(tz))
+    setup_logging(log_file, fmt=log_format)
+    timeout = scan_timeout or float(_cfg(cfg, "schedule", "scan_timeout_minutes",
+                                         default=DEFAULT_SCAN_TIMEOUT_MINUTES)) * 60
+    service = Service(config_path=str(config_path), cfg=cfg, db_path=str(cfg.database_path), scan_timeout=timeout,
+                      clock_file=clock_file, scan_command=shlex.split(scan_command) if scan_command else None,
+                      stop_grace=stop_grace)
+    service.refresh_clock()
+    _SERVICE = service
+    try:
+        scheduler = build_scheduler(service, scan_every=scan_every, digest_every=digest_every)
+    except ValueError as exc:
+        fail(f"计划设置有误（schedule.scan / schedule.digest 应为 cron 表达式，如 \"30 2 * * *\"）：{exc}")
+    server = None
+    if not no_dashboard:
+        host = host or _cfg(cfg, "dashboard", "host", default="127.0.0.1")
+        port = port or int(_cfg(cfg, "dashboard", "port", default=8000))
+        server = start_dashboard(cfg, str(config_path), host, port)
+        if server is not None:
+            log_event(log, "dashboard.started", f"看板已启动：http://{host}:{port}/", host=host, port=port)
+
+    def _stop(signum, frame):
+        if not service.stopping.is_set():
+            log_event(log, "service.stopping", "收到停止信号，正在停止服务", signal=signal.Signals(signum).name)
+        service.stopping.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    scheduler.resume()
+    jobs = {j.id: j.next_run_time.isoformat() if j.next_run_time else None for j in scheduler.get_jobs()}
+    log_event(log, "service.started", "监测服务已启动", pid=os.getpid(), db=service.db_path,
+              clock=clock.now_iso(), next_scan=jobs.get("scan"), next_digest=jobs.get("digest"))
+    while not service.stopping.wait(1.0):
+        pass
+    scheduler.pause()
+    # Running jobs see `stopping`: a scan gets --stop-grace seconds, then is stopped and recorded.
+    scheduler.shutdown(wait=True)
+    if server is not None:
+        server.should_exit = True
+    log_event(log, "service.stopped", "监测服务已停止", scans_started=service.scans_started)
