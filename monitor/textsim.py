@@ -1,0 +1,340 @@
+"""Chinese text similarity against catalog items: phrases first, character n-grams second.
+
+Chinese has no spaces, so word matching is replaced by two complementary signals:
+
+* **phrases** — an item's keywords, synonyms, short name and title fragments found verbatim in
+  the text (longest match wins, so 「招生章程」 is item 7 and not item 2's 「章程」), or a short
+  label found verbatim inside an item's phrase (a column called 「财务管理」 is part of
+  「财务管理制度」);
+* **n-grams** — character bigrams and trigrams weighted by IDF over the catalog, so a reworded
+  label still lands on the item whose rare n-grams it shares.
+
+Each item's ``exclude`` phrases blank out the span they cover before that item is scored
+(「公开招聘」 never counts as 「信息公开」). Scores are in [0, 1] and roughly calibrated:
+≥ 0.8 is an unambiguous phrase, 0.6–0.8 a short or partial one, below 0.5 weak overlap.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_KEEP_RE = re.compile(rf"[^{_CJK}a-z0-9]+")
+_CJK_RUN_RE = re.compile(rf"[{_CJK}]+")
+_LATIN_RE = re.compile(r"[a-z]{2,}")
+_SPLIT_RE = re.compile(r"[、，,；;：:。/（）()《》“”\"'\s]+|及其|以及|及|和|与|或|等")
+
+# Words that carry no catalog meaning in titles and labels; they are removed before
+# measuring how much of a label an item explains.
+FILLER = (
+    "关于", "印发", "公布", "发布", "转发", "做好", "开展", "进一步", "加强", "有关", "相关", "事项",
+    "通知", "公告", "公示", "通告", "简报", "的", "了", "我校", "学校", "本校", "大学", "学院",
+    "学年", "年度", "年", "届", "第", "期", "号", "版", "附件", "下载", "全文", "一览表", "汇总表",
+    "工作", "信息", "公开", "专栏", "栏目", "情况", "内容", "目录", "列表", "更多", "详情",
+)
+
+# Bare suffixes stripped from a column label before looking it up inside item phrases
+# (「预算公开」→「预算」, 「招生信息」→「招生」).
+_LABEL_SUFFIXES = ("信息公开", "公开", "信息", "专栏", "专题", "情况", "工作", "公示", "栏目")
+
+
+def normalize(text: str | None) -> str:
+    """NFKC, lower case, drop whitespace and punctuation (keep CJK, latin letters, digits)."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _KEEP_RE.sub("", text)
+
+
+def title_key(text: str | None) -> str:
+    """A normalised title that survives reformatting (spaces, punctuation, full-width forms)."""
+    return normalize(text)
+
+
+def ngrams(text: str, sizes: Sequence[int] = (2, 3)) -> Counter:
+    """Character n-grams of each CJK run, plus latin words as tokens (digits are dropped)."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    grams: Counter = Counter()
+    for run in _CJK_RUN_RE.findall(text):
+        if len(run) == 1:
+            continue
+        for n in sizes:
+            for i in range(len(run) - n + 1):
+                grams[run[i:i + n]] += 1
+    for word in _LATIN_RE.findall(text):
+        grams[word] += 1
+    return grams
+
+
+_FILLER_SET = frozenset(w for w in FILLER if len(w) >= 2)
+
+
+def label_core(norm: str) -> str:
+    """The meaningful core of a short column label: trailing generic suffixes removed."""
+    core = re.sub(r"[0-9]+", "", norm)
+    changed = True
+    while changed:
+        changed = False
+        for suf in _LABEL_SUFFIXES:
+            if core.endswith(suf) and len(core) - len(suf) >= 2:
+                core = core[: -len(suf)]
+                changed = True
+    return core
+
+
+@dataclass
+class ItemText:
+    """The words a catalog item is known by."""
+    id: str
+    title: str
+    short: str = ""
+    keywords: list[str] = field(default_factory=list)
+    synonyms: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    category: str = ""
+    category_name: str = ""
+
+
+@dataclass
+class ItemScore:
+    item_id: str
+    score: float
+    phrase: str | None     # the phrase that decided it, as written in the catalog
+    how: str               # 'phrase' | 'label' | 'ngram'
+
+
+@dataclass
+class _Phrase:
+    norm: str
+    shown: str
+    item: str
+    weight: float          # 1.0 for keywords/synonyms/short; slightly less for title fragments
+
+
+def _length_strength(n: int) -> float:
+    # Longer verbatim phrases are rarer by chance: 2 chars is a hint, 4 a name, 7+ a title.
+    table = {1: 0.3, 2: 0.64, 3: 0.72, 4: 0.82, 5: 0.86, 6: 0.89}
+    return table.get(n, 0.93)
+
+
+class CatalogIndex:
+    """Scores texts against every catalog item."""
+
+    def __init__(self, items: Iterable[ItemText]):
+        self.items: dict[str, ItemText] = {it.id: it for it in items}
+        self._cache: dict[str, dict[str, ItemScore]] = {}
+        self.phrases: list[_Phrase] = []
+        self._excludes: dict[str, list[str]] = {}
+        docs: dict[str, Counter] = {}
+        for it in self.items.values():
+            seen: set[str] = set()
+
+            def add(text: str, weight: float) -> None:
+                norm = normalize(text)
+                if len(norm) < 2 or norm in seen:
+                    return
+                seen.add(norm)
+                self.phrases.append(_Phrase(norm, text, it.id, weight))
+
+            for kw in [*it.keywords, *it.synonyms]:
+                add(kw, 1.0)
+            if it.short:
+                add(it.short, 1.0)
+            add(it.title, 1.0)
+            for frag in _SPLIT_RE.split(it.title):
+                if len(normalize(frag)) >= 3:
+                    add(frag, 0.95)
+            self._excludes[it.id] = [n for n in (normalize(x) for x in it.exclude) if n]
+            text = " ".join([it.title, it.short, *it.keywords, *it.synonyms])
+            docs[it.id] = ngrams(text)
+        # Sharing: a phrase that several items use verbatim says less about each of them.
+        share = Counter(p.norm for p in self.phrases)
+        for p in self.phrases:
+            if share[p.norm] > 1:
+                p.weight *= 0.9
+        n_docs = max(len(docs), 1)
+        df: Counter = Counter()
+        for grams in docs.values():
+            df.update(set(grams))
+        self.idf: dict[str, float] = {g: math.log(1 + n_docs / c) for g, c in df.items()}
+        self._unknown_idf = math.log(1 + n_docs)  # a gram no item uses: as rare as it gets
+        self._doc_grams: dict[str, dict[str, float]] = {
+            iid: {g: self.idf[g] for g in grams} for iid, grams in docs.items()
+        }
+        # Every item phrase, for looking a short label up inside them.
+        self._phrase_texts: list[tuple[str, str, str, float]] = [
+            (p.norm, p.shown, p.item, p.weight) for p in self.phrases
+        ]
+
+    # -- phrase evidence -------------------------------------------------------------------
+    def _occurrences(self, norm: str) -> list[tuple[int, int, _Phrase]]:
+        occ = []
+        for p in self.phrases:
+            start = norm.find(p.norm)
+            while start >= 0:
+                occ.append((start, start + len(p.norm), p))
+                start = norm.find(p.norm, start + 1)
+        return occ
+
+    def _excluded_spans(self, norm: str, item_id: str) -> list[tuple[int, int]]:
+        spans = []
+        for ex in self._excludes.get(item_id, ()):
+            start = norm.find(ex)
+            while start >= 0:
+                spans.append((start, start + len(ex)))
+                start = norm.find(ex, start + 1)
+        return spans
+
+    def phrase_scores(self, text: str) -> dict[str, tuple[float, str]]:
+        """Item → (score, deciding phrase) from verbatim phrases, longest match first."""
+        norm = normalize(text)
+        occ = self._occurrences(norm)
+        result: dict[str, tuple[float, str]] = {}
+        if not occ:
+            return result
+        # A phrase inside a longer phrase of another item at the same place does not count
+        # for its own item (「章程」 inside 「招生章程」).
+        kept = []
+        for s, e, p in occ:
+            covered = any(
+                p2.item != p.item and s2 <= s and e2 >= e and (e2 - s2) > (e - s)
+                for s2, e2, p2 in occ
+            )
+            if not covered:
+                kept.append((s, e, p))
+        by_item: dict[str, list[tuple[int, int, _Phrase]]] = {}
+        for s, e, p in kept:
+            spans = self._excluded_spans(norm, p.item)
+            if any(s < xe and e > xs for xs, xe in spans):
+                continue
+            by_item.setdefault(p.item, []).append((s, e, p))
+        for item_id, hits in by_item.items():
+            hits.sort(key=lambda h: -_length_strength(h[1] - h[0]) * h[2].weight)
+            best = hits[0]
+            score = _length_strength(best[1] - best[0]) * best[2].weight
+            # Further phrases that are not part of the best one add a little certainty.
+            for s, e, p in hits[1:]:
+                if e <= best[0] or s >= best[1]:
+                    score = 1 - (1 - score) * (1 - 0.35 * _length_strength(e - s) * p.weight)
+                    break
+            result[item_id] = (min(score, 0.99), best[2].shown)
+        return result
+
+    def label_scores(self, text: str) -> dict[str, tuple[float, str]]:
+        """A short label found verbatim inside item phrases (「财务管理」 ⊂ 「财务管理制度」)."""
+        core = label_core(normalize(text))
+        result: dict[str, tuple[float, str]] = {}
+        if len(core) < 2 or len(core) > 10:
+            return result
+        for norm, shown, item_id, weight in self._phrase_texts:
+            if core == norm:
+                continue
+            if core in norm:
+                # Strength of the label itself, a bit below a verbatim phrase of the same length.
+                s = _length_strength(len(core)) * 0.93 * weight
+            elif len(core) >= 4 and _chunks_in_order(core, norm):
+                # An abbreviation made of the phrase's words (「财务制度」 ← 「财务管理制度」).
+                s = _length_strength(len(core)) * 0.8 * weight
+            else:
+                continue
+            if True:
+                if s > result.get(item_id, (0.0, ""))[0]:
+                    result[item_id] = (s, shown)
+        if len(result) > 1:
+            # A label that sits inside several items' phrases is ambiguous: share the credit.
+            factor = 1 / (1 + 0.35 * (len(result) - 1))
+            result = {k: (v[0] * factor, v[1]) for k, v in result.items()}
+        for item_id in list(result):
+            spans = self._excluded_spans(core, item_id)
+            if spans:
+                del result[item_id]
+        return result
+
+    # -- n-gram evidence -------------------------------------------------------------------
+    def ngram_scores(self, text: str) -> dict[str, float]:
+        """IDF-weighted share of the text's meaningful n-grams that each item also uses,
+        damped when the shared part is only one common bigram."""
+        norm = re.sub(r"[0-9]+", " ", normalize(text))
+        result: dict[str, float] = {}
+        for item_id, doc in self._doc_grams.items():
+            t = norm
+            for xs, xe in self._excluded_spans(t, item_id):
+                t = t[:xs] + " " * (xe - xs) + t[xe:]
+            grams = [g for g in ngrams(t) if g not in _FILLER_SET]
+            if not grams:
+                continue
+            shared = sum(doc[g] for g in grams if g in doc)
+            if shared <= 0:
+                continue
+            total = sum(self.idf.get(g, self._unknown_idf) for g in grams)
+            result[item_id] = (shared / total) * min(1.0, shared / 3.5)
+        return result
+
+    # -- combined --------------------------------------------------------------------------
+    def scores(self, text: str | None) -> dict[str, ItemScore]:
+        """Every item that relates to the text, with its score (cached: titles repeat a lot)."""
+        norm = normalize(text)
+        if len(norm) < 2:
+            return {}
+        cached = self._cache.get(norm)
+        if cached is not None:
+            return cached
+        phrases = self.phrase_scores(text or "")
+        labels = self.label_scores(text or "")
+        grams = self.ngram_scores(text or "")
+        out: dict[str, ItemScore] = {}
+        for item_id in set(phrases) | set(labels) | set(grams):
+            cands = []
+            if item_id in phrases:
+                cands.append(ItemScore(item_id, phrases[item_id][0], phrases[item_id][1], "phrase"))
+            if item_id in labels:
+                cands.append(ItemScore(item_id, labels[item_id][0], labels[item_id][1], "label"))
+            g = grams.get(item_id, 0.0)
+            # n-grams alone stay below the auto threshold unless nearly the whole text matches.
+            cands.append(ItemScore(item_id, 0.72 * g, None, "ngram"))
+            best = max(cands, key=lambda c: c.score)
+            if best.how != "ngram" and g > 0:
+                best.score = min(0.99, best.score + 0.08 * g)
+            if best.score > 0.05:
+                out[item_id] = best
+        if len(self._cache) > 50000:
+            self._cache.clear()
+        self._cache[norm] = out
+        return out
+
+    def score(self, text: str | None, *, limit: int = 3) -> list[ItemScore]:
+        """Best items for a text, highest first (empty when nothing relates)."""
+        ranked = sorted(self.scores(text).values(), key=lambda s: (-s.score, id_key(s.item_id)))
+        return ranked[:limit]
+
+
+def _chunks_in_order(core: str, phrase: str) -> bool:
+    """Whether ``core`` splits into pieces of 2+ characters that occur in order in ``phrase``
+    within a span not much longer than the core itself."""
+    limit = 2 * len(core) + 2
+
+    def walk(i: int, pos: int, start: int | None) -> bool:
+        if i == len(core):
+            return True
+        for size in range(len(core) - i, 1, -1):
+            piece = core[i:i + size]
+            if len(core) - i - size == 1:
+                continue  # a single trailing character is not a word
+            j = phrase.find(piece, pos)
+            while j >= 0:
+                first = j if start is None else start
+                if j + size - first <= limit and walk(i + size, j + size, first):
+                    return True
+                j = phrase.find(piece, j + 1)
+        return False
+
+    return walk(0, 0, None)
+
+
+def id_key(item_id: str) -> tuple:
+    """Sort key for item ids such as '7', '50.1'."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-]", item_id))
