@@ -532,6 +532,15 @@ def _entry_capture(db: sqlite_utils.Database, url: str) -> dict | None:
     return _latest_capture(db, found[0]["pid"], "") if found else None
 
 
+def _column_info(db: sqlite_utils.Database, col: Any) -> dict:
+    """A column given as a URL (or object) with its name and page id from the store."""
+    url = col if isinstance(col, str) else _get(col, "url")
+    found = rows(db, "SELECT id, COALESCE(column_name, title) AS title FROM pages WHERE url = ?", (url,))
+    title = (None if isinstance(col, str) else _get(col, "title")) or (found[0]["title"] if found else None)
+    page_id = (None if isinstance(col, str) else _get(col, "page_id")) or (found[0]["id"] if found else None)
+    return {"url": url, "title": title, "page_id": page_id}
+
+
 class _Citations:
     """Assigns stable archive ids (E001 …) to cited URLs and resolves their captures."""
 
@@ -557,6 +566,40 @@ class _Citations:
 
 # --------------------------------------------------------------------------- building the model
 
+def year_end_statuses(db: sqlite_utils.Database, cfg: Any, as_of: date) -> list[Any]:
+    """Every item's status as of the year's last day, judged on all evidence known today.
+
+    The report is written after the year: a page dated 2019-05-01 that the monitor first saw in
+    October is still evidence it was published in the year (its date and source are recorded).
+    ``monitor.assess.assess_all`` alone hides pages first seen after ``as_of`` (the "what did we
+    know then" view of the dashboard timeline), which would leave a school that started
+    monitoring after the year with nothing; so the knowledge cut-off is today, the date cut-off
+    ``as_of``.
+    """
+    import inspect
+
+    from monitor import assess
+
+    if "known_by" in inspect.signature(assess.assess_all).parameters:
+        return assess.assess_all(db, cfg, as_of, known_by=clock.today())
+    view_cls = getattr(assess, "_View", None)
+    assess_item = getattr(assess, "_assess_item", None)
+    if view_cls is None or assess_item is None:
+        return assess.assess_all(db, cfg, as_of)
+    # Same loop as assess_all, with a view that knows every scan made so far.
+    view = view_cls(db, as_of)
+    view.future_scans = {r["id"] for r in rows(db, "SELECT id, started_at FROM scans")
+                         if (r["started_at"] or "")[:10] > clock.today().isoformat()}
+    by_item: dict[str, list[dict]] = {}
+    counted_urls: dict[str, set[str]] = {}
+    for m in rows(db, "SELECT * FROM matches ORDER BY id"):
+        by_item.setdefault(m["item_id"], []).append(m)
+        if m["state"] in assess.COUNTED_STATES:
+            counted_urls.setdefault(m["url"], set()).add(m["item_id"])
+    return [assess_item(view, cfg, it, by_item.get(it.id, []), counted_urls)
+            for it in cfg.catalog_obj.items if not it.ignore]
+
+
 def build_report(db: sqlite_utils.Database, cfg: Any, year: AcademicYear, *,
                  inputs: ReportInputs | None = None, statuses: list[Any] | None = None,
                  today: date | None = None) -> AnnualReport:
@@ -574,8 +617,7 @@ def build_report(db: sqlite_utils.Database, cfg: Any, year: AcademicYear, *,
                           "请先运行 xxgk scan")
     as_of = min(year.end, today)
     if statuses is None:
-        from monitor.assess import assess_all
-        statuses = assess_all(db, cfg, as_of)
+        statuses = year_end_statuses(db, cfg, as_of)
     by_item = {str(_get(s, "item_id") or _get(s, "item") or _get(s, "id")): s for s in statuses}
 
     categories, items = _catalog(cfg)
@@ -596,10 +638,7 @@ def build_report(db: sqlite_utils.Database, cfg: Any, year: AcademicYear, *,
 
         col_links: list[ColumnLink] = []
         col_src = _get(st, "columns")
-        col_list = ([{"url": c if isinstance(c, str) else _get(c, "url"),
-                      "title": None if isinstance(c, str) else _get(c, "title"),
-                      "page_id": None if isinstance(c, str) else _get(c, "page_id")} for c in col_src]
-                    if col_src else columns.get(iid, []))
+        col_list = ([_column_info(db, c) for c in col_src] if col_src else columns.get(iid, []))
         for c in col_list:
             if not c["url"] or any(cl.url == c["url"] for cl in col_links):
                 continue
@@ -627,7 +666,8 @@ def build_report(db: sqlite_utils.Database, cfg: Any, year: AcademicYear, *,
             category_name=cat_names.get(str(_get(item, "category") or ""), ""),
             title=_get(item, "title") or iid, short=_get(item, "short") or "",
             unit_id=unit_id,
-            unit_name=(units.get(unit_id, {}).get("name") or unit_id) if unit_id else _office_name(cfg),
+            unit_name=_get(st, "unit_name") or ((units.get(unit_id, {}).get("name") or unit_id)
+                                                if unit_id else _office_name(cfg)),
             rule_kind=kind, rule_text=rule_text(rule), columns=col_links, published=pubs,
             updated_in_year=bool(pubs), status=status, status_label=labels.get(status, status),
             reason=_get(st, "reason") or ("未找到对应栏目或页面" if st is None else ""),

@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from warcio.archiveiterator import ArchiveIterator
 
 from monitor import clock
+from monitor.config import load_config
 from monitor.report import (AcademicYear, ReportError, build_report, load_inputs, placeholders,
                             write_outputs)
 from monitor.store import compress, open_db
@@ -36,32 +37,36 @@ CWC = "http://cwc.example.edu.cn"
 
 # --------------------------------------------------------------------------- a small estate by hand
 
-def _catalog() -> SimpleNamespace:
-    cats = [SimpleNamespace(id="1", name="基本信息"), SimpleNamespace(id="2", name="招生考试信息"),
-            SimpleNamespace(id="3", name="财务、资产及收费信息"), SimpleNamespace(id="10", name="其他")]
-    items = [
-        dict(id="1", category="1", title="办学基本情况", short="办学基本情况", unit=None, rule={"kind": "on_change"}),
-        dict(id="2", category="1", title="学校章程及制定的各项规章制度", short="学校章程", unit=None,
-             rule={"kind": "static"}),
-        dict(id="6", category="1", title="信息公开指南、依申请公开信息和不予公开信息目录、信息公开年度报告",
-             short="信息公开年度报告", unit=None, rule={"kind": "annual", "due": "10-31", "opens": "09-01"}),
-        dict(id="7", category="2", title="招生章程及特殊类型招生办法，分批次、分科类招生计划", short="招生章程",
-             unit="zsb", rule={"kind": "window", "start": "03-01", "end": "06-30"}),
-        dict(id="19", category="3", title="收支预算总表、收入预算表、支出预算表、财政拨款支出预算表",
-             short="预算", unit="cwc", rule={"kind": "window", "start": "03-01", "end": "05-31"}),
-        dict(id="50", category="10", title="自然灾害等突发事件的应急处理预案、预警信息和处置情况",
-             short="突发事件应急处理", unit=None, rule={"kind": "event"}),
-    ]
-    return SimpleNamespace(categories=cats, items=[SimpleNamespace(**i) for i in items])
+CATALOG = """\
+name: 示例大学信息公开目录
+categories:
+  - {id: '1', name: 基本信息}
+  - {id: '2', name: 招生考试信息}
+  - {id: '3', name: 财务、资产及收费信息}
+  - {id: '10', name: 其他}
+items:
+  - {id: '1', category: '1', title: 办学基本情况, short: 办学基本情况, rule: {kind: on_change}}
+  - {id: '2', category: '1', title: 学校章程及制定的各项规章制度, short: 学校章程, rule: {kind: static}}
+  - {id: '6', category: '1', title: 信息公开指南、依申请公开信息和不予公开信息目录、信息公开年度报告,
+     short: 信息公开年度报告, rule: {kind: annual, due: '10-31', opens: '09-01'}}
+  - {id: '7', category: '2', title: 招生章程及特殊类型招生办法，分批次、分科类招生计划, short: 招生章程,
+     unit: zsb, rule: {kind: window, start: '03-01', end: '06-30'}}
+  - {id: '19', category: '3', title: 收支预算总表、收入预算表、支出预算表、财政拨款支出预算表, short: 预算,
+     unit: cwc, rule: {kind: window, start: '03-01', end: '05-31'}}
+  - {id: '50', category: '10', title: 自然灾害等突发事件的应急处理预案、预警信息和处置情况, short: 突发事件应急处理,
+     rule: {kind: event}}
+"""
 
-
-def _cfg(db_path: Path, inputs: str | None = None) -> SimpleNamespace:
-    units = [SimpleNamespace(id="zsb", name="招生办公室", sites=[ZSB + "/"]),
-             SimpleNamespace(id="cwc", name="财务处", sites=[CWC + "/"])]
-    return SimpleNamespace(school="示例大学", disclosure_site=XXGK + "/", units=units,
-                           office=SimpleNamespace(name="学校办公室"), catalog_obj=_catalog(),
-                           database_path=db_path, report=SimpleNamespace(inputs=inputs),
-                           report_inputs_path=Path(inputs) if inputs else None)
+CONFIG = f"""\
+school: 示例大学
+catalog: catalog.yaml
+database: xxgk.db
+disclosure_site: {XXGK}/
+office: {{name: 学校办公室}}
+units:
+  - {{id: zsb, name: 招生办公室, sites: ['{ZSB}/']}}
+  - {{id: cwc, name: 财务处, sites: ['{CWC}/']}}
+"""
 
 
 class Store:
@@ -147,40 +152,14 @@ def estate(tmp_path):
     ys = s.page(f"{CWC}/ysgk/list.htm", c, "cwc", "list", "预算公开")
     s.entry(ys, f"{CWC}/2018/0420/c5a77/page.htm", "2018年部门预算", "2018-04-20")
     s.column("19", f"{CWC}/ysgk/list.htm", ys)
-    return SimpleNamespace(store=s, db=s.db, path=tmp_path / "xxgk.db", ids={"a1": a1, "a6": a6, "old": old})
-
-
-def _statuses(ids: dict) -> list[SimpleNamespace]:
-    """Year-end (2019-08-31) assessment in the shape of monitor.assess.ItemStatus."""
-    def ev(url, title, day, kind="article", page_id=None, src="label"):
-        return SimpleNamespace(url=url, title=title, date=day, date_source=src, kind=kind, page_id=page_id)
-
-    return [
-        SimpleNamespace(item_id="1", status="ok", reason="变动后及时更新", last_changed="2018-10-10",
-                        last_changed_source="label", due=None, unit=None,
-                        evidence=[ev(f"{XXGK}/2018/1010/c12a301/page.htm", "学校2018年基本情况", "2018-10-10",
-                                     page_id=ids["a1"])]),
-        SimpleNamespace(item_id="2", status="ok", reason="长期有效", last_changed="2015-01-01",
-                        last_changed_source="label", due=None, unit=None,
-                        evidence=[ev(f"{XXGK}/2015/0101/c13a10/page.htm", "示例大学章程", "2015-01-01",
-                                     page_id=ids["old"])]),
-        SimpleNamespace(item_id="6", status="ok", reason="已发布2017-2018学年报告", last_changed="2018-10-20",
-                        last_changed_source="label", due="2019-10-31", unit=None,
-                        evidence=[ev(f"{XXGK}/2018/1020/c14a400/page.htm", "示例大学2017-2018学年信息公开工作年度报告",
-                                     "2018-10-20", page_id=ids["a6"])]),
-        SimpleNamespace(item_id="7", status="ok", reason="已于窗口期内发布", last_changed="2019-04-01",
-                        last_changed_source="list", due="2020-06-30", unit="zsb",
-                        evidence=[ev(f"{ZSB}/info/1011/2001.htm", "示例大学2019年本科招生章程", "2019-04-01",
-                                     kind="entry", src="list"),
-                                  ev(f"{ZSB}/info/1011/1001.htm", "示例大学2018年本科招生章程", "2018-04-02",
-                                     kind="entry", src="list")]),
-        SimpleNamespace(item_id="19", status="overdue", reason="应于2019-05-31前公开预算，已逾期92天",
-                        last_changed="2018-04-20", last_changed_source="list", due="2019-05-31", unit="cwc",
-                        evidence=[ev(f"{CWC}/2018/0420/c5a77/page.htm", "2018年部门预算", "2018-04-20",
-                                     kind="entry", src="list")]),
-        SimpleNamespace(item_id="50", status="ok", reason="事件类，无事件时无需更新", last_changed=None,
-                        last_changed_source=None, due=None, unit=None, evidence=[]),
-    ]
+    # Emergencies column exists but is empty: an event item with no event.
+    tf = s.page(f"{XXGK}/tfsj/list.htm", x, "", "list", "突发事件应急处理")
+    s.column("50", f"{XXGK}/tfsj/list.htm", tf)
+    (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
+    (tmp_path / "xxgk.yaml").write_text(CONFIG, encoding="utf-8")
+    (tmp_path / "inputs.yaml").write_text(INPUTS, encoding="utf-8")
+    return SimpleNamespace(store=s, db=s.db, path=tmp_path / "xxgk.db", config=tmp_path / "xxgk.yaml",
+                           ids={"a1": a1, "a6": a6, "old": old})
 
 
 INPUTS = """\
@@ -203,12 +182,12 @@ texts:
 
 @pytest.fixture
 def report(estate, tmp_path):
+    """The report as `xxgk report` builds it: real config, real catalog, real year-end assessment."""
     clock.set_now("2019-10-20")
     try:
-        p = tmp_path / "inputs.yaml"
-        p.write_text(INPUTS, encoding="utf-8")
-        inputs = load_inputs(p, YEAR)
-        yield build_report(estate.db, _cfg(estate.path), YEAR, inputs=inputs, statuses=_statuses(estate.ids))
+        cfg = load_config(estate.config)
+        inputs = load_inputs(tmp_path / "inputs.yaml", YEAR)
+        yield build_report(estate.db, cfg, YEAR, inputs=inputs)
     finally:
         clock.set_now(None)
 
@@ -341,7 +320,7 @@ def test_all_formats_agree(report, estate, tmp_path):
     ws = wb["逐项说明"]
     xrows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     assert list(xrows) == [r.item_id for r in report.items]
-    assert xrows["19"][11] == "逾期未更新" and xrows["7"][9] == "是" and xrows["2"][9] == "否"
+    assert xrows["19"][11] == report.item("19").status_label and xrows["7"][9] == "是" and xrows["2"][9] == "否"
     docx_items = next(t for t in doc.tables if t.rows[0].cells[0].text == "序号" and len(t.columns) == 8)
     assert [r.cells[0].text for r in docx_items.rows[1:]] == [r.item_id for r in report.items]
     assert "示例大学2019年本科招生章程" in docx_items.rows[4].cells[5].text
@@ -436,15 +415,54 @@ def test_zip_pack_manifest_and_warc(report, estate, tmp_path):
 def test_cli_year_with_no_scans_fails_clearly(tmp_path, monkeypatch):
     from monitor.cli import main
 
+    (tmp_path / "catalog.yaml").write_text(CATALOG, encoding="utf-8")
+    (tmp_path / "xxgk.yaml").write_text(CONFIG, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    # No database at all yet.
+    result = runner.invoke(main, ["report", "--year", "2018-2019", "--now", "2019-10-20"])
+    assert result.exit_code != 0 and "还没有任何扫描记录" in result.output
+    # Only a scan from before the year: nothing can be said about 2018-2019.
     db = open_db(tmp_path / "xxgk.db")
     db.execute("INSERT INTO scans(started_at, status) VALUES ('2017-05-01T02:30:00+08:00', 'done')")
-    cfg = _cfg(tmp_path / "xxgk.db")
-    with pytest.raises(ReportError, match="2018-2019学年.*没有任何完成的扫描记录"):
-        build_report(db, cfg, YEAR, statuses=[])
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["report", "--year", "2018-2019", "--config", "nope.yaml"])
-    assert result.exit_code != 0 and "找不到配置文件" in result.output and "Traceback" not in result.output
-    result = CliRunner().invoke(main, ["report", "--year", "2018-20"])
+    result = runner.invoke(main, ["report", "--year", "2018-2019", "--now", "2019-10-20"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "2018-2019学年（2018年9月1日至2019年8月31日）以来没有任何完成的扫描记录" in result.output
+    assert not (tmp_path / "reports").exists()
+    result = runner.invoke(main, ["report", "--year", "2030-2031", "--now", "2019-10-20"])
+    assert result.exit_code != 0 and "尚未开始" in result.output
+    result = runner.invoke(main, ["report", "--year", "2018-2019", "--config", "nope.yaml"])
+    assert result.exit_code != 0 and "找不到配置文件" in result.output
+    result = runner.invoke(main, ["report", "--year", "2018-20"])
     assert result.exit_code != 0 and "学年格式" in result.output
-    result = CliRunner().invoke(main, ["report", "--format", "pdf"])
+    result = runner.invoke(main, ["report", "--format", "pdf"])
     assert result.exit_code != 0 and "不支持的格式 pdf" in result.output
+
+
+def test_cli_writes_pack_and_remembers_inputs(estate, tmp_path, monkeypatch):
+    from monitor.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(main, ["report", "--year", "2018-2019", "--config", str(estate.config), "--now",
+                                  "2019-10-20", "--inputs", "inputs.yaml", "--out", "out"])
+    assert result.exit_code == 0, result.output
+    assert "应公开 4 大类 6 项；本学年完成更新 3 项，无更新 3 项（无需更新 2 项，应更新未更新 1 项）" in result.output
+    assert "无更新：学校章程、预算、突发事件应急处理" in result.output
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "report-2018-2019.docx", "report-2018-2019.html", "report-2018-2019.md", "report-2018-2019.xlsx",
+        "report-2018-2019.zip"]
+    # A second run without --inputs states the figures imported the first time, and their source.
+    result = runner.invoke(main, ["report", "--year", "2018-2019", "--config", str(estate.config), "--now",
+                                  "2019-10-21", "--format", "md", "--out", "out2"])
+    assert result.exit_code == 0, result.output
+    md = (tmp_path / "out2" / "report-2018-2019.md").read_text(encoding="utf-8")
+    assert "共收到依申请公开申请12件" in md and "导入于2019-10-20" in md
+    runs = estate.db.execute("SELECT COUNT(*) FROM report_runs WHERE year = '2018-2019'").fetchone()[0]
+    assert runs == 2
+    # A broken inputs file: one Chinese line, non-zero exit, nothing written.
+    (tmp_path / "bad.yaml").write_text("requests:\n  received: many\n", encoding="utf-8")
+    result = runner.invoke(main, ["report", "--year", "2018-2019", "--config", str(estate.config), "--now",
+                                  "2019-10-20", "--inputs", "bad.yaml", "--out", "out3"])
+    assert result.exit_code != 0 and "字段 requests.received" in result.output and "第2行" in result.output
+    assert not (tmp_path / "out3").exists()
