@@ -1,0 +1,384 @@
+"""Per catalog item: gather its evidence from the store, date it, and judge its status as of a day.
+
+Evidence comes from the item's matches (states ``auto`` and ``confirmed`` only) and the columns
+named in the config: a matched list page brings its entries and the articles/attachments behind
+them; an article brings its own dates and its attachments; a file brings its own date or the date
+of the page linking it. "As of" a day uses only what was known then: dates after the day and
+pages/entries first seen in a scan that started after the day are ignored. Then the precedence
+statuses (missing → unreachable → blank → undated) and finally the item's update rule
+(``monitor.rules.evaluate``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterable
+
+from monitor import clock
+from monitor.rules import evaluate
+from monitor.store import rows
+
+STATUS_LABELS = {"ok": "正常", "due_soon": "即将到期", "overdue": "逾期", "missing": "缺失", "blank": "空白栏目",
+                 "undated": "无日期", "unreachable": "无法访问"}
+# Most urgent first: the order tables and summaries list statuses in.
+STATUS_ORDER = ["overdue", "missing", "unreachable", "blank", "undated", "due_soon", "ok"]
+COUNTED_STATES = ("auto", "confirmed")
+_KIND_PREFERENCE = {"article": 3, "entry": 2, "column": 1, "attachment": 0}
+FAILING_SCANS = 2         # "unreachable": the last two fetches of every matched page failed
+KIND_ZH = {"article": "文章", "attachment": "附件", "entry": "栏目条目", "column": "栏目"}
+SOURCE_ZH = {"meta": "页面元数据", "label": "页面标注", "list": "栏目列表", "url": "网址中的日期",
+             "heading": "标题中的日期", "http": "服务器修改时间", "observed": "监测发现变化", "linking": "引用页面日期"}
+
+
+@dataclass
+class Evidence:
+    url: str
+    title: str | None
+    date: str | None            # YYYY-MM-DD
+    date_source: str | None     # meta|label|list|url|heading|http|observed|linking
+    kind: str                   # article|attachment|entry|column
+    page_id: int | None = None
+    via: str | None = None      # the column URL it was found through
+
+
+@dataclass
+class ItemStatus:
+    id: str
+    category: str
+    category_name: str
+    title: str
+    short: str | None
+    unit: str | None
+    unit_name: str
+    rule: dict
+    rule_text: str
+    status: str
+    reason: str
+    last_changed: str | None
+    last_changed_source: str | None
+    due: str | None
+    evidence: list[Evidence] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def name(self) -> str:
+        return self.short or self.title
+
+
+# ---------------------------------------------------------------- the as-of view of the store
+
+class _View:
+    """Read access to the store limited to what was known on the as-of day."""
+
+    def __init__(self, db: Any, as_of: date):
+        self.db = db
+        self.as_of = as_of
+        self.iso = as_of.isoformat()
+        # Scans that started after the as-of day (clock time, local date prefix of the ISO string).
+        self.future_scans = {r["id"] for r in rows(db, "SELECT id, started_at FROM scans")
+                             if (r["started_at"] or "")[:10] > self.iso}
+        self._pages: dict[Any, dict | None] = {}
+
+    def known(self, scan_id: int | None) -> bool:
+        return scan_id is None or scan_id not in self.future_scans
+
+    def date_ok(self, d: str | None) -> bool:
+        return bool(d) and d[:10] <= self.iso
+
+    def page(self, *, page_id: int | None = None, url: str | None = None) -> dict | None:
+        key = ("id", page_id) if page_id is not None else ("url", url)
+        if key not in self._pages:
+            if page_id is not None:
+                found = rows(self.db, "SELECT * FROM pages WHERE id = ?", (page_id,))
+            else:
+                found = rows(self.db, "SELECT * FROM pages WHERE url = ?", (url,))
+            p = found[0] if found else None
+            if p is not None and not self.known(p.get("first_seen_scan")):
+                p = None
+            self._pages[key] = p
+        return self._pages[key]
+
+    def page_dates(self, page: dict) -> list[tuple[str, str | None]]:
+        """(date, source) of the page's own published/updated dates known by the as-of day,
+        from its current row and from every stored version fetched by then."""
+        found: list[tuple[str, str | None]] = []
+        for d, src in ((page.get("published"), page.get("published_source")),
+                       (page.get("updated"), page.get("updated_source"))):
+            if self.date_ok(d) and src != "observed":
+                found.append((d[:10], src))
+        for v in rows(self.db, "SELECT fetched_at, published, published_source, updated, updated_source "
+                               "FROM versions WHERE page_id = ?", (page["id"],)):
+            if not self.date_ok(v["fetched_at"]):
+                continue
+            for d, src in ((v["published"], v["published_source"]), (v["updated"], v["updated_source"])):
+                if self.date_ok(d) and src != "observed":
+                    found.append((d[:10], src))
+        return found
+
+    def observed_changes(self, page: dict) -> list[tuple[str, str]]:
+        """Dates a content change was observed (a new fingerprint after an earlier fetch)."""
+        out = [(v["fetched_at"][:10], "observed")
+               for v in rows(self.db, "SELECT fetched_at FROM versions WHERE page_id = ? AND changed_after IS NOT NULL",
+                             (page["id"],))
+               if self.date_ok(v["fetched_at"])]
+        if not out and page.get("last_changed_source") == "observed" and self.date_ok(page.get("last_changed")):
+            out.append((page["last_changed"][:10], "observed"))
+        return out
+
+    def entries(self, list_page_id: int) -> list[dict]:
+        return [e for e in rows(self.db, "SELECT * FROM entries WHERE list_page_id = ? ORDER BY id", (list_page_id,))
+                if self.known(e.get("first_seen_scan"))]
+
+    def entries_for_url(self, url: str) -> list[dict]:
+        return [e for e in rows(self.db, "SELECT * FROM entries WHERE url = ?", (url,))
+                if self.known(e.get("first_seen_scan"))]
+
+    def attachments_of(self, page_id: int) -> list[dict]:
+        return [a for a in rows(self.db, "SELECT * FROM attachments WHERE page_id = ? ORDER BY id", (page_id,))
+                if self.known(a.get("first_seen_scan"))]
+
+    def linking_pages(self, page: dict) -> list[dict]:
+        found = rows(self.db, "SELECT page_id FROM attachments WHERE file_page_id = ? OR url = ?",
+                     (page["id"], page["url"]))
+        out = []
+        for r in found:
+            p = self.page(page_id=r["page_id"])
+            if p is not None:
+                out.append(p)
+        return out
+
+
+def _newest(dates: Iterable[tuple[str, str | None]]) -> tuple[str | None, str | None]:
+    best: tuple[str | None, str | None] = (None, None)
+    for d, src in dates:
+        if best[0] is None or d > best[0]:
+            best = (d, src)
+    return best
+
+
+# ---------------------------------------------------------------- evidence of one item
+
+class _Collector:
+    def __init__(self, view: _View, excluded: set[str]):
+        self.view = view
+        self.excluded = excluded          # URLs matching gave to another item or rejected for this one
+        self.by_url: dict[str, Evidence] = {}
+
+    def add(self, ev: Evidence) -> None:
+        if ev.url in self.excluded:
+            return
+        old = self.by_url.get(ev.url)
+        if old is None or (ev.date and (old.date is None or ev.date > old.date)):
+            if old is not None and old.via and not ev.via:
+                ev.via = old.via
+            self.by_url[ev.url] = ev
+
+    # a page of any kind, dispatched on what the crawler found it to be
+    def from_page(self, page: dict, via: str | None, fallback: tuple[str | None, str | None] = (None, None)) -> None:
+        kind = page.get("kind") or "other"
+        if kind == "list":
+            self.from_column(page)
+        elif kind == "attachment":
+            self.from_file(page, via, fallback)
+        else:
+            self.from_article(page, via, fallback)
+
+    def from_column(self, page: dict) -> None:
+        view = self.view
+        root_id = page.get("list_root_id") or page["id"]
+        root = view.page(page_id=root_id) or page
+        column_url = root["url"]
+        dated = False
+        for e in view.entries(root_id):
+            if e["url"] in self.excluded:
+                continue
+            entry_date = (e["date"][:10], e["date_source"] or "list") if view.date_ok(e["date"]) else (None, None)
+            target = view.page(url=e["url"])
+            if target is not None and target["id"] != root_id:
+                self.from_page(target, column_url, entry_date)
+                ev = self.by_url.get(e["url"])
+                if ev is not None:
+                    ev.title = ev.title or e["title"]
+                    dated = dated or ev.date is not None
+                    continue
+            self.add(Evidence(url=e["url"], title=e["title"], date=entry_date[0], date_source=entry_date[1],
+                              kind="entry", page_id=target["id"] if target else None, via=column_url))
+            dated = dated or entry_date[0] is not None
+        # files linked straight from the list page
+        for a in view.attachments_of(root_id):
+            self._attachment_row(a, column_url, (None, None))
+        if not dated:
+            # Entries without dates: a change of the list itself is the best evidence we have.
+            for d, src in view.observed_changes(root):
+                self.add(Evidence(url=column_url, title=root.get("column_name") or root.get("title"), date=d,
+                                  date_source=src, kind="column", page_id=root["id"]))
+
+    def from_article(self, page: dict, via: str | None, fallback: tuple[str | None, str | None]) -> None:
+        view = self.view
+        # its own dates and the date its list row shows (an updated row is a change too)
+        dates = view.page_dates(page)
+        dates += [(e["date"][:10], e["date_source"] or "list") for e in view.entries_for_url(page["url"])
+                  if view.date_ok(e["date"])]
+        if fallback[0]:
+            dates.append((fallback[0], fallback[1]))
+        if not dates:
+            dates = view.observed_changes(page)
+        d, src = _newest(dates)
+        self.add(Evidence(url=page["url"], title=page.get("title"), date=d, date_source=src, kind="article",
+                          page_id=page["id"], via=via))
+        for a in view.attachments_of(page["id"]):
+            self._attachment_row(a, via or page["url"], (d, "linking" if d else None))
+
+    def _attachment_row(self, a: dict, via: str | None, linking: tuple[str | None, str | None]) -> None:
+        file_page = self.view.page(page_id=a["file_page_id"]) if a.get("file_page_id") else self.view.page(url=a["url"])
+        if file_page is not None:
+            self.from_file(file_page, via, linking, name=a.get("name"))
+        else:
+            self.add(Evidence(url=a["url"], title=a.get("name"), date=linking[0], date_source=linking[1],
+                              kind="attachment", page_id=None, via=via))
+
+    def from_file(self, page: dict, via: str | None, linking: tuple[str | None, str | None], *,
+                  name: str | None = None) -> None:
+        view = self.view
+        # The date of the article/entry linking the file, else the file's own.
+        d, src = linking
+        if d is None:
+            for p in view.linking_pages(page):
+                pd, _ = _newest(view.page_dates(p))
+                if pd and (d is None or pd > d):
+                    d, src = pd, "linking"
+        if d is None:
+            listed = [(e["date"][:10], e["date_source"] or "list") for e in view.entries_for_url(page["url"])
+                      if view.date_ok(e["date"])]
+            d, src = _newest(listed or view.page_dates(page) or view.observed_changes(page))
+        self.add(Evidence(url=page["url"], title=name or page.get("title"), date=d, date_source=src,
+                          kind="attachment", page_id=page["id"], via=via))
+
+
+# ---------------------------------------------------------------- assessment
+
+def assess_all(db: Any, cfg: Any, as_of: date | None = None) -> list[ItemStatus]:
+    """Every applicable catalog item's status as of ``as_of`` (default: the clock's today)."""
+    as_of = as_of or clock.today()
+    view = _View(db, as_of)
+    matches = [m for m in rows(db, "SELECT * FROM matches ORDER BY id")]
+    by_item: dict[str, list[dict]] = {}
+    counted_urls: dict[str, set[str]] = {}
+    for m in matches:
+        by_item.setdefault(m["item_id"], []).append(m)
+        if m["state"] in COUNTED_STATES:
+            counted_urls.setdefault(m["url"], set()).add(m["item_id"])
+    return [_assess_item(view, cfg, it, by_item.get(it.id, []), counted_urls)
+            for it in cfg.catalog_obj.items if not it.ignore]
+
+
+def _assess_item(view: _View, cfg: Any, it: Any, matches: list[dict], counted_urls: dict[str, set[str]]) -> ItemStatus:
+    counted = [m for m in matches if m["state"] in COUNTED_STATES]
+    own_urls = {m["url"] for m in counted}
+    excluded = {m["url"] for m in matches if m["state"] not in COUNTED_STATES} - own_urls
+    excluded |= {u for u, items in counted_urls.items() if it.id not in items}
+    coll = _Collector(view, excluded)
+
+    matched_pages: list[dict] = []
+    columns: list[str] = list(it.columns)
+    seen_pages: set[int] = set()
+    targets = [(m, m.get("target")) for m in counted] + [({"url": u, "page_id": None}, "column") for u in it.columns]
+    for m, target in targets:
+        page = view.page(page_id=m["page_id"]) if m.get("page_id") else view.page(url=m["url"])
+        if page is None:
+            if target == "entry":
+                # an entry whose article was never fetched: its list row is the evidence
+                for e in view.entries_for_url(m["url"]):
+                    ok = view.date_ok(e["date"])
+                    coll.add(Evidence(url=e["url"], title=e["title"], date=e["date"][:10] if ok else None,
+                                      date_source=(e["date_source"] or "list") if ok else None, kind="entry"))
+                    matched_pages.append({"id": None, "fail_count": 0})
+            continue
+        if page["id"] in seen_pages:
+            continue
+        seen_pages.add(page["id"])
+        matched_pages.append(page)
+        if target == "column" or page.get("kind") == "list":
+            url = page["url"]
+            if page.get("list_root_id"):
+                root = view.page(page_id=page["list_root_id"])
+                url = root["url"] if root else url
+            if url not in columns:
+                columns.append(url)
+        coll.from_page(page, None)
+
+    # newest first; on the same day the page itself is a better source than a file it links
+    evidence = sorted(sorted(coll.by_url.values(), key=lambda e: e.url),
+                      key=lambda e: (e.date or "", _KIND_PREFERENCE.get(e.kind, 0)), reverse=True)
+    dated = [e for e in evidence if e.date]
+    last, last_src = (dated[0].date, dated[0].date_source) if dated else (None, None)
+    rule = it.rule
+    base = dict(id=it.id, category=it.category, category_name=it.category_name, title=it.title, short=it.short,
+                unit=it.unit, unit_name=cfg.unit_name(it.unit), rule=rule.to_dict(), rule_text=rule.describe(),
+                last_changed=last, last_changed_source=last_src, evidence=evidence, columns=columns)
+
+    def result(status: str, reason: str, due: date | None = None) -> ItemStatus:
+        return ItemStatus(status=status, reason=reason, due=due.isoformat() if due else None, **base)
+
+    if not matched_pages:
+        return result("missing", "未找到对应的栏目或页面")
+    if all((p.get("fail_count") or 0) >= FAILING_SCANS for p in matched_pages):
+        p = matched_pages[0]
+        what = f"HTTP {p['last_status']}" if p.get("last_status") else (p.get("last_error") or "网络错误")
+        return result("unreachable", f"对应的{len(matched_pages)}个页面最近{FAILING_SCANS}次访问均失败（{what}）")
+    if not evidence:
+        if rule.kind == "event":
+            return result("ok", "事件类栏目暂无内容，无事件时无需更新")
+        return result("blank", f"栏目（{len(columns)}个）没有任何内容" if columns else "对应页面没有任何内容")
+    if not dated:
+        if rule.kind in ("static", "event"):
+            why = "长期有效事项，页面未标注日期" if rule.kind == "static" else "事件类，页面未标注日期，无事件时无需更新"
+            return result("ok", why)
+        return result("undated", f"找到{len(evidence)}条内容，但都没有可识别的发布日期")
+    verdict = evaluate(rule, [date.fromisoformat(e.date) for e in dated], view.as_of, changes=it.changes)
+    return result(verdict.status, verdict.reason, verdict.due)
+
+
+def store_assessments(db: Any, statuses: Iterable[ItemStatus], as_of: date, scan_id: int | None) -> None:
+    """Upsert one row per item for the day (the dashboard's history chart and notifications read them)."""
+    now = clock.now_iso()
+    payload = [(s.id, as_of.isoformat(), scan_id, s.status, s.reason, s.last_changed, s.last_changed_source,
+                s.due, s.unit, now) for s in statuses]
+    db.conn.executemany(
+        """INSERT INTO assessments (item_id, as_of, scan_id, status, reason, last_changed, last_changed_source,
+                                    due, unit, computed_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT(item_id, as_of) DO UPDATE SET scan_id=excluded.scan_id, status=excluded.status,
+               reason=excluded.reason, last_changed=excluded.last_changed,
+               last_changed_source=excluded.last_changed_source, due=excluded.due, unit=excluded.unit,
+               computed_at=excluded.computed_at""",
+        payload,
+    )
+
+
+def status_to_json(s: ItemStatus) -> dict:
+    """The JSON form used by `xxgk status --json` (and other programs)."""
+    return {
+        "id": s.id, "category": s.category, "category_name": s.category_name, "title": s.title, "short": s.short,
+        "unit": s.unit, "unit_name": s.unit_name, "status": s.status, "status_label": s.status_label,
+        "reason": s.reason, "last_changed": s.last_changed, "last_changed_source": s.last_changed_source,
+        "due": s.due, "rule": s.rule, "rule_text": s.rule_text, "columns": list(s.columns),
+        "evidence": [{"url": e.url, "title": e.title, "date": e.date, "date_source": e.date_source,
+                      "kind": e.kind, "via": e.via} for e in s.evidence],
+    }
+
+
+def counts(statuses: Iterable[ItemStatus]) -> dict[str, int]:
+    """Number of items per status, in STATUS_ORDER."""
+    out = {k: 0 for k in STATUS_ORDER}
+    for s in statuses:
+        out[s.status] = out.get(s.status, 0) + 1
+    return out
+
+
+__all__ = ["Evidence", "ItemStatus", "STATUS_LABELS", "STATUS_ORDER", "assess_all", "store_assessments",
+           "status_to_json", "counts"]
