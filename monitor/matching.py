@@ -37,6 +37,7 @@ INHERIT_FACTOR = 0.98
 
 _ATTACHMENT_RE = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|wps|et|zip|rar|7z|txt|csv|ofd)(?:$|[?#])", re.I)
 _PAGINATION_TEXT = "（分页）"
+_LIST_URL_RE = re.compile(r"(/|/list\d*\.s?html?|/index(_\d+)?\.s?html?|/main\.s?html?)$", re.I)
 
 METHOD_ZH = {"override": "配置指定", "navigation": "栏目导航", "offsite": "站外栏目", "similarity": "标题相似",
              "inherited": "继承栏目", "manual": "人工指定"}
@@ -343,6 +344,7 @@ class Matcher:
         # url -> (target, [Candidate]) ; the chosen matches
         self.result: dict[str, tuple[str, int | None, list[Candidate]]] = {}
         self.column_label: dict[str, str] = {}
+        self.nav_linkers: dict[str, set[int]] = defaultdict(set)
 
     # -- helpers ---------------------------------------------------------------------------
     def _item_name(self, item_id: str) -> str:
@@ -396,6 +398,7 @@ class Matcher:
                 if url in self.crawl.attachment_urls or _is_attachment_url(url):
                     continue
                 labels[url].append(text)
+                self.nav_linkers[url].add(page.id)
                 if current:
                     placed.append((url, current))
             # Trust heading order only when it agrees with confident titles on this page.
@@ -424,6 +427,9 @@ class Matcher:
                 continue
             if url in crawl.parents_of or (page is not None and page.kind == "attachment"):
                 continue  # an article of some list, or a file: not a column
+            if page is not None and page.kind in ("article", "other") and crawl.is_disclosure(url) \
+                    and not self._looks_like_column(page, nav_labels[url]):
+                continue  # a news link on the home page: matched as an article, on its title
             columns.add(url)
         for it in self.items.values():
             columns.update(it.columns)
@@ -493,6 +499,18 @@ class Matcher:
             label = (nav or own or site_labels.get(url) or [url])[0]
             self.column_label[url] = label
             self._choose(url, "column", page, cands)
+
+    def _looks_like_column(self, page: _Page, labels: list[str]) -> bool:
+        """A page the navigation treats as a column (a one-article column, a pointer page): it is
+        linked from several pages, under a label that is not its own title, or at a list-like URL."""
+        if len(self.nav_linkers.get(page.url, ())) >= 2:
+            return True
+        own = normalize(page.title)
+        for text in map(normalize, labels):
+            # A link text that is the page's title (or a truncation of it) is a news link.
+            if own and text and not (own.startswith(text) or text.startswith(own)):
+                return True
+        return bool(_LIST_URL_RE.search(urlsplit(page.url).path))
 
     # -- choosing among candidates ---------------------------------------------------------
     def _choose(self, url: str, target: str, page: _Page | None, cands: list[Candidate], *,

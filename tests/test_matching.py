@@ -117,7 +117,9 @@ NAV = [
 def build_estate(db, scan: int = 1, *, moved: bool = False) -> Estate:
     e = Estate(db, scan)
     e.page(f"{X}/", "other", "示例大学信息公开网")
-    e.links(f"{X}/", NAV + [(f"{X}/zxgk/list.htm", "最新公开"), (f"{X}/", "首页")])
+    e.links(f"{X}/", NAV + [(f"{X}/zxgk/list.htm", "最新公开"), (f"{X}/", "首页"),
+                            (f"{X}/2019/0925/c28a18/page.htm", "关于举办学风建设月活动的…")])
+    e.article(f"{X}/2019/0925/c28a18/page.htm", "关于举办学风建设月活动的通知")
     # Category pages list nothing but repeat the navigation.
     for url, name in NAV:
         if url.startswith(X) and name in ("基本信息", "招生考试信息", "财务、资产及收费信息", "其他"):
@@ -309,6 +311,9 @@ def test_standalone_titles_and_lookalikes(setup) -> None:
     hire = matched(db, f"{X}/2019/0920/c28a16/page.htm")
     assert "6" not in hire and all(m["state"] != "auto" for m in hire.values())
     assert all(m["state"] != "auto" for m in matched(db, f"{X}/2019/0921/c28a17/page.htm").values())
+    # A news link on the home page is not a navigation column: its title alone must be specific.
+    news = matched(db, f"{X}/2019/0925/c28a18/page.htm")
+    assert all(m["state"] != "auto" and m["target"] == "article" for m in news.values())
     # The same tender notice in the latest list and in its column: the column decides.
     assert only(db, f"{X}/2019/0601/c26a13/page.htm")["item_id"] == "18"
 
