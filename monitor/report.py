@@ -760,18 +760,6 @@ def _unit_rows(units: dict[str, dict], rows_: list[ItemRow], channels: list[Chan
     """Per-unit appendix; items without a unit belong to the disclosure office."""
     order = list(units) + sorted({r.unit_id for r in rows_ if r.unit_id and r.unit_id not in units})
     out = []
-    for uid in order:
-        mine = [r for r in rows_ if r.unit_id == uid]
-        articles = sum(c.articles for c in channels if c.unit_id == uid)
-        if not mine and not articles:
-            continue
-        out.append(UnitRow(
-            unit_id=uid, name=units.get(uid, {}).get("name", uid), items=[r.item_id for r in mine],
-            updated=[r.item_id for r in mine if r.updated_in_year],
-            not_updated_due=[r.item_id for r in mine if r.no_update == "due"],
-            not_updated_not_required=[r.item_id for r in mine if r.no_update == "not_required"],
-            overdue_at_year_end=[r.item_id for r in mine if r.status == "overdue"],
-            publications=sum(len(r.published) for r in mine), articles=articles))
     unassigned = [r for r in rows_ if not r.unit_id]
     if unassigned:
         out.append(UnitRow("", office, [r.item_id for r in unassigned],
@@ -781,6 +769,18 @@ def _unit_rows(units: dict[str, dict], rows_: list[ItemRow], channels: list[Chan
                            [r.item_id for r in unassigned if r.status == "overdue"],
                            sum(len(r.published) for r in unassigned),
                            sum(c.articles for c in channels if not c.unit_id)))
+    for uid in order:
+        mine = [r for r in rows_ if r.unit_id == uid]
+        articles = sum(c.articles for c in channels if c.unit_id == uid)
+        if not mine and not units.get(uid, {}).get("sites"):
+            continue
+        out.append(UnitRow(
+            unit_id=uid, name=units.get(uid, {}).get("name", uid), items=[r.item_id for r in mine],
+            updated=[r.item_id for r in mine if r.updated_in_year],
+            not_updated_due=[r.item_id for r in mine if r.no_update == "due"],
+            not_updated_not_required=[r.item_id for r in mine if r.no_update == "not_required"],
+            overdue_at_year_end=[r.item_id for r in mine if r.status == "overdue"],
+            publications=sum(len(r.published) for r in mine), articles=articles))
     return out
 
 
@@ -798,8 +798,8 @@ def draft_sections(rep: AnnualReport) -> list[Section]:
         f"根据《高等学校信息公开办法》（教育部令第29号）、《高等学校信息公开事项清单》（教办函〔2014〕23号）"
         f"和教育部办公厅有关通知要求，现将{rep.school}{y.label}学年（{y.span_cn}）信息公开工作情况报告如下。",
         text_or("overview", "本学年信息公开工作概况：组织领导、制度建设、工作机制、信息员队伍等"),
-        f"本报告中主动公开情况的数据由信息公开监测系统根据{_cn_date(rep.scans.first)}至{_cn_date(rep.scans.last)}"
-        f"间{rep.scans.count}次网站扫描所存档的页面统计，每项证据均附存档编号，可在证据包中核对。",
+        f"本报告中主动公开情况的数据由信息公开监测系统根据{_scan_span(rep.scans)}{rep.scans.count}次网站扫描"
+        "所存档的页面统计，每项证据均附存档编号，可在证据包中核对。",
     ]
     if not rep.year_complete:
         overview.append(f"注意：本学年尚未结束，各项数据统计截至{_cn_date(rep.as_of)}。")
@@ -858,15 +858,21 @@ def draft_sections(rep: AnnualReport) -> list[Section]:
     ]
 
 
+def _scan_span(scans: ScanCoverage) -> str:
+    if scans.first == scans.last:
+        return f"{_cn_date(scans.first)}"
+    return f"{_cn_date(scans.first)}至{_cn_date(scans.last)}间"
+
+
 def _requests_paragraphs(inputs: ReportInputs | None, text_or) -> list[str]:
     req = inputs.requests if inputs else None
     if req is None:
         return ["【待填写：本学年收到依申请公开申请的数量、申请方式及答复情况（未提供填报文件）】"]
     line = f"本学年学校共收到依申请公开申请{req.received}件"
-    if req.carried_over:
-        line += f"，上学年结转{req.carried_over}件"
     if req.channels:
-        line += "（" + "，".join(f"{k}{v}件" for k, v in req.channels.items()) + "）"
+        line += "（" + "、".join(f"{k}{v}件" for k, v in req.channels.items()) + "）"
+    if req.carried_over:
+        line += f"，另有上学年结转申请{req.carried_over}件"
     answered = sum(req.outcomes.values())
     if req.outcomes:
         line += f"。已答复{answered}件，其中" + "，".join(f"{k}{v}件" for k, v in req.outcomes.items())
@@ -1007,8 +1013,11 @@ def load_inputs(path: str | Path, year: AcademicYear) -> ReportInputs:
 
 
 def save_inputs(db: sqlite_utils.Database, year: AcademicYear, inputs: ReportInputs) -> None:
+    import json
+
+    # Not store.dumps: it sorts keys, and the office's order of outcomes is the report's order.
     db.execute("INSERT OR REPLACE INTO report_inputs(year, data, source, loaded_at) VALUES (?,?,?,?)",
-               (year.label, dumps(asdict(inputs)), inputs.path, clock.now_iso()))
+               (year.label, json.dumps(asdict(inputs), ensure_ascii=False), inputs.path, clock.now_iso()))
 
 
 def stored_inputs(db: sqlite_utils.Database, year: AcademicYear) -> ReportInputs | None:
