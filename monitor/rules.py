@@ -389,7 +389,7 @@ def evaluate(rule: Rule | Mapping[str, Any] | str, evidence_dates: Iterable[date
         if o_n <= A and any_in(o_n, A):
             why = f"本周期已于{max(e for e in known if o_n <= e <= A)}更新（本周期截止{d_n}）"
         else:
-            why = f"上一周期已按时更新（最近更新{last}），本周期应于{d_n}前完成"
+            why = f"上一周期已更新（最近更新{last}），本周期应于{d_n}前完成"
         return Verdict("ok", why, d_n, last)
 
     # on_change

@@ -23,10 +23,10 @@ def display_width(text: str) -> int:
 
 def pad(text: str, width: int) -> str:
     """Left-align to a display width (CJK characters take two columns), cutting with … if too long."""
-    if display_width(text) > width:
+    if display_width(text) > width - 1:        # keep one column free between cells
         out = ""
         for ch in text:
-            if display_width(out + ch) > width - 1:
+            if display_width(out + ch) > width - 2:
                 break
             out += ch
         text = out + "…"
