@@ -328,8 +328,10 @@ def _render_list(entries: list[list[str]]) -> list[str]:
 
 def _unit_findings(db, cfg, unit: str, recipient: str, state: Mapping) -> list[tuple[str, str, list[str]]]:
     """New compliance findings of the unit (already masked by monitor.compliance), if that module exists."""
+    import importlib
+
     try:
-        from monitor import compliance
+        compliance = importlib.import_module("monitor.compliance")
     except ModuleNotFoundError as exc:
         if exc.name != "monitor.compliance":
             raise
