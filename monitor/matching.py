@@ -29,10 +29,13 @@ from monitor.textsim import CatalogIndex, ItemScore, ItemText, id_key, normalize
 
 AUTO = 0.6            # at or above: counted as the item's evidence without review
 REVIEW = 0.35         # at or above (and below AUTO): listed for review
-STANDALONE_AUTO = 0.88  # a page outside any matched column needs a very specific title
+STANDALONE_AUTO = 0.9   # a page outside any matched column needs a very specific title
+STANDALONE_REVIEW = 0.7  # … and a fairly specific one to be worth a reviewer's time
 TIE_MARGIN = 0.04     # two items this close are "equally strong": both go to review
 CLEAR_MARGIN = 0.3    # an article's own title must beat its column's item by this to move
 UNIT_PRIOR = 0.05     # bonus when the page's unit owns the item (only on top of real evidence)
+OTHER_UNIT_FACTOR = 0.75  # a unit-site page scored on its own words, for an item another unit owns
+CONTENT_SHARE = 0.25  # a column whose articles are this much about an item also serves it
 INHERIT_FACTOR = 0.98
 
 _ATTACHMENT_RE = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|wps|et|zip|rar|7z|txt|csv|ofd)(?:$|[?#])", re.I)
@@ -371,10 +374,16 @@ class Matcher:
             return {}
         return self.index.scores(text)
 
-    def _prior(self, page: _Page | None, item_id: str, score: float) -> float:
+    def _prior(self, page: _Page | None, item_id: str, score: float, *, weak: bool = False) -> float:
+        """The unit site a page lives on: a bonus when its unit owns the item; for evidence that
+        rests on the page's own words only (``weak``), a penalty when another unit owns it."""
         it = self.items.get(item_id)
-        if page is not None and it is not None and it.unit and page.unit == it.unit and score >= 0.3:
-            return min(0.99, score + UNIT_PRIOR)
+        if page is None or it is None or not it.unit or not page.unit:
+            return score
+        if page.unit == it.unit:
+            return min(0.99, score + UNIT_PRIOR) if score >= 0.3 else score
+        if weak and page.unit in self.unit_names:
+            return score * OTHER_UNIT_FACTOR
         return score
 
     # -- columns ---------------------------------------------------------------------------
@@ -484,7 +493,8 @@ class Matcher:
             if not nav and not on_disclosure:
                 consider(site_labels.get(url, []), "site")
             for iid, (s, text, source, span) in best.items():
-                s = self._prior(page, iid, s)
+                s = self._prior(page, iid, s, weak=source == "site" or (source == "own" and not nav
+                                                                        and not on_disclosure))
                 name = self._item_name(iid)
                 if on_disclosure and source in ("nav", "own"):
                     method = "navigation"
@@ -554,7 +564,7 @@ class Matcher:
         elif kept and kept[0].score >= REVIEW:
             top = kept[0]
             auto_at = STANDALONE_AUTO if standalone else AUTO
-            review_at = AUTO if standalone else REVIEW
+            review_at = STANDALONE_REVIEW if standalone else REVIEW
             if top.score >= review_at:
                 top.state = "auto" if top.score >= auto_at else "review"
                 chosen = [top]
@@ -581,6 +591,59 @@ class Matcher:
         if not got:
             return []
         return [c for c in got[2] if c.state != "rejected"]
+
+    # -- what a column holds ----------------------------------------------------------------
+    def _infer_from_contents(self) -> None:
+        """A column serves every item a good share of its articles is clearly about
+        (「毕业生就业」 holding both 就业状况 and 就业质量年度报告); a column whose label says
+        nothing is matched by its articles alone."""
+        crawl = self.crawl
+        for root_id, entries in crawl.entries_of.items():
+            root = crawl.by_id.get(root_id)
+            if root is None or len(entries) < 2:
+                continue
+            got = self.result.get(root.url)
+            if got and any(c.state == "confirmed" or c.method == "override" for c in got[2]):
+                continue  # a person or the config already said what this column is
+            counts: Counter = Counter()
+            for e in entries:
+                page = crawl.pages.get(e["url"])
+                title = (page.title if page is not None and page.title else None) or e["title"]
+                best = self.index.score(title, limit=2)
+                if not best or best[0].how == "ngram" or best[0].score < 0.75:
+                    continue
+                if len(best) > 1 and best[0].score - best[1].score < TIE_MARGIN:
+                    continue
+                counts[best[0].item_id] += 1
+            n = len(entries)
+            have = {c.item_id for c in (got[2] if got else [])}
+            added = []
+            for iid, k in counts.most_common():
+                it = self.items[iid]
+                if root.unit and it.unit and root.unit != it.unit and root.unit in self.unit_names:
+                    continue  # another unit's item in this unit's list: news about it, not its column
+                if iid in have and k >= 2 and k / n >= CONTENT_SHARE:
+                    for c in got[2]:
+                        if c.item_id == iid and c.state == "review":  # the contents settle it
+                            c.state = "auto"
+                            c.score = max(c.score, AUTO)
+                            c.reason = c.reason.split("；")[0] + f"；栏目中{k}/{n}篇文章属于该事项"
+                    continue
+                if iid in have or k < 2 or k / n < CONTENT_SHARE or self.decisions.rejected(root.url, iid):
+                    continue
+                label = self.column_label.get(root.url) or root.label
+                score = round(min(0.9, 0.6 + 0.4 * k / n), 3)
+                method = "navigation" if crawl.is_disclosure(root.url) and got else "similarity"
+                added.append(Candidate(iid, score, method,
+                                       f"栏目「{label}」中{k}/{n}篇文章属于{self._item_name(iid)}"))
+            if not added:
+                continue
+            if got:
+                target, page_id, cands = got
+                kept = [c for c in cands if c.state != "review"]  # the contents settle a tie
+                self.result[root.url] = (target, page_id, kept + added)
+            else:
+                self.result[root.url] = ("column", root.id, added)
 
     # -- articles and entries --------------------------------------------------------------
     def _children(self) -> None:
@@ -647,7 +710,7 @@ class Matcher:
         for iid, sc in own.items():
             if sc.how == "ngram":
                 continue  # a page outside matched columns needs a verbatim phrase
-            s = self._prior(page, iid, sc.score)
+            s = self._prior(page, iid, sc.score, weak=True)
             where = self._site_name(page, url) if page is not None else ""
             cands.append(Candidate(iid, round(s, 3), "similarity",
                                    f"{where}{TARGET_ZH.get(target, '')}标题「{_short(title)}」与{self._item_name(iid)}相符"
@@ -717,6 +780,7 @@ class Matcher:
     # -- run -------------------------------------------------------------------------------
     def run(self) -> dict[str, tuple[str, int | None, list[Candidate]]]:
         self._column_candidates()
+        self._infer_from_contents()
         self._children()
         self._attachments()
         return self.result

@@ -23,6 +23,7 @@ from monitor.textsim import CatalogIndex, ItemText, normalize
 X = "http://xxgk.example.edu.cn"
 ZSB = "http://zsb.example.edu.cn"
 CWC = "http://cwc.example.edu.cn"
+JY = "http://jyzx.example.edu.cn"
 
 CONFIG = f"""\
 school: 示例大学
@@ -31,9 +32,14 @@ database: xxgk.db
 units:
   - {{id: zsb, name: 招生办公室, sites: ["{ZSB}/"]}}
   - {{id: cwc, name: 财务处, sites: ["{CWC}/"]}}
+  - {{id: jyzx, name: 就业指导中心, sites: ["{JY}/"]}}
+  - {{id: rsc, name: 人事处, sites: []}}
 items:
   "7": {{unit: zsb}}
   "21": {{columns: ["{X}/sfxx/list.htm"]}}
+  "25": {{unit: rsc}}
+  "32": {{unit: jyzx}}
+  "33": {{unit: jyzx}}
 """
 
 
@@ -186,6 +192,21 @@ def build_estate(db, scan: int = 1, *, moved: bool = False) -> Estate:
     e.article(report, "示例大学2018-2019学年信息公开工作年度报告", fingerprint="fp-report")
     e.article(f"{X}/2019/0920/c28a16/page.htm", "示例大学2019年公开招聘辅导员公告")
     e.article(f"{X}/2019/0921/c28a17/page.htm", "学校召开学风建设推进会")
+    # The employment centre: one column holds two items; its recruitment news is nobody's item 25.
+    e.page(f"{JY}/", "other", "就业指导中心", unit="jyzx")
+    e.links(f"{JY}/", [(f"{JY}/list.jsp?cid=7", "就业数据与报告"), (f"{JY}/list.jsp?cid=9", "招聘信息")])
+    e.column(f"{JY}/list.jsp?cid=7", "就业数据与报告", [
+        (f"{JY}/show.jsp?id=71", "示例大学2019届毕业生就业质量年度报告"),
+        (f"{JY}/show.jsp?id=72", "2019届毕业生就业率及就业流向"),
+        (f"{JY}/show.jsp?id=73", "示例大学2018届毕业生就业质量年度报告"),
+        (f"{JY}/show.jsp?id=74", "2018届毕业生就业率及就业流向")], unit="jyzx")
+    e.column(f"{JY}/list.jsp?cid=9", "招聘信息", [
+        (f"{JY}/show.jsp?id=91", "华为技术有限公司2020年校园招聘公告"),
+        (f"{JY}/show.jsp?id=92", "招商银行2020届毕业生校园招聘公告"),
+        (f"{JY}/show.jsp?id=93", "国家电网公司2020年校园招聘公告")], unit="jyzx")
+    for i in (71, 72, 73, 74, 91, 92, 93):
+        e.article(f"{JY}/show.jsp?id={i}", rows(db, "SELECT title FROM entries WHERE url=?",
+                                                (f"{JY}/show.jsp?id={i}",))[0]["title"], unit="jyzx")
     return e
 
 
@@ -242,7 +263,7 @@ def test_excluded_phrases_and_lookalikes_do_not_match() -> None:
 def test_navigation_columns_and_reasons(setup) -> None:
     cfg, db = setup
     stats = match_all(db, cfg, 1)
-    assert stats.auto > 20 and stats.items_matched == 8 and stats.items_total == 50
+    assert stats.auto > 20 and stats.items_matched == 10 and stats.items_total == 50
     m = only(db, f"{X}/zszc/list.htm")
     assert (m["item_id"], m["method"], m["state"], m["target"]) == ("7", "navigation", "auto", "column")
     assert m["reason"].startswith("信息公开网栏目「招生章程」对应事项7") and "栏目导航" in m["reason"]
@@ -265,6 +286,17 @@ def test_column_naming_two_items_serves_both_and_articles_pick_theirs(setup) -> 
     assert set(both) == {"19", "20"} and all(m["state"] == "auto" for m in both.values())
     assert set(matched(db, f"{X}/2017/0415/c24a10/page.htm")) == {"19"}
     assert set(matched(db, f"{X}/2017/0801/c24a11/page.htm")) == {"20"}
+
+
+def test_column_serves_the_items_its_articles_are_about(setup) -> None:
+    cfg, db = setup
+    match_all(db, cfg, 1)
+    col = matched(db, f"{JY}/list.jsp?cid=7")
+    assert set(col) == {"32", "33"} and {m["state"] for m in col.values()} == {"auto"}
+    assert only(db, f"{JY}/show.jsp?id=71")["item_id"] == "33"
+    assert only(db, f"{JY}/show.jsp?id=72")["item_id"] == "32"
+    for url in (f"{JY}/list.jsp?cid=9", f"{JY}/show.jsp?id=91", f"{JY}/show.jsp?id=92"):
+        assert all(m["state"] != "auto" for m in matched(db, url).values()), url
 
 
 def test_articles_entries_and_attachments_inherit(setup) -> None:
