@@ -323,8 +323,15 @@ def _build(raw: RawCatalog, parent: Catalog | None, doc: YamlDoc, path: Path) ->
             unit=ri.unit, rule=ri.rule if ri.rule is not None else parse_rule(DEFAULT_RULE),
             columns=list(ri.columns or []),
         )
-        # keep the list grouped by category: after the last item of the same category
-        last = max((k for k, it in enumerate(items) if it.category == new.category), default=None)
+        # keep the list grouped by category: "5.1" goes after item 5 (and its earlier sub-items),
+        # anything else after the last item of the same category
+        prefix = new.id.rsplit(".", 1)[0] if "." in new.id else None
+        last = None
+        if prefix is not None:
+            last = max((k for k, it in enumerate(items) if it.category == new.category
+                        and (it.id == prefix or it.id.startswith(prefix + "."))), default=None)
+        if last is None:
+            last = max((k for k, it in enumerate(items) if it.category == new.category), default=None)
         items.insert(len(items) if last is None else last + 1, new)
 
     # consistency of the result
