@@ -629,6 +629,8 @@ def build_report(db: sqlite_utils.Database, cfg: Any, year: AcademicYear, *,
 
     item_rows: list[ItemRow] = []
     for item in items:
+        if _get(item, "ignore"):  # the school config says the item does not apply here
+            continue
         iid = str(_get(item, "id"))
         st = by_item.get(iid)
         rule = _get(st, "rule") or _get(item, "rule") or {}

@@ -466,3 +466,22 @@ def test_cli_writes_pack_and_remembers_inputs(estate, tmp_path, monkeypatch):
                                   "2019-10-20", "--inputs", "bad.yaml", "--out", "out3"])
     assert result.exit_code != 0 and "字段 requests.received" in result.output and "第2行" in result.output
     assert not (tmp_path / "out3").exists()
+
+
+def test_ignored_items_and_a_running_year(estate):
+    # The school says item 50 does not apply; the year 2019-2020 is still running on 2019-10-20.
+    estate.config.write_text(CONFIG + "items:\n  '50': {ignore: true}\n", encoding="utf-8")
+    clock.set_now("2019-10-20")
+    try:
+        cfg = load_config(estate.config)
+        rep = build_report(estate.db, cfg, YEAR)
+        assert [r.item_id for r in rep.items] == ["1", "2", "6", "7", "19"]
+        assert rep.summary.items == 5 and rep.summary.categories == 3
+        running = build_report(estate.db, cfg, AcademicYear.parse("2019-2020"))
+    finally:
+        clock.set_now(None)
+    assert running.as_of == "2019-10-20" and not running.year_complete
+    assert "本学年尚未结束，各项数据统计截至2019年10月20日" in "".join(running.sections[0].paragraphs)
+    # 2020 admissions rules were listed on 2019-09-20: the only item updated so far.
+    assert [r.item_id for r in running.items if r.updated_in_year] == ["7"]
+    assert rep.inputs is None and "未提供填报文件" in "".join(rep.sections[2].paragraphs)
