@@ -1,0 +1,448 @@
+"""Link checks: every link on the school's sites gets one status per check run.
+
+What the crawl already fetched is taken from ``pages``/``fetch_errors`` (never fetched twice); the
+rest goes to a small Scrapy spider (``spiders.linkcheck``) in a subprocess, politely: at most two
+requests per host at a time, a delay, a timeout, a cap on URLs and on total time, HEAD first and GET
+only when HEAD is not enough.
+
+Categories (``link_checks.category``): ``ok``, ``dead`` (404/410, unknown host), ``server_error``
+(5xx), ``blocked`` (403/429, anti-bot challenge pages such as 瑞数 ``$_ts``), ``intranet`` (a
+configured intranet host/range, a login wall or a redirect to CAS/SSO), ``timeout``, ``skipped``
+(robots.txt, counters, not http). Only ``dead`` and ``server_error`` are *broken*, and only once two
+check runs in a row agree: one bad night is not a broken link.
+"""
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+
+from monitor import clock
+from monitor.store import rows
+
+CATEGORY_LABELS: dict[str, str] = {
+    "ok": "正常", "dead": "死链", "server_error": "服务器错误", "blocked": "被拦截（反爬/限流）",
+    "intranet": "内网或需登录", "timeout": "超时", "skipped": "未检查",
+}
+BROKEN = frozenset({"dead", "server_error"})
+FAILED = frozenset({"dead", "server_error", "timeout"})  # a site home page that did not answer
+
+DEFAULT_INTRANET_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
+
+_LOGIN_URL_RE = re.compile(
+    r"/cas/|/cas$|/authserver/|/sso/|/idp/|/uias?/|/oauth2?/authorize|passport\.|/login(?:\.\w+)?(?:$|[/?])|"
+    r"/logon|/signin|/user/login|[?&](?:service|returnurl|redirect_uri)=", re.I)
+_LOGIN_BODY_RE = re.compile(r"统一身份认证|统一认证|请登录|用户登录|登录系统|单点登录|CAS\s*Login", re.I)
+_PASSWORD_RE = re.compile(r"type\s*=\s*[\"']?password", re.I)
+_CHALLENGE_RE = re.compile(
+    r"\$_ts\s*=|\$_ts\[|window\.\$_ts|_\$[a-zA-Z]{2}\(|cf-browser-verification|cf_chl_|__jsluid|acw_sc__v2|"
+    r"waf_tokens|安全验证|人机验证|滑动验证|访问验证|请开启JavaScript", re.I)
+_SOFT_404_RE = re.compile(r"<title>[^<]*(?:404|页面不存在|页面未找到|找不到页面|文章不存在|信息不存在|已被删除|Not Found)",
+                          re.I)
+
+
+@dataclass
+class LinkSettings:
+    check_external: bool = False
+    intranet_hosts: list[str] = field(default_factory=list)
+    intranet_ranges: list[str] = field(default_factory=lambda: list(DEFAULT_INTRANET_RANGES))
+    max_urls: int = 2000             # per run; the rest waits for the next run
+    concurrency_per_host: int = 2
+    delay: float = 0.5
+    timeout: float = 20.0
+    total_seconds: float = 900.0
+    obey_robots: bool = True
+    user_agent: str = "xxgk-monitor"
+    enabled: bool = True
+
+    @classmethod
+    def from_config(cls, cfg: Any) -> "LinkSettings":
+        comp = getattr(cfg, "compliance", None)
+        crawl = getattr(cfg, "crawl", None)
+
+        def opt(obj: Any, name: str, default: Any) -> Any:
+            if obj is None:
+                return default
+            value = obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
+            return default if value is None else value
+
+        ua = "xxgk-monitor"
+        if crawl is not None:
+            try:
+                from crawler.settings import user_agent
+                ua = user_agent(crawl)
+            except Exception:  # a partial config in a test: keep the default agent
+                pass
+        ranges = list(opt(comp, "intranet_ranges", [])) or list(DEFAULT_INTRANET_RANGES)
+        return cls(
+            check_external=bool(opt(comp, "check_external_links", False)),
+            intranet_hosts=[h.lower() for h in opt(comp, "intranet_hosts", [])],
+            intranet_ranges=ranges,
+            max_urls=int(opt(comp, "max_link_checks", 2000)),
+            concurrency_per_host=max(1, min(2, int(opt(crawl, "concurrency_per_host", 2)))),
+            # never hammer a host, even when the crawl itself runs without a delay
+            delay=float(opt(comp, "link_check_delay", max(0.25, float(opt(crawl, "download_delay", 0.5))))),
+            timeout=float(opt(comp, "link_check_timeout", min(float(opt(crawl, "timeout", 20)), 30))),
+            total_seconds=float(opt(comp, "link_check_seconds", 900)),
+            obey_robots=bool(opt(crawl, "obey_robots", True)),
+            user_agent=ua,
+            enabled=bool(opt(comp, "check_links", True)),
+        )
+
+    def scrapy_settings(self) -> dict[str, Any]:
+        return {
+            "BOT_NAME": "xxgk-monitor-linkcheck",
+            "USER_AGENT": self.user_agent,
+            "ROBOTSTXT_OBEY": self.obey_robots,
+            "CONCURRENT_REQUESTS": 16,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrency_per_host,
+            "DOWNLOAD_DELAY": self.delay,
+            "RANDOMIZE_DOWNLOAD_DELAY": self.delay > 0,
+            "DOWNLOAD_TIMEOUT": self.timeout,
+            "DNS_TIMEOUT": min(self.timeout, 20),
+            "DOWNLOAD_MAXSIZE": 2 * 1024 * 1024,
+            "DOWNLOAD_WARNSIZE": 0,
+            "RETRY_ENABLED": False,       # the second check run is the retry
+            "REDIRECT_MAX_TIMES": 6,
+            "COOKIES_ENABLED": False,
+            "TELNETCONSOLE_ENABLED": False,
+            "LOG_LEVEL": os.environ.get("XXGK_SCRAPY_LOG", "ERROR"),
+            "CLOSESPIDER_TIMEOUT": self.total_seconds,
+            "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.SafetyMiddleware": 50},
+        }
+
+
+# ---- classification (pure) ------------------------------------------------------------------------
+def is_intranet(url: str, settings: LinkSettings) -> bool:
+    """Configured intranet host (glob) or address range, or a bare host name with no dot."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not host:
+        return False
+    for pattern in settings.intranet_hosts:
+        if parts.netloc.lower() == pattern or host == pattern or fnmatch.fnmatch(host, pattern) or host.endswith("." + pattern.lstrip("*.")):
+            return True
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host and host != "localhost"
+    for net in settings.intranet_ranges:
+        try:
+            if addr in ipaddress.ip_network(net, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def is_login_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(_LOGIN_URL_RE.search(parts.path + ("?" + parts.query if parts.query else "")) or
+                _LOGIN_URL_RE.search(parts.netloc + "/"))
+
+
+def classify(result: dict, settings: LinkSettings) -> tuple[str, str]:
+    """(category, Chinese reason) for one check result from ``spiders.linkcheck``."""
+    url = result.get("url") or ""
+    status = result.get("status")
+    error = result.get("error") or ""
+    body = result.get("body") or ""
+    final = result.get("final_url") or url
+    hops = [final, *(result.get("redirects") or [])[1:]]
+    if is_intranet(url, settings) or is_intranet(final, settings):
+        return "intranet", "内网地址，校外无法访问"
+    if error:
+        if "robots.txt" in error.lower() or "Forbidden by robots" in error:
+            return "skipped", "robots.txt 禁止访问，未检查"
+        if "counter URL" in error:
+            return "skipped", "计数器地址，不访问"
+        if "max redirect" in error.lower() or "redirections" in error.lower():
+            return "dead", "重定向次数过多（循环跳转）"
+        if "IgnoreRequest" in error:
+            return "skipped", "按规则跳过，未检查"
+        if "DNSLookupError" in error or "getaddrinfo" in error or "No address" in error:
+            return "dead", "域名无法解析"
+        if "Timeout" in error or "TimedOut" in error or "timed out" in error:
+            return "timeout", "访问超时"
+        if "download max size" in error.lower() or "maxsize" in error.lower():
+            return "ok", "文件可下载（超过检查大小上限，未完整下载）"
+        if "ConnectionRefused" in error:
+            return "dead", "连接被拒绝（服务器未开放）"
+        return "server_error", f"连接异常（{error.split(':')[0]}）"
+    if status is None:
+        return "timeout", "没有响应"
+    if any(is_login_url(u) for u in hops if u != url) or status == 401:
+        return "intranet", "需要登录（统一身份认证），校外无法访问"
+    if _CHALLENGE_RE.search(body):
+        return "blocked", "反爬虫验证页面（如瑞数 $_ts），无法自动检查"
+    if status in (404, 410):
+        return "dead", f"页面不存在（HTTP {status}）"
+    if status in (403, 429, 412, 418, 451):
+        return "blocked", f"服务器拒绝自动访问（HTTP {status}），不计为死链"
+    if status >= 500:
+        return "server_error", f"服务器错误（HTTP {status}）"
+    if status == 400:
+        return "dead", "链接地址无效（HTTP 400）"
+    if status >= 400:
+        return "blocked", f"服务器拒绝访问（HTTP {status}）"
+    if body and _PASSWORD_RE.search(body) and _LOGIN_BODY_RE.search(body):
+        return "intranet", "需要登录（统一身份认证），校外无法访问"
+    if body and _SOFT_404_RE.search(body):
+        return "dead", "页面显示“不存在/已删除”（软 404）"
+    return "ok", f"可访问（HTTP {status}）"
+
+
+def classify_crawled(status: int | None, error: str | None, title: str | None, url: str,
+                     settings: LinkSettings) -> tuple[str, str]:
+    """Classify a URL the crawl itself fetched, from what the crawl stored."""
+    if is_intranet(url, settings):
+        return "intranet", "内网地址，校外无法访问"
+    err = error or ""
+    if err.startswith(("附件解析失败", "解析失败")):
+        return "ok", "可访问（内容无法解析）"
+    if status in (200, 203, 206, 304) or (status and 200 <= status < 400 and not err):
+        if title and _LOGIN_BODY_RE.search(title):
+            return "intranet", "需要登录（统一身份认证），校外无法访问"
+        if title and re.search(r"404|页面不存在|页面未找到|找不到页面|Not Found", title, re.I):
+            return "dead", "页面显示“不存在/已删除”（软 404）"
+        return "ok", f"可访问（HTTP {status}）"
+    if not status and not err:
+        return "timeout", "没有响应"
+    m = re.match(r"HTTP (\d{3})", err)
+    return classify({"url": url, "status": int(m.group(1)) if m else (status or None),
+                     "error": None if (m or status) else err}, settings)
+
+
+# ---- running the checker ----------------------------------------------------------------------------
+def run_checker(urls: Iterable[str], settings: LinkSettings) -> list[dict]:
+    """Check URLs with the Scrapy spider in a subprocess; returns one result dict per URL checked."""
+    urls = list(dict.fromkeys(urls))[: settings.max_urls]
+    if not urls:
+        return []
+    with tempfile.TemporaryDirectory(prefix="xxgk-linkcheck-") as tmp:
+        job, out = os.path.join(tmp, "job.json"), os.path.join(tmp, "out.jsonl")
+        with open(job, "w", encoding="utf-8") as fh:
+            json.dump({"urls": urls, "settings": settings.scrapy_settings()}, fh, ensure_ascii=False)
+        cmd = [sys.executable, "-m", "spiders.linkcheck", "--input", job, "--output", out]
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = clock.env_for_child()
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        try:
+            subprocess.run(cmd, env=env, cwd=root, timeout=settings.total_seconds + 60, check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        except subprocess.TimeoutExpired:
+            pass  # whatever was checked before the hard stop is kept
+        results: dict[str, dict] = {}
+        if os.path.exists(out):
+            with open(out, encoding="utf-8") as fh:
+                for line in fh:
+                    line = line.strip()
+                    if line:
+                        r = json.loads(line)
+                        results[r["url"]] = r
+    return list(results.values())
+
+
+@dataclass
+class LinkStats:
+    run_id: int | None = None
+    links: int = 0              # distinct link targets considered
+    from_crawl: int = 0         # answered by the crawl's own fetches
+    checked: int = 0            # fetched by the checker
+    deferred: int = 0           # over the per-run cap, left for the next run
+    categories: dict[str, int] = field(default_factory=dict)
+    broken: int = 0             # confirmed broken (two runs in a row)
+    results: dict[str, tuple[str, str, int | None]] = field(default_factory=dict, repr=False)
+
+
+def _canonical(url: str) -> str:
+    try:
+        from crawler.scope import canonical_url
+        return canonical_url(url)
+    except Exception:
+        return url
+
+
+def _counter(url: str) -> bool:
+    try:
+        from crawler.middlewares import is_counter_url
+        return is_counter_url(url)
+    except Exception:
+        return "_visitcount" in url
+
+
+def _internal_test(cfg: Any):
+    """A predicate for 'this URL is on one of the school's sites'."""
+    try:
+        from crawler.scope import Scope
+        scope = Scope.from_config(cfg)
+        return lambda url: scope.site_for(url) is not None or scope.may_link(url)
+    except Exception:
+        hosts = {(urlsplit(getattr(s, "url", s)).netloc or "").lower() for s in _sites(cfg)}
+        return lambda url: urlsplit(url).netloc.lower() in hosts
+
+
+def _sites(cfg: Any) -> list[Any]:
+    fn = getattr(cfg, "all_sites", None)
+    return list(fn()) if callable(fn) else []
+
+
+def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = (),
+                settings: LinkSettings | None = None) -> LinkStats:
+    """Check every link currently on the school's pages (and ``extra_urls``, e.g. site home pages),
+    store one ``link_checks`` row per URL for a new check run, and return the counts."""
+    settings = settings or LinkSettings.from_config(cfg)
+    internal = _internal_test(cfg)
+    stats = LinkStats()
+    extra = list(dict.fromkeys(extra_urls))
+    targets: dict[str, bool] = {u: True for u in extra}
+    if settings.enabled:
+        for r in rows(db, "SELECT DISTINCT url FROM links WHERE last_seen_scan = ?", (scan_id,)):
+            url = r["url"]
+            if url not in targets:
+                targets[url] = internal(url)
+    now = clock.now_iso()
+    cur = db.execute("INSERT INTO link_runs (scan_id, started_at) VALUES (?, ?)", (scan_id, now))
+    run_id = cur.lastrowid
+    stats.run_id = run_id
+    crawled = {r["url"]: r for r in rows(
+        db, "SELECT url, last_status, last_error, title FROM pages WHERE last_fetch_scan = ?", (scan_id,))}
+    errors = {r["url"]: r for r in rows(db, "SELECT url, status, error FROM fetch_errors WHERE scan_id = ?",
+                                        (scan_id,))}
+    results: list[tuple] = []
+    to_check: list[str] = []
+    for url, is_internal in targets.items():
+        if not url.startswith(("http://", "https://")):
+            continue
+        if not is_internal and not settings.check_external:
+            continue
+        stats.links += 1
+        if _counter(url):
+            results.append((url, is_internal, "crawl", None, None, "skipped", "计数器地址，不访问", None, None))
+            continue
+        key = _canonical(url)
+        if key in crawled or url in crawled:
+            p = crawled.get(key) or crawled[url]
+            cat, reason = classify_crawled(p["last_status"], p["last_error"], p["title"], url, settings)
+            results.append((url, is_internal, "crawl", "GET", p["last_status"], cat, reason, None, None))
+            stats.from_crawl += 1
+        elif key in errors or url in errors:
+            e = errors.get(key) or errors[url]
+            cat, reason = classify_crawled(e["status"], e["error"], None, url, settings)
+            results.append((url, is_internal, "crawl", "GET", e["status"], cat, reason, None, None))
+            stats.from_crawl += 1
+        elif is_intranet(url, settings):
+            results.append((url, is_internal, "rule", None, None, "intranet", "内网地址，校外无法访问", None, None))
+        else:
+            to_check.append(url)
+    # Home pages first, then internal links, then external ones: the cap cuts the least useful.
+    to_check.sort(key=lambda u: (u not in extra, not targets[u]))
+    stats.deferred = max(0, len(to_check) - settings.max_urls)
+    for r in run_checker(to_check, settings):
+        cat, reason = classify(r, settings)
+        results.append((r["url"], targets.get(r["url"], True), "check", r.get("method"), r.get("status"), cat,
+                        reason, r.get("final_url") if r.get("final_url") != r["url"] else None, r.get("elapsed_ms")))
+        stats.checked += 1
+    checked_at = clock.now_iso()
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        db.conn.executemany(
+            """INSERT INTO link_checks (run_id, scan_id, url, host, internal, source, method, status, category,
+               reason, final_url, elapsed_ms, checked_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+               ON CONFLICT(run_id, url) DO UPDATE SET category=excluded.category, reason=excluded.reason""",
+            [(run_id, scan_id, url, urlsplit(url).netloc.lower(), int(bool(internal_)), source, method, status,
+              cat, reason, final, elapsed, checked_at)
+             for url, internal_, source, method, status, cat, reason, final, elapsed in results])
+        db.conn.execute("UPDATE link_runs SET finished_at=?, urls=?, checked=?, from_crawl=?, deferred=? WHERE id=?",
+                        (clock.now_iso(), stats.links, stats.checked, stats.from_crawl, stats.deferred, run_id))
+        db.conn.execute("COMMIT")
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    for url, _i, _s, _m, status, cat, reason, _f, _e in results:
+        stats.categories[cat] = stats.categories.get(cat, 0) + 1
+        stats.results[url] = (cat, reason, status)
+    stats.broken = len(broken_links(db))
+    return stats
+
+
+# ---- reading results --------------------------------------------------------------------------------
+def _last_two(db: Any) -> tuple[int | None, int | None]:
+    runs = [r["id"] for r in rows(db, "SELECT id FROM link_runs WHERE finished_at IS NOT NULL "
+                                      "ORDER BY id DESC LIMIT 2")]
+    return (runs[0] if runs else None, runs[1] if len(runs) > 1 else None)
+
+
+def broken_links(db: Any, *, unit: str | None = None) -> list[dict]:
+    """Links broken in the latest check run *and* the run before it, with the pages linking them."""
+    last, prev = _last_two(db)
+    if last is None or prev is None:
+        return []
+    sql = """
+        SELECT c.url, c.category, c.reason, c.status, c.internal, c.checked_at, c.final_url,
+               p.id AS page_id, p.url AS page_url, p.title AS page_title, p.site AS site, p.unit AS unit,
+               p.depth AS depth, l.text AS link_text
+        FROM link_checks c
+        JOIN link_checks o ON o.url = c.url AND o.run_id = ? AND o.category IN ('dead', 'server_error')
+        JOIN links l ON l.url = c.url
+        JOIN pages p ON p.id = l.page_id
+        WHERE c.run_id = ? AND c.category IN ('dead', 'server_error')
+          AND l.last_seen_scan = (SELECT scan_id FROM link_runs WHERE id = ?)
+    """
+    params: list[Any] = [prev, last, last]
+    if unit is not None:
+        sql += " AND COALESCE(p.unit, '') = ?"
+        params.append(unit)
+    return rows(db, sql + " ORDER BY p.unit, p.site, p.depth, p.url, c.url", params)
+
+
+def latest_results(db: Any, *, categories: Iterable[str] | None = None) -> list[dict]:
+    last, _ = _last_two(db)
+    if last is None:
+        return []
+    sql = "SELECT * FROM link_checks WHERE run_id = ?"
+    params: list[Any] = [last]
+    if categories:
+        cats = list(categories)
+        sql += f" AND category IN ({','.join('?' * len(cats))})"
+        params += cats
+    return rows(db, sql + " ORDER BY url", params)
+
+
+def link_report(db: Any, *, unit: str | None = None) -> list[dict]:
+    """Broken links grouped per unit site, home page first, then pages by depth:
+    ``[{unit, site, pages: [{url, title, is_home, links: [{url, text, category, reason}]}]}]``."""
+    sites: dict[tuple[str, str], dict] = {}
+    for b in broken_links(db, unit=unit):
+        site = b["site"] or ""
+        key = (b["unit"] or "", site)
+        entry = sites.setdefault(key, {"unit": b["unit"] or "", "site": site, "pages": {}})
+        page = entry["pages"].setdefault(b["page_url"], {
+            "url": b["page_url"], "title": b["page_title"], "depth": b["depth"],
+            "is_home": _is_home(b["page_url"], site), "links": []})
+        page["links"].append({"url": b["url"], "text": b["link_text"], "category": b["category"],
+                              "label": CATEGORY_LABELS[b["category"]], "reason": b["reason"]})
+    out = []
+    for key in sorted(sites):
+        entry = sites[key]
+        pages = sorted(entry["pages"].values(),
+                       key=lambda p: (not p["is_home"], p["depth"] if p["depth"] is not None else 99, p["url"]))
+        out.append({**entry, "pages": pages, "broken": sum(len(p["links"]) for p in pages)})
+    return out
+
+
+def _is_home(url: str, site: str) -> bool:
+    if not site:
+        return urlsplit(url).path in ("", "/", "/index.htm", "/index.html", "/main.htm")
+    u, s = urlsplit(url), urlsplit(site)
+    return u.netloc == s.netloc and u.path.rstrip("/") in ("", s.path.rstrip("/"), s.path.rstrip("/") + "/index.htm",
+                                                           s.path.rstrip("/") + "/index.html",
+                                                           s.path.rstrip("/") + "/main.htm")

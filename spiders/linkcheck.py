@@ -1,0 +1,121 @@
+"""The link-check spider: one status per URL, politely (HEAD first, GET when HEAD is not enough).
+
+Run as a subprocess by ``monitor.linkcheck.run_checker``::
+
+    python -m spiders.linkcheck --input job.json --output results.jsonl
+
+``job.json`` is ``{"urls": [...], "settings": {Scrapy settings}}``; each output line is
+``{url, method, status, final_url, redirects, content_type, body, error, elapsed_ms}`` (``body`` is
+the first few kilobytes of small HTML answers, enough to recognise anti-bot challenge pages and
+login walls). Classification happens in ``monitor.linkcheck.classify``, not here.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any, Iterator
+
+import scrapy
+from scrapy.crawler import CrawlerProcess
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+BODY_CHARS = 6000
+# GET after a good HEAD only for HTML small enough to be a challenge page or a login wall.
+SMALL_HTML_BYTES = 20000
+# Error answers reach the callback; redirects are still followed (a redirect to CAS is a login wall).
+_ERROR_CODES = list(range(400, 600))
+
+
+class LinkCheckSpider(scrapy.Spider):
+    name = "linkcheck"
+
+    def __init__(self, urls: list[str], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.urls = list(dict.fromkeys(urls))  # each URL at most once per run
+
+    async def start(self) -> Iterator[scrapy.Request]:
+        for url in self.urls:
+            yield self._request(url, "HEAD")
+
+    def _request(self, url: str, method: str) -> scrapy.Request:
+        return scrapy.Request(url, method=method, callback=self.parse, errback=self.failed, dont_filter=True,
+                              meta={"handle_httpstatus_list": _ERROR_CODES, "check_url": url, "method": method,
+                                    "t0": time.monotonic()})
+
+    def parse(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        method = meta["method"]
+        ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        if method == "HEAD" and self._needs_get(response, ctype):
+            yield self._request(meta["check_url"], "GET")
+            return
+        body = ""
+        if method == "GET" and ("html" in ctype or not ctype or response.status >= 400):
+            body = response.body[:BODY_CHARS * 3].decode(_charset(ctype), "replace")[:BODY_CHARS]
+        yield {
+            "url": meta["check_url"], "method": method, "status": response.status, "final_url": response.url,
+            "redirects": meta.get("redirect_urls") or [], "content_type": ctype, "body": body, "error": None,
+            "elapsed_ms": int((time.monotonic() - meta["t0"]) * 1000),
+        }
+
+    @staticmethod
+    def _needs_get(response: Response, ctype: str) -> bool:
+        if response.status >= 400:  # many servers answer HEAD wrongly (405, 403, 404, 500)
+            return True
+        if "html" in ctype or not ctype:
+            length = response.headers.get("Content-Length")
+            try:
+                return length is None or int(length) <= SMALL_HTML_BYTES
+            except ValueError:
+                return True
+        return False
+
+    def failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request
+        meta = request.meta
+        error = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
+        name = failure.type.__name__
+        network = ("DNSLookupError" in name or "Timeout" in name or "TimedOut" in name)
+        if meta["method"] == "HEAD" and not network and "IgnoreRequest" not in name:
+            yield self._request(meta["check_url"], "GET")
+            return
+        yield {
+            "url": meta["check_url"], "method": meta["method"], "status": None, "final_url": request.url,
+            "redirects": meta.get("redirect_urls") or [], "content_type": "", "body": "", "error": error,
+            "elapsed_ms": int((time.monotonic() - meta["t0"]) * 1000),
+        }
+
+
+def _charset(ctype: str) -> str:
+    if "charset=" in ctype:
+        cs = ctype.split("charset=", 1)[1].split(";")[0].strip().strip("\"'")
+        if cs.replace("-", "") in {"gb2312", "gbk"}:
+            return "gb18030"
+        try:
+            "".encode(cs)
+            return cs
+        except LookupError:
+            pass
+    return "utf-8"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="spiders.linkcheck")
+    parser.add_argument("--input", required=True)
+    parser.add_argument("--output", required=True)
+    args = parser.parse_args(argv)
+    with open(args.input, encoding="utf-8") as fh:
+        job = json.load(fh)
+    settings = dict(job.get("settings") or {})
+    settings["FEEDS"] = {args.output: {"format": "jsonlines", "encoding": "utf8", "overwrite": True}}
+    process = CrawlerProcess(settings, install_root_handler=True)
+    process.crawl(LinkCheckSpider, urls=job["urls"])
+    process.start()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
