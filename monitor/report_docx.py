@@ -160,6 +160,25 @@ def _links_cell(entries: list[tuple[str, str, str]], empty: str):
     return fill
 
 
+def _page_number_footer(section) -> None:
+    """Centered "第 N 页" footer (a PAGE field Word fills in)."""
+    para = section.footer.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(para, "第 ", size=10.5)
+    run = _run(para, "", size=10.5)
+    for tag, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if tag:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), tag)
+            run._r.append(fld)
+        else:
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = text
+            run._r.append(instr)
+    _run(para, " 页", size=10.5)
+
+
 def _landscape(doc: Document) -> None:
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     section.orientation = WD_ORIENT.LANDSCAPE
@@ -174,6 +193,7 @@ def build_document(report: AnnualReport) -> Document:
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
     sec.left_margin = sec.right_margin = Cm(2.6)
+    _page_number_footer(sec)  # later sections inherit the footer
 
     title = doc.add_paragraph(report.title, style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
