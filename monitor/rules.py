@@ -343,10 +343,9 @@ def evaluate(rule: Rule | Mapping[str, Any] | str, evidence_dates: Iterable[date
         return Verdict("ok", "事件类，无事件时无需更新" + (f"（最近更新{last}）" if last else ""), None, last)
 
     if rule.kind == "static":
-        if rule.review_years and last is not None and last < years_before(A, rule.review_years):
-            due = _clamped(last.year + rule.review_years, last.month, last.day)
-            return Verdict("overdue", f"长期有效事项超过{rule.review_years}年未复核更新（最近更新{last}）", due, last)
         due = _clamped(last.year + rule.review_years, last.month, last.day) if (rule.review_years and last) else None
+        if due is not None and A > due:
+            return Verdict("overdue", f"长期有效事项超过{rule.review_years}年未复核更新（最近更新{last}）", due, last)
         return Verdict("ok", "长期有效，无需定期更新" + (f"（最近更新{last}）" if last else ""), due, last)
 
     if rule.kind == "periodic":
@@ -410,15 +409,16 @@ def evaluate(rule: Rule | Mapping[str, Any] | str, evidence_dates: Iterable[date
         left = _working_days_left(A, deadline)
         return Verdict("due_soon", f"{c}发生变动，应在{wd}个工作日内（{deadline}前）更新，还剩{left}个工作日{note}",
                        deadline, last)
-    if known_changes:
-        c = max(known_changes)
-        return Verdict("ok", f"{c}的变动已更新（最近更新{last}）", None, last)
+    # Every known change has been answered (or none is known): the item must still be reviewed
+    # at least every `review_years` years.
     years = rule.review_years or DEFAULT_REVIEW_YEARS
     if last is None:
-        return Verdict("overdue", f"变动即更事项没有任何带日期的更新记录，超过{years}年未更新无法排除", None, None)
+        return Verdict("overdue", "变动即更事项没有任何带日期的更新记录", None, None)
     due = _clamped(last.year + years, last.month, last.day)
-    if last < years_before(A, years):
+    if A > due:
         return Verdict("overdue", f"超过{years}年未更新（最近更新{last}）", due, last)
+    if known_changes:
+        return Verdict("ok", f"{max(known_changes)}的变动已更新（最近更新{last}）", due, last)
     return Verdict("ok", f"变动即更，最近更新{last}", due, last)
 
 

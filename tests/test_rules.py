@@ -216,3 +216,36 @@ def test_window_due_soon_only_inside_the_window(dates, as_of):
         assert D(as_of.year, 3, 1) <= as_of <= D(as_of.year, 6, 30)
     if v.status != "overdue":
         assert v.due == (D(as_of.year, 6, 30) if as_of <= D(as_of.year, 6, 30) else D(as_of.year + 1, 6, 30))
+
+
+def test_on_change_answered_change_still_needs_review_every_few_years():
+    # the 2015 change was answered in 2015, but nothing since: more than 3 years without an update
+    v = evaluate("on_change", [D(2015, 7, 1)], D(2019, 10, 15), changes=[D(2015, 6, 1)])
+    assert v.status == "overdue" and v.due == D(2018, 7, 1)
+    assert status("on_change", [D(2018, 7, 1)], D(2019, 10, 15), [D(2018, 6, 1)]) == "ok"
+
+
+# ---------------------------------------------------------------- agreement with the testbed's oracle
+
+oracle = pytest.importorskip("monitor.testbed.oracle")
+
+rule_dicts = st.sampled_from([
+    {"kind": "annual", "due": "10-31", "opens": "09-01"}, {"kind": "annual", "due": "12-31"},
+    {"kind": "annual", "due": "02-28", "due_soon_days": 10}, {"kind": "annual", "due": "03-31", "opens": "01-01"},
+    {"kind": "window", "start": "03-01", "end": "06-30"}, {"kind": "window", "start": "11-01", "end": "02-29"},
+    {"kind": "periodic", "every": "14d"}, {"kind": "periodic", "every": "6m", "due_soon_days": 20},
+    {"kind": "periodic", "every": "1y"}, {"kind": "on_change"}, {"kind": "on_change", "working_days": 10,
+                                                                  "review_years": 2},
+    {"kind": "static"}, {"kind": "static", "review_years": 5}, {"kind": "event"},
+])
+recent = st.dates(min_value=D(2012, 1, 1), max_value=D(2024, 12, 31))
+
+
+@settings(max_examples=400, deadline=None)
+@given(rule=rule_dicts, dates=st.lists(recent, min_size=1, max_size=5), as_of=recent,
+       changes=st.lists(recent, max_size=3))
+def test_agrees_with_the_independent_oracle(rule, dates, as_of, changes):
+    mine = evaluate(rule, dates, as_of, changes=changes)
+    theirs = oracle.judge(rule, as_of, has_column=True, has_content=True, dates=dates, changes=changes)
+    if theirs.status in ("ok", "due_soon", "overdue"):
+        assert (mine.status, mine.due, mine.last_changed) == (theirs.status, theirs.due, theirs.last_changed)
