@@ -244,7 +244,8 @@ class _Collector:
     def from_file(self, page: dict, via: str | None, linking: tuple[str | None, str | None], *,
                   name: str | None = None) -> None:
         view = self.view
-        # The date of the article/entry linking the file, else the file's own.
+        # The date of the article/entry linking the file, or the file's own date (document
+        # metadata) when that is newer: a new file added to an old article is a change of the item.
         d, src = linking
         if d is None:
             for p in view.linking_pages(page):
@@ -254,7 +255,16 @@ class _Collector:
         if d is None:
             listed = [(e["date"][:10], e["date_source"] or "list") for e in view.entries_for_url(page["url"])
                       if view.date_ok(e["date"])]
-            d, src = _newest(listed or view.page_dates(page) or view.observed_changes(page))
+            d, src = _newest(listed)
+        own = view.page_dates(page)
+        if d is not None:
+            # a server's Last-Modified alone is too weak to move a dated page's evidence forward
+            own = [x for x in own if x[1] != "http"]
+        od, osrc = _newest(own)
+        if od is not None and (d is None or od > d):
+            d, src = od, osrc
+        if d is None:
+            d, src = _newest(view.observed_changes(page))
         self.add(Evidence(url=page["url"], title=name or page.get("title"), date=d, date_source=src,
                           kind="attachment", page_id=page["id"], via=via))
 

@@ -311,3 +311,24 @@ def test_status_command_without_database(tmp_path):
     path.write_text("school: 测试大学\ndisclosure_site: http://xxgk.test.edu.cn/\n", encoding="utf-8")
     res = CliRunner().invoke(main, ["status", "--config", str(path)])
     assert res.exit_code == 2 and "请先运行 xxgk scan" in res.output
+
+
+def test_new_file_on_an_old_article_dates_the_item(estate):
+    s1 = estate.scan("2019-05-01")
+    art = estate.page("http://xxgk.test.edu.cn/2017/0301/c9a1/page.htm", "article", scan=s1, title="收费标准公示",
+                      published="2017-03-01")
+    old = estate.page("http://xxgk.test.edu.cn/_upload/sf2017.pdf", "attachment", scan=s1, published="2017-02-20",
+                      published_source="meta")
+    new = estate.page("http://xxgk.test.edu.cn/_upload/sf2019.xlsx", "attachment", scan=s1, published="2019-04-12",
+                      published_source="meta")
+    http_only = estate.page("http://xxgk.test.edu.cn/_upload/x.doc", "attachment", scan=s1, published="2019-04-30",
+                            published_source="http")
+    for url, pid in (("sf2017.pdf", old), ("sf2019.xlsx", new), ("x.doc", http_only)):
+        estate.attachment(art, f"http://xxgk.test.edu.cn/_upload/{url}", url, scan=s1, file_page_id=pid)
+    estate.match("21", "http://xxgk.test.edu.cn/2017/0301/c9a1/page.htm", art, target="article")
+    st = estate.status(D(2019, 5, 1))["21"]
+    by_url = {e.url.rsplit("/", 1)[1]: e for e in st.evidence}
+    assert (by_url["sf2017.pdf"].date, by_url["sf2017.pdf"].date_source) == ("2017-03-01", "linking")
+    assert (by_url["sf2019.xlsx"].date, by_url["sf2019.xlsx"].date_source) == ("2019-04-12", "meta")
+    assert by_url["x.doc"].date == "2017-03-01"
+    assert st.last_changed == "2019-04-12" and st.last_changed_source == "meta"
