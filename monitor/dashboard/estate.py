@@ -152,6 +152,7 @@ class Estate:
     items: list[Item]
     units: dict[str, str]
     secret_key: str | None = None
+    office: str = "信息公开办公室"   # items without a unit belong to the office
     cfg: Any = None
     config_path: Path | None = None
     _cache: dict[tuple, dict[str, ItemState]] = field(default_factory=dict, repr=False)
@@ -165,6 +166,8 @@ class Estate:
                       for c in (get(catalog, "categories") or [])]
         items = []
         for it in get(catalog, "items") or []:
+            if get(it, "ignore"):  # the school declared the item not applicable
+                continue
             kind, text = rule_description(get(it, "rule"))
             items.append(Item(id=str(get(it, "id")), category=str(get(it, "category") or ""),
                               title=str(get(it, "title") or get(it, "id")), short=str(get(it, "short") or ""),
@@ -173,7 +176,8 @@ class Estate:
         dash = get(cfg, "dashboard")
         path = config_path or get(cfg, "path")
         return cls(db_path=db_path_of(cfg), school=school_name_of(cfg), categories=categories, items=items,
-                   units=unit_names_of(cfg), secret_key=get(dash, "secret_key") or None, cfg=cfg,
+                   units=unit_names_of(cfg), secret_key=get(dash, "secret_key") or None,
+                   office=get(get(cfg, "office"), "name") or "信息公开办公室", cfg=cfg,
                    config_path=Path(path) if path else None)
 
     # ------------------------------------------------------------------ lookups
@@ -187,7 +191,7 @@ class Estate:
 
     def unit_name(self, unit: str | None) -> str:
         if not unit:
-            return "未指定"
+            return self.office
         return self.units.get(unit, unit)
 
     def item_unit(self, item: Item, state: ItemState | None) -> str | None:
@@ -206,7 +210,7 @@ class Estate:
             hit = self._cache.get(key)
         if hit is not None:
             return hit
-        result = self._stored(db, as_of, key[1], key[3]) or self._assess(db, as_of)
+        result = self._stored(db, as_of, key[1], key[2]) or self._assess(db, as_of)
         with self._lock:
             if len(self._cache) > 64:
                 self._cache.clear()

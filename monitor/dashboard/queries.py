@@ -1,0 +1,658 @@
+"""Read models for the dashboard pages: every function returns plain data or a ``Table``.
+
+Queries stay on indexed columns (pages.kind, matches.item_id, versions.page_id, entries.list_page_id,
+fetch_errors.scan_id) and paginate in SQL where a table can hold many rows, so pages stay fast on
+large estates.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from monitor import store
+from monitor.auth import User
+from monitor.dashboard.estate import ON_TIME, STATUSES, Estate, Item, ItemState, status_labels
+from monitor.dashboard.tables import PER_PAGE, Column, Table, paginate, sort_rows
+
+SOURCE_LABELS = {
+    "meta": "页面元数据", "label": "页面“发布时间”标注", "list": "栏目列表中的日期", "url": "网址中的日期",
+    "heading": "标题中的日期", "http": "HTTP Last-Modified", "observed": "扫描发现内容变化",
+    "entry": "栏目条目", "attachment": "附件",
+}
+SCAN_STATUS = {"done": "完成", "running": "进行中", "failed": "失败", "killed": "被终止",
+               "interrupted": "中断", "timeout": "超时"}
+LIMIT_LABELS = {"max_pages_per_site": "单站页面上限", "max_depth": "深度上限", "trap": "疑似爬虫陷阱",
+                "robots": "robots.txt 禁止", "max_download_mb": "下载大小上限", "counter_urls": "跳过计数器地址"}
+MATCH_STATE = {"auto": "自动匹配", "review": "待审核", "confirmed": "已确认", "rejected": "已排除"}
+TARGET_LABELS = {"column": "栏目", "article": "文章", "entry": "栏目条目", "attachment": "附件"}
+KIND_LABELS = {"article": "文章", "list": "栏目", "attachment": "附件", "other": "其他"}
+
+
+def source_label(source: str | None) -> str:
+    if not source:
+        return ""
+    return SOURCE_LABELS.get(source, source)
+
+
+@dataclass
+class Filters:
+    as_of: date
+    category: str | None = None
+    unit: str | None = None
+    status: str | None = None
+
+    def query(self, **override: Any) -> dict[str, str]:
+        out = {"as_of": self.as_of.isoformat(), "category": self.category, "unit": self.unit,
+               "status": self.status}
+        out.update(override)
+        return {k: v for k, v in out.items() if v}
+
+
+def scoped_items(estate: Estate, states: dict[str, ItemState], f: Filters,
+                 user: User) -> list[tuple[Item, ItemState | None, str | None]]:
+    """(item, state, unit) for the items this user may see that pass the filters."""
+    out = []
+    for item in estate.items:
+        st = states.get(item.id)
+        unit = estate.item_unit(item, st)
+        if not user.may_see_unit(unit):
+            continue
+        if f.category and item.category != f.category:
+            continue
+        if f.unit and unit != f.unit:
+            continue
+        if f.status and (st.status if st else None) != f.status:
+            continue
+        out.append((item, st, unit))
+    return out
+
+
+# ---------------------------------------------------------------------------------------- overview
+
+def heatmap(estate: Estate, scoped: list[tuple[Item, ItemState | None, str | None]]) -> list[dict]:
+    """One row per catalog category: counts per status."""
+    rows_: list[dict] = []
+    by_cat: dict[str, Counter] = defaultdict(Counter)
+    for item, st, _ in scoped:
+        by_cat[item.category][st.status if st else "unassessed"] += 1
+    for cat in estate.categories:
+        counts = by_cat.get(cat.id, Counter())
+        row = {"category": cat.id, "name": cat.name, "total": sum(counts.values())}
+        row.update({s: counts.get(s, 0) for s in STATUSES})
+        row["unassessed"] = counts.get("unassessed", 0)
+        rows_.append(row)
+    return rows_
+
+
+def totals(scoped: list[tuple[Item, ItemState | None, str | None]]) -> dict[str, Any]:
+    counts = Counter(st.status if st else "unassessed" for _, st, _ in scoped)
+    total = len(scoped)
+    ok = counts.get("ok", 0)
+    return {"total": total, "counts": {s: counts.get(s, 0) for s in STATUSES}, "ok": ok,
+            "on_time": sum(counts.get(s, 0) for s in ON_TIME), "unassessed": counts.get("unassessed", 0),
+            "problems": total - sum(counts.get(s, 0) for s in ON_TIME) - counts.get("unassessed", 0)}
+
+
+def status_changes(estate: Estate, db: sqlite_utils.Database, user: User, as_of: date) -> dict[str, Any]:
+    """Status changes between the two latest stored assessments up to the as-of day."""
+    dates = [r[0] for r in db.execute(
+        "SELECT DISTINCT as_of FROM assessments WHERE as_of <= ? ORDER BY as_of DESC LIMIT 2",
+        (as_of.isoformat(),)).fetchall()]
+    if len(dates) < 2:
+        return {"from": None, "to": dates[0] if dates else None, "changes": []}
+    new, old = dates
+    cur = {r["item_id"]: r for r in store.rows(db, "SELECT * FROM assessments WHERE as_of = ?", (new,))}
+    prev = {r["item_id"]: r for r in store.rows(db, "SELECT * FROM assessments WHERE as_of = ?", (old,))}
+    items = estate.item_by_id
+    changes = []
+    for iid, row in cur.items():
+        before = prev.get(iid)
+        if before is not None and before["status"] == row["status"]:
+            continue
+        item = items.get(str(iid))
+        if item is None:
+            continue
+        unit = row["unit"] or item.unit
+        if not user.may_see_unit(unit):
+            continue
+        changes.append({"item_id": item.id, "name": item.name, "old": before["status"] if before else None,
+                        "new": row["status"], "reason": row["reason"] or "", "unit": unit})
+    changes.sort(key=lambda c: _item_sort_key(c["item_id"]))
+    return {"from": old, "to": new, "changes": changes}
+
+
+def _item_sort_key(item_id: str) -> tuple:
+    parts = []
+    for p in str(item_id).split("."):
+        parts.append((0, int(p), "") if p.isdigit() else (1, 0, p))
+    return tuple(parts)
+
+
+def calendar(estate: Estate, scoped: list[tuple[Item, ItemState | None, str | None]], as_of: date,
+             days: int = 60) -> list[list[dict]]:
+    """Weeks (Monday first) covering the next ``days`` days, each day with the items due then."""
+    end = as_of + timedelta(days=days)
+    due: dict[str, list[dict]] = defaultdict(list)
+    for item, st, unit in scoped:
+        if st and st.due and as_of.isoformat() <= st.due <= end.isoformat():
+            due[st.due].append({"item_id": item.id, "name": item.name, "status": st.status,
+                                "unit": estate.unit_name(unit)})
+    start = as_of - timedelta(days=as_of.weekday())
+    weeks: list[list[dict]] = []
+    day = start
+    while day <= end:
+        week = []
+        for _ in range(7):
+            week.append({"date": day.isoformat(), "day": day.day, "month": day.month,
+                         "in_range": as_of <= day <= end, "today": day == as_of,
+                         "items": due.get(day.isoformat(), [])})
+            day += timedelta(days=1)
+        weeks.append(week)
+    return weeks
+
+
+def upcoming(scoped: list[tuple[Item, ItemState | None, str | None]], as_of: date, days: int = 60) -> list[dict]:
+    end = (as_of + timedelta(days=days)).isoformat()
+    out = [{"item_id": item.id, "name": item.name, "due": st.due, "status": st.status, "unit": unit}
+           for item, st, unit in scoped if st and st.due and as_of.isoformat() <= st.due <= end]
+    return sorted(out, key=lambda r: (r["due"], _item_sort_key(r["item_id"])))
+
+
+def scan_health(db: sqlite_utils.Database) -> dict[str, Any] | None:
+    found = store.rows(db, "SELECT * FROM scans ORDER BY id DESC LIMIT 1")
+    if not found:
+        return None
+    scan = found[0]
+    done = store.latest_scan(db)
+    return {"scan": _scan_row(scan), "last_done": _scan_row(done) if done else None}
+
+
+def _scan_row(scan: dict) -> dict[str, Any]:
+    try:
+        limits = json.loads(scan.get("limits_hit") or "[]")
+    except ValueError:
+        limits = []
+    pages = (scan.get("pages_fetched") or 0) + (scan.get("not_modified") or 0)
+    return {
+        "id": scan["id"], "started_at": (scan["started_at"] or "")[:16].replace("T", " "),
+        "finished_at": (scan.get("finished_at") or "")[:16].replace("T", " "),
+        "status": scan["status"], "status_label": SCAN_STATUS.get(scan["status"], scan["status"]),
+        "trigger": scan.get("trigger") or "", "pages": pages, "pages_new": scan.get("pages_new") or 0,
+        "pages_changed": scan.get("pages_changed") or 0, "not_modified": scan.get("not_modified") or 0,
+        "errors": scan.get("errors") or 0, "message": scan.get("message") or "",
+        "limits": [f"{LIMIT_LABELS.get(str(l.get('limit')), l.get('limit'))}"
+                   f"{(' ' + str(l.get('site'))) if l.get('site') else ''}"
+                   f"（{l.get('value')}{'，' + str(l.get('count')) + ' 次' if l.get('count') else ''}）"
+                   for l in limits if isinstance(l, dict)],
+    }
+
+
+# ------------------------------------------------------------------------------------- items table
+
+ITEM_COLUMNS = [
+    Column("item_id", "编号", href="item_url"), Column("name", "事项", "link", href="item_url"),
+    Column("category_name", "类别"), Column("unit_name", "责任单位"), Column("status", "状态", "status"),
+    Column("reason", "说明", sortable=False), Column("last_changed", "最近更新", "date"),
+    Column("last_changed_source", "日期来源"), Column("due", "截止日期", "date"), Column("rule", "更新要求"),
+]
+
+
+def items_table(estate: Estate, scoped: list[tuple[Item, ItemState | None, str | None]],
+                sort: str | None = None, desc: bool = False) -> Table:
+    cats = estate.category_by_id
+    rows_ = []
+    for item, st, unit in scoped:
+        rows_.append({
+            "item_id": item.id, "name": item.name, "item_url": f"/items/{item.id}",
+            "category_name": cats[item.category].name if item.category in cats else item.category,
+            "unit_name": estate.unit_name(unit), "status": st.status if st else None,
+            "reason": st.reason if st else "尚未评估", "last_changed": st.last_changed if st else None,
+            "last_changed_source": source_label(st.last_changed_source) if st else "",
+            "due": st.due if st else None, "rule": item.rule_text,
+        })
+    table = Table("items", "事项状态", ITEM_COLUMNS, rows_)
+    if sort:
+        sort_rows(table, sort, desc)
+    return table
+
+
+# ------------------------------------------------------------------------------------------- units
+
+UNIT_COLUMNS = [
+    Column("unit_name", "单位", "link", href="unit_url"), Column("items", "事项数", "num"),
+    Column("ok", "正常", "num"), Column("due_soon", "即将到期", "num"), Column("overdue", "逾期", "num"),
+    Column("other", "缺失/空白/无日期/无法访问", "num"), Column("score", "按时率", "pct"),
+    Column("overdue_days", "逾期总天数", "num"),
+]
+
+
+def units_table(estate: Estate, scoped: list[tuple[Item, ItemState | None, str | None]], as_of: date,
+                sort: str | None = None, desc: bool = False) -> Table:
+    per: dict[str | None, list[tuple[Item, ItemState | None]]] = defaultdict(list)
+    for item, st, unit in scoped:
+        per[unit].append((item, st))
+    rows_ = []
+    for unit, members in per.items():
+        counts = Counter(st.status if st else "unassessed" for _, st in members)
+        on_time = sum(counts.get(s, 0) for s in ON_TIME)
+        overdue_days = 0
+        for _, st in members:
+            if st and st.status == "overdue" and st.due:
+                try:
+                    overdue_days += max(0, (as_of - date.fromisoformat(st.due)).days)
+                except ValueError:
+                    pass
+        assessed = len(members) - counts.get("unassessed", 0)
+        rows_.append({
+            "unit": unit or "", "unit_name": estate.unit_name(unit),
+            "unit_url": f"/units/{unit}" if unit else "/units/_none",
+            "items": len(members), "ok": counts.get("ok", 0), "due_soon": counts.get("due_soon", 0),
+            "overdue": counts.get("overdue", 0),
+            "other": sum(counts.get(s, 0) for s in ("missing", "blank", "undated", "unreachable")),
+            "score": (on_time / assessed) if assessed else None, "overdue_days": overdue_days,
+        })
+    table = Table("units", "各单位情况", UNIT_COLUMNS, rows_)
+    sort_rows(table, sort or "score", desc if sort else False)
+    return table
+
+
+# ---------------------------------------------------------------------------------------- item page
+
+def item_matches(db: sqlite_utils.Database, item_id: str) -> list[dict]:
+    return store.rows(
+        db,
+        "SELECT m.*, p.title AS page_title, p.kind AS page_kind, p.column_name, p.published, p.published_source,"
+        " p.updated, p.updated_source, p.last_changed, p.last_changed_source, p.first_seen_scan,"
+        " p.last_seen_scan, p.last_status, p.last_error, p.fail_count, p.entry_count, p.newest_entry,"
+        " p.unit AS page_unit, d.decision, d.decided_by, d.decided_at"
+        " FROM matches m LEFT JOIN pages p ON p.id = m.page_id"
+        " LEFT JOIN match_decisions d ON d.item_id = m.item_id AND d.url = m.url"
+        " WHERE m.item_id = ? ORDER BY CASE m.state WHEN 'rejected' THEN 1 ELSE 0 END, m.score DESC",
+        (item_id,),
+    )
+
+
+def evidence_timeline(db: sqlite_utils.Database, matches: list[dict], limit: int = 200) -> list[dict]:
+    """Every dated thing behind an item: matched pages, their list entries, attachments and versions."""
+    events: list[dict] = []
+    seen: set[tuple[str, str | None]] = set()
+
+    def add(ev: dict) -> None:
+        key = (ev["url"], ev.get("date"))
+        if key in seen:
+            return
+        seen.add(key)
+        ev["source_label"] = source_label(ev.get("source"))
+        events.append(ev)
+
+    for m in matches:
+        if m["state"] == "rejected" or m["page_id"] is None:
+            continue
+        pid = m["page_id"]
+        kind = m.get("page_kind") or m["target"]
+        if kind == "list":
+            for e in store.rows(db, "SELECT * FROM entries WHERE list_page_id = ? ORDER BY date DESC LIMIT ?",
+                                (pid, limit)):
+                add({"date": e["date"], "source": e["date_source"] or "", "kind": "entry", "title": e["title"],
+                     "url": e["url"], "first_seen_scan": e["first_seen_scan"], "last_seen_scan": e["last_seen_scan"],
+                     "via": m["url"]})
+        else:
+            date_ = m.get("last_changed") or m.get("published") or m.get("updated")
+            src = m.get("last_changed_source") or m.get("published_source")
+            add({"date": date_, "source": src or "", "kind": kind or "article", "title": m.get("page_title"),
+                 "url": m["url"], "first_seen_scan": m.get("first_seen_scan"),
+                 "last_seen_scan": m.get("last_seen_scan"), "via": None, "page_id": pid})
+        for a in store.rows(
+                db,
+                "SELECT a.url, a.name, a.first_seen_scan, a.last_seen_scan, f.id AS file_id, f.last_changed,"
+                " f.last_changed_source, f.published, f.published_source FROM attachments a"
+                " LEFT JOIN pages f ON f.id = a.file_page_id WHERE a.page_id = ? LIMIT ?", (pid, limit)):
+            add({"date": a["last_changed"] or a["published"], "source": a["last_changed_source"] or
+                 a["published_source"] or "", "kind": "attachment", "title": a["name"], "url": a["url"],
+                 "first_seen_scan": a["first_seen_scan"], "last_seen_scan": a["last_seen_scan"], "via": m["url"],
+                 "page_id": a["file_id"]})
+    events.sort(key=lambda e: (e["date"] or "", e["title"] or ""), reverse=True)
+    return events[:limit]
+
+
+def versions_of(db: sqlite_utils.Database, page_ids: list[int]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = defaultdict(list)
+    if not page_ids:
+        return out
+    marks = ",".join("?" * len(page_ids))
+    for v in store.rows(
+            db,
+            f"SELECT id, page_id, scan_id, fetched_at, changed_after, fingerprint, title, published,"
+            f" published_source, updated, updated_source, status, content_type, snapshot IS NOT NULL AS has_snapshot,"
+            f" text IS NOT NULL AS has_text FROM versions WHERE page_id IN ({marks}) ORDER BY id DESC", page_ids):
+        out[v["page_id"]].append(v)
+    return out
+
+
+def version(db: sqlite_utils.Database, version_id: int) -> dict | None:
+    found = store.rows(db, "SELECT v.*, p.url, p.unit AS page_unit FROM versions v JOIN pages p ON p.id = v.page_id"
+                           " WHERE v.id = ?", (version_id,))
+    return found[0] if found else None
+
+
+def page_items(db: sqlite_utils.Database, page_id: int) -> list[str]:
+    """Items whose (non-rejected) matches reach this page, directly or as an attachment/entry."""
+    return [r[0] for r in db.execute(
+        "SELECT DISTINCT item_id FROM matches WHERE state != 'rejected' AND (page_id = ? OR page_id IN"
+        " (SELECT page_id FROM attachments WHERE file_page_id = ?))", (page_id, page_id)).fetchall()]
+
+
+def acknowledgements(db: sqlite_utils.Database, item_id: str, limit: int = 20) -> list[dict]:
+    return store.rows(db, "SELECT * FROM acknowledgements WHERE item_id = ? ORDER BY id DESC LIMIT ?",
+                      (item_id, limit))
+
+
+# ------------------------------------------------------------------------------------ review queue
+
+REVIEW_COLUMNS = [
+    Column("item_id", "事项编号", href="item_url"), Column("item_name", "事项", "link", href="item_url"),
+    Column("title", "页面标题"), Column("url", "网址", "url"), Column("target", "类型"),
+    Column("score", "得分", "num"), Column("reason", "匹配理由", sortable=False),
+]
+
+
+def review_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
+                 sort: str | None = None, desc: bool = False) -> Table:
+    items = estate.item_by_id
+    found = store.rows(
+        db, "SELECT m.id, m.item_id, m.url, m.target, m.score, m.reason, m.method, p.title, p.unit"
+            " FROM matches m LEFT JOIN pages p ON p.id = m.page_id WHERE m.state = 'review'"
+            " ORDER BY m.score DESC, m.id")
+    rows_ = []
+    for r in found:
+        item = items.get(str(r["item_id"]))
+        if item is None or not user.may_see_unit(item.unit or r["unit"]):
+            continue
+        rows_.append({"match_id": r["id"], "item_id": item.id, "item_name": item.name,
+                      "item_url": f"/items/{item.id}", "title": r["title"] or "", "url": r["url"],
+                      "target": TARGET_LABELS.get(r["target"], r["target"]), "score": round(r["score"], 2),
+                      "reason": r["reason"]})
+    table = Table("review", "待审核匹配", REVIEW_COLUMNS, rows_, empty="没有待审核的匹配")
+    sort_rows(table, sort, desc)
+    if page is not None:
+        paginate(table, page)
+    return table
+
+
+UNMAPPED_COLUMNS = [
+    Column("title", "栏目名称"), Column("url", "网址", "url"), Column("unit_name", "所属单位"),
+    Column("entry_count", "条目数", "num"), Column("newest_entry", "最新条目", "date"),
+]
+
+_SQL_SORTS = {"title": "COALESCE(p.column_name, p.title)", "url": "p.url", "unit_name": "p.unit",
+              "entry_count": "p.entry_count", "newest_entry": "p.newest_entry", "last_changed": "p.last_changed",
+              "last_status": "p.last_status", "fail_count": "p.fail_count", "error": "p.last_error",
+              "kind": "p.kind"}
+
+
+def _order(sort: str | None, desc: bool, default: str) -> str:
+    col = _SQL_SORTS.get(sort or "")
+    if not col:
+        return default
+    return f"{col} {'DESC' if desc else 'ASC'}, p.id"
+
+
+def _paged(db: sqlite_utils.Database, where: str, params: tuple, order: str, page: int | None,
+           select: str) -> tuple[list[dict], int]:
+    total = db.execute(f"SELECT COUNT(*) FROM pages p WHERE {where}", params).fetchone()[0]
+    sql = f"SELECT {select} FROM pages p WHERE {where} ORDER BY {order}"
+    if page is not None:
+        sql += f" LIMIT {PER_PAGE} OFFSET {(max(1, page) - 1) * PER_PAGE}"
+    return store.rows(db, sql, params), total
+
+
+def _finish(table: Table, total: int, page: int | None, sort: str | None, desc: bool) -> Table:
+    table.total = total
+    if page is not None:
+        table.page, table.per_page = max(1, page), PER_PAGE
+    table.sort, table.desc = (sort, desc) if sort in _SQL_SORTS else (None, False)
+    return table
+
+
+def _unit_clause(user: User) -> tuple[str, tuple]:
+    if user.role == "unit":
+        return " AND p.unit = ?", (user.unit,)
+    return "", ()
+
+
+def unmapped_columns_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
+                           sort: str | None = None, desc: bool = False) -> Table:
+    """List pages (a column's first page) that no item's match reaches."""
+    extra, params = _unit_clause(user)
+    where = ("p.kind = 'list' AND (p.list_root_id IS NULL OR p.list_root_id = p.id)"
+             " AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.page_id = p.id AND m.state != 'rejected')" + extra)
+    found, total = _paged(db, where, params, _order(sort, desc, "p.entry_count DESC, p.id"), page,
+                          "p.id, p.url, p.title, p.column_name, p.unit, p.entry_count, p.newest_entry")
+    rows_ = [{"title": r["column_name"] or r["title"] or "", "url": r["url"], "page_id": r["id"],
+              "unit_name": estate.unit_name(r["unit"]) if r["unit"] else "信息公开网",
+              "entry_count": r["entry_count"], "newest_entry": r["newest_entry"]} for r in found]
+    return _finish(Table("unmapped", "未对应事项的栏目", UNMAPPED_COLUMNS, rows_,
+                         empty="所有栏目都已对应到事项"), total, page, sort, desc)
+
+
+# ------------------------------------------------------------------------------------- site health
+
+UNREACHABLE_COLUMNS = [
+    Column("title", "页面"), Column("url", "网址", "url"), Column("unit_name", "所属单位"),
+    Column("last_status", "HTTP 状态", "num"), Column("error", "错误"), Column("fail_count", "连续失败次数", "num"),
+]
+
+
+def unreachable_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
+                      sort: str | None = None, desc: bool = False) -> Table:
+    extra, params = _unit_clause(user)
+    where = "p.fail_count >= 1 AND p.last_error IS NOT NULL" + extra
+    found, total = _paged(db, where, params, _order(sort, desc, "p.fail_count DESC, p.id"), page,
+                          "p.id, p.url, p.title, p.unit, p.last_status, p.last_error, p.fail_count")
+    rows_ = [{"title": r["title"] or "", "url": r["url"], "unit_name": estate.unit_name(r["unit"]) if r["unit"]
+              else "信息公开网", "last_status": r["last_status"], "error": r["last_error"],
+              "fail_count": r["fail_count"]} for r in found]
+    return _finish(Table("unreachable", "无法访问的页面", UNREACHABLE_COLUMNS, rows_, empty="没有无法访问的页面"),
+                   total, page, sort, desc)
+
+
+ERROR_COLUMNS = [Column("url", "网址", "url"), Column("status", "HTTP 状态", "num"), Column("error", "错误"),
+                 Column("at", "时间", "date")]
+
+
+def errors_table(db: sqlite_utils.Database, scan_id: int | None, page: int | None) -> Table:
+    if scan_id is None:
+        return Table("errors", "最近一次扫描的抓取错误", ERROR_COLUMNS, [], total=0, empty="还没有扫描")
+    total = db.execute("SELECT COUNT(*) FROM fetch_errors WHERE scan_id = ?", (scan_id,)).fetchone()[0]
+    sql = "SELECT url, status, error, at FROM fetch_errors WHERE scan_id = ? ORDER BY id"
+    if page is not None:
+        sql += f" LIMIT {PER_PAGE} OFFSET {(max(1, page) - 1) * PER_PAGE}"
+    rows_ = [dict(r, at=(r["at"] or "")[:16].replace("T", " ")) for r in store.rows(db, sql, (scan_id,))]
+    table = Table("errors", f"扫描 #{scan_id} 的抓取错误", ERROR_COLUMNS, rows_, total=total,
+                  empty="最近一次扫描没有抓取错误")
+    if page is not None:
+        table.page, table.per_page = max(1, page), PER_PAGE
+    return table
+
+
+UNDATED_COLUMNS = [Column("title", "页面"), Column("url", "网址", "url"), Column("kind", "类型"),
+                   Column("unit_name", "所属单位")]
+
+
+def undated_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
+                  sort: str | None = None, desc: bool = False) -> Table:
+    extra, params = _unit_clause(user)
+    where = ("p.kind = 'article' AND p.published IS NULL AND p.updated IS NULL AND p.last_error IS NULL" + extra)
+    found, total = _paged(db, where, params, _order(sort, desc, "p.id"), page, "p.id, p.url, p.title, p.kind, p.unit")
+    rows_ = [{"title": r["title"] or "", "url": r["url"], "kind": KIND_LABELS.get(r["kind"], r["kind"]),
+              "unit_name": estate.unit_name(r["unit"]) if r["unit"] else "信息公开网"} for r in found]
+    return _finish(Table("undated", "没有发布日期的页面", UNDATED_COLUMNS, rows_, empty="所有文章都有发布日期"),
+                   total, page, sort, desc)
+
+
+BLANK_COLUMNS = [Column("title", "栏目"), Column("url", "网址", "url"), Column("unit_name", "所属单位")]
+
+
+def blank_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
+                sort: str | None = None, desc: bool = False) -> Table:
+    extra, params = _unit_clause(user)
+    where = ("p.kind = 'list' AND (p.list_root_id IS NULL OR p.list_root_id = p.id) AND COALESCE(p.entry_count, 0) = 0"
+             " AND p.last_error IS NULL" + extra)
+    found, total = _paged(db, where, params, _order(sort, desc, "p.id"), page,
+                          "p.id, p.url, p.title, p.column_name, p.unit")
+    rows_ = [{"title": r["column_name"] or r["title"] or "", "url": r["url"],
+              "unit_name": estate.unit_name(r["unit"]) if r["unit"] else "信息公开网"} for r in found]
+    return _finish(Table("blank", "空白栏目", BLANK_COLUMNS, rows_, empty="没有空白栏目"), total, page, sort, desc)
+
+
+FINDING_COLUMNS = [Column("kind", "类型"), Column("url", "网址", "url"), Column("location", "位置"),
+                   Column("masked", "内容（已脱敏）"), Column("excerpt", "上下文（已脱敏）", sortable=False),
+                   Column("status", "处理状态"), Column("first_seen", "首次发现", "date")]
+
+
+def _compliance():
+    try:
+        import monitor.compliance as compliance
+    except ImportError:
+        return None
+    return compliance
+
+
+def findings_table(db: sqlite_utils.Database, user: User, page: int | None) -> Table | None:
+    """Personal-data findings of ``monitor.compliance``: only the masked value and masked context."""
+    compliance = _compliance()
+    if compliance is None:
+        return None
+    from monitor.pii import KIND_LABELS as PII_LABELS
+
+    where, params = "1=1", ()
+    if user.role == "unit":
+        where, params = "COALESCE(unit, '') = ?", (user.unit,)
+    total = db.execute(f"SELECT COUNT(*) FROM findings WHERE {where}", params).fetchone()[0]
+    sql = (f"SELECT kind, url, location, masked, excerpt, status, first_seen_at FROM findings WHERE {where}"
+           " ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, id DESC")
+    if page is not None:
+        sql += f" LIMIT {PER_PAGE} OFFSET {(max(1, page) - 1) * PER_PAGE}"
+    rows_ = [dict(r, kind=PII_LABELS.get(r["kind"], r["kind"]),
+                  status=compliance.STATUS_LABELS.get(r["status"], r["status"]),
+                  first_seen=(r["first_seen_at"] or "")[:10]) for r in store.rows(db, sql, params)]
+    table = Table("findings", "个人信息泄露检查（已脱敏）", FINDING_COLUMNS, rows_, total=total,
+                  empty="没有发现个人信息泄露")
+    if page is not None:
+        table.page, table.per_page = max(1, page), PER_PAGE
+    return table
+
+
+SITE_COLUMNS = [Column("site", "网站", "url"), Column("unit_name", "单位"), Column("label", "状态"),
+                Column("reason", "说明", sortable=False), Column("last_checked", "最近检查", "date")]
+
+
+def sites_table(estate: Estate, db: sqlite_utils.Database, user: User) -> Table | None:
+    """Reachability of each configured site (``monitor.compliance.site_status``)."""
+    compliance = _compliance()
+    if compliance is None:
+        return None
+    found = compliance.site_status(db, estate.cfg) if estate.cfg is not None else compliance.site_status(db)
+    if user.role == "unit":
+        found = [r for r in found if r["unit"] == user.unit]
+    rows_ = [{"site": r["site"], "unit_name": estate.unit_name(r["unit"]) if r["unit"] else "信息公开网",
+              "label": r["label"], "reason": r["reason"],
+              "last_checked": (r["last_checked"] or "")[:16].replace("T", " ")} for r in found]
+    return Table("sites", "网站可访问性", SITE_COLUMNS, rows_, empty="还没有网站检查记录")
+
+
+DEADLINK_COLUMNS = [Column("url", "链接", "url"), Column("status", "HTTP 状态", "num"), Column("category", "结果"),
+                    Column("reason", "说明", sortable=False), Column("checked_at", "检查时间", "date")]
+LINK_CATEGORIES = {"dead": "失效链接", "server_error": "服务器错误", "timeout": "超时"}
+
+
+def deadlinks_table(db: sqlite_utils.Database, page: int | None) -> Table | None:
+    """Broken links found by the latest link-check run."""
+    if _compliance() is None:
+        return None
+    run = db.execute("SELECT MAX(run_id) FROM link_checks").fetchone()[0]
+    if run is None:
+        return Table("deadlinks", "失效链接", DEADLINK_COLUMNS, [], total=0, empty="还没有链接检查记录")
+    where = "run_id = ? AND category IN ('dead', 'server_error')"
+    total = db.execute(f"SELECT COUNT(*) FROM link_checks WHERE {where}", (run,)).fetchone()[0]
+    sql = f"SELECT url, status, category, reason, checked_at FROM link_checks WHERE {where} ORDER BY id"
+    if page is not None:
+        sql += f" LIMIT {PER_PAGE} OFFSET {(max(1, page) - 1) * PER_PAGE}"
+    rows_ = [dict(r, category=LINK_CATEGORIES.get(r["category"], r["category"]),
+                  checked_at=(r["checked_at"] or "")[:16].replace("T", " ")) for r in store.rows(db, sql, (run,))]
+    table = Table("deadlinks", "失效链接（最近一次链接检查）", DEADLINK_COLUMNS, rows_, total=total,
+                  empty="没有发现失效链接")
+    if page is not None:
+        table.page, table.per_page = max(1, page), PER_PAGE
+    return table
+
+
+# ------------------------------------------------------------------------------------------- scans
+
+SCAN_COLUMNS = [
+    Column("id", "编号", "num"), Column("started_at", "开始时间", "date"), Column("finished_at", "结束时间", "date"),
+    Column("status_label", "结果"), Column("trigger", "触发方式"), Column("pages", "页面数", "num"),
+    Column("pages_new", "新增", "num"), Column("pages_changed", "变化", "num"), Column("not_modified", "未变(304)", "num"),
+    Column("errors", "错误", "num"), Column("limits_text", "触及限制", sortable=False),
+    Column("message", "说明", sortable=False),
+]
+TRIGGERS = {"cli": "命令行", "schedule": "定时任务", "dashboard": "看板", "demo": "演示"}
+
+
+def scans_table(db: sqlite_utils.Database, page: int | None) -> Table:
+    total = db.execute("SELECT COUNT(*) FROM scans").fetchone()[0]
+    sql = "SELECT * FROM scans ORDER BY id DESC"
+    if page is not None:
+        sql += f" LIMIT {PER_PAGE} OFFSET {(max(1, page) - 1) * PER_PAGE}"
+    rows_ = []
+    for s in store.rows(db, sql):
+        r = _scan_row(s)
+        r["trigger"] = TRIGGERS.get(r["trigger"], r["trigger"])
+        r["limits_text"] = "；".join(r.pop("limits"))
+        rows_.append(r)
+    table = Table("scans", "扫描记录", SCAN_COLUMNS, rows_, total=total, empty="还没有扫描记录")
+    if page is not None:
+        table.page, table.per_page = max(1, page), PER_PAGE
+    return table
+
+
+# ------------------------------------------------------------------------------------------ trends
+
+def trend(estate: Estate, db: sqlite_utils.Database, user: User, *, category: str | None = None,
+          unit: str | None = None, until: date | None = None, points: int = 60) -> list[dict]:
+    """Status counts per stored assessment day (oldest first) for the chosen category/unit."""
+    params: list[Any] = []
+    where = ""
+    if until is not None:
+        where = "WHERE as_of <= ?"
+        params.append(until.isoformat())
+    days = [r[0] for r in db.execute(
+        f"SELECT DISTINCT as_of FROM assessments {where} ORDER BY as_of DESC LIMIT {int(points)}", params)]
+    if not days:
+        return []
+    items = estate.item_by_id
+    counts: dict[str, Counter] = {d: Counter() for d in days}
+    for iid, as_of, status, row_unit in db.execute(
+            f"SELECT item_id, as_of, status, unit FROM assessments WHERE as_of IN ({','.join('?' * len(days))})",
+            days):
+        item = items.get(str(iid))
+        if item is None:
+            continue
+        u = row_unit or item.unit
+        if not user.may_see_unit(u):
+            continue
+        if category and item.category != category:
+            continue
+        if unit and u != unit:
+            continue
+        counts[as_of][status] += 1
+    return [{"as_of": d, "counts": dict(counts[d])} for d in sorted(days)]
+
+
+def labels() -> dict[str, str]:
+    return status_labels()

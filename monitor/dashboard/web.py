@@ -1,0 +1,243 @@
+"""Request plumbing shared by the routes: sessions, roles, CSRF, filters, rendering, errors."""
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import sqlite_utils
+from fastapi import Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from monitor import auth, clock
+from monitor.dashboard import charts
+from monitor.dashboard.estate import STATUSES, Estate, connect, status_labels
+from monitor.dashboard.queries import Filters, source_label
+from monitor.dashboard.tables import Table
+
+SESSION_COOKIE = "xxgk_session"
+LOGIN_COOKIE = "xxgk_login"
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.globals.update(source_label=source_label, share_bar=charts.share_bar, STATUSES=STATUSES,
+                             ROLE_LABELS=auth.ROLE_LABELS, quote=quote)
+
+# Fixed notices a redirect may show (never reflect user text from the URL).
+NOTICES = {
+    "confirmed": "已确认该匹配。", "rejected": "已排除该匹配。", "assigned": "已手动指定栏目。",
+    "acked": "已记录：本单位已知悉该事项的状态。", "scan_started": "已在后台开始扫描，完成后刷新页面查看结果。",
+    "scan_running": "已有扫描正在进行，请稍后再试。", "logged_out": "已退出登录。",
+}
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-src 'self'; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+
+
+class LoginRequired(Exception):
+    pass
+
+
+class Forbidden(Exception):
+    def __init__(self, message: str = "您的账号没有权限查看此页面。") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(Exception):
+    def __init__(self, message: str = "找不到该页面。") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Ctx:
+    request: Request
+    estate: Estate
+    db: sqlite_utils.Database
+    session: auth.Session
+    user: auth.User
+
+    @property
+    def csrf(self) -> str:
+        return self.session.csrf
+
+
+def estate_of(request: Request) -> Estate:
+    return request.app.state.estate
+
+
+def db_of(request: Request) -> sqlite_utils.Database:
+    return connect(estate_of(request).db_path)
+
+
+def serializer(request: Request, salt: str) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.secret_key, salt=salt)
+
+
+def session_token(request: Request) -> str | None:
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    try:
+        return serializer(request, "session").loads(raw)
+    except BadSignature:
+        return None
+
+
+def set_cookie(response: Response, name: str, value: str, max_age: int | None = None) -> None:
+    response.set_cookie(name, value, max_age=max_age, httponly=True, secure=True, samesite="lax", path="/")
+
+
+def context(request: Request) -> Ctx:
+    """FastAPI dependency: the logged-in user (else LoginRequired)."""
+    db = db_of(request)
+    session = auth.get_session(db, session_token(request))
+    if session is None:
+        raise LoginRequired()
+    return Ctx(request, estate_of(request), db, session, session.user)
+
+
+def require(ctx: Ctx, *roles: str, message: str | None = None) -> None:
+    if ctx.user.role not in roles:
+        raise Forbidden(message or "您的账号没有权限进行此操作。")
+
+
+def check_csrf(ctx: Ctx, token: str | None) -> None:
+    token = token or ctx.request.headers.get("x-csrf-token") or ""
+    if not hmac.compare_digest(token.encode(), ctx.csrf.encode()):
+        raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。")
+
+
+def login_nonce(request: Request) -> tuple[str, str]:
+    """(nonce for the form, signed cookie value) for the log-in form's CSRF check."""
+    nonce = secrets.token_urlsafe(16)
+    return nonce, serializer(request, "login").dumps(nonce)
+
+
+def check_login_nonce(request: Request, form_nonce: str | None) -> bool:
+    raw = request.cookies.get(LOGIN_COOKIE)
+    if not raw or not form_nonce:
+        return False
+    try:
+        expected = serializer(request, "login").loads(raw)
+    except BadSignature:
+        return False
+    return hmac.compare_digest(str(expected).encode(), form_nonce.encode())
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def parse_date(text: str | None) -> date:
+    if not text:
+        return clock.today()
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(f"日期格式应为 YYYY-MM-DD，收到：{text[:20]}") from None
+
+
+def filters(ctx: Ctx) -> Filters:
+    q = ctx.request.query_params
+    f = Filters(as_of=parse_date(q.get("as_of")), category=q.get("category") or None,
+                unit=q.get("unit") or None, status=q.get("status") or None)
+    if f.status and f.status not in STATUSES:
+        raise BadInput(f"未知状态：{f.status[:20]}")
+    if f.category and f.category not in ctx.estate.category_by_id:
+        raise BadInput(f"未知类别：{f.category[:20]}")
+    if ctx.user.role == "unit":
+        if f.unit and f.unit != ctx.user.unit:
+            raise Forbidden("责任单位账号只能查看本单位的事项。")
+        f.unit = ctx.user.unit
+    return f
+
+
+def page_arg(ctx: Ctx) -> int:
+    try:
+        return max(1, int(ctx.request.query_params.get("page") or 1))
+    except ValueError:
+        return 1
+
+
+def sort_args(ctx: Ctx) -> tuple[str | None, bool]:
+    q = ctx.request.query_params
+    return (q.get("sort") or None), q.get("dir") == "desc"
+
+
+def url_with(request: Request, **changes: Any) -> str:
+    """The current URL with some query parameters replaced (None removes one)."""
+    params = dict(request.query_params)
+    for k, v in changes.items():
+        if v is None or v == "":
+            params.pop(k, None)
+        else:
+            params[k] = str(v)
+    qs = urlencode(params)
+    return request.url.path + (f"?{qs}" if qs else "")
+
+
+def render(ctx: Ctx | None, request: Request, template: str, status_code: int = 200, **data: Any) -> HTMLResponse:
+    estate = estate_of(request)
+    notice = NOTICES.get(request.query_params.get("notice") or "")
+    data.setdefault("labels", status_labels())
+    resp = templates.TemplateResponse(
+        request, template,
+        {"ctx": ctx, "user": ctx.user if ctx else None, "csrf": ctx.csrf if ctx else "", "school": estate.school,
+         "notice": notice, "url_with": lambda **kw: url_with(request, **kw), "today": clock.today().isoformat(),
+         **data},
+        status_code=status_code)
+    return resp
+
+
+def export_links(request: Request, table: Table) -> dict[str, str]:
+    qs = urlencode({k: v for k, v in request.query_params.items() if k not in ("page", "format")})
+    suffix = f"?{qs}" if qs else ""
+    return {fmt: f"/export/{table.name}.{fmt}{suffix}" for fmt in ("csv", "xlsx")} | {
+        "json": f"/api/tables/{table.name}{suffix}"}
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    ctx = None
+    try:
+        db = db_of(request)
+        session = auth.get_session(db, session_token(request))
+        if session is not None:
+            ctx = Ctx(request, estate_of(request), db, session, session.user)
+    except Exception:  # the error page must render even when the database is unhappy
+        ctx = None
+    titles = {403: "没有权限", 404: "找不到页面", 400: "请求有误", 429: "请稍后再试", 500: "服务器错误"}
+    return render(ctx, request, "error.html", status_code=status, title=titles.get(status, "出错了"),
+                  message=message, status=status)
+
+
+def login_redirect(request: Request) -> Response:
+    if wants_json(request):
+        return JSONResponse({"error": "请先登录"}, status_code=401)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths after log-in (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
