@@ -1,0 +1,1641 @@
+"""One function turns a fetched page into a :class:`PageRecord` (see docs/extraction.md).
+
+The page is parsed once with lxml and flattened into *blocks* (the text of each block-level
+element, in document order). Every decision is made on that sequence:
+
+* the title is the article's own heading (CMS title blocks, ``ArticleTitle`` meta, the heading
+  nearest the body, else ``<title>`` without the site suffix);
+* the main content is a known CMS body container or the densest text block;
+* the publication date is chosen by evidence strength and *position*: a labelled date right under
+  the title beats one after the body, which beats anything inside the body; footers, navigation,
+  sidebars and "今天是…" widgets are never looked at;
+* list pages are repeated rows (``li``/``tr``/``div``…) that each carry a link, usually a date.
+
+Hot path: lxml only, no network, no BeautifulSoup.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from email.utils import parsedate_to_datetime
+from typing import Any, Iterable, Mapping
+from urllib.parse import parse_qsl, unquote, urljoin, urlsplit, urlunsplit
+
+import lxml.html
+from lxml import etree
+
+from crawler import dates as D
+from crawler.encoding import decode_html
+from crawler.fingerprint import content_fingerprint, list_fingerprint
+
+__all__ = ["Entry", "Link", "PageRecord", "SiteSelectors", "extract", "extract_attachment", "record_to_json",
+           "is_attachment_link"]
+
+
+# =============================================================================================
+# Records
+# =============================================================================================
+@dataclass
+class Entry:
+    title: str
+    url: str
+    date: str | None
+    date_source: str | None  # 'list' | 'url' | None
+
+
+@dataclass
+class Link:
+    url: str
+    text: str
+
+
+@dataclass
+class PageRecord:
+    url: str
+    title: str | None
+    kind: str  # 'article' | 'list' | 'attachment' | 'other'
+    published: str | None
+    published_source: str | None  # 'meta' | 'label' | 'list' | 'url' | 'heading' | 'http' | 'observed'
+    updated: str | None
+    updated_source: str | None
+    entries: list[Entry] = field(default_factory=list)
+    column: str | None = None
+    newest_entry: str | None = None
+    pagination: list[str] = field(default_factory=list)
+    fingerprint: str = ""
+    text: str = ""
+    attachments: list[Link] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    breadcrumb: list[str] = field(default_factory=list)
+    encoding: str | None = None       # charset used to decode the body
+    metadata: dict[str, Any] = field(default_factory=dict)  # attachments: pages, doc title, truncated…
+
+
+@dataclass
+class SiteSelectors:
+    """Per-host overrides (CSS, or XPath when the expression starts with ``/`` or ``(``)."""
+    title: str | None = None
+    date: str | None = None
+    content: str | None = None
+    list_item: str | None = None
+    list_date: str | None = None  # relative to a list item
+
+    @classmethod
+    def coerce(cls, value: Any) -> "SiteSelectors | None":
+        if value is None or isinstance(value, SiteSelectors):
+            return value
+        if isinstance(value, Mapping):
+            get = value.get
+        else:
+            def get(name: str, default: Any = None) -> Any:
+                return getattr(value, name, default)
+        return cls(**{k: get(k) or None for k in ("title", "date", "content", "list_item", "list_date")})
+
+
+def record_to_json(rec: PageRecord) -> dict:
+    """Plain-JSON view of a record (``xxgk inspect --json``)."""
+    data = asdict(rec)
+    ordered = {k: data.pop(k) for k in ("title", "kind", "published", "published_source", "updated",
+                                        "updated_source", "entries", "fingerprint", "attachments", "links")}
+    ordered.update(data)
+    return ordered
+
+
+# =============================================================================================
+# Parsing and flattening
+# =============================================================================================
+_local = threading.local()
+_XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_CTRL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _parser() -> lxml.html.HTMLParser:
+    p = getattr(_local, "parser", None)
+    if p is None:
+        p = _local.parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True)
+    return p
+
+
+def _parse(text: str) -> Any:
+    text = _CTRL_RE.sub(" ", _XML_DECL_RE.sub("", text, count=1))
+    if not text.strip():
+        return None
+    try:
+        root = lxml.html.document_fromstring(text, parser=_parser())
+    except (etree.ParserError, ValueError):
+        return None
+    return root
+
+
+BLOCK_TAGS = frozenset("""p div li ul ol dl dt dd table tbody thead tfoot tr td th h1 h2 h3 h4 h5 h6 section article
+aside header footer nav main form fieldset blockquote pre address center figure figcaption hr caption details
+summary body html marquee menu legend""".split())
+SKIP_TAGS = frozenset("script style noscript template select option textarea iframe object embed svg head "
+                      "button map".split())
+SEP_TAGS = frozenset("span a font em strong b i u label small big strike s sup sub cite abbr time ins".split())
+_WS_RE = re.compile(r"\s+")
+
+
+@dataclass
+class Block:
+    text: str          # display text (inline boundaries removed, spaces collapsed)
+    search: str        # normalised text with inline boundaries as spaces (for dates/labels)
+    el: Any            # owning block element
+    link_chars: int
+    index: int = 0
+
+
+def _flatten(body: Any) -> list[Block]:
+    blocks: list[Block] = []
+    parts: list[tuple[str, bool]] = []
+    owners = [body]
+    link_depth = 0
+
+    def flush() -> None:
+        if not parts:
+            return
+        raw = "".join(p for p, _ in parts)
+        link_chars = sum(len(p.strip()) for p, in_link in parts if in_link)
+        parts.clear()
+        text = _WS_RE.sub(" ", raw.replace("\x1f", "")).strip()
+        if not text:
+            return
+        search = _WS_RE.sub(" ", D.normalize(raw.replace("\x1f", " "))).strip()
+        blocks.append(Block(text, search, owners[-1], min(link_chars, len(text)), len(blocks)))
+
+    walker = etree.iterwalk(body, events=("start", "end"))
+    for event, el in walker:
+        tag = el.tag
+        if not isinstance(tag, str):
+            if event == "end" and el.tail:
+                parts.append((el.tail, link_depth > 0))
+            continue
+        tag = tag.lower()
+        if event == "start":
+            if tag in SKIP_TAGS:
+                walker.skip_subtree()
+                continue
+            if tag in BLOCK_TAGS:
+                flush()
+                owners.append(el)
+            elif tag == "br":
+                flush()
+            elif tag in SEP_TAGS:
+                parts.append(("\x1f", False))
+            if tag == "a":
+                link_depth += 1
+            if el.text:
+                parts.append((el.text, link_depth > 0))
+        else:
+            if tag in SKIP_TAGS:
+                pass
+            elif tag in BLOCK_TAGS:
+                flush()
+                if len(owners) > 1:
+                    owners.pop()
+            elif tag in SEP_TAGS:
+                parts.append(("\x1f", False))
+            if tag == "a" and link_depth:
+                link_depth -= 1
+            if el.tail and el is not body:
+                parts.append((el.tail, link_depth > 0))
+    flush()
+    return blocks
+
+
+def _text_of(el: Any) -> str:
+    """Visible text of one element (scripts skipped), spaces collapsed."""
+    out: list[str] = []
+    walker = etree.iterwalk(el, events=("start", "end"))
+    for event, node in walker:
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if event == "start":
+            if tag.lower() in SKIP_TAGS:
+                walker.skip_subtree()
+                continue
+            if tag.lower() in BLOCK_TAGS or tag.lower() == "br":
+                out.append(" ")
+            if node.text and tag.lower() not in SKIP_TAGS:
+                out.append(node.text)
+        elif node is not el and node.tail:
+            out.append(node.tail)
+    return _WS_RE.sub(" ", "".join(out)).strip()
+
+
+# =============================================================================================
+# Regions: navigation, footers, sidebars
+# =============================================================================================
+_TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
+_NAV_TOKENS = {"nav", "navbar", "navi", "menu", "menus", "mainnav", "topnav", "subnav", "dh", "daohang", "breadcrumb",
+               "crumb", "crumbs", "logo", "banner", "search", "login", "toolbar", "skip", "lanmu", "submenu", "dropdown"}
+_FOOTER_TOKENS = {"footer", "foot", "copyright", "copy", "banquan", "bq", "bottom", "links", "yqlj", "friendlink",
+                  "flink", "link", "friend", "contact"}
+_SIDE_TOKENS = {"sidebar", "side", "aside", "related", "relate", "xgxw", "xgwz", "xglj", "hot", "hots", "rank",
+                "ranking", "paihang", "phb", "recommend", "tuijian", "latest", "marquee", "gundong", "scroll",
+                "ticker", "prev", "next", "prevnext", "sxp", "sxy", "pre", "share", "bdshare", "comment",
+                "comments", "pinglun", "tags", "weather", "date", "riqi", "today", "time"}
+_HEADER_TOKENS = {"header", "top", "topbar", "head", "masthead"}
+_PAGER_TOKENS = {"page", "pages", "paging", "pagination", "pager", "pagebar", "fenye", "page_nav", "wp_paging",
+                 "pagenav", "p_pages", "pagelist", "pageinfo", "splitpage", "turnpage", "pagebox"}
+_SIDE_SAFE_TOKENS = {"time", "date", "pre"}  # side tokens that only matter on a whole container
+
+
+def _tokens(el: Any) -> set[str]:
+    cls = el.get("class") or ""
+    ident = el.get("id") or ""
+    if not cls and not ident:
+        return set()
+    whole = f"{cls} {ident}".split()
+    raw = _TOKEN_SPLIT_RE.split(f"{cls} {ident}")
+    return {re.sub(r"\d+$", "", t.lower()) for t in raw + whole if t}
+
+
+class Regions:
+    """Which part of the page an element sits in: 'nav', 'footer', 'side', 'header' or None."""
+
+    def __init__(self) -> None:
+        self.cache: dict[Any, str | None] = {}
+
+    def own(self, el: Any) -> str | None:
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if tag == "nav":
+            return "nav"
+        if tag == "footer":
+            return "footer"
+        if tag == "aside":
+            return "side"
+        if tag == "marquee":
+            return "side"
+        toks = _tokens(el)
+        if not toks:
+            return None
+        if toks & _PAGER_TOKENS:
+            return None  # "page_nav" / "wp_paging" are list paging, not site navigation
+        if toks & _FOOTER_TOKENS and not toks & {"content", "article", "main"}:
+            return "footer"
+        if toks & _NAV_TOKENS:
+            return "nav"
+        side = toks & _SIDE_TOKENS
+        if side and (side - _SIDE_SAFE_TOKENS) and not toks & {"content", "article", "main", "arti", "detail"}:
+            return "side"
+        if tag == "header" or toks & {"header", "topbar", "masthead"}:
+            return "header"
+        return None
+
+    def of(self, el: Any) -> str | None:
+        chain = []
+        node = el
+        result: str | None = None
+        while node is not None:
+            if node in self.cache:
+                result = self.cache[node]
+                break
+            chain.append(node)
+            own = self.own(node)
+            if own is not None:
+                result = own
+                # the region of an ancestor still wins for its own descendants
+                parent_region = self.of(node.getparent()) if node.getparent() is not None else None
+                result = parent_region or own
+                break
+            node = node.getparent()
+        for n in chain:
+            self.cache[n] = result
+        return result
+
+
+# =============================================================================================
+# Helpers
+# =============================================================================================
+ATTACHMENT_EXTS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "zip", "rar", "7z", "wps", "et", "dps",
+                   "ofd", "txt", "csv")
+_ATT_EXT_RE = re.compile(r"\.(" + "|".join(ATTACHMENT_EXTS) + r")$", re.I)
+_DOWNLOAD_HINT_RE = re.compile(r"download|attach|upload|file|fujian|DownloadAttachUrl", re.I)
+
+
+def is_attachment_link(url: str, text: str = "") -> bool:
+    """PDF/DOC/XLS/… by path extension, by a file-name parameter, or by a download URL named like a file."""
+    parts = urlsplit(url)
+    path = unquote(parts.path)
+    if _ATT_EXT_RE.search(path):
+        return True
+    if parts.query:
+        for _k, v in parse_qsl(parts.query, keep_blank_values=True):
+            if _ATT_EXT_RE.search(unquote(v).strip()):
+                return True
+    t = text.strip()
+    if t and _ATT_EXT_RE.search(t.rstrip("）)]】").strip()) and _DOWNLOAD_HINT_RE.search(url):
+        return True
+    return False
+
+
+def _abs_url(base: str, href: str | None) -> str | None:
+    if not href:
+        return None
+    href = href.strip().replace("\\", "/")
+    if not href or href.startswith("#"):
+        return None
+    low = href[:11].lower()
+    if low.startswith(("javascript:", "mailto:", "tel:", "data:", "about:", "sms:", "vbscript:")):
+        return None
+    try:
+        url = urljoin(base, href)
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https", "ftp", "file"):
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+
+
+def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    lname = name.lower()
+    for k, v in headers.items():
+        key = k.decode("latin-1") if isinstance(k, bytes) else str(k)
+        if key.lower() == lname:
+            if isinstance(v, (list, tuple)):
+                v = v[0] if v else None
+            if isinstance(v, bytes):
+                v = v.decode("latin-1")
+            return v
+    return None
+
+
+def _clean_title(text: str | None) -> str | None:
+    if not text:
+        return None
+    text = _WS_RE.sub(" ", text).strip().strip("·•●■◆▪►>»").strip()
+    return text or None
+
+
+_CSS_CACHE: dict[str, Any] = {}
+
+
+def _select(root: Any, expr: str) -> list:
+    """CSS or XPath selection with compiled expressions cached per process."""
+    xp = _CSS_CACHE.get(expr)
+    if xp is None:
+        try:
+            if expr.lstrip().startswith(("/", "(", "./")):
+                xp = etree.XPath(expr)
+            else:
+                from lxml.cssselect import CSSSelector
+                xp = CSSSelector(expr)
+        except Exception:  # a bad selector in the config must not break the crawl
+            xp = False
+        _CSS_CACHE[expr] = xp
+    if xp is False:
+        return []
+    try:
+        found = xp(root)
+    except Exception:
+        return []
+    return [f for f in found if isinstance(f, etree._Element)] if isinstance(found, list) else []
+
+
+# =============================================================================================
+# Meta dates and titles
+# =============================================================================================
+_META_PUBLISHED = {
+    "pubdate", "publishdate", "publish_date", "publish-date", "publishtime", "publish_time", "article:published_time",
+    "og:published_time", "og:article:published_time", "article:published", "datepublished", "dc.date",
+    "dc.date.issued", "dcterms.issued", "dcterms.date", "dc.date.created", "dcterms.created", "sailthru.date",
+    "parsely-pub-date", "firstpublishedtime", "releasedate", "release_date", "pub_date", "date.release",
+    "bytedance:published_time", "weibo:article:create_at", "og:release_date", "article.published", "cre", "date",
+}
+_META_UPDATED = {
+    "article:modified_time", "og:updated_time", "datemodified", "lastmodified", "last-modified", "lastmodifiedtime",
+    "dcterms.modified", "dc.date.modified", "revised", "article:modified", "modified", "updatedate", "og:modified_time",
+}
+_META_WEAK = {"date", "dc.date", "cre"}
+_JSONLD_RE = re.compile(r'"date(Published|Created|Modified)"\s*:\s*"([^"]{6,40})"')
+
+
+def _meta_dates(root: Any, today: date) -> tuple[tuple[date, str] | None, date | None]:
+    published: tuple[int, date, str] | None = None
+    updated: date | None = None
+    for m in root.iter("meta"):
+        key = (m.get("name") or m.get("property") or m.get("itemprop") or m.get("http-equiv") or "").strip().lower()
+        if not key:
+            continue
+        content = m.get("content") or ""
+        if key in _META_PUBLISHED:
+            value = D.parse_machine_date(content, today)
+            if value:
+                rank = 1 if key in _META_WEAK else 0
+                if published is None or rank < published[0]:
+                    published = (rank, value, key)
+        elif key in _META_UPDATED:
+            value = D.parse_machine_date(content, today)
+            if value and updated is None:
+                updated = value
+    for el in root.xpath('//*[@itemprop="datePublished" or @itemprop="dateModified"][not(self::meta)]'):
+        value = D.parse_machine_date(el.get("datetime") or el.get("content") or _text_of(el), today)
+        if not value:
+            continue
+        if el.get("itemprop") == "datePublished" and (published is None or published[0] > 0):
+            published = (0, value, "itemprop")
+        elif el.get("itemprop") == "dateModified" and updated is None:
+            updated = value
+    for script in root.xpath('//script[@type="application/ld+json"]'):
+        for kind, raw in _JSONLD_RE.findall(script.text or ""):
+            value = D.parse_machine_date(raw, today)
+            if not value:
+                continue
+            if kind in ("Published", "Created") and (published is None or published[0] > 0):
+                published = (0, value, "ld+json")
+            elif kind == "Modified" and updated is None:
+                updated = value
+    return ((published[1], published[2]) if published else None), updated
+
+
+def _meta_content(root: Any, *names: str) -> str | None:
+    wanted = {n.lower() for n in names}
+    for m in root.iter("meta"):
+        key = (m.get("name") or m.get("property") or "").strip().lower()
+        if key in wanted and (m.get("content") or "").strip():
+            return _WS_RE.sub(" ", m.get("content")).strip()
+    return None
+
+
+_TITLE_SPLIT_RE = re.compile(r"\s+[-–—|_·]+\s+|\s*(?:——|--|－－|｜|\||_|－|—)\s*|(?<=[^\d\s])-(?=[^\d\s])|\s*::\s*")
+_SITE_WORDS_RE = re.compile(r"(大学|学院|学校|网|网站|首页|门户|政府|主页|平台|中心|官网|频道|信息公开|university|college)$",
+                            re.I)
+
+
+def _strip_site_name(title: str | None) -> str | None:
+    """"关于…的通知 - 示例大学信息公开网" -> "关于…的通知" (also "示例大学_关于…的通知")."""
+    if not title:
+        return None
+    title = _WS_RE.sub(" ", title).strip()
+    parts = [p.strip() for p in _TITLE_SPLIT_RE.split(title) if p and p.strip()]
+    if len(parts) <= 1:
+        return title or None
+    first = parts[0]
+    if _SITE_WORDS_RE.search(first) and not _SITE_WORDS_RE.search(parts[-1]) and len(parts[-1]) >= 2:
+        return parts[-1]
+    if len(first) < 2 and len(parts) > 1:
+        return max(parts, key=len)
+    return first
+
+
+# =============================================================================================
+# Page analysis
+# =============================================================================================
+_ARTICLE_BODY_XPATHS = [
+    etree.XPath(x) for x in (
+        '//*[contains(concat(" ", normalize-space(@class), " "), " wp_articlecontent ")]',
+        '//*[starts-with(@id, "vsb_content")]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " v_news_content ")]',
+        '//*[@id="zoom" or @id="Zoom" or @id="ZOOM"]',
+        '//*[@id="UCAP-CONTENT"]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " TRS_Editor ")]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " TRS_UEDITOR ")]',
+        '//*[@itemprop="articleBody"]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " pages_content ")]',
+        '//*[contains(@class, "field-name-body") or contains(@class, "field--name-body")]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " article-content ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " article_content ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " articleContent ") '
+        'or @id="article_content" or @id="articleContent" or @id="article-content" '
+        'or contains(concat(" ", normalize-space(@class), " "), " news_content ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " news-content ") '
+        'or @id="news_content" or @id="newsContent" '
+        'or contains(concat(" ", normalize-space(@class), " "), " entry-content ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " post-content ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " detail-content ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " detail_content ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " arti_content ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " art_content ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " content_text ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " newscontent ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " zw ") '
+        'or @id="zw" or @id="fontzoom" or @id="textContent" or @id="ArticleContent" or @id="artibody"]',
+    )
+]
+_TITLE_XPATHS = [
+    etree.XPath(x) for x in (
+        '//*[contains(concat(" ", normalize-space(@class), " "), " arti_title ")]',
+        '//*[starts-with(@class, "titlestyle")]',
+        '//*[contains(concat(" ", normalize-space(@class), " "), " article-title ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " article_title ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " articleTitle ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " news_title ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " news-title ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " newstitle ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " detail-title ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " detail_title ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " content-title ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " content_title ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " pages-title ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " art_title ") '
+        'or contains(concat(" ", normalize-space(@class), " "), " main-title ") '
+        'or @id="ArticleTitle" or @id="articleTitle" or @id="title" or @id="ti" or @id="news_title"]',
+    )
+]
+_POSITIVE_TOKENS = {"article", "arti", "body", "content", "contents", "entry", "main", "post", "text", "story",
+                    "zoom", "detail", "details", "news", "read", "wenzhang", "zhengwen", "zw", "nr", "neirong",
+                    "con", "cont", "info", "xl", "show", "view"}
+_NEGATIVE_TOKENS = (_NAV_TOKENS | _FOOTER_TOKENS | _SIDE_TOKENS | _HEADER_TOKENS) - {"date", "time", "pre"}
+_PUNCT_RE = re.compile(r"[，。；、！？,;]")
+_CONTAINER_TAGS = frozenset("div td article section main form body blockquote center table tbody".split())
+
+
+class Page:
+    """Everything extract() needs about one parsed HTML page."""
+
+    def __init__(self, root: Any, url: str, today: date, selectors: SiteSelectors | None) -> None:
+        self.root = root
+        self.url = url
+        self.today = today
+        self.selectors = selectors
+        base = root.find(".//base")
+        self.base = _abs_url(url, base.get("href")) if base is not None and base.get("href") else url
+        body = root.find("body")
+        self.body = body if body is not None else root
+        self.blocks = _flatten(self.body)
+        self.regions = Regions()
+        self.order: dict[Any, int] = {el: i for i, el in enumerate(self.body.iter())}
+        self.first_block: dict[Any, int] = {}
+        for b in self.blocks:
+            self.first_block.setdefault(b.el, b.index)
+        title_el = root.find(".//title")
+        self.doc_title = _WS_RE.sub(" ", title_el.text_content()).strip() if title_el is not None else ""
+
+    # --- element <-> blocks ---------------------------------------------------------------
+    def span(self, el: Any) -> tuple[int, int] | None:
+        """First and last block index owned by ``el`` or its descendants."""
+        start = self.order.get(el)
+        if start is None:
+            return None
+        end = start
+        for d in el.iterdescendants():
+            end = self.order.get(d, end)
+        first = last = None
+        for b in self.blocks:
+            o = self.order.get(b.el)
+            if o is not None and start <= o <= end:
+                if first is None:
+                    first = b.index
+                last = b.index
+        return (first, last) if first is not None else None
+
+    def inside(self, el: Any, container: Any) -> bool:
+        node = el
+        while node is not None:
+            if node is container:
+                return True
+            node = node.getparent()
+        return False
+
+
+# --- main content ------------------------------------------------------------------------------
+def _main_content(page: Page) -> tuple[Any | None, bool]:
+    """The article body element and whether it came from a known CMS container/selector."""
+    sel = page.selectors
+    if sel and sel.content:
+        found = _select(page.root, sel.content)
+        if found:
+            return found[0], True
+    for xp in _ARTICLE_BODY_XPATHS:
+        found = [el for el in xp(page.root) if page.regions.of(el) not in ("nav", "footer")]
+        if found:
+            best = max(found, key=lambda el: len(el.text_content() or ""))
+            if (best.text_content() or "").strip() or best.find(".//a") is not None or best.find(".//img") is not None:
+                return best, True
+    return _densest(page), False
+
+
+def _densest(page: Page) -> Any | None:
+    """Readability-style scoring over the flattened blocks."""
+    scores: dict[Any, float] = {}
+    text_len: dict[Any, int] = {}
+    link_len: dict[Any, int] = {}
+    for b in page.blocks:
+        n = len(b.text)
+        node = b.el
+        depth = 0
+        while node is not None and depth < 40:
+            text_len[node] = text_len.get(node, 0) + n
+            link_len[node] = link_len.get(node, 0) + b.link_chars
+            node = node.getparent()
+            depth += 1
+        plain = n - b.link_chars
+        if plain < 20:
+            continue
+        s = 1 + len(_PUNCT_RE.findall(b.text)) + min(plain / 100, 3)
+        el = b.el
+        container = el if el.tag in _CONTAINER_TAGS else el.getparent()
+        if container is None:
+            continue
+        scores[container] = scores.get(container, 0) + s
+        parent = container.getparent()
+        if parent is not None:
+            scores[parent] = scores.get(parent, 0) + s / 2
+            grand = parent.getparent()
+            if grand is not None:
+                scores[grand] = scores.get(grand, 0) + s / 4
+    best, best_score = None, 0.0
+    for el, s in scores.items():
+        if el.tag in ("html",):
+            continue
+        toks = _tokens(el)
+        weight = 0.0
+        if toks & _POSITIVE_TOKENS:
+            weight += 25
+        if toks & _NEGATIVE_TOKENS:
+            weight -= 25
+        region = page.regions.of(el)
+        if region in ("nav", "footer", "side"):
+            weight -= 50
+        density = link_len.get(el, 0) / max(text_len.get(el, 1), 1)
+        final = (s + weight) * (1 - density)
+        if final > best_score:
+            best, best_score = el, final
+    return best
+
+
+# --- title -------------------------------------------------------------------------------------
+def _heading_ok(page: Page, el: Any, text: str) -> bool:
+    if not (2 <= len(text) <= 160):
+        return False
+    if page.regions.of(el) in ("nav", "footer"):
+        return False
+    # a heading that is only a link (logo, "通知公告" box title) is not the article title
+    links = el.findall(".//a")
+    if links:
+        link_text = sum(len(_text_of(a)) for a in links)
+        if link_text >= 0.8 * len(text):
+            return False
+    return True
+
+
+def _find_title(page: Page, main: Any | None) -> tuple[str | None, Any | None]:
+    sel = page.selectors
+    if sel and sel.title:
+        for el in _select(page.root, sel.title):
+            text = _clean_title(_text_of(el))
+            if text:
+                return text, el
+    for xp in _TITLE_XPATHS:
+        for el in xp(page.root):
+            text = _clean_title(_text_of(el) or el.get("title"))
+            if text and _heading_ok(page, el, text) and not D.FULL_DATE_RE.fullmatch(D.normalize(text)):
+                return text, el
+    meta = _meta_content(page.root, "ArticleTitle", "articletitle")
+    if meta:
+        return meta, None
+    # the heading nearest to (before or at the top of) the body
+    main_span = page.span(main) if main is not None else None
+    main_start = main_span[0] if main_span else None
+    doc_title = D.normalize(page.doc_title)
+    best: tuple[tuple, str, Any] | None = None
+    for el in page.body.iter("h1", "h2", "h3", "h4"):
+        text = _clean_title(_text_of(el))
+        if not text or not _heading_ok(page, el, text):
+            continue
+        if page.regions.of(el) in ("side", "header"):
+            continue
+        idx = page.first_block.get(el)
+        if idx is None:
+            sp = page.span(el)
+            idx = sp[0] if sp else None
+        if idx is None:
+            continue
+        in_title = bool(doc_title) and D.normalize(text) in doc_title and len(text) >= 4
+        if main_start is not None:
+            dist = main_start - idx
+            if dist < -3:
+                dist = 1000 + abs(dist)  # far below the body start: sidebar or footer heading
+            elif dist < 0:
+                dist = 0
+        else:
+            dist = idx
+        rank = {"h1": 0, "h2": 1, "h3": 2, "h4": 3}[el.tag]
+        key = (0 if in_title else 1, dist, rank)
+        if best is None or key < best[0]:
+            best = (key, text, el)
+    if best is not None and (best[0][0] == 0 or best[0][1] < 1000):
+        return best[1], best[2]
+    og = _meta_content(page.root, "og:title", "twitter:title")
+    if og:
+        return _strip_site_name(og), None
+    return _strip_site_name(page.doc_title), None
+
+
+# --- breadcrumb --------------------------------------------------------------------------------
+_CRUMB_LABEL_RE = re.compile(r"(当前位置|您的位置|你的位置|您现在的位置|你现在的位置|现在位置|所在位置|当前页面|位置)\s*[:：]?")
+_CRUMB_TOKENS = {"breadcrumb", "breadcrumbs", "crumb", "crumbs", "position", "location", "weizhi", "dqwz", "curpos",
+                 "col_path", "path", "mianbao", "wz", "place", "positions", "nowposition"}
+_CRUMB_SEP_RE = re.compile(r"\s*(?:>>|>|＞|»|›|→|/|\\|-)\s*")
+_NOT_COLUMN = {"正文", "详情", "正文内容", "内容", "文章", "查看内容", "阅读全文", "详细内容", "浏览文章", "内容页", "详细信息", "正文页"}
+
+
+def _breadcrumb(page: Page) -> list[str]:
+    candidates = []
+    for el in page.body.iter():
+        if not isinstance(el.tag, str):
+            continue
+        toks = _tokens(el)
+        if toks & _CRUMB_TOKENS:
+            candidates.append(el)
+            if len(candidates) > 5:
+                break
+    for b in page.blocks:
+        if _CRUMB_LABEL_RE.match(b.search) and len(b.text) < 200:
+            candidates.insert(0, b.el)
+            break
+    for el in candidates:
+        text = _text_of(el)
+        if not text or len(text) > 200:
+            continue
+        items: list[str] = []
+        anchors = [a for a in el.iter("a")]
+        if anchors:
+            for a in anchors:
+                t = _clean_title(_text_of(a))
+                if t:
+                    items.append(t)
+            last = anchors[-1]
+            tail = _WS_RE.sub(" ", "".join(_tail_texts(last, el))).strip()
+            tail = _CRUMB_SEP_RE.sub(" ", tail).strip()
+            if tail and len(tail) <= 40:
+                items.append(tail.split(" ")[-1] if " " in tail else tail)
+        else:
+            body = _CRUMB_LABEL_RE.sub("", text, count=1)
+            items = [p.strip() for p in _CRUMB_SEP_RE.split(body) if p.strip()]
+        items = [_CRUMB_LABEL_RE.sub("", i).strip() for i in items]
+        items = [i for i in items if i and i not in (">", "»")]
+        if items and len(items) <= 12:
+            return items
+    return []
+
+
+def _tail_texts(node: Any, stop: Any) -> Iterable[str]:
+    """Text after ``node`` inside ``stop`` (for the plain last breadcrumb item)."""
+    while node is not None and node is not stop:
+        if node.tail:
+            yield node.tail
+        sib = node.getnext()
+        while sib is not None:
+            if isinstance(sib.tag, str) and sib.tag.lower() not in SKIP_TAGS:
+                yield sib.text_content()
+            if sib.tail:
+                yield sib.tail
+            sib = sib.getnext()
+        node = node.getparent()
+        break
+
+
+def _column_from_crumb(crumb: list[str], title: str | None) -> str | None:
+    for item in reversed(crumb):
+        if item in _NOT_COLUMN or (title and (item == title or (len(item) > 12 and title.startswith(item[:12])))):
+            continue
+        if item in ("首页", "网站首页", "主页", "Home", "home"):
+            return None
+        return item
+    return None
+
+
+# =============================================================================================
+# Dates on article pages
+# =============================================================================================
+@dataclass
+class _Cand:
+    value: date
+    source: str      # 'label' | 'heading'
+    kind: str        # published | bare | written | updated | heading
+    prio: tuple
+
+
+_KIND_RANK = {"published": 0, "bare": 1, "heading": 1, "written": 2, "updated": 0}
+
+
+def _article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int] | None,
+                   main_known: bool) -> tuple[list[_Cand], list[_Cand]]:
+    """Published and updated candidates, best first."""
+    blocks = page.blocks
+    n = len(blocks)
+    ms, me = main_span if main_span else (None, None)
+    t = title_idx
+    if t is None:
+        t = max((ms or 0) - 1, 0) if ms is not None else None
+    pubs: list[_Cand] = []
+    upds: list[_Cand] = []
+
+    def zone(i: int) -> int | None:
+        if t is not None:
+            if ms is not None and ms > t:
+                if t < i <= min(t + 10, ms + 2):
+                    return 0
+            elif t < i <= t + 8:
+                return 0
+        if me is not None and ms is not None and (t is None or me >= t) and me < i <= me + 12:
+            return 2
+        if t is not None and t - 3 <= i < t:
+            return 3
+        if ms is not None and ms <= i <= me:
+            return 4
+        return 5
+
+    for b in blocks:
+        text = b.search
+        if not any(ch.isdigit() for ch in text):
+            continue
+        z = zone(b.index)
+        if z is None:
+            continue
+        region = page.regions.of(b.el)
+        if region in ("nav", "footer") or (region == "side" and z != 0):
+            continue
+        if region == "header" and z != 0:
+            continue
+        if D.looks_like_today_widget(text):
+            continue
+        search = text
+        if D.ends_with_label(text) and b.index + 1 < n:
+            search = text + " " + blocks[b.index + 1].search
+        dist = abs(b.index - t) if t is not None else b.index
+        found_label = False
+        for hit in D.label_dates(search, page.today):
+            found_label = True
+            kind = hit.kind
+            if kind == "updated":
+                if z in (0, 2, 3):
+                    upds.append(_Cand(hit.value, "label", kind, (z, 0, dist)))
+                continue
+            if z >= 4 and kind != "published":
+                continue  # "一、时间：…" inside a notice is an event, not the page date
+            if z == 5 and not main_known and t is None:
+                continue
+            pubs.append(_Cand(hit.value, "label", kind, (z if z != 0 else 0, _KIND_RANK[kind], dist)))
+        if found_label or z not in (0, 3):
+            continue
+        # An unlabelled date line right under the title ("2019-10-31 10:20 来源：新华网").
+        if b.link_chars > 0.5 * len(b.text) or len(b.text) > 140:
+            continue
+        if z == 3 and (b.index < t - 1 or D.has_weekday(text)):
+            continue
+        for hit in D.iter_dates(text, page.today):
+            pubs.append(_Cand(hit.value, "heading", "heading", (1 if z == 0 else 3.5, 1, dist)))
+            break
+    pubs.sort(key=lambda c: c.prio)
+    upds.sort(key=lambda c: c.prio)
+    return pubs, upds
+
+
+def _selector_date(page: Page) -> date | None:
+    sel = page.selectors
+    if not (sel and sel.date):
+        return None
+    for el in _select(page.root, sel.date):
+        text = D.normalize(_text_of(el) or el.get("content") or el.get("datetime") or "")
+        for hit in D.label_dates(text, page.today):
+            if hit.kind != "updated":
+                return hit.value
+        for hit in D.iter_dates(text, page.today, short_year=True):
+            return hit.value
+        value = D.parse_machine_date(text, page.today)
+        if value:
+            return value
+    return None
+
+
+# =============================================================================================
+# Lists
+# =============================================================================================
+_ITEM_TAGS = frozenset(("li", "tr", "dd", "div", "p", "dl", "article", "section", "dt", "h3", "h4", "table"))
+_LIST_CLASS_TOKENS = {"list", "lists", "news", "article", "articles", "wp", "infolist", "newslist", "list_con", "lb",
+                      "liebiao", "items", "item", "tzgg", "gg", "xw", "results", "result", "views", "view", "row",
+                      "rows", "ul", "column", "content"}
+_NON_ENTRY_TEXT_RE = re.compile(r"^(更多|more|更多>>|更多>|more>>|more\+|\+more|查看更多|首页|上一页|下一页|尾页|末页|"
+                                r"下页|上页|前一页|后一页|返回|返回首页|详细|详情|阅读全文|登录|注册|打印|关闭|收藏|English|"
+                                r"\d+|>+|<+|»|«|\.\.\.)$", re.I)
+_EMPTY_LIST_RE = re.compile(r"暂无(内容|信息|数据|记录|文章|相关|公开|新闻|公告)|没有(找到)?(相关|符合)|无相关(信息|内容)|"
+                            r"该栏目(下)?(暂)?无")
+_BULLET_RE = re.compile(r"^[\s·•●■◆▪►>»\-–]+")
+_DAY_RE = re.compile(r"^\s*(0?[1-9]|[12]\d|3[01])\s*(?:日)?\s*$")
+_MONTH_ONLY_RE = re.compile(r"^\s*(0?[1-9]|1[0-2])\s*月\s*$")
+
+
+@dataclass
+class _Row:
+    title: str
+    url: str
+    date: date | None
+    source: str | None
+    md: tuple[int, int] | None  # month-day without a year
+    el: Any
+
+
+@dataclass
+class _Group:
+    parent: Any
+    rows: list[_Row]
+    known: bool = False
+
+    @property
+    def dated(self) -> int:
+        return sum(1 for r in self.rows if r.date or r.md)
+
+    @property
+    def score(self) -> float:
+        s = self.dated * 3 + len(self.rows)
+        if self.known:
+            s += 20
+        return s
+
+
+def _texts_outside(el: Any, skip: Any) -> list[str]:
+    """Text nodes of ``el`` except those inside ``skip`` (the row's title link)."""
+    out: list[str] = []
+    walker = etree.iterwalk(el, events=("start", "end"))
+    for event, node in walker:
+        if not isinstance(node.tag, str):
+            if event == "end" and node.tail:
+                out.append(node.tail)
+            continue
+        if event == "start":
+            if node is skip or node.tag in SKIP_TAGS:
+                walker.skip_subtree()
+                continue
+            if node.text:
+                out.append(node.text)
+        elif node is not el and node.tail:
+            out.append(node.tail)
+    return [t for t in (x.strip() for x in out) if t]
+
+
+def _row_date(el: Any, link: Any, link_text: str, today: date) -> tuple[date | None, tuple[int, int] | None, str]:
+    """Date shown in a row: full date, 2-digit year, split day/year-month, or month-day."""
+    texts = [D.normalize(t) for t in _texts_outside(el, link)]
+    joined = " ".join(texts)
+    for hit in D.iter_dates(joined, today, short_year=True):
+        return hit.value, None, link_text
+    # split blocks: "31" in one node, "2019.10" / "2019-10" / "10月" in another
+    ym = next((D.year_month(t) for t in texts if D.year_month(t)), None)
+    day = next((int(m.group(1)) for t in texts if (m := _DAY_RE.match(t))), None)
+    if ym and day:
+        value = D.make_date(ym[0], ym[1], day, today)
+        if value:
+            return value, None, link_text
+    month = next((int(m.group(1)) for t in texts if (m := _MONTH_ONLY_RE.match(t))), None)
+    if month and day:
+        return None, (month, day), link_text
+    for t in texts:
+        md = D.month_day(t)
+        if md and len(t) <= 14:
+            return None, md, link_text
+    # a date at the end of the link text ("关于…的通知 2019-10-31"), not in the middle of a title
+    norm = D.normalize(link_text)
+    hits = list(D.iter_dates(norm, today, short_year=False))
+    if hits and len(norm[hits[-1].end:].strip(" )]）】")) == 0 and hits[-1].start > 0:
+        cut = link_text[:hits[-1].start].rstrip(" ([（【-·")
+        return hits[-1].value, None, cut or link_text
+    return None, None, link_text
+
+
+def _row_link(el: Any) -> Any | None:
+    best, best_len = None, 0
+    count = 0
+    for a in el.iter("a"):
+        href = a.get("href")
+        if not href:
+            continue
+        count += 1
+        if count > 4:
+            return None  # a layout cell holding a whole block of links, not one row
+        text = _text_of(a)
+        tlen = max(len(text), len(a.get("title") or "") if text else 0)
+        if tlen > best_len:
+            best, best_len = a, tlen
+    return best
+
+
+def _row_title(a: Any) -> str:
+    text = _text_of(a)
+    title_attr = _WS_RE.sub(" ", a.get("title") or "").strip()
+    if title_attr and (text.endswith(("...", "…", "..")) or (len(title_attr) > len(text)
+                                                                and title_attr[:4] == text[:4])):
+        text = title_attr
+    return _BULLET_RE.sub("", text).strip()
+
+
+def _make_rows(page: Page, items: Iterable[Any], date_sel: str | None = None) -> list[_Row]:
+    rows: list[_Row] = []
+    for el in items:
+        a = _row_link(el)
+        if a is None:
+            continue
+        url = _abs_url(page.base, a.get("href"))
+        if not url:
+            continue
+        title = _row_title(a)
+        if len(title) < 2 or _NON_ENTRY_TEXT_RE.match(title):
+            continue
+        value, md = None, None
+        if date_sel:
+            for d_el in _select(el, date_sel):
+                txt = D.normalize(_text_of(d_el))
+                hit = next(D.iter_dates(txt, page.today, short_year=True), None)
+                if hit:
+                    value = hit.value
+                elif D.month_day(txt):
+                    md = D.month_day(txt)
+                break
+        if value is None and md is None:
+            value, md, title = _row_date(el, a, title, page.today)
+        rows.append(_Row(title, url, value, "list" if value else None, md, el))
+    return rows
+
+
+def _candidate_groups(page: Page) -> list[_Group]:
+    groups: list[_Group] = []
+    sel = page.selectors
+    if sel and sel.list_item:
+        items = _select(page.root, sel.list_item)
+        if items:
+            groups.append(_Group(items[0].getparent(), _make_rows(page, items, sel.list_date), known=True))
+            return groups
+    seen_parents: set = set()
+    known_xp = page.root.xpath('//ul[contains(concat(" ", normalize-space(@class), " "), " wp_article_list ")]'
+                               ' | //*[li[starts-with(@id, "line_u")]]')
+    for parent in known_xp:
+        items = [c for c in parent if isinstance(c.tag, str) and c.tag in ("li", "div")]
+        groups.append(_Group(parent, _make_rows(page, items), known=True))
+        seen_parents.add(parent)
+    for parent in page.body.iter():
+        if not isinstance(parent.tag, str) or parent in seen_parents or len(parent) < 2:
+            continue
+        by_tag: dict[str, list] = {}
+        for c in parent:
+            if isinstance(c.tag, str) and c.tag in _ITEM_TAGS:
+                by_tag.setdefault(c.tag, []).append(c)
+        for tag, items in by_tag.items():
+            if len(items) < 2:
+                continue
+            linked = [c for c in items if c.find(".//a[@href]") is not None]
+            if len(linked) < 2:
+                continue
+            rows = _make_rows(page, linked)
+            if len(rows) >= 2:
+                groups.append(_Group(parent, rows, known=bool(_tokens(parent) & {"wp_article_list"})))
+        # older pages: "·<a>title</a> 2019-6-8<br>" runs directly in a cell
+        direct = [c for c in parent if isinstance(c.tag, str) and c.tag == "a" and c.get("href")]
+        if len(direct) >= 3:
+            rows = _flat_rows(page, parent, direct)
+            if len(rows) >= 3:
+                groups.append(_Group(parent, rows))
+    return [g for g in groups if g.rows or g.known]
+
+
+def _flat_rows(page: Page, parent: Any, anchors: list) -> list[_Row]:
+    rows = []
+    for a in anchors:
+        url = _abs_url(page.base, a.get("href"))
+        title = _row_title(a)
+        if not url or len(title) < 2 or _NON_ENTRY_TEXT_RE.match(title):
+            continue
+        texts = [a.tail or ""]
+        sib = a.getnext()
+        while sib is not None and not (sib.tag == "a" and sib.get("href")):
+            if isinstance(sib.tag, str):
+                if sib.tag == "br" and "".join(texts).strip():
+                    break
+                texts.append(sib.text_content() or "")
+            texts.append(sib.tail or "")
+            sib = sib.getnext()
+        txt = D.normalize(" ".join(texts))
+        hit = next(D.iter_dates(txt, page.today, short_year=True), None)
+        md = None if hit else D.month_day(txt)
+        rows.append(_Row(title, url, hit.value if hit else None, "list" if hit else None, md, a))
+    return rows
+
+
+def _resolve_rows(rows: list[_Row], today: date) -> None:
+    """Give month-day rows a year: from the entry URL, else from neighbouring dated rows, else today."""
+    for r in rows:
+        if r.md and r.date is None:
+            u = D.url_date(r.url, today)
+            if u:
+                r.date = D.resolve_year(r.md[0], r.md[1], anchor=u, before_anchor=False, today=today)
+                if r.date:
+                    r.source = "list"
+    prev: date | None = None
+    for i, r in enumerate(rows):
+        if r.md and r.date is None:
+            if prev is not None:
+                r.date = D.resolve_year(r.md[0], r.md[1], anchor=prev, before_anchor=True, today=today)
+            else:
+                nxt = next((x.date for x in rows[i + 1:] if x.date and x.source == "list"), None)
+                if nxt is not None:
+                    r.date = D.resolve_year(r.md[0], r.md[1], anchor=nxt, before_anchor=False, today=today)
+                else:
+                    r.date = D.resolve_year(r.md[0], r.md[1], anchor=None, before_anchor=True, today=today)
+            if r.date:
+                r.source = "list"
+        if r.date and r.source == "list":
+            prev = r.date
+
+
+def _entries(rows: list[_Row], today: date) -> list[Entry]:
+    _resolve_rows(rows, today)
+    out: list[Entry] = []
+    seen: set[str] = set()
+    for r in rows:
+        if r.url in seen:
+            continue
+        seen.add(r.url)
+        value, source = r.date, r.source
+        if value is None:
+            value = D.url_date(r.url, today)
+            source = "url" if value else None
+        out.append(Entry(r.title, r.url, D.iso(value), source))
+    return out
+
+
+def _list_heading(page: Page, parent: Any) -> str | None:
+    """A short heading just before the list (the column name when there is no breadcrumb)."""
+    sp = page.span(parent)
+    if not sp:
+        return None
+    start = sp[0]
+    for i in range(start - 1, max(start - 6, -1), -1):
+        b = page.blocks[i]
+        text = b.text.strip()
+        if not text or _NON_ENTRY_TEXT_RE.match(text) or _CRUMB_LABEL_RE.match(text):
+            continue
+        if 2 <= len(text) <= 20 and not any(ch.isdigit() for ch in text[:1]):
+            if page.regions.of(b.el) in ("nav", "footer"):
+                return None
+            return text.replace("更多", "").replace("MORE", "").replace("more", "").strip(" >+»") or None
+        break
+    return None
+
+
+# =============================================================================================
+# Pagination
+# =============================================================================================
+_PAGE_WORDS_RE = re.compile(r"^(下一页|下页|后一页|上一页|上页|前一页|首页|第一页|尾页|末页|最后一页|最末页|next|prev|previous|last|first|"
+                            r">|>>|<|<<|»|«|›|‹|\d{1,4}|\[\d{1,4}\]|第\d{1,4}页|下一页>>|<<上一页|下一页>|<上一页)$", re.I)
+_PAGE_CONTAINER_TOKENS = {"page", "pages", "paging", "pagination", "pager", "pagebar", "fenye", "fy", "wp_paging",
+                          "page_nav", "pagenav", "p_pages", "pagelist", "pageinfo", "pgn", "pagediv", "splitpage",
+                          "pagination-wrap", "turnpage", "pages_nav", "page-nav", "pagebox"}
+_TOTAL_PAGES_RES = (
+    re.compile(r"共\s*(\d{1,4})\s*页"),
+    re.compile(r"页次\s*[:：]?\s*\d{1,4}\s*/\s*(\d{1,4})"),
+    re.compile(r"第\s*\d{1,4}\s*/\s*(\d{1,4})\s*页"),
+    re.compile(r"(?<![\d/])\d{1,4}\s*/\s*(\d{1,4})\s*页"),
+    re.compile(r"页码\s*[:：]?\s*\d{1,4}\s*/\s*(\d{1,4})"),
+)
+_CREATE_PAGE_RE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
+_VAR_RE = re.compile(r"(?:var|let|const)?\s*([A-Za-z_$][\w$]*)\s*=\s*(\d{1,5})\s*[;,\n]")
+_NUM_RE = re.compile(r"\d+")
+MAX_PAGES = 500
+
+
+_STRONG_PAGE_WORDS_RE = re.compile(r"(下一页|下页|后一页|上一页|上页|前一页|尾页|末页|最后一页|最末页|next|prev|previous|last|>>|<<|»|«)",
+                                   re.I)
+
+
+def _pagination_anchors(page: Page) -> tuple[list[tuple[str, str]], str]:
+    """(url, text) of anchors that look like list paging, plus the paging area's text.
+
+    An anchor counts when it sits in a pager container (class "page", "paging", "fenye"…) or next
+    to a "下一页/尾页" word link: a lone "首页" in the navigation is not paging.
+    """
+    groups: dict[Any, list[tuple[str | None, str]]] = {}
+    pager: dict[Any, bool] = {}
+    for a in page.body.iter("a"):
+        text = _WS_RE.sub("", _text_of(a))
+        if not text or not _PAGE_WORDS_RE.match(text):
+            continue
+        if page.regions.of(a) in ("nav", "footer", "header"):
+            continue
+        container = None
+        node = a.getparent()
+        for _ in range(4):
+            if node is None:
+                break
+            if _tokens(node) & _PAGE_CONTAINER_TOKENS:
+                container = node
+                break
+            node = node.getparent()
+        in_pager = container is not None
+        if container is None:
+            parent = a.getparent()
+            container = parent.getparent() if parent is not None and parent.tag in (
+                "li", "span", "font", "b", "strong", "em") and parent.getparent() is not None else parent
+        groups.setdefault(container, []).append((_abs_url(page.base, a.get("href")), text))
+        pager[container] = pager.get(container, False) or in_pager
+    found: list[tuple[str, str]] = []
+    area_text: list[str] = []
+    for container, items in groups.items():
+        if not pager[container] and not any(_STRONG_PAGE_WORDS_RE.search(t) for _, t in items):
+            continue
+        found.extend((u, t) for u, t in items if u)
+        if container is not None:
+            area_text.append(_text_of(container))
+    for el in page.root.xpath('//*[contains(@class, "all_pages")]'):
+        area_text.append(f"共{_text_of(el)}页")
+    return found, " ".join(area_text)
+
+
+def _number_template(url: str, others: list[str]) -> tuple[str, int, int] | None:
+    """Split ``url`` around the page number: (prefix, number, suffix_index) using its siblings."""
+    nums = list(_NUM_RE.finditer(url))
+    if not nums:
+        return None
+    for other in others:
+        if other == url:
+            continue
+        onums = list(_NUM_RE.finditer(other))
+        if len(onums) != len(nums):
+            continue
+        skel = _NUM_RE.sub("#", url)
+        if skel != _NUM_RE.sub("#", other):
+            continue
+        diff = [i for i, (m, o) in enumerate(zip(nums, onums)) if m.group() != o.group()]
+        if len(diff) == 1:
+            return url, diff[0], len(nums)
+    # single link: a page= parameter, WebPlus listN / TRS index_N, or the last number in the path
+    query_start = url.find("?")
+    for i, m in enumerate(nums):
+        before = url[:m.start()]
+        if query_start != -1 and m.start() > query_start and re.search(r"(?:^|[?&])[\w]*(?:page|pageno|pageindex|"
+                                                                      r"curpage|p|pn|pg|pagenum|start)=$",
+                                                                      before, re.I):
+            return url, i, len(nums)
+        if query_start != -1 and m.start() > query_start and re.search(r"[?&]a\d+p=$", before):
+            return url, i, len(nums)
+    path_nums = [i for i, m in enumerate(nums) if query_start == -1 or m.start() < query_start]
+    if path_nums:
+        i = path_nums[-1]
+        m = nums[i]
+        seg_start = url.rfind("/", 0, m.start()) + 1
+        seg = url[seg_start:]
+        if re.match(r"^(?:list|index|default|page|p|more|news|\w*_)?\d+\.\w+", seg, re.I) or re.match(r"^\d+\.s?html?$",
+                                                                                                          seg):
+            return url, i, len(nums)
+    return None
+
+
+def _with_number(url: str, index: int, value: int) -> str:
+    nums = list(_NUM_RE.finditer(url))
+    m = nums[index]
+    return url[:m.start()] + str(value) + url[m.end():]
+
+
+def _pagination(page: Page) -> list[str]:
+    anchors, area = _pagination_anchors(page)
+    current = page.url.split("#")[0]
+    host = urlsplit(current).netloc
+    urls: list[str] = []
+    seen = {current}
+
+    def add(u: str) -> None:
+        if u not in seen and urlsplit(u).netloc == host:
+            seen.add(u)
+            urls.append(u)
+
+    total = None
+    for rx in _TOTAL_PAGES_RES:
+        m = rx.search(area)
+        if m:
+            total = int(m.group(1))
+            break
+    cand = [u for u, _ in anchors if urlsplit(u).netloc == host]
+    for u in cand:
+        add(u)
+    # fill the numbered range between the links we saw (VSB counts backwards, WebPlus forwards)
+    numbered: dict[tuple[str, int], tuple[str, set[int]]] = {}
+    for u in cand:
+        tpl = _number_template(u, cand + [current])
+        if tpl is None:
+            continue
+        idx = tpl[1]
+        key = (_NUM_RE.sub("#", u), idx)
+        value = int(list(_NUM_RE.finditer(u))[idx].group())
+        numbered.setdefault(key, (u, set()))[1].add(value)
+    for (skeleton, idx), (sample, nums) in numbered.items():
+        lo, hi = min(nums), max(nums)
+        cur_tpl = _NUM_RE.sub("#", current) == skeleton
+        if cur_tpl:
+            cur_num = int(list(_NUM_RE.finditer(current))[idx].group())
+            lo, hi = min(lo, cur_num), max(hi, cur_num)
+        if total and lo == 2 and hi < total and not cur_tpl:
+            hi = total  # only "下一页" is a link: the page count says how far the list goes
+        hi = min(hi, lo + MAX_PAGES)
+        for n in range(lo, hi + 1):
+            add(_with_number(sample, idx, n))
+    # TRS: pages exist only in a script call createPageHTML(total, current, "index", "html")
+    scripts = " ".join(s.text or "" for s in page.root.iter("script") if s.text and "createPageHTML" in s.text)
+    if scripts:
+        variables = {k: int(v) for k, v in _VAR_RE.findall(" ".join(s.text or "" for s in page.root.iter("script")))}
+        for m in _CREATE_PAGE_RE.finditer(scripts):
+            args = [a.strip() for a in m.group(1).split(",")]
+            ints: list[int] = []
+            strs: list[str] = []
+            for a in args:
+                if re.fullmatch(r"\d+", a):
+                    ints.append(int(a))
+                elif re.fullmatch(r"[\"'][^\"']*[\"']", a):
+                    if len(ints) >= 2:
+                        strs.append(a.strip("\"'"))
+                elif re.fullmatch(r"[A-Za-z_$][\w$]*", a) and a in variables:
+                    ints.append(variables[a])
+            if len(ints) < 2:
+                continue
+            count = min(ints[0], MAX_PAGES)
+            name, ext = (strs + ["index", "html"])[:2] if len(strs) >= 2 else ("index", "html")
+            for n in range(0, count):
+                add(urljoin(current, f"{name}.{ext}" if n == 0 else f"{name}_{n}.{ext}"))
+    return sorted(urls, key=_natural_key)
+
+
+def _natural_key(url: str) -> list:
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", url)]
+
+
+# =============================================================================================
+# extract()
+# =============================================================================================
+_ROOT_PATH_RE = re.compile(r"^/(?:(?:index|default|main|home|portal)\.(?:s?html?|jsp|asp|aspx|php))?$", re.I)
+_MORE_RE = re.compile(r"^(更多|more|查看更多|更多>>|more>>|>>|更多\+|\+更多|更多»|more\+|\+more|more»|更多>|MORE>)$", re.I)
+
+
+def _links(page: Page) -> list[Link]:
+    out: dict[str, str] = {}
+    for a in page.body.iter("a", "area"):
+        url = _abs_url(page.base, a.get("href"))
+        if not url:
+            continue
+        text = _text_of(a) or (a.get("title") or "").strip()
+        if url not in out or (not out[url] and text):
+            out[url] = text
+    return [Link(u, t) for u, t in out.items()]
+
+
+def _attachments(page: Page, links_scope: Iterable[Any]) -> list[Link]:
+    out: dict[str, str] = {}
+    for a in links_scope:
+        url = _abs_url(page.base, a.get("href"))
+        if not url:
+            continue
+        text = _text_of(a) or (a.get("title") or "").strip()
+        if not is_attachment_link(url, text):
+            continue
+        if page.regions.of(a) in ("nav", "footer", "header"):
+            continue
+        if url not in out or (not out[url] and text):
+            out[url] = text or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    return [Link(u, t) for u, t in out.items()]
+
+
+def _block_text(page: Page, span: tuple[int, int] | None, *, exclude_regions: bool = False) -> str:
+    if span is None:
+        return ""
+    lines = []
+    for b in page.blocks[span[0]:span[1] + 1]:
+        if exclude_regions and page.regions.of(b.el) in ("nav", "footer", "side", "header"):
+            continue
+        lines.append(b.text)
+    return "\n".join(lines)
+
+
+def _fingerprint_text(page: Page, span: tuple[int, int] | None) -> str:
+    """Main text without prev/next links, related lists and other navigation inside the body."""
+    if span is None:
+        return ""
+    lines = []
+    skip_next = False
+    for b in page.blocks[span[0]:span[1] + 1]:
+        text = b.text
+        linky = b.link_chars >= 0.8 * len(text)
+        if skip_next and linky:
+            skip_next = False
+            continue
+        skip_next = False
+        if page.regions.of(b.el) in ("nav", "footer", "side", "header"):
+            continue
+        if re.match(r"^\s*(上一篇|下一篇|上一条|下一条|上篇|下篇|上一页|下一页)\s*[:：]?\s*$", text):
+            skip_next = True
+            continue
+        lines.append(text)
+    return "\n".join(lines)
+
+
+def extract(body: bytes | str, url: str, headers: Mapping[str, str] | None = None, *,
+            selectors: SiteSelectors | None = None, today: date | None = None) -> PageRecord:
+    """Turn one fetched HTML response into a :class:`PageRecord` (no network access)."""
+    if today is None:
+        from monitor import clock
+        today = clock.today()
+    selectors = SiteSelectors.coerce(selectors)
+    if isinstance(body, bytes):
+        text, encoding = decode_html(body, _header(headers, "Content-Type"))
+    else:
+        text, encoding = body, None
+    root = _parse(text)
+    if root is None:
+        return PageRecord(url=url, title=None, kind="other", published=None, published_source=None, updated=None,
+                          updated_source=None, fingerprint=content_fingerprint(None, ""), encoding=encoding)
+    page = Page(root, url, today, selectors)
+    return _analyse(page, encoding)
+
+
+def _analyse(page: Page, encoding: str | None) -> PageRecord:
+    today = page.today
+    main, main_known = _main_content(page)
+    title, title_el = _find_title(page, main)
+    main_span = page.span(main) if main is not None else None
+    title_idx = None
+    if title_el is not None:
+        sp = page.span(title_el)
+        title_idx = sp[0] if sp else None
+    elif title:
+        norm = D.normalize(title)
+        for b in page.blocks[: (main_span[1] + 1) if main_span else len(page.blocks)]:
+            if len(b.search) <= len(norm) + 10 and norm in b.search:
+                title_idx = b.index
+                break
+    crumb = _breadcrumb(page)
+    meta_pub, meta_upd = _meta_dates(page.root, today)
+    pubs, upds = _article_dates(page, title_idx, main_span, main_known)
+    url_day = D.url_date(page.url, today)
+    pagination = _pagination(page)
+
+    # --- what kind of page is it? --------------------------------------------------------------
+    groups = _candidate_groups(page)
+    groups = [g for g in groups if page.regions.of(g.parent) not in ("nav", "footer")]
+    main_plain = 0
+    if main_span:
+        main_plain = sum(len(b.text) - b.link_chars for b in page.blocks[main_span[0]:main_span[1] + 1])
+    near_title = [c for c in pubs if c.prio[0] in (0, 1)]
+    best_group = max(groups, key=lambda g: g.score, default=None)
+    if best_group is not None and main is not None and main_known and not best_group.known:
+        # a related-news list inside or beside a CMS article body does not make a list page
+        pass
+    article_strong = (main_known and not (best_group and best_group.known and best_group.rows)) or (
+        bool(near_title) and title_el is not None and main_plain >= 30) or (
+        main_plain >= 400 and (best_group is None or main_plain > 2 * sum(len(r.title) for r in best_group.rows)))
+    if page.selectors and page.selectors.list_item and best_group and best_group.known:
+        article_strong = False
+    group_strong = best_group is not None and (
+        best_group.known or best_group.dated >= 3 or (best_group.dated >= 2 and bool(pagination))
+        or (len(best_group.rows) >= 5 and bool(pagination)))
+    blank_list = not group_strong and not article_strong and bool(
+        _EMPTY_LIST_RE.search(_block_text(page, main_span) if main_span else page.body.text_content()[:5000]))
+
+    kind = "other"
+    if article_strong:
+        kind = "article"
+    elif group_strong:
+        kind = "list"
+        comparable = [g for g in groups if g is not best_group and g.dated >= max(3, 0.5 * best_group.dated)
+                      and not page.inside(g.parent, best_group.parent) and not page.inside(best_group.parent, g.parent)]
+        more_links = sum(1 for a in page.body.iter("a") if _MORE_RE.match(_WS_RE.sub("", _text_of(a))))
+        is_root = bool(_ROOT_PATH_RE.match(urlsplit(page.url).path or "/"))
+        if not best_group.known and not pagination and (
+                len(comparable) >= 2 or (comparable and (more_links >= 2 or not crumb)) or (is_root and comparable)):
+            kind = "other"  # a home page / navigation hub with several news boxes
+        elif is_root and not pagination and not best_group.known and comparable:
+            kind = "other"
+    elif blank_list or (pagination and best_group is not None):
+        kind = "list"
+    elif main_plain >= 150 or (title_el is not None and near_title):
+        kind = "article"
+
+    rec = PageRecord(url=page.url, title=title, kind=kind, published=None, published_source=None, updated=None,
+                     updated_source=None, encoding=encoding, breadcrumb=crumb, pagination=pagination)
+    rec.links = _links(page)
+
+    if kind == "list":
+        rows = best_group.rows if best_group is not None else []
+        rec.entries = _entries(rows, today)
+        column = _column_from_crumb(crumb, None)
+        if not column and best_group is not None:
+            column = _list_heading(page, best_group.parent)
+        rec.column = column or _strip_site_name(page.doc_title)
+        rec.title = rec.column
+        dated = [e for e in rec.entries if e.date]
+        if dated:
+            newest = max(dated, key=lambda e: e.date)
+            rec.newest_entry = newest.date
+            rec.published, rec.published_source = newest.date, newest.date_source
+        rec.text = "\n".join(e.title for e in rec.entries)
+        rec.fingerprint = list_fingerprint((e.url, e.title, e.date) for e in rec.entries)
+        scope = best_group.parent.iter("a") if best_group is not None else []
+        rec.attachments = _attachments(page, scope)
+        return rec
+
+    if kind == "article":
+        rec.column = _column_from_crumb(crumb, title)
+        sel_day = _selector_date(page)
+        visible = next((c for c in pubs if c.prio[0] <= 3), None)
+        deep = next((c for c in pubs if c.prio[0] > 3), None)
+        if sel_day:
+            rec.published, rec.published_source = sel_day.isoformat(), "label"
+        elif visible and meta_pub and visible.value == meta_pub[0]:
+            rec.published, rec.published_source = meta_pub[0].isoformat(), "meta"
+        elif visible:
+            rec.published, rec.published_source = visible.value.isoformat(), visible.source
+        elif meta_pub:
+            rec.published, rec.published_source = meta_pub[0].isoformat(), "meta"
+        elif deep:
+            rec.published, rec.published_source = deep.value.isoformat(), deep.source
+        elif url_day:
+            rec.published, rec.published_source = url_day.isoformat(), "url"
+        if upds:
+            rec.updated, rec.updated_source = upds[0].value.isoformat(), "label"
+        elif meta_upd:
+            rec.updated, rec.updated_source = meta_upd.isoformat(), "meta"
+        if rec.published is None and rec.updated:
+            rec.published, rec.published_source = rec.updated, rec.updated_source
+        body_span = main_span
+        rec.text = _block_text(page, body_span)
+        fp_text = _fingerprint_text(page, body_span)
+        att_scope = list(page.body.iter("a"))
+        rec.attachments = _attachments(page, att_scope)
+        rec.fingerprint = content_fingerprint(title, fp_text, (a.url for a in rec.attachments))
+        return rec
+
+    # other: home pages, hubs, login walls, challenge pages
+    rec.title = title if title_el is not None and kind != "other" else (_strip_site_name(page.doc_title) or title)
+    if meta_pub:
+        rec.published, rec.published_source = meta_pub[0].isoformat(), "meta"
+    all_span = (0, len(page.blocks) - 1) if page.blocks else None
+    rec.text = _block_text(page, all_span, exclude_regions=True)
+    rec.attachments = _attachments(page, page.body.iter("a"))
+    rec.fingerprint = content_fingerprint(rec.title, _fingerprint_text(page, all_span), (a.url for a in rec.attachments))
+    return rec
+
+
+# =============================================================================================
+# Attachments
+# =============================================================================================
+def _filename(url: str, headers: Mapping[str, Any] | None) -> str:
+    cd = _header(headers, "Content-Disposition") or ""
+    m = re.search(r"filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)", cd) or re.search(r'filename\s*=\s*"?([^";]+)"?', cd)
+    if m:
+        raw = m.group(1).strip()
+        name = unquote(raw)
+        try:  # servers often send raw UTF-8/GBK bytes decoded as latin-1
+            name = name.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            try:
+                name = name.encode("latin-1").decode("gb18030")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                pass
+        return name
+    parts = urlsplit(url)
+    for _k, v in parse_qsl(parts.query):
+        if _ATT_EXT_RE.search(v):
+            return unquote(v).rsplit("/", 1)[-1]
+    return unquote(parts.path.rsplit("/", 1)[-1]) or url
+
+
+def extract_attachment(body: bytes, url: str, content_type: str | None = None,
+                       headers: Mapping[str, Any] | None = None, *, today: date | None = None) -> PageRecord:
+    """A PDF/DOCX/XLSX/… file as a record: text, title, date from the document (else Last-Modified)."""
+    from crawler.attachments import extract_text
+    from crawler.fingerprint import bytes_fingerprint
+
+    if today is None:
+        from monitor import clock
+        today = clock.today()
+    name = _filename(url, headers)
+    doc = extract_text(body, name, content_type)
+    title = doc.title or re.sub(r"\.[A-Za-z0-9]{1,5}$", "", name) or None
+    rec = PageRecord(url=url, title=title, kind="attachment", published=None, published_source=None, updated=None,
+                     updated_source=None, text=doc.text)
+    created = doc.created if doc.created and D.make_date(doc.created.year, doc.created.month, doc.created.day, today) \
+        else None
+    modified = doc.modified if doc.modified and D.make_date(doc.modified.year, doc.modified.month, doc.modified.day,
+                                                            today) else None
+    last_mod = None
+    lm = _header(headers, "Last-Modified")
+    if lm:
+        try:
+            dt = parsedate_to_datetime(lm)
+            last_mod = D.make_date(dt.year, dt.month, dt.day, today)
+        except (TypeError, ValueError, IndexError):
+            last_mod = None
+    url_day = D.url_date(url, today)
+    if created:
+        rec.published, rec.published_source = created.isoformat(), "meta"
+    elif url_day:
+        rec.published, rec.published_source = url_day.isoformat(), "url"
+    elif last_mod:
+        # A static file's Last-Modified is its upload time: good enough for a file, never for HTML.
+        rec.published, rec.published_source = last_mod.isoformat(), "http"
+    if modified and (not created or modified > created):
+        rec.updated, rec.updated_source = modified.isoformat(), "meta"
+    rec.fingerprint = content_fingerprint(title, doc.text) if doc.text.strip() else bytes_fingerprint(body)
+    rec.metadata = {"format": doc.format, "pages": doc.pages, "doc_title": doc.title, "truncated": doc.truncated,
+                    "error": doc.error, "filename": name, "size": len(body)}
+    return rec
