@@ -81,7 +81,8 @@ class SQLiteJobStore(BaseJobStore):
 
     def _q(self, sql: str, params: tuple = ()) -> list[tuple]:
         with self._lock:
-            assert self._conn is not None, "job store not started"
+            if self._conn is None:  # shut down: the scheduler thread may still look once
+                return []
             return self._conn.execute(sql, params).fetchall()
 
     def _exec(self, sql: str, params: tuple = ()) -> int:
@@ -439,6 +440,8 @@ def _cfg(obj: Any, *path: str, default: Any = None) -> Any:
 def build_scheduler(service: Service, *, scan_every: float | None = None, digest_every: float | None = None
                     ) -> BackgroundScheduler:
     """Start (paused) a scheduler on our job store with the scan and digest jobs reconciled."""
+    global _STARTED_AT
+    _STARTED_AT = time.time()
     tz = clock.timezone()
     scheduler = BackgroundScheduler(
         timezone=tz,
@@ -461,23 +464,31 @@ def build_scheduler(service: Service, *, scan_every: float | None = None, digest
     for job_id, (func, (trigger, spec)) in wanted.items():
         existing = scheduler.get_job(job_id)
         if existing is not None and existing.name == spec and existing.func_ref == func:
-            log_event(log, "job.kept", "沿用已保存的计划任务", job=job_id, spec=spec,
-                      next_run=existing.next_run_time.isoformat() if existing.next_run_time else None)
+            nxt = existing.next_run_time
+            missed = nxt is not None and nxt.timestamp() < _STARTED_AT
+            log_event(log, "job.kept", "沿用已保存的计划任务" + ("；停机期间错过的运行将补跑一次" if missed else ""),
+                      job=job_id, spec=spec, next_run=nxt.isoformat() if nxt else None, missed=missed)
             continue
         scheduler.add_job(func, trigger, id=job_id, name=spec, replace_existing=True)
     return scheduler
+
+
+_STARTED_AT: float = time.time()
 
 
 def _on_event(event) -> None:
     if isinstance(event, JobSubmissionEvent) and event.scheduled_run_times:
         scheduled = event.scheduled_run_times[-1]
         late = (datetime.now(scheduled.tzinfo) - scheduled).total_seconds()
+        # A run due before this service started was missed while it was down: made up now (once,
+        # however many were missed: coalesce=True).
+        catch_up = scheduled.timestamp() < _STARTED_AT
         if event.code == EVENT_JOB_MAX_INSTANCES:
             log_event(log, "job.overlap_skipped", "上一次任务仍在运行，本次跳过", level=logging.WARNING,
                       job=event.job_id, scheduled_for=scheduled.isoformat())
             return
         log_event(log, "job.submitted", "计划任务开始", job=event.job_id, scheduled_for=scheduled.isoformat(),
-                  late_seconds=round(late, 1), catch_up=late > 5)
+                  late_seconds=round(late, 1), catch_up=catch_up)
     elif event.code == EVENT_JOB_MISSED:
         log_event(log, "job.missed", "错过的任务超过补跑时限，已跳过", level=logging.WARNING, job=event.job_id,
                   scheduled_for=event.scheduled_run_time.isoformat())

@@ -1,0 +1,318 @@
+"""`xxgk run`: a real service process with an accelerated schedule — scans as subprocesses with a hard
+timeout, a persisted schedule that makes up a missed run once, the scan lock, clean shutdown, logs.
+
+Scans here are a small stand-in script (it takes the scan lock and writes a scans row like
+`xxgk scan`, then sleeps or hangs as told), so timeouts and kills are exact; the end-to-end run
+against the simulated university is in the last tests."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from monitor import locks
+from monitor.logging_setup import KeyValueFormatter, log_event, setup_logging
+from monitor.store import open_db, rows
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FAKE_SCAN = textwrap.dedent("""
+    import os, signal, sys, time
+    from monitor import clock
+    from monitor.config import load_config
+    from monitor.locks import LockHeld, ScanLock
+    from monitor.store import open_db
+
+    cfg = load_config(sys.argv[1])
+    mode = open(sys.argv[2]).read().strip()
+    try:
+        lock = ScanLock(cfg.database_path, purpose="scan:schedule").acquire()
+    except LockHeld as exc:
+        print("locked:", exc, flush=True)
+        sys.exit(4)
+    db = open_db(cfg.database_path)
+    sid = db.execute("INSERT INTO scans (started_at, status, pid, trigger) VALUES (?, 'running', ?, 'schedule')",
+                     (clock.now_iso(), os.getpid())).lastrowid
+    lock.update(scan_id=sid)
+    print(f"fake scan {sid} mode={mode} inherited={lock.inherited}", flush=True)
+    if mode == "hang":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)   # a hung crawl that ignores SIGTERM
+        time.sleep(600)
+    elif mode == "crawl":
+        time.sleep(600)
+    else:
+        time.sleep(0.3)
+    db.execute("UPDATE scans SET status='done', finished_at=? WHERE id=?", (clock.now_iso(), sid))
+""")
+
+
+def write_config(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "school.yaml"
+    path.write_text(textwrap.dedent("""
+        school: 示例大学
+        disclosure_site: http://127.0.0.1:9/
+        database: data/xxgk.db
+        """) + extra, encoding="utf-8")
+    return path
+
+
+class ServiceProc:
+    """One `xxgk run` process with JSON logs in a file the test reads."""
+
+    def __init__(self, tmp_path: Path, config: Path, *args: str, log_name: str = "service.log"):
+        self.log = tmp_path / log_name
+        self.out = open(tmp_path / (log_name + ".out"), "ab")
+        cmd = [sys.executable, "-m", "monitor.cli", "run", "--config", str(config), "--no-dashboard",
+               "--log-file", str(self.log), "--log-format", "json", *args]
+        env = {k: v for k, v in os.environ.items() if k != "XXGK_NOW"}
+        self.started_wall = time.time()
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.out, stderr=subprocess.STDOUT)
+
+    def events(self) -> list[dict]:
+        if not self.log.exists():
+            return []
+        out = []
+        for line in self.log.read_text(encoding="utf-8").splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+        return out
+
+    def wait_for(self, predicate, timeout: float = 20.0, what: str = "") -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for ev in self.events():
+                if predicate(ev):
+                    return ev
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        tail = "\n".join(json.dumps(e, ensure_ascii=False) for e in self.events()[-15:])
+        raise AssertionError(f"timed out waiting for {what}; service rc={self.proc.poll()}\n{tail}")
+
+    def count(self, event: str, **match) -> int:
+        return sum(1 for e in self.events() if e.get("event") == event and all(e.get(k) == v for k, v in match.items()))
+
+    def stop(self, timeout: float = 30) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            self.out.close()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.out.close()
+
+
+@pytest.fixture
+def estate(tmp_path):
+    config = write_config(tmp_path)
+    fake = tmp_path / "fake_scan.py"
+    fake.write_text(FAKE_SCAN, encoding="utf-8")
+    mode = tmp_path / "mode"
+    mode.write_text("ok", encoding="utf-8")
+    clock_file = tmp_path / "clock"
+    clock_file.write_text("2019-10-15T02:30", encoding="utf-8")
+    services: list[ServiceProc] = []
+
+    class Estate:
+        def __init__(self):
+            self.config, self.mode, self.clock_file, self.tmp = config, mode, clock_file, tmp_path
+            self.db_path = tmp_path / "data" / "xxgk.db"
+
+        def service(self, *args: str, log_name: str = "service.log") -> ServiceProc:
+            s = ServiceProc(tmp_path, config, "--clock-file", str(clock_file),
+                            "--scan-command", f"{sys.executable} {fake} {{config}} {mode}", *args, log_name=log_name)
+            services.append(s)
+            return s
+
+        def scans(self) -> list[dict]:
+            db = open_db(self.db_path)
+            try:
+                return rows(db, "SELECT * FROM scans ORDER BY id")
+            finally:
+                db.conn.close()
+
+    yield Estate()
+    for s in services:
+        s.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------- scans: timeout, kill, schedule
+
+def test_hung_scan_is_killed_recorded_as_timeout_and_schedule_continues(estate):
+    estate.mode.write_text("hang")
+    svc = estate.service("--scan-every", "2", "--digest-every", "3600", "--scan-timeout", "1.5", "--stop-grace", "1")
+    svc.wait_for(lambda e: e.get("event") == "service.started", what="start")
+    ev = svc.wait_for(lambda e: e.get("event") == "scan.timeout" and "scan_id" in e, what="scan timeout record")
+    first = [s for s in estate.scans() if s["id"] == ev["scan_id"]][0]
+    assert first["status"] == "timeout" and "超过时限" in first["message"] and first["finished_at"]
+    assert not _alive(first["pid"])                      # SIGTERM was ignored: SIGKILL got it
+    assert first["started_at"].startswith("2019-10-15T02:30")   # the product clock reached the scan
+    estate.mode.write_text("ok")
+    done = svc.wait_for(lambda e: e.get("event") == "scan.done", what="next scan")
+    assert done["scan_id"] > first["id"]
+    assert svc.proc.poll() is None                       # the service kept going
+    statuses = [s["status"] for s in estate.scans()]
+    assert statuses[0] == "timeout" and "done" in statuses and "running" not in statuses
+    assert svc.stop() == 0
+
+
+def test_scan_killed_mid_crawl_is_recorded_and_next_scan_runs(estate):
+    estate.mode.write_text("crawl")
+    svc = estate.service("--scan-every", "2", "--digest-every", "3600", "--scan-timeout", "60")
+    svc.wait_for(lambda e: e.get("event") == "scan.output" and "mode=crawl" in e.get("msg", ""), what="scan running")
+    running = [s for s in estate.scans() if s["status"] == "running"]
+    assert len(running) == 1
+    # a manual scan meanwhile is refused by the lock, naming the running scan
+    with pytest.raises(locks.LockHeld) as held:
+        locks.ScanLock(estate.db_path, purpose="scan:cli").acquire()
+    assert f"扫描 #{running[0]['id']}" in str(held.value)
+    estate.mode.write_text("ok")
+    os.kill(running[0]["pid"], signal.SIGKILL)           # the crawl dies mid-way
+    ev = svc.wait_for(lambda e: e.get("event") == "scan.killed", what="killed record")
+    assert ev["scan_id"] == running[0]["id"]
+    row = [s for s in estate.scans() if s["id"] == running[0]["id"]][0]
+    assert row["status"] == "killed" and "SIGKILL" in row["message"]
+    svc.wait_for(lambda e: e.get("event") == "scan.done", what="the next scheduled scan")
+    assert svc.stop() == 0
+
+
+def test_missed_run_is_made_up_once_after_restart(estate):
+    first = estate.service("--scan-every", "4", "--digest-every", "3600")
+    first.wait_for(lambda e: e.get("event") == "scan.done", what="first scan")
+    assert first.stop() == 0
+    n_before = len(estate.scans())
+    time.sleep(9)                                        # two or three runs are missed while it is down
+    restarted_at = time.time()
+    second = estate.service("--scan-every", "4", "--digest-every", "3600", log_name="second.log")
+    kept = second.wait_for(lambda e: e.get("event") == "job.kept" and e.get("job") == "scan", what="kept job")
+    assert kept["missed"] is True                        # the missed run is remembered
+    assert datetime.fromisoformat(kept["next_run"]).timestamp() < restarted_at
+    submitted = second.wait_for(lambda e: e.get("event") == "job.submitted" and e.get("job") == "scan",
+                                what="made-up run")
+    assert submitted["catch_up"] is True
+    second.wait_for(lambda e: e.get("event") == "scan.done", what="made-up scan done")
+    time.sleep(5)                                        # one regular run later
+    made_up = [e for e in second.events() if e.get("event") == "job.submitted" and e.get("job") == "scan"
+               and datetime.fromisoformat(e["scheduled_for"]).timestamp() < restarted_at]
+    assert len(made_up) == 1                             # coalesced: made up once, not once per missed run
+    assert second.count("job.submitted", job="scan", catch_up=True) == 1
+    regular = [e for e in second.events() if e.get("event") == "job.submitted" and e.get("job") == "scan"
+               and datetime.fromisoformat(e["scheduled_for"]).timestamp() >= restarted_at]
+    assert len(regular) >= 1                             # and the schedule goes on
+    assert n_before == 1
+    assert second.stop() == 0
+
+
+def test_scheduled_scan_skips_while_a_manual_scan_holds_the_lock(estate):
+    manual = locks.ScanLock(estate.db_path, purpose="scan:cli").acquire()
+    try:
+        svc = estate.service("--scan-every", "1", "--digest-every", "3600")
+        ev = svc.wait_for(lambda e: e.get("event") == "scan.skipped", what="skip")
+        assert "另一个扫描正在进行" in ev["msg"] and ev["holder_pid"] == os.getpid()
+        assert estate.scans() == []                      # never two scans of one site at once
+    finally:
+        manual.release()
+    svc.wait_for(lambda e: e.get("event") == "scan.done", what="scan after the manual one ended")
+    assert svc.stop() == 0
+
+
+def test_sigterm_gives_the_running_scan_a_grace_then_stops_it(estate):
+    estate.mode.write_text("crawl")
+    svc = estate.service("--scan-every", "1", "--digest-every", "3600", "--scan-timeout", "60", "--stop-grace", "1")
+    svc.wait_for(lambda e: e.get("event") == "scan.output" and "mode=crawl" in e.get("msg", ""), what="scan running")
+    pid = [s for s in estate.scans() if s["status"] == "running"][0]["pid"]
+    t0 = time.monotonic()
+    assert svc.stop(timeout=20) == 0
+    assert time.monotonic() - t0 < 10
+    row = estate.scans()[-1]
+    assert row["status"] == "interrupted" and row["finished_at"] and "服务停止" in row["message"]
+    assert not _alive(pid)
+    assert locks.holder(estate.db_path) is None          # the lock went with it
+    assert svc.count("service.stopped") == 1
+
+
+def test_clock_file_moves_the_product_clock_between_jobs(estate):
+    svc = estate.service("--scan-every", "1.5", "--digest-every", "3600")
+    svc.wait_for(lambda e: e.get("event") == "scan.done", what="scan 1")
+    estate.clock_file.write_text("2019-11-02T02:30")
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not any(s["started_at"].startswith("2019-11-02") for s in estate.scans()):
+        time.sleep(0.2)
+    days = {s["started_at"][:10] for s in estate.scans()}
+    assert {"2019-10-15", "2019-11-02"} <= days
+    assert svc.stop() == 0
+
+
+def test_bad_schedule_options_are_one_chinese_line(estate):
+    res = subprocess.run([sys.executable, "-m", "monitor.cli", "run", "--config", str(estate.config),
+                          "--no-dashboard", "--scan-every", "0"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=60)
+    assert res.returncode != 0 and res.stderr.startswith("错误：") and "Traceback" not in res.stderr
+    res = subprocess.run([sys.executable, "-m", "monitor.cli", "run", "--config", str(estate.tmp / "nope.yaml")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert res.returncode != 0 and "错误：" in res.stderr and "Traceback" not in res.stderr
+
+
+# ---------------------------------------------------------------- lock and logging units
+
+def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
+    db_path = tmp_path / "x.db"
+    code = ("import sys, time; from monitor.locks import ScanLock; "
+            f"l = ScanLock({str(db_path)!r}, purpose='scan:cli').acquire(); print('held', flush=True); time.sleep(600)")
+    holder_proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder_proc.stdout.readline().strip() == "held"
+        info = locks.holder(db_path)
+        assert info["pid"] == holder_proc.pid and info["purpose"] == "scan:cli"
+        with pytest.raises(locks.LockHeld):
+            locks.ScanLock(db_path).acquire()
+        holder_proc.kill()
+        holder_proc.wait()
+        lock = locks.ScanLock(db_path).acquire()        # the dead holder's lock is taken over
+        assert lock.info["took_over_from"] == holder_proc.pid
+        lock.release()
+        assert locks.holder(db_path) is None
+    finally:
+        holder_proc.kill()
+        holder_proc.wait()
+
+
+def test_key_value_logs_carry_fields(tmp_path):
+    import logging
+
+    log_file = tmp_path / "logs" / "svc.log"
+    setup_logging(log_file)
+    log_event(logging.getLogger("monitor.service"), "scan.done", "扫描完成 共 3 页", scan_id=7, pid=123)
+    for h in logging.getLogger("monitor").handlers:
+        h.flush()
+    line = log_file.read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert "event=scan.done" in line and "scan_id=7" in line and 'msg="扫描完成 共 3 页"' in line
+    assert line.startswith("ts=") and "level=INFO" in line
+    setup_logging(None)  # back to stdout for the rest of the session
+    assert isinstance(logging.getLogger("monitor").handlers[-1].formatter, KeyValueFormatter)
