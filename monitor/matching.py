@@ -348,6 +348,9 @@ class Matcher:
         self.result: dict[str, tuple[str, int | None, list[Candidate]]] = {}
         self.column_label: dict[str, str] = {}
         self.nav_linkers: dict[str, set[int]] = defaultdict(set)
+        self.school = (_get(cfg, "school", "") or "").strip()
+        # column url -> (titles per clearly-named item, number of entries)
+        self.contents: dict[str, tuple[Counter, int]] = {}
 
     # -- helpers ---------------------------------------------------------------------------
     def _item_name(self, item_id: str) -> str:
@@ -372,7 +375,18 @@ class Matcher:
     def _scored(self, text: str | None) -> dict[str, ItemScore]:
         if not text or self._category_of_text(text):
             return {}
+        if self.school and len(text) > len(self.school) + 1:
+            text = text.replace(self.school, " ")  # 「示例大学2019年…」: the name says nothing
         return self.index.scores(text)
+
+    def _title_item(self, title: str | None) -> ItemScore | None:
+        """The one item a title clearly names (verbatim words, no close second), if any."""
+        ranked = sorted(self._scored(title).values(), key=lambda s: -s.score)
+        if not ranked or ranked[0].how == "ngram" or ranked[0].score < 0.7:
+            return None
+        if len(ranked) > 1 and ranked[0].score - ranked[1].score < TIE_MARGIN:
+            return None
+        return ranked[0]
 
     def _prior(self, page: _Page | None, item_id: str, score: float, *, weak: bool = False) -> float:
         """The unit site a page lives on: a bonus when its unit owns the item; for evidence that
@@ -605,38 +619,53 @@ class Matcher:
             got = self.result.get(root.url)
             if got and any(c.state == "confirmed" or c.method == "override" for c in got[2]):
                 continue  # a person or the config already said what this column is
+            have = {c.item_id: c for c in (got[2] if got else []) if c.state != "rejected"}
             counts: Counter = Counter()
+            named: Counter = Counter()
             for e in entries:
                 page = crawl.pages.get(e["url"])
                 title = (page.title if page is not None and page.title else None) or e["title"]
-                best = self.index.score(title, limit=2)
-                if not best or best[0].how == "ngram" or best[0].score < 0.75:
+                best = self._title_item(title)
+                if best is None:
                     continue
-                if len(best) > 1 and best[0].score - best[1].score < TIE_MARGIN:
-                    continue
-                counts[best[0].item_id] += 1
+                named[best.item_id] += 1
+                own = self._scored(title)
+                if best.item_id not in have and any(own[x].score >= 0.5 for x in have if x in own):
+                    continue  # the title also fits the column's item: the column is right
+                counts[best.item_id] += 1
             n = len(entries)
-            have = {c.item_id for c in (got[2] if got else [])}
+            self.contents[root.url] = (named, n)
             added = []
+            settled = False
+            sure = {c.item_id for c in have.values() if c.state == "auto"}
+            categories = {self.items[x].category for x in (sure or have)}
             for iid, k in counts.most_common():
                 it = self.items[iid]
                 if root.unit and it.unit and root.unit != it.unit and root.unit in self.unit_names:
                     continue  # another unit's item in this unit's list: news about it, not its column
-                if iid in have and k >= 2 and k / n >= CONTENT_SHARE:
-                    for c in got[2]:
-                        if c.item_id == iid and c.state == "review":  # the contents settle it
-                            c.state = "auto"
-                            c.score = max(c.score, AUTO)
-                            c.reason = c.reason.split("；")[0] + f"；栏目中{k}/{n}篇文章属于该事项"
+                # One clear document is enough only when the column's label leans the same way
+                # (「应急管理」 holding one 突发事件应急预案), never for a bare 「通知公告」.
+                lean = self._scored(self.column_label.get(root.url) or root.label).get(iid)
+                enough = (k >= 2 and k / n >= CONTENT_SHARE) or (
+                    not have and k == 1 and n <= 2 and lean is not None and lean.score >= 0.1)
+                if not enough or self.decisions.rejected(root.url, iid):
                     continue
-                if iid in have or k < 2 or k / n < CONTENT_SHARE or self.decisions.rejected(root.url, iid):
+                if iid in have:
+                    c = have[iid]
+                    if c.state == "review":  # the contents settle a doubtful or tied label
+                        c.state = "auto"
+                        c.score = max(c.score, AUTO)
+                        c.reason = c.reason.split("；")[0] + f"；栏目中{k}/{n}篇文章属于该事项"
+                        settled = True
                     continue
+                if have and it.category not in categories:
+                    continue  # a column gathers items of one catalog category
                 label = self.column_label.get(root.url) or root.label
                 score = round(min(0.9, 0.6 + 0.4 * k / n), 3)
                 method = "navigation" if crawl.is_disclosure(root.url) and got else "similarity"
                 added.append(Candidate(iid, score, method,
                                        f"栏目「{label}」中{k}/{n}篇文章属于{self._item_name(iid)}"))
-            if not added:
+            if not added and not settled:
                 continue
             if got:
                 target, page_id, cands = got
@@ -678,10 +707,11 @@ class Matcher:
             ranked = sorted(parents, key=lambda pc: -(pc[1].score + 0.5 * (own[pc[1].item_id].score
                                                                          if pc[1].item_id in own else 0)))
             parent, pc = ranked[0]
-            best_own = max(own.values(), key=lambda s: s.score) if own else None
+            best_own = self._title_item(title)
             p_own = own[pc.item_id].score if pc.item_id in own else 0.0
-            if (best_own is not None and best_own.item_id != pc.item_id and best_own.score >= 0.8
-                    and best_own.score - p_own >= CLEAR_MARGIN
+            if (best_own is not None and best_own.item_id not in {c.item_id for _, c in parents}
+                    and best_own.score >= 0.8 and best_own.score - p_own >= CLEAR_MARGIN
+                    and self._odd_one_out(parent, best_own.item_id)
                     and not self.decisions.rejected(url, best_own.item_id)):
                 c = Candidate(best_own.item_id, round(best_own.score, 3), "similarity",
                               f"标题「{_short(title)}」明确属于{self._item_name(best_own.item_id)}"
@@ -716,6 +746,15 @@ class Matcher:
                                    f"{where}{TARGET_ZH.get(target, '')}标题「{_short(title)}」与{self._item_name(iid)}相符"
                                    f"（含「{sc.phrase}」）"))
         self._choose(url, target, page, cands, standalone=True)
+
+    def _odd_one_out(self, parent: Any, item_id: str) -> bool:
+        """Whether titles naming ``item_id`` are a minority in the parent column: one misfiled
+        document moves to its item, but when most of a column reads like another item, the
+        column's wording (not each title) is what the catalog item is called there."""
+        if not isinstance(parent, _Page) or parent.url not in self.contents:
+            return True
+        named, n = self.contents[parent.url]
+        return named[item_id] / max(n, 1) < 0.5
 
     def _choose_inherited(self, url: str, target: str, page: _Page | None, cands: list[Candidate],
                           own: dict[str, ItemScore]) -> list[Candidate]:

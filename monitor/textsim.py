@@ -238,7 +238,7 @@ class CatalogIndex:
                 s = _length_strength(len(core)) * 0.93 * weight
             elif len(core) >= 4 and _chunks_in_order(core, norm):
                 # An abbreviation made of the phrase's words (「财务制度」 ← 「财务管理制度」).
-                s = _length_strength(len(core)) * 0.8 * weight
+                s = _length_strength(len(core)) * 0.9 * weight
             else:
                 continue
             if True:
@@ -258,8 +258,12 @@ class CatalogIndex:
     def ngram_scores(self, text: str) -> dict[str, float]:
         """IDF-weighted share of the text's meaningful n-grams that each item also uses,
         damped when the shared part is only one common bigram."""
+        return {k: v[0] for k, v in self._ngrams(text).items()}
+
+    def _ngrams(self, text: str) -> dict[str, tuple[float, float]]:
+        """Item → (damped share, raw share) of the text's n-gram weight the item explains."""
         norm = re.sub(r"[0-9]+", " ", normalize(text))
-        result: dict[str, float] = {}
+        result: dict[str, tuple[float, float]] = {}
         for item_id, doc in self._doc_grams.items():
             t = norm
             for xs, xe in self._excluded_spans(t, item_id):
@@ -271,7 +275,7 @@ class CatalogIndex:
             if shared <= 0:
                 continue
             total = sum(self.idf.get(g, self._unknown_idf) for g in grams)
-            result[item_id] = (shared / total) * min(1.0, shared / 3.5)
+            result[item_id] = ((shared / total) * min(1.0, shared / 3.5), shared / total)
         return result
 
     # -- combined --------------------------------------------------------------------------
@@ -285,7 +289,7 @@ class CatalogIndex:
             return cached
         phrases = self.phrase_scores(text or "")
         labels = self.label_scores(text or "")
-        grams = self.ngram_scores(text or "")
+        grams = self._ngrams(text or "")
         out: dict[str, ItemScore] = {}
         for item_id in set(phrases) | set(labels) | set(grams):
             cands = []
@@ -293,12 +297,14 @@ class CatalogIndex:
                 cands.append(ItemScore(item_id, phrases[item_id][0], phrases[item_id][1], "phrase"))
             if item_id in labels:
                 cands.append(ItemScore(item_id, labels[item_id][0], labels[item_id][1], "label"))
-            g = grams.get(item_id, 0.0)
+            g, share = grams.get(item_id, (0.0, 0.0))
             # n-grams alone stay below the auto threshold unless nearly the whole text matches.
             cands.append(ItemScore(item_id, 0.72 * g, None, "ngram"))
             best = max(cands, key=lambda c: c.score)
-            if best.how != "ngram" and g > 0:
-                best.score = min(0.99, best.score + 0.08 * g)
+            if best.how != "ngram":
+                # A phrase in a text whose other words are foreign to the item counts for less
+                # (「拟新增学位授权点」 is item 46's wording even though 「学位授权点」 is item 45's).
+                best.score = min(0.99, best.score * (0.85 + 0.25 * share))
             if best.score > 0.05:
                 out[item_id] = best
         if len(self._cache) > 50000:

@@ -165,8 +165,10 @@ def build_estate(db, scan: int = 1, *, moved: bool = False) -> Estate:
               files=[(f"{X}/_upload/article/files/ys2019.pdf", "2019年部门预算.pdf"),
                      (f"{X}/_upload/article/files/sm.pdf", "下载")])
     e.column(f"{X}/bmys/list.htm", "部门预算", [(f"{X}/2018/0415/c22a7/page.htm", "示例大学2018年部门预算"),
+                                               (f"{X}/2017/0415/c22a6/page.htm", "示例大学2017年部门预算"),
                                                (f"{X}/2019/0801/c22a8/page.htm", "示例大学2018年部门决算")])
     e.article(f"{X}/2018/0415/c22a7/page.htm", "示例大学2018年部门预算")
+    e.article(f"{X}/2017/0415/c22a6/page.htm", "示例大学2017年部门预算")
     e.article(f"{X}/2019/0801/c22a8/page.htm", "示例大学2018年部门决算")
     e.column(f"{X}/juesuan/list.htm", "决算", [(f"{X}/2019/0802/c23a9/page.htm", "2018年度决算说明")])
     e.article(f"{X}/2019/0802/c23a9/page.htm", "2018年度决算说明")
