@@ -273,6 +273,12 @@ class _Crawl:
         return self.latest_scan is None or page.last_seen_scan is None or page.last_seen_scan >= self.latest_scan
 
 
+def _is_home(page: "_Page") -> bool:
+    path = urlsplit(page.url).path or "/"
+    return page.site is not None and page.url.rstrip("/") == page.site.rstrip("/") or \
+        re.fullmatch(r"/(index|default|main)?(\.s?html?|\.jsp|\.asp|\.php)?", path) is not None
+
+
 def _stale(row_scan: int | None, page_scan: int | None) -> bool:
     return row_scan is not None and page_scan is not None and row_scan < page_scan
 
@@ -441,21 +447,23 @@ class Matcher:
         nav_labels, headings = self._nav_labels()
         columns: set[str] = set()
         for p in crawl.pages.values():
-            if p.kind == "list" and crawl.root_of(p) is p:
+            if p.kind == "list" and crawl.root_of(p) is p and not _is_home(p):
                 columns.add(p.url)
         for url in nav_labels:
             page = crawl.pages.get(url)
+            if page is not None and _is_home(page):
+                continue  # a site's home page is never a catalog column
             if page is not None and page.kind == "list":
                 columns.add(crawl.root_of(page).url)
                 continue
-            if url in crawl.parents_of or (page is not None and page.kind == "attachment"):
-                continue  # an article of some list, or a file: not a column
-            if page is not None and page.kind in ("article", "other") and crawl.is_disclosure(url) \
-                    and not self._looks_like_column(page, nav_labels[url]):
-                continue  # a news link on the home page: matched as an article, on its title
+            if (page is not None and page.kind == "attachment") or url in crawl.attachment_urls:
+                continue
+            if not self._looks_like_column(page, url, nav_labels[url]):
+                continue  # an article (a news link, an entry): matched as an article, on its title
             columns.add(url)
         for it in self.items.values():
             columns.update(it.columns)
+        self.columns = columns
         # Labels a unit site gives its own columns (its menu), for columns off the disclosure site.
         site_labels: dict[str, list[str]] = defaultdict(list)
         for p in crawl.pages.values():
@@ -524,17 +532,22 @@ class Matcher:
             self.column_label[url] = label
             self._choose(url, "column", page, cands)
 
-    def _looks_like_column(self, page: _Page, labels: list[str]) -> bool:
-        """A page the navigation treats as a column (a one-article column, a pointer page): it is
-        linked from several pages, under a label that is not its own title, or at a list-like URL."""
-        if len(self.nav_linkers.get(page.url, ())) >= 2:
+    def _looks_like_column(self, page: _Page | None, url: str, labels: list[str]) -> bool:
+        """A navigation target that is a column although it is not a list page: a one-article
+        column, a single page, a pointer page, or an off-site column not fetched. It is linked
+        under a label that is not its own title, or sits at a list-like URL; a link whose text
+        is the target's title is an article link (news, an entry)."""
+        if _LIST_URL_RE.search(urlsplit(url).path):
             return True
+        if page is None or not page.title:
+            # Not fetched (off-site, failing): an entry of some list is an article.
+            return url not in self.crawl.parents_of and not self.crawl.is_disclosure(url)
         own = normalize(page.title)
         for text in map(normalize, labels):
             # A link text that is the page's title (or a truncation of it) is a news link.
             if own and text and not (own.startswith(text) or text.startswith(own)):
                 return True
-        return bool(_LIST_URL_RE.search(urlsplit(page.url).path))
+        return False
 
     # -- choosing among candidates ---------------------------------------------------------
     def _choose(self, url: str, target: str, page: _Page | None, cands: list[Candidate], *,
@@ -612,9 +625,13 @@ class Matcher:
         (「毕业生就业」 holding both 就业状况 and 就业质量年度报告); a column whose label says
         nothing is matched by its articles alone."""
         crawl = self.crawl
-        for root_id, entries in crawl.entries_of.items():
+        for root_id, all_entries in crawl.entries_of.items():
             root = crawl.by_id.get(root_id)
-            if root is None or len(entries) < 2:
+            if root is None or root.url not in self.columns or self._category_of_text(root.label):
+                continue
+            # A category page lists columns, not documents.
+            entries = [e for e in all_entries if e["url"] not in self.columns]
+            if len(entries) < 1:
                 continue
             got = self.result.get(root.url)
             if got and any(c.state == "confirmed" or c.method == "override" for c in got[2]):
@@ -639,6 +656,9 @@ class Matcher:
             settled = False
             sure = {c.item_id for c in have.values() if c.state == "auto"}
             categories = {self.items[x].category for x in (sure or have)}
+            focused = [q for q, k in counts.items() if k >= 2 and k / n >= CONTENT_SHARE]
+            if sum(named[q] for q in set(focused) | set(have)) / n < 0.6 and not (not have and n <= 2):
+                counts = Counter()  # a mixed list (latest news, home page): no column of its own
             for iid, k in counts.most_common():
                 it = self.items[iid]
                 if root.unit and it.unit and root.unit != it.unit and root.unit in self.unit_names:
