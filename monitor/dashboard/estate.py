@@ -85,6 +85,7 @@ class ItemState:
     last_changed_source: str | None
     due: str | None
     unit: str | None
+    evidence: tuple[dict, ...] = ()   # what the assessment based its date on (newest first)
 
 
 def rule_description(rule: Any) -> tuple[str, str]:
@@ -210,7 +211,9 @@ class Estate:
             hit = self._cache.get(key)
         if hit is not None:
             return hit
-        result = self._stored(db, as_of, key[1], key[2]) or self._assess(db, as_of)
+        result = self._assess(db, as_of)
+        if result is None:  # monitor.assess not installed: show what the last scan stored
+            result = self._stored(db, as_of, key[1], key[2]) or {}
         with self._lock:
             if len(self._cache) > 64:
                 self._cache.clear()
@@ -220,7 +223,7 @@ class Estate:
     def _stored(self, db: sqlite_utils.Database, as_of: date, scan_id: int | None,
                 decisions: tuple) -> dict[str, ItemState] | None:
         """The assessment the last scan stored for this day, if nothing changed since."""
-        if scan_id is None or self.generation:
+        if scan_id is None:
             return None
         found = store.rows(db, "SELECT * FROM assessments WHERE as_of = ? AND scan_id = ?",
                            (as_of.isoformat(), scan_id))
@@ -233,18 +236,24 @@ class Estate:
                                              r["last_changed"], r["last_changed_source"], r["due"], r["unit"])
                 for r in found}
 
-    def _assess(self, db: sqlite_utils.Database, as_of: date) -> dict[str, ItemState]:
+    def _assess(self, db: sqlite_utils.Database, as_of: date) -> dict[str, ItemState] | None:
+        if self.cfg is None:
+            return None
         try:
             from monitor.assess import assess_all
         except ImportError:
-            return {}
+            return None
         out: dict[str, ItemState] = {}
         for s in assess_all(db, self.cfg, as_of):
-            iid = str(get(s, "item_id") or get(s, "item") or get(s, "id"))
+            iid = str(get(s, "item_id") or get(s, "id"))
             unit = get(s, "unit")
+            evidence = tuple(
+                {"url": get(e, "url"), "title": get(e, "title"), "date": _iso(get(e, "date")),
+                 "source": get(e, "date_source"), "kind": get(e, "kind"), "via": get(e, "via"),
+                 "page_id": get(e, "page_id")} for e in (get(s, "evidence") or []))
             out[iid] = ItemState(iid, str(get(s, "status")), str(get(s, "reason") or ""),
                                  _iso(get(s, "last_changed")), get(s, "last_changed_source"), _iso(get(s, "due")),
-                                 str(unit) if unit else None)
+                                 str(unit) if unit else None, evidence)
         return out
 
     def invalidate(self) -> None:

@@ -22,7 +22,7 @@ from monitor.dashboard.tables import PER_PAGE, Column, Table, paginate, sort_row
 SOURCE_LABELS = {
     "meta": "页面元数据", "label": "页面“发布时间”标注", "list": "栏目列表中的日期", "url": "网址中的日期",
     "heading": "标题中的日期", "http": "HTTP Last-Modified", "observed": "扫描发现内容变化",
-    "entry": "栏目条目", "attachment": "附件",
+    "linking": "引用页面的日期", "entry": "栏目条目", "attachment": "附件",
 }
 SCAN_STATUS = {"done": "完成", "running": "进行中", "failed": "失败", "killed": "被终止",
                "interrupted": "中断", "timeout": "超时"}

@@ -71,16 +71,15 @@ def item_page(item_id: str, ctx: Ctx = Depends(context)) -> Response:
     timeline = registry.evidence(ctx, None, None, False, item_id=item.id)
     cat = ctx.estate.category_by_id.get(item.category)
     unit = ctx.estate.item_unit(item, state)
-    series = q.trend(ctx.estate, ctx.db, ctx.user, until=f.as_of)
     history = [r for r in store.rows(ctx.db, "SELECT as_of, status, reason, last_changed, due FROM assessments"
                                              " WHERE item_id = ? AND as_of <= ? ORDER BY as_of DESC LIMIT 30",
                                      (item.id, f.as_of.isoformat()))]
-    del series
     return render(ctx, ctx.request, "item.html", title=f"事项 {item.id}", f=f, item=item, state=state,
                   category=cat, unit=unit, unit_name=ctx.estate.unit_name(unit), matches=matches,
                   versions=versions, timeline=timeline, exports=export_links(ctx.request, timeline),
                   acks=q.acknowledgements(ctx.db, item.id), history=history,
                   match_state=q.MATCH_STATE, target_labels=q.TARGET_LABELS,
+                  evidence_kinds=registry.EVIDENCE_KINDS,
                   can_ack=ctx.user.role in ("admin", "office") or
                   (ctx.user.role == "unit" and unit == ctx.user.unit))
 

@@ -1,0 +1,366 @@
+"""Dashboard over HTTP (Starlette TestClient = httpx): log-in, CSRF, rate limits, roles, numbers that
+match the assessment, exports, JSON API, search, safe snapshots and diffs, match decisions."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from monitor import auth, clock, store
+from monitor.config import load_config
+from monitor.dashboard.app import create_app
+from monitor.dashboard.bench import build_estate
+
+AS_OF = date(2019, 10, 15)
+PASSWORDS = {"admin": "admin-password", "office": "office-password", "unit1": "unit1-password",
+             "viewer": "viewer-password"}
+SECRET = "SMTPSECRET-9f3a"
+
+
+@pytest.fixture(scope="module")
+def estate(tmp_path_factory):
+    work = tmp_path_factory.mktemp("dash")
+    cfg_path = build_estate(work, pages=1500, units=6, days=20, as_of=AS_OF)
+    # A notification URL with a password: it must never be rendered anywhere.
+    data = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+    data["units"][0]["contacts"] = [{"name": "王老师", "notify": f"mailto://wang:{SECRET}@smtp.example.edu.cn"}]
+    cfg_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    clock.set_now(AS_OF.isoformat())
+    cfg = load_config(cfg_path)
+    db = store.open_db(cfg.database_path)
+    auth.add_user(db, "admin", PASSWORDS["admin"], "admin")
+    auth.add_user(db, "office", PASSWORDS["office"], "office")
+    auth.add_user(db, "unit1", PASSWORDS["unit1"], "unit", "u01")
+    auth.add_user(db, "viewer", PASSWORDS["viewer"], "viewer")
+    yield {"cfg": cfg, "cfg_path": cfg_path, "db": db}
+    clock.set_now(None)
+
+
+@pytest.fixture(scope="module")
+def app(estate):
+    return create_app(estate["cfg"])
+
+
+def _nonce(client: TestClient) -> str:
+    page = client.get("/login")
+    return re.search(r'name="nonce" value="([^"]+)"', page.text).group(1)
+
+
+def login(app, username: str, password: str | None = None) -> TestClient:
+    client = TestClient(app, base_url="https://testserver")
+    resp = client.post("/login", data={"username": username, "password": password or PASSWORDS[username],
+                                       "nonce": _nonce(client), "next": "/"}, follow_redirects=False)
+    assert resp.status_code == 303, resp.text
+    return client
+
+
+def csrf(client: TestClient) -> str:
+    return client.get("/api/me").json()["csrf_token"]
+
+
+def assessed(estate, as_of: date = AS_OF):
+    from monitor.assess import assess_all
+
+    return assess_all(estate["db"], estate["cfg"], as_of)
+
+
+# ------------------------------------------------------------------------------------------ log-in
+
+def test_pages_need_login(app) -> None:
+    client = TestClient(app, base_url="https://testserver")
+    resp = client.get("/units?sort=score", follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == "/login?next=%2Funits%3Fsort%3Dscore"
+    api = client.get("/api/overview")
+    assert api.status_code == 401 and api.json()["error"] == "请先登录"
+    assert client.get("/export/items.csv", follow_redirects=False).status_code == 303
+    assert "登录" in client.get("/login").text
+
+
+def test_login_sets_a_secure_session_cookie(app) -> None:
+    client = TestClient(app, base_url="https://testserver")
+    nonce = _nonce(client)
+    resp = client.post("/login", data={"username": "office", "password": PASSWORDS["office"], "nonce": nonce,
+                                       "next": "/units"}, follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == "/units"
+    cookie = next(v for k, v in resp.headers.multi_items() if k == "set-cookie" and v.startswith("xxgk_session="))
+    assert "HttpOnly" in cookie and "Secure" in cookie and "samesite=lax" in cookie.lower()
+    assert client.get("/api/me").json()["role"] == "office"
+    # An outside "next" is not followed after log-in (no open redirect).
+    other = TestClient(app, base_url="https://testserver")
+    resp = other.post("/login", data={"username": "office", "password": PASSWORDS["office"],
+                                      "nonce": _nonce(other), "next": "//evil.example/"}, follow_redirects=False)
+    assert resp.headers["location"] == "/"
+
+
+def test_wrong_password_and_forged_form(app) -> None:
+    client = TestClient(app, base_url="https://testserver")
+    resp = client.post("/login", data={"username": "viewer", "password": "nope-nope", "nonce": _nonce(client)})
+    assert resp.status_code == 401 and "用户名或密码错误" in resp.text
+    fresh = TestClient(app, base_url="https://testserver")  # no log-in form cookie: a cross-site post
+    resp = fresh.post("/login", data={"username": "viewer", "password": PASSWORDS["viewer"], "nonce": "x"})
+    assert resp.status_code == 400 and "表单已过期" in resp.text
+    assert fresh.get("/api/me").status_code == 401
+
+
+def test_login_rate_limit(app, estate) -> None:
+    auth.add_user(estate["db"], "victim", "victim-password", "viewer")
+    client = TestClient(app, base_url="https://testserver")
+    for _ in range(auth.LOGIN_MAX_FAILURES):
+        r = client.post("/login", data={"username": "victim", "password": "guess-guess", "nonce": _nonce(client)})
+        assert r.status_code == 401
+    r = client.post("/login", data={"username": "victim", "password": "victim-password", "nonce": _nonce(client)})
+    assert r.status_code == 429 and "登录失败次数过多" in r.text
+    assert client.get("/api/me").status_code == 401
+
+
+def test_logout_needs_csrf_and_ends_the_session(app) -> None:
+    client = login(app, "viewer")
+    r = client.post("/logout", data={"csrf_token": "forged"})
+    assert r.status_code == 403 and "CSRF" in r.text
+    r = client.post("/logout", data={"csrf_token": csrf(client)}, follow_redirects=False)
+    assert r.status_code == 303
+    assert client.get("/api/me").status_code == 401
+
+
+# ------------------------------------------------------------------------------------------- numbers
+
+def _headline(html: str) -> tuple[int, int]:
+    m = re.search(r'id="headline">(\d+) 项中 (\d+) 项正常<', html)
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_overview_numbers_equal_the_assessment(app, estate) -> None:
+    client = login(app, "office")
+    statuses = assessed(estate)
+    html = client.get("/").text
+    assert _headline(html) == (len(statuses), sum(s.status == "ok" for s in statuses))
+    api = client.get("/api/overview").json()
+    for status in ("ok", "due_soon", "overdue", "missing", "blank", "undated", "unreachable"):
+        assert api["totals"]["counts"][status] == sum(s.status == status for s in statuses), status
+    for row in api["categories"]:
+        assert row["total"] == sum(s.category == row["category"] for s in statuses)
+        assert row["overdue"] == sum(s.category == row["category"] and s.status == "overdue" for s in statuses)
+    # The as-of filter recomputes for that day.
+    earlier = assessed(estate, date(2019, 3, 1))
+    html = client.get("/?as_of=2019-03-01").text
+    assert _headline(html) == (len(earlier), sum(s.status == "ok" for s in earlier))
+    assert "2019-03-01" in html
+    # Scan health and the changes between the two latest stored assessments are shown.
+    assert "最近一次扫描" in html and "单站页面上限" in client.get("/").text
+    assert api["changes"]["from"] == "2019-10-14" and api["changes"]["to"] == "2019-10-15"
+    bad = client.get("/?as_of=2019-13-45")
+    assert bad.status_code == 400 and "日期格式" in bad.text
+
+
+def test_items_filter_and_item_page(app, estate) -> None:
+    client = login(app, "viewer")
+    statuses = assessed(estate)
+    overdue = [s for s in statuses if s.status == "overdue"]
+    table = client.get("/api/tables/items?status=overdue").json()
+    assert sorted(r["item_id"] for r in table["rows"]) == sorted(s.id for s in overdue)
+    target = next(s for s in statuses if s.evidence)
+    html = client.get(f"/items/{target.id}").text
+    assert target.reason in html and target.rule_text in html
+    assert f'data-status="{target.status}"' in html
+    assert "证据" in html and "存档" in html
+    item = client.get(f"/api/items/{target.id}").json()
+    assert item["status"]["status"] == target.status and item["evidence"]
+    missing = client.get("/items/999")
+    assert missing.status_code == 404 and "没有编号为 999 的事项" in missing.text
+
+
+def test_units_table_sorts_and_scores(app, estate) -> None:
+    client = login(app, "office")
+    rows = client.get("/api/tables/units?sort=score&dir=desc").json()["rows"]
+    scores = [r["score"] for r in rows if r["score"] is not None]
+    assert scores == sorted(scores, reverse=True)
+    assert sum(r["items"] for r in rows) == len(assessed(estate))
+    html = client.get("/units?sort=overdue_days&dir=desc").text
+    assert "逾期总天数 ▼" in html
+    unit_page = client.get("/units/u01").text
+    own = [s for s in assessed(estate) if s.unit == "u01"]
+    assert re.search(rf'id="unit-summary">{len(own)} 项中 {sum(s.status == "ok" for s in own)} 项正常', unit_page)
+
+
+# --------------------------------------------------------------------------------------------- roles
+
+def test_unit_user_sees_only_own_unit(app, estate) -> None:
+    client = login(app, "unit1")
+    own = [s for s in assessed(estate) if s.unit == "u01"]
+    other = next(s for s in assessed(estate) if s.unit != "u01")
+    assert _headline(client.get("/").text)[0] == len(own)
+    assert {r["item_id"] for r in client.get("/api/tables/items").json()["rows"]} == {s.id for s in own}
+    refused = client.get(f"/items/{other.id}")
+    assert refused.status_code == 403 and "不属于您的单位" in refused.text
+    assert client.get(f"/api/items/{other.id}").status_code == 403
+    assert client.get(f"/export/evidence.csv?item={other.id}").status_code == 403
+    for path in ("/review", "/scans", "/units/u02", "/?unit=u02"):
+        r = client.get(path)
+        assert r.status_code == 403 and "没有权限" in r.text, path
+    assert client.get(f"/items/{own[0].id}").status_code == 200
+
+
+def test_roles_for_decisions_and_scans(app, estate) -> None:
+    db = estate["db"]
+    match_id = db.execute("SELECT id FROM matches WHERE state = 'review' ORDER BY id LIMIT 1").fetchone()[0]
+    for user in ("viewer", "unit1"):
+        client = login(app, user)
+        r = client.post(f"/matches/{match_id}/confirm", data={"csrf_token": csrf(client)})
+        assert r.status_code == 403 and "只有管理员和信息公开办公室" in r.text
+        r = client.post("/scans/run", data={"csrf_token": csrf(client)})
+        assert r.status_code == 403
+    office = login(app, "office")
+    assert office.post("/scans/run", data={"csrf_token": csrf(office)}).status_code == 403
+    assert db.execute("SELECT state FROM matches WHERE id = ?", (match_id,)).fetchone()[0] == "review"
+
+
+def test_confirm_and_reject_persist(app, estate) -> None:
+    db = estate["db"]
+    first, second = [r[0] for r in db.execute("SELECT id FROM matches WHERE state = 'review' ORDER BY id LIMIT 2")]
+    client = login(app, "office")
+    r = client.post(f"/matches/{first}/confirm", data={"csrf_token": "forged"})
+    assert r.status_code == 403
+    r = client.post(f"/matches/{first}/confirm", data={"csrf_token": csrf(client), "back": "/review"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/review?notice=confirmed"
+    item_id, url = db.execute("SELECT item_id, url FROM matches WHERE id = ?", (first,)).fetchone()
+    assert db.execute("SELECT state FROM matches WHERE id = ?", (first,)).fetchone()[0] == "confirmed"
+    assert db.execute("SELECT decision, decided_by FROM match_decisions WHERE item_id = ? AND url = ?",
+                      (item_id, url)).fetchone() == ("confirm", "office")
+    assert "已确认" in client.get(f"/items/{item_id}").text
+    client.post(f"/matches/{second}/reject", data={"csrf_token": csrf(client)})
+    assert db.execute("SELECT state FROM matches WHERE id = ?", (second,)).fetchone()[0] == "rejected"
+    # Assigning a column by hand from the unmapped list.
+    col = db.execute("SELECT url FROM pages p WHERE kind = 'list' AND NOT EXISTS "
+                     "(SELECT 1 FROM matches m WHERE m.page_id = p.id) LIMIT 1").fetchone()[0]
+    assert col in {r["url"] for r in client.get("/api/tables/unmapped").json()["rows"]}
+    r = client.post("/columns/assign", data={"csrf_token": csrf(client), "url": col, "item_id": "35"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    assert db.execute("SELECT state, method FROM matches WHERE item_id = '35' AND url = ?", (col,)).fetchone() == \
+        ("confirmed", "manual")
+    r = client.post("/items/35/assign", data={"csrf_token": csrf(client), "url": "ftp://nowhere"})
+    assert r.status_code == 400 and "http://" in r.text
+
+
+def test_unit_acknowledges_own_item(app, estate) -> None:
+    own = next(s for s in assessed(estate) if s.unit == "u01")
+    client = login(app, "unit1")
+    r = client.post(f"/items/{own.id}/ack", data={"csrf_token": csrf(client), "note": "下周发布"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    html = client.get(f"/items/{own.id}").text
+    assert "unit1 已知悉" in html and "下周发布" in html
+    viewer = login(app, "viewer")
+    assert viewer.post(f"/items/{own.id}/ack", data={"csrf_token": csrf(viewer)}).status_code == 403
+
+
+# ------------------------------------------------------------------------------ exports, API, search
+
+def test_exports_match_the_table(app, estate) -> None:
+    client = login(app, "office")
+    rows = client.get("/api/tables/items").json()["rows"]
+    resp = client.get("/export/items.csv")
+    assert resp.status_code == 200 and "attachment" in resp.headers["content-disposition"]
+    assert resp.content.startswith("\ufeff".encode())
+    parsed = list(csv.reader(io.StringIO(resp.content.decode("utf-8-sig"))))
+    assert parsed[0][:3] == ["编号", "事项", "类别"] and len(parsed) - 1 == len(rows)
+    statuses = {r[0]: r[4] for r in parsed[1:]}
+    assert set(statuses.values()) <= {"正常", "即将到期", "逾期", "缺失", "空白栏目", "无日期", "无法访问", ""}
+    wb = openpyxl.load_workbook(io.BytesIO(client.get("/export/items.xlsx").content))
+    assert wb.active.max_row - 1 == len(rows)
+    for name in ("units", "heatmap", "changes", "upcoming", "review", "unmapped", "unreachable", "errors",
+                 "undated", "blank", "scans"):
+        r = client.get(f"/export/{name}.csv")
+        assert r.status_code == 200, name
+        assert client.get(f"/api/tables/{name}").status_code == 200, name
+    assert client.get("/export/nope.csv").status_code == 404
+
+
+def test_search_two_character_words(app, estate) -> None:
+    client = login(app, "viewer")
+    db = estate["db"]
+    for word in ("招生", "决算"):
+        expected = db.execute("SELECT COUNT(*) FROM pages WHERE title LIKE ? OR column_name LIKE ?",
+                              (f"%{word}%", f"%{word}%")).fetchone()[0]
+        assert expected > 0
+        got = client.get(f"/api/tables/search?q={word}").json()
+        assert got["total"] == expected and all(word in r["title"] for r in got["rows"])
+        html = client.get(f"/search?q={word}").text
+        assert f"共 {expected} 条" in html
+    assert client.get("/api/tables/search?q=招生章程").json()["total"] == db.execute(
+        "SELECT COUNT(*) FROM pages WHERE title LIKE '%招生章程%' OR column_name LIKE '%招生章程%'").fetchone()[0]
+    # Item titles are searched too.
+    assert "招生章程" in client.get("/search?q=招生").text
+
+
+def test_api_docs_are_offline(app) -> None:
+    client = login(app, "viewer")
+    spec = client.get("/api/openapi.json").json()
+    assert "/api/overview" in spec["paths"] and "/api/items/{item_id}" in spec["paths"]
+    docs = client.get("/api/docs").text
+    assert "/api/tables/{name}" in docs
+    assert not re.search(r'(src|href)="https?://', docs)
+
+
+# ---------------------------------------------------------------------------- snapshots and diffs
+
+def test_snapshots_never_run_scripts(app, estate) -> None:
+    client = login(app, "office")
+    vid = estate["db"].execute("SELECT id FROM versions WHERE content_type LIKE 'text/html%' LIMIT 1").fetchone()[0]
+    page = client.get(f"/versions/{vid}").text
+    assert re.search(rf'<iframe[^>]+src="/versions/{vid}/raw"[^>]+sandbox=""', page)
+    raw = client.get(f"/versions/{vid}/raw")
+    assert "<script>" in raw.text  # the archived body as stored …
+    csp = raw.headers["content-security-policy"]
+    assert csp.startswith("sandbox;") and "allow-scripts" not in csp and "default-src 'none'" in csp
+    source = client.get(f"/versions/{vid}/source")
+    assert source.headers["content-type"].startswith("text/plain")
+    text = client.get(f"/versions/{vid}/text")
+    assert text.headers["content-type"].startswith("text/plain") and "正文第" in text.text
+
+
+def test_diff_between_versions(app, estate) -> None:
+    client = login(app, "office")
+    page_id = estate["db"].execute("SELECT page_id FROM versions GROUP BY page_id HAVING COUNT(*) > 1 LIMIT 1"
+                                   ).fetchone()[0]
+    old, new = [r[0] for r in estate["db"].execute("SELECT id FROM versions WHERE page_id = ? ORDER BY id",
+                                                   (page_id,))]
+    html = client.get(f"/versions/{old}/diff/{new}").text
+    assert re.search(r'class="d-add">\+修订后的正文', html) and re.search(r'class="d-del">-', html)
+    other = estate["db"].execute("SELECT id FROM versions WHERE page_id != ? LIMIT 1", (page_id,)).fetchone()[0]
+    assert client.get(f"/versions/{old}/diff/{other}").status_code == 400
+
+
+def test_no_secret_is_ever_rendered(app, estate) -> None:
+    client = login(app, "admin")
+    paths = ["/", "/items", "/units", "/units/u01", "/review", "/health", "/scans", "/trends", "/api/docs",
+             "/api/overview", "/api/openapi.json", "/export/units.csv", "/items/7"]
+    for path in paths:
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert SECRET not in r.text, path
+    assert "bench-secret-key" not in client.get("/").text
+
+
+def test_security_headers(app) -> None:
+    client = login(app, "viewer")
+    r = client.get("/")
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert r.headers["x-frame-options"] == "SAMEORIGIN" and r.headers["x-content-type-options"] == "nosniff"
+    assert not re.search(r'(src|href)="https?://', r.text.split("<main>")[0])
+
+
+def test_bench_runs_every_page(tmp_path: Path) -> None:
+    from monitor.dashboard import bench
+
+    result = bench.run(tmp_path, pages=1500, units=8, repeat=2)
+    assert set(result["pages_ms"]) == set(bench.BENCH_PAGES)
+    assert all(v["p95"] > 0 for v in result["pages_ms"].values())
