@@ -31,7 +31,8 @@ AUTO = 0.6            # at or above: counted as the item's evidence without revi
 REVIEW = 0.35         # at or above (and below AUTO): listed for review
 STANDALONE_AUTO = 0.9   # a page outside any matched column needs a very specific title
 STANDALONE_REVIEW = 0.7  # … and a fairly specific one to be worth a reviewer's time
-TIE_MARGIN = 0.04     # two items this close are "equally strong": both go to review
+TIE_MARGIN = 0.04
+MULTI_MIN = 0.5       # each item a column label names in its own words (「预算决算」)     # two items this close are "equally strong": both go to review
 CLEAR_MARGIN = 0.3    # an article's own title must beat its column's item by this to move
 UNIT_PRIOR = 0.05     # bonus when the page's unit owns the item (only on top of real evidence)
 OTHER_UNIT_FACTOR = 0.75  # a unit-site page scored on its own words, for an item another unit owns
@@ -595,14 +596,16 @@ class Matcher:
             if top.score >= review_at:
                 top.state = "auto" if top.score >= auto_at else "review"
                 chosen = [top]
-                # A label naming two items in separate words (「预算决算」) serves both.
-                if top.state == "auto" and not standalone:
+                # A label naming two items in separate words (「预算决算」) serves both; each
+                # word is diluted by the other in the score, so the bar is the review one.
+                if not standalone and top.score >= MULTI_MIN:
                     for other in kept[1:3]:
-                        if other.score >= AUTO and all(_separate(other.span, c.span) for c in chosen):
-                            other.reason += "（栏目同时包含多个事项）"
+                        if other.score >= MULTI_MIN and all(_separate(other.span, c.span) for c in chosen):
                             chosen.append(other)
                 if len(chosen) > 1:
-                    pass
+                    for c in chosen:
+                        c.state, c.score = "auto", max(c.score, AUTO)
+                        c.reason += "（栏目同时包含多个事项）"
                 elif len(kept) > 1 and kept[1].score >= review_at and top.score - kept[1].score < TIE_MARGIN:
                     other = kept[1]
                     for a, b in ((top, other), (other, top)):
@@ -702,8 +705,8 @@ class Matcher:
             if p.kind == "article" and p.ok:
                 urls.add(p.url)
         for url in sorted(urls):
-            if url in self.result:
-                continue  # already a column (a one-article column renders as the article)
+            if url in self.result or url in self.columns:
+                continue  # a column (a one-article column renders as the article; a category page lists columns)
             page = crawl.pages.get(url)
             if page is not None and page.kind == "list":
                 continue
@@ -750,8 +753,11 @@ class Matcher:
                 else:
                     plabel = parent.title or parent.url
                     reason = f"{parent_kind}「{_short(plabel)}」的附件，该{parent_kind}对应{self._item_name(pc.item_id)}"
-                c = Candidate(pc.item_id, round(pc.score * INHERIT_FACTOR, 3), "inherited", reason)
-                c.state = pc.state
+                score = pc.score * INHERIT_FACTOR
+                if pc.state in ("auto", "confirmed"):
+                    score = max(score, AUTO)  # as sure as the column it sits in
+                c = Candidate(pc.item_id, round(score, 3), "inherited", reason)
+                c.state = "auto" if pc.state == "confirmed" else pc.state
                 cands.append(c)
             chosen = self._choose_inherited(url, target, page, cands, own)
             if chosen:
