@@ -17,8 +17,10 @@ Only masked values and masked excerpts are ever written, logged or printed.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import sys
+import zlib
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable
@@ -28,7 +30,7 @@ import click
 from monitor import clock
 from monitor.cli import config_option, fail, now_option
 from monitor.linkcheck import CATEGORY_LABELS, FAILED, LinkSettings, check_links, link_report
-from monitor.pii import KIND_LABELS, Segment, document_segments, find_pii, fingerprint, html_text
+from monitor.pii import KIND_LABELS, Segment, document_segments, find_pii, fingerprint, redact
 from monitor.store import decompress, register_migration, rows
 
 STATUS_LABELS: dict[str, str] = {"open": "未处理", "fixed": "已整改", "accepted": "已确认可公开"}
@@ -210,11 +212,14 @@ def check_pii(db: Any, scan_id: int, stats: ComplianceStats | None = None) -> Co
         found = scan_page_for_pii(_segments(page["url"], page["kind"], v[2] or page["content_type"], snapshot, text),
                                   salt)
         _record_page(db, page, found, scan_id, now, stats)
+        if found:
+            _reencode(db, page["version_id"], snapshot, text)
         db.execute("""INSERT INTO pii_checks (page_id, version_id, scan_id, checked_at, hits) VALUES (?,?,?,?,?)
                       ON CONFLICT(page_id) DO UPDATE SET version_id=excluded.version_id, scan_id=excluded.scan_id,
                       checked_at=excluded.checked_at, hits=excluded.hits""",
                    (page["id"], page["version_id"], scan_id, now, len(found)))
         stats.pages_checked += 1
+    _redact_excerpts(db, scan_id)
     # A page that is gone (404/410) no longer discloses anything.
     for f in rows(db, """SELECT f.id FROM findings f JOIN pages p ON p.id = f.page_id
                          WHERE f.status IN ('open', 'accepted') AND p.last_fetch_scan = ?
@@ -224,6 +229,57 @@ def check_pii(db: Any, scan_id: int, stats: ComplianceStats | None = None) -> Co
         stats.findings_fixed += 1
     stats.findings_open = db.execute("SELECT COUNT(*) FROM findings WHERE status = 'open'").fetchone()[0]
     return stats
+
+
+_SPLIT_RE = re.compile(rb"\d[\d \-]{9,}\d")
+
+
+def safe_compress(data: bytes) -> bytes:
+    """zlib data that ``monitor.store.decompress`` reads as usual, but in which no long digit run is ever
+    stored in clear: zlib keeps incompressible input (short Chinese text, files that are already
+    compressed) in *stored* blocks, byte for byte; a sync flush in the middle of every long number puts
+    block headers inside it."""
+    co = zlib.compressobj(6)
+    out, pos = [], 0
+    for m in _SPLIT_RE.finditer(data):
+        mid = (m.start() + m.end()) // 2
+        out += [co.compress(data[pos:mid]), co.flush(zlib.Z_SYNC_FLUSH)]
+        pos = mid
+    out += [co.compress(data[pos:]), co.flush()]
+    return b"".join(out)
+
+
+def _reencode(db: Any, version_id: int, snapshot: bytes | None, text: bytes | None) -> None:
+    """Store a leaking version so the numbers are not readable in the database file; the text used for
+    diffs on the dashboard is masked as well (the raw snapshot stays byte-identical as evidence)."""
+    masked_text = redact(text.decode("utf-8", "replace")).encode("utf-8") if text is not None else None
+    db.execute("UPDATE versions SET snapshot = ?, text = ? WHERE id = ?",
+               (safe_compress(snapshot) if snapshot is not None else None,
+                safe_compress(masked_text) if masked_text is not None else None, version_id))
+
+
+_LONG_RUN = re.compile(r"\d[\d -]{9,}\d")
+
+
+def _redact_excerpts(db: Any, scan_id: int) -> None:
+    """The crawl keeps a plain-text excerpt of each page for search; mask personal numbers in it so the
+    database file never holds them in clear (the compressed snapshots stay as evidence)."""
+    db.execute("PRAGMA secure_delete = ON")  # overwritten text must not linger in free pages
+    changed = False
+    for r in rows(db, "SELECT id, text_excerpt FROM pages WHERE last_fetch_scan = ? AND text_excerpt IS NOT NULL",
+                  (scan_id,)):
+        text = r["text_excerpt"]
+        if not _LONG_RUN.search(text) and "住址" not in text and "地址" not in text:
+            continue
+        clean = redact(text)
+        if clean != text:
+            db.execute("UPDATE pages SET text_excerpt = ? WHERE id = ?", (clean, r["id"]))
+            changed = True
+    if changed:
+        try:  # move the clean pages into the main file so the WAL stops holding the old text
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except Exception:  # readers hold the WAL: the next checkpoint will do it
+            pass
 
 
 def _record_page(db: Any, page: dict, found: dict[tuple[str, str], dict], scan_id: int, now: str,
@@ -560,37 +616,51 @@ def findings_command(ctx: click.Context, config_path: str, status: str, unit: st
         click.echo(f"  [{tag}] {_unit_name(cfg, c['unit'])} {c['name'] or ''} {c['url']}：{c['reason']}")
 
 
+def _sub_config(f):
+    """Sub-commands take `--config` too, so it may come before or after the sub-command name."""
+    return click.option("--config", "sub_config", default=None, type=click.Path(dir_okay=False),
+                        help="School configuration file (YAML).")(f)
+
+
+def _config_of(ctx: click.Context, sub_config: str | None) -> str:
+    return sub_config or ctx.obj["config_path"]
+
+
 @findings_command.command("accept")
+@_sub_config
 @click.argument("finding_id", type=int)
 @click.option("--note", default=None, help="Why it may stay public (e.g. 依法须公示的名单).")
 @click.option("--by", "by", default=None, help="Who accepted it.")
 @click.pass_context
-def accept_command(ctx: click.Context, finding_id: int, note: str | None, by: str | None) -> None:
+def accept_command(ctx: click.Context, sub_config: str | None, finding_id: int, note: str | None,
+                   by: str | None) -> None:
     """确认某条发现可以保留（例如依法须公示），不再提醒。"""
-    _cfg, db = _load(ctx.obj["config_path"])
+    _cfg, db = _load(_config_of(ctx, sub_config))
     if not accept_finding(db, finding_id, by=by, note=note):
         fail(f"没有编号为 {finding_id} 的发现（用 xxgk findings --status all 查看编号）")
     click.echo(f"已确认发现 #{finding_id}，不再作为未处理问题提醒")
 
 
 @findings_command.command("reopen")
+@_sub_config
 @click.argument("finding_id", type=int)
 @click.pass_context
-def reopen_command(ctx: click.Context, finding_id: int) -> None:
+def reopen_command(ctx: click.Context, sub_config: str | None, finding_id: int) -> None:
     """撤销确认，重新列为未处理。"""
-    _cfg, db = _load(ctx.obj["config_path"])
+    _cfg, db = _load(_config_of(ctx, sub_config))
     if not reopen_finding(db, finding_id):
         fail(f"发现 #{finding_id} 不存在或不是“已确认可公开”状态")
     click.echo(f"发现 #{finding_id} 已重新列为未处理")
 
 
 @findings_command.command("check")
+@_sub_config
 @click.pass_context
-def check_command(ctx: click.Context) -> None:
+def check_command(ctx: click.Context, sub_config: str | None) -> None:
     """对最近一次完成的扫描重新运行合规检查（含链接检查）。"""
     from monitor.store import latest_scan
 
-    cfg, db = _load(ctx.obj["config_path"])
+    cfg, db = _load(_config_of(ctx, sub_config))
     scan = latest_scan(db)
     if scan is None:
         fail("还没有完成的扫描，请先运行 xxgk scan")

@@ -322,8 +322,8 @@ def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = 
     for url, is_internal in targets.items():
         if not url.startswith(("http://", "https://")):
             continue
-        if not is_internal and not settings.check_external:
-            continue
+        if not is_internal and not settings.check_external and not is_intranet(url, settings):
+            continue  # configured intranet hosts are the school's own, whatever their domain
         stats.links += 1
         if _counter(url):
             results.append((url, is_internal, "crawl", None, None, "skipped", "计数器地址，不访问", None, None))
