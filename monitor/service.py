@@ -498,28 +498,28 @@ def _on_event(event) -> None:
 
 def start_dashboard(cfg: Any, config_path: str, host: str, port: int):
     """Serve the dashboard in a thread when `monitor.dashboard.app.create_app` exists; returns the
-    uvicorn server (None when the dashboard is not installed)."""
+    running uvicorn server, or None (dashboard not installed, or it could not listen)."""
     try:
         from monitor.dashboard.app import create_app
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("monitor.dashboard"):
             return None
         raise
-    import inspect
-
     import uvicorn
 
-    params = inspect.signature(create_app).parameters
-    if not params:
-        app = create_app()
-    elif "config_path" in params:
-        app = create_app(config_path=config_path)
-    else:
-        app = create_app(cfg)
+    app = create_app(cfg, config_path=Path(config_path).absolute())
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
-    server.install_signal_handlers = lambda: None  # signals belong to the service's main thread
     thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
     thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not server.started:
+        # e.g. the port is taken: the scans and notifications matter more than the dashboard
+        log_event(log, "dashboard.failed", f"看板无法在 {host}:{port} 启动（端口被占用？），服务继续运行",
+                  level=logging.ERROR, host=host, port=port)
+        server.should_exit = True
+        return None
     return server
 
 
@@ -603,4 +603,7 @@ def run_command(config_path: str, no_dashboard: bool, host: str | None, port: in
     scheduler.shutdown(wait=True)
     if server is not None:
         server.should_exit = True
+        for t in threading.enumerate():
+            if t.name == "dashboard":
+                t.join(10)
     log_event(log, "service.stopped", "监测服务已停止", scans_started=service.scans_started)

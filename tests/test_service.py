@@ -67,11 +67,14 @@ def write_config(tmp_path: Path, extra: str = "") -> Path:
 class ServiceProc:
     """One `xxgk run` process with JSON logs in a file the test reads."""
 
-    def __init__(self, tmp_path: Path, config: Path, *args: str, log_name: str = "service.log"):
+    def __init__(self, tmp_path: Path, config: Path, *args: str, log_name: str = "service.log",
+                 dashboard: bool = False):
         self.log = tmp_path / log_name
         self.out = open(tmp_path / (log_name + ".out"), "ab")
-        cmd = [sys.executable, "-m", "monitor.cli", "run", "--config", str(config), "--no-dashboard",
+        cmd = [sys.executable, "-m", "monitor.cli", "run", "--config", str(config),
                "--log-file", str(self.log), "--log-format", "json", *args]
+        if not dashboard:
+            cmd.append("--no-dashboard")
         env = {k: v for k, v in os.environ.items() if k != "XXGK_NOW"}
         self.started_wall = time.time()
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self.out, stderr=subprocess.STDOUT)
@@ -133,9 +136,10 @@ def estate(tmp_path):
             self.config, self.mode, self.clock_file, self.tmp = config, mode, clock_file, tmp_path
             self.db_path = tmp_path / "data" / "xxgk.db"
 
-        def service(self, *args: str, log_name: str = "service.log") -> ServiceProc:
+        def service(self, *args: str, log_name: str = "service.log", dashboard: bool = False) -> ServiceProc:
             s = ServiceProc(tmp_path, config, "--clock-file", str(clock_file),
-                            "--scan-command", f"{sys.executable} {fake} {{config}} {mode}", *args, log_name=log_name)
+                            "--scan-command", f"{sys.executable} {fake} {{config}} {mode}", *args, log_name=log_name,
+                            dashboard=dashboard)
             services.append(s)
             return s
 
@@ -267,6 +271,28 @@ def test_clock_file_moves_the_product_clock_between_jobs(estate):
     days = {s["started_at"][:10] for s in estate.scans()}
     assert {"2019-10-15", "2019-11-02"} <= days
     assert svc.stop() == 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_dashboard_is_served_by_the_service(estate):
+    import httpx
+
+    port = _free_port()
+    svc = estate.service("--scan-every", "3600", "--digest-every", "3600", "--port", str(port), dashboard=True)
+    svc.wait_for(lambda e: e.get("event") == "service.started", what="start")
+    assert svc.count("dashboard.started") == 1
+    resp = httpx.get(f"http://127.0.0.1:{port}/login", timeout=10)
+    assert resp.status_code == 200 and "示例大学" in resp.text
+    assert svc.stop() == 0
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
 
 
 def test_bad_schedule_options_are_one_chinese_line(estate):
