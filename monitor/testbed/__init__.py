@@ -1,0 +1,110 @@
+"""The simulated university (示例大学): a seeded estate of eight CMS-styled sites served over real
+HTTP on 127.0.0.1, with a clock (`as_of`) and a ground truth of what a perfect monitor should find.
+
+    from monitor.testbed import Testbed
+    with Testbed(as_of=date(2019, 10, 15)) as tb:
+        tb.sites["xxgk"]            # http://127.0.0.1:PORT/
+        tb.write_config("xxgk.yaml")
+        truth = tb.ground_truth()
+"""
+from __future__ import annotations
+
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from monitor.testbed.estate import Estate
+from monitor.testbed.server import RenderCache, RequestLog, RequestRecord, SiteHTTPServer, serve_site
+
+__all__ = ["Testbed", "RequestRecord", "PROFILES"]
+PROFILES = ("default", "large")
+
+
+def _as_date(value: date | str) -> date:
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+class Testbed:
+    """A running simulated estate. Ports stay fixed for its lifetime; `set_as_of` moves its clock."""
+
+    def __init__(self, as_of: date | str = date(2019, 10, 15), profile: str = "default", *,
+                 seed: int = 2019, port_base: int | None = None):
+        if profile not in PROFILES:
+            raise ValueError(f"未知的模拟规模 {profile!r}（可选：{'、'.join(PROFILES)}）")
+        self.profile = profile
+        self.estate = Estate(profile, seed)
+        self._as_of = _as_date(as_of)
+        self._lock = threading.Lock()
+        self._log = RequestLog()
+        self._cache = RenderCache()
+        self._servers: dict[str, SiteHTTPServer] = {}
+        self._threads: list[threading.Thread] = []
+        self.port_base = port_base
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> "Testbed":
+        if self._servers:
+            return self
+        try:
+            for i, (key, site) in enumerate(self.estate.sites.items()):
+                port = (self.port_base + i) if self.port_base else 0
+                httpd, thread = serve_site(site, self, port)
+                self._servers[key] = httpd
+                self._threads.append(thread)
+        except OSError:
+            self.stop()
+            raise
+        self.estate.set_urls({k: f"http://127.0.0.1:{s.server_address[1]}/" for k, s in self._servers.items()})
+        return self
+
+    def stop(self) -> None:
+        for httpd in self._servers.values():
+            httpd.shutdown()
+            httpd.server_close()
+        for t in self._threads:
+            t.join(timeout=5)
+        self._servers.clear()
+        self._threads.clear()
+
+    def __enter__(self) -> "Testbed":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- clock ------------------------------------------------------------------------------
+    @property
+    def as_of(self) -> date:
+        with self._lock:
+            return self._as_of
+
+    def set_as_of(self, value: date | str) -> None:
+        with self._lock:
+            self._as_of = _as_date(value)
+
+    # -- views ------------------------------------------------------------------------------
+    @property
+    def sites(self) -> dict[str, str]:
+        if not self._servers:
+            raise RuntimeError("testbed not started: call start() first")
+        return {k: self.estate.base_url(k) for k in self.estate.sites}
+
+    @property
+    def requests(self) -> RequestLog:
+        return self._log
+
+    def url(self, site: str, path: str = "/") -> str:
+        return self.estate.sites[site].url(path)
+
+    def ground_truth(self, as_of: date | str | None = None) -> dict:
+        from monitor.testbed.truth import ground_truth
+        return ground_truth(self.estate, _as_date(as_of) if as_of is not None else self.as_of)
+
+    def write_config(self, path: str | Path, database: str | Path | None = None, **crawl_overrides: Any) -> Path:
+        from monitor.testbed.schoolconfig import build_config, write_config
+        units = {k: s.unit for k, s in self.estate.sites.items()}
+        changes = {k: [d.isoformat() for d in v] for k, v in self.estate.changes.items()}
+        return write_config(path, build_config(self.sites, units, changes, database, **crawl_overrides))

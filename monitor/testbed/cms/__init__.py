@@ -1,0 +1,1 @@
+"""One renderer per CMS family (WebPlus, VSB, TRS, old JSP, ASP, small portals)."""

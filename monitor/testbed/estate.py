@@ -1,0 +1,185 @@
+"""Build the whole simulated school from the layout + scenarios (+ seeded filler news)."""
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from monitor.testbed.catalog import Catalog, load_catalog
+from monitor.testbed.cms.asp import AspSite
+from monitor.testbed.cms.base import SiteBase
+from monitor.testbed.cms.jsp import JspSite
+from monitor.testbed.cms.portal import PortalSite
+from monitor.testbed.cms.trs import TrsSite
+from monitor.testbed.cms.vsb import VsbSite
+from monitor.testbed.cms.webplus import WebPlusSite
+from monitor.testbed.layout import FILLER_COLUMNS, SITES, UNIT_COLUMNS, UNIT_NAMES, XXGK_NAV
+from monitor.testbed.model import Attachment, Column, Doc, Edit
+from monitor.testbed.scenarios import item_docs, news_dates
+from monitor.testbed.text import body, filler_title
+
+PROFILES = {"default": 30, "large": 2}       # mean days between two filler news per site
+END = date(2021, 12, 31)
+START = date(2016, 9, 5)
+# Known changes for on_change items (written to the school config, read by the oracle).
+CHANGES: dict[str, list[str]] = {"1.2": ["2019-09-20"], "24": ["2019-07-01"]}
+SHJZ_PAGE = [
+    "校级领导干部社会兼职情况一览",
+    "<table class=\"shjz\"><tr><th>姓名</th><th>职务</th><th>社会兼职</th></tr>"
+    "<tr><td>张建国</td><td>校长</td><td>中国高等教育学会理事</td></tr>"
+    "<tr><td>李昇</td><td>副校长</td><td>省高等学校教学指导委员会委员</td></tr>"
+    "<tr><td>赵文堃</td><td>副校长</td><td>省科学技术协会委员</td></tr></table>",
+    "以上兼职均按干部管理权限审批，未领取兼职报酬。",
+]
+NEWS_TOPICS = ["新学期开学工作", "招生录取工作", "校园疫情防控", "学科建设进展", "毕业生就业工作",
+               "校园安全", "人才引进", "科研成果", "国际交流合作", "后勤服务保障", "教学质量提升", "校庆筹备"]
+
+
+def _d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+class Estate:
+    def __init__(self, profile: str = "default", seed: int = 2019):
+        if profile not in PROFILES:
+            raise ValueError(f"unknown profile {profile!r}")
+        self.profile, self.seed = profile, seed
+        self.catalog: Catalog = load_catalog()
+        self.changes = {k: [_d(x) for x in v] for k, v in CHANGES.items()}
+        self._urls: dict[str, str] = {}
+        self.aliases: dict[str, Column] = {}
+        self._build()
+
+    # -- wiring ---------------------------------------------------------------------------
+    def set_urls(self, urls: dict[str, str]) -> None:
+        self._urls = dict(urls)
+
+    def base_url(self, key: str) -> str:
+        return self._urls.get(key, f"http://{key}.invalid/")
+
+    def _unit_of(self, item: str | None, site_unit: str | None) -> str:
+        unit = self.catalog.items[item].unit if item and item in self.catalog.items else site_unit
+        return UNIT_NAMES.get(unit or "", "信息公开办公室")
+
+    # -- build ----------------------------------------------------------------------------
+    def _build(self) -> None:
+        cols_by_site: dict[str, list[Column]] = {s.key: [] for s in SITES}
+        categories = []
+        next_col = 3001
+        for cat_id, entries in XXGK_NAV:
+            cols = []
+            for alias, title, items, mode, target in entries:
+                col = Column("xxgk", str(next_col), title, list(items), mode=mode, target=target, category=cat_id)
+                next_col += 1
+                if mode == "page":
+                    col.page_text = list(SHJZ_PAGE)
+                self.aliases[alias] = col
+                cols.append(col)
+            categories.append((cat_id, self.catalog.categories[cat_id], cols))
+            cols_by_site["xxgk"].extend(cols)
+        filler_xxgk = Column("xxgk", "3100", "信息公开动态", [])
+        self.aliases["gkdt"] = filler_xxgk
+        cols_by_site["xxgk"].append(filler_xxgk)
+        for site, key, title, items, style, per_page in UNIT_COLUMNS:
+            cols_by_site[site].append(Column(site, key, title, list(items), style=style, per_page=per_page))
+
+        def column(site: str, key: str) -> Column:
+            if site == "xxgk":
+                return self.aliases[key]
+            return next(c for c in cols_by_site[site] if c.key == key)
+
+        docs: list[tuple[Column, Doc]] = []
+        rng = random.Random(self.seed)
+        for spec in item_docs():
+            col = column(*spec.where)
+            published = _d(spec.date)
+            doc = Doc(0, spec.title, published, spec.item, [], login_wall=spec.login_wall)
+            doc.paragraphs = body(random.Random(f"{self.seed}:{spec.title}"), spec.item,
+                                  self._unit_of(spec.item, None), published, spec.fact)
+            doc.edits = [Edit(_d(on), old, new) for on, old, new in spec.edits]
+            for i, a in enumerate(spec.atts):
+                added = _d(a.added) if a.added else published
+                doc.attachments.append(Attachment(
+                    key=f"{spec.where[0]}:{spec.title}:{i}", name=a.name, fmt=a.fmt, added=added,
+                    removed=_d(a.removed) if a.removed else None,
+                    lines=a.lines or [a.name.rsplit(".", 1)[0], "示例大学", spec.title,
+                                      f"项目|数值|说明", f"合计|{rng.randint(100, 99999)}|单位：万元",
+                                      f"编制日期：{added.year}年{added.month}月"]))
+            docs.append((col, doc))
+        for n, d in enumerate(news_dates()):
+            topic = NEWS_TOPICS[n % len(NEWS_TOPICS)]
+            doc = Doc(0, f"示例大学新闻发布会（第{n + 1}期）：{topic}", d, "52", [])
+            doc.paragraphs = body(random.Random(f"{self.seed}:news:{n}"), "52", "党委宣传部", d)
+            docs.append((self.aliases["xwfb"], doc))
+        mean = PROFILES[self.profile]
+        for site, key in FILLER_COLUMNS.items():
+            col = column(site, key)
+            frng = random.Random(f"{self.seed}:filler:{site}")
+            d = START + timedelta(days=frng.randint(0, mean))
+            while d <= END:
+                doc = Doc(0, filler_title(frng, site, d), d, None, [])
+                doc.paragraphs = body(frng, None, self._unit_of(None, next(s.unit for s in SITES if s.key == site)), d)
+                if frng.random() < 0.08:
+                    doc.attachments.append(Attachment(f"{site}:filler:{d}", f"{doc.title[:20]}.docx", "docx", d,
+                                                      [doc.title, "示例大学", "附件：报名表"]))
+                docs.append((col, doc))
+                d += timedelta(days=frng.randint(max(1, mean // 2), max(1, mean + mean // 2)))
+        # Ids grow with publication time, as in a real CMS database.
+        docs.sort(key=lambda cd: (cd[1].published, cd[0].site, cd[0].key, cd[1].title))
+        for i, (col, doc) in enumerate(docs):
+            doc.id = 10001 + i
+            doc.source = self._unit_of(doc.item, None) if doc.item else ""
+            doc.column = col
+            col.docs.append(doc)
+
+        units = {s.key: s.unit for s in SITES}
+        names = {s.key: s.name for s in SITES}
+        for col in cols_by_site["xxgk"]:
+            for doc in col.docs:
+                doc.source = doc.source or "信息公开办公室"
+        xxgk = WebPlusSite("xxgk", names["xxgk"], units["xxgk"], cols_by_site["xxgk"], categories, filler_xxgk,
+                           undated_url_columns={self.aliases["xwfb"].key}, unit_names=UNIT_NAMES)
+        xxgk.aliases = self.aliases
+        xxgk.by_key = {c.key: c for c in cols_by_site["xxgk"]}
+        xxgk.by_id = {d.id: d for c in cols_by_site["xxgk"] for d in c.docs}
+        # A link to an article that was deleted (404) in an old campus-safety notice.
+        first_safety = min(self.aliases["xyaq"].docs, key=lambda d: d.published)
+        xxgk.extra_links = {first_safety.id: [("/2017/0301/c3199a90001/page.htm", "相关通知（原文）")]}
+        self.sites: dict[str, SiteBase] = {"xxgk": xxgk}
+        self.sites["zsb"] = VsbSite("zsb", names["zsb"], units["zsb"], cols_by_site["zsb"])
+        self.sites["yjsy"] = TrsSite("yjsy", names["yjsy"], units["yjsy"], cols_by_site["yjsy"])
+        self.sites["cwc"] = JspSite("cwc", names["cwc"], units["cwc"], cols_by_site["cwc"])
+        self.sites["rsc"] = AspSite("rsc", names["rsc"], units["rsc"], cols_by_site["rsc"])
+        for key in ("jwc", "xsc", "jyzx"):
+            self.sites[key] = PortalSite(key, names[key], units[key], cols_by_site[key], flavor=key)
+        for site in self.sites.values():
+            site.bind(self)
+            site.assign_paths(lambda: 0)
+
+    # -- queries used by the ground truth ---------------------------------------------------------
+    def item_columns(self, item: str) -> list[tuple[SiteBase, Column]]:
+        """Columns that carry an item: disclosure-site columns (or the unit column they point to)
+        and unit-site columns declared for it."""
+        out: list[tuple[SiteBase, Column]] = []
+        seen: set[tuple[str, str]] = set()
+
+        def push(site: SiteBase, col: Column) -> None:
+            if (site.key, col.key) not in seen:
+                seen.add((site.key, col.key))
+                out.append((site, col))
+        for site in self.sites.values():
+            for col in site.columns:
+                if item not in col.items:
+                    continue
+                if col.mode == "offsite" and col.target:
+                    other = self.sites[col.target[0]]
+                    push(other, other.column_by_key(col.target[1]))
+                elif col.mode == "pointer" and col.target:
+                    push(site, col)
+                    other = self.sites[col.target[0]]
+                    push(other, other.column_by_key(col.target[1]))
+                else:
+                    push(site, col)
+        return out
+
+    def item_docs(self, item: str) -> list[Doc]:
+        return [d for s in self.sites.values() for d in s.docs() if d.item == item]

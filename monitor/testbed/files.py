@@ -1,0 +1,126 @@
+"""Attachments with real, extractable content: PDF (reportlab, CID font STSong-Light so the
+Chinese text survives pypdf extraction), DOCX (python-docx) and XLSX (openpyxl).
+
+Files are built on first request and cached; the creation date inside each file is the day
+the attachment was added, so it is byte-identical on every run.
+"""
+from __future__ import annotations
+
+import io
+import threading
+import zipfile
+from datetime import datetime
+
+from monitor.testbed.model import Attachment
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+_cache: dict[str, bytes] = {}
+_lock = threading.Lock()
+_FIXED_ZIP_TIME = (2016, 9, 1, 0, 0, 0)
+
+
+def render_file(att: Attachment) -> bytes:
+    key = f"{att.key}|{att.fmt}"
+    with _lock:
+        if key in _cache:
+            return _cache[key]
+    data = {"pdf": _pdf, "docx": _docx, "xlsx": _xlsx}[att.fmt](att)
+    with _lock:
+        _cache[key] = data
+    return data
+
+
+def _when(att: Attachment) -> datetime:
+    return datetime(att.added.year, att.added.month, att.added.day, 9, 30, 0)
+
+
+def _pdf(att: Attachment) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    try:
+        pdfmetrics.getFont("STSong-Light")
+    except KeyError:
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    # invariant=1 drops the random document id and the wall-clock dates.
+    c = canvas.Canvas(buf, pagesize=A4, invariant=1)
+    c.setTitle(att.name.rsplit(".", 1)[0])
+    c.setAuthor("示例大学")
+    c.setCreator("示例大学信息公开")
+    stamp = _when(att).strftime("D:%Y%m%d%H%M%S+08'00'")
+    c.setDateFormatter(lambda *_: stamp)   # the day the file was published, not the wall clock
+    width, height = A4
+    y = height - 72
+    c.setFont("STSong-Light", 16)
+    c.drawString(72, y, att.lines[0] if att.lines else att.name)
+    y -= 32
+    c.setFont("STSong-Light", 11)
+    for line in att.lines[1:]:
+        for i in range(0, max(len(line), 1), 40):
+            if y < 72:
+                c.showPage()
+                c.setFont("STSong-Light", 11)
+                y = height - 72
+            c.drawString(72, y, line[i:i + 40])
+            y -= 18
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Rewrite a zip with fixed member timestamps so the bytes do not depend on the wall clock."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = info.external_attr
+            dst.writestr(zi, src.read(info.filename))
+    return out.getvalue()
+
+
+def _docx(att: Attachment) -> bytes:
+    import docx
+
+    document = docx.Document()
+    props = document.core_properties
+    props.title = att.name.rsplit(".", 1)[0]
+    props.author = "示例大学"
+    props.created = _when(att)
+    props.modified = _when(att)
+    props.last_modified_by = "示例大学"
+    props.revision = 1
+    document.add_heading(att.lines[0] if att.lines else att.name, level=1)
+    for line in att.lines[1:]:
+        document.add_paragraph(line)
+    buf = io.BytesIO()
+    document.save(buf)
+    return _normalise_zip(buf.getvalue())
+
+
+def _xlsx(att: Attachment) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.properties.creator = "示例大学"
+    wb.properties.title = att.name.rsplit(".", 1)[0]
+    wb.properties.created = _when(att)
+    wb.properties.modified = _when(att)
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append([att.lines[0] if att.lines else att.name])
+    for line in att.lines[1:]:
+        ws.append([cell for cell in line.split("|")])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return _normalise_zip(buf.getvalue())
