@@ -258,7 +258,8 @@ class Service:
             output: list[str] = []
             reader = threading.Thread(target=_drain, args=(proc, output), daemon=True)
             reader.start()
-            log_event(log, "scan.started", "计划扫描开始", pid=proc.pid, timeout_seconds=int(self.scan_timeout))
+            log_event(log, "scan.started", "计划扫描开始", pid=proc.pid, timeout_seconds=int(self.scan_timeout),
+                      as_of=clock.today().isoformat())
             reason = self._wait(proc, started)
             _kill_group(proc.pid, signal.SIGKILL)  # leftovers (the crawl worker) of an ended scan
             reader.join(5)
@@ -267,7 +268,7 @@ class Service:
             level = logging.INFO if outcome.status == "done" else logging.WARNING
             log_event(log, f"scan.{outcome.status}", outcome.message or "扫描结束", level=level,
                       scan_id=outcome.scan_id, returncode=proc.returncode,
-                      seconds=round(time.monotonic() - started, 1))
+                      seconds=round(time.monotonic() - started, 1), as_of=clock.today().isoformat())
             return outcome
         finally:
             lock.release()

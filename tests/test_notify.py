@@ -260,6 +260,22 @@ def test_window_already_published_is_not_reminded(setup, receiver):
     assert receiver.to("zsb") == [] and receiver.to("cwc") == []
 
 
+def test_new_compliance_findings_reach_the_unit_masked_once(setup, receiver):
+    cfg, db = setup
+    db.execute("INSERT INTO findings (kind, url, unit, location, masked, hash, status) VALUES "
+               "('mobile', 'http://zsb.example.edu.cn/info/1.htm', 'zsb', 'pdf 第2页', '138****5678', 'h1', 'open')")
+    quiet = [item("7", "ok", due="2020-06-30"), item("12", "ok", due="2019-12-01"), item("15", "ok"),
+             item("19", "ok", due="2020-06-30")]
+    run(db, cfg, "2019-07-15", quiet)
+    zsb = receiver.to("zsb")
+    assert len(zsb) == 1
+    assert "合规问题" in zsb[0]["message"] and "138****5678" in zsb[0]["message"]
+    assert "http://zsb.example.edu.cn/info/1.htm" in zsb[0]["message"]
+    assert receiver.to("cwc") == []                  # another unit's finding is not theirs
+    run(db, cfg, "2019-07-16", quiet)
+    assert len(receiver.to("zsb")) == 1              # told once
+
+
 # ---------------------------------------------------------------- the office
 
 def test_office_summary_counts_changes_and_escalation_on_time(setup, receiver):
