@@ -1,4 +1,5 @@
-"""Write the school configuration (YAML) that points the product at a running testbed."""
+"""Write the school configuration (YAML, the schema of monitor/config.py and
+docs/configuration.md) that points the product at a running testbed."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,45 +10,43 @@ import yaml
 from monitor.testbed.catalog import SCHOOL_CATALOG_PATH
 from monitor.testbed.layout import SCHOOL, UNITS
 
-SITE_TITLES = {"xxgk": "信息公开网", "zsb": "本科招生网", "yjsy": "研究生院", "cwc": "财务处", "rsc": "人事处",
-               "jwc": "教务处", "xsc": "学生工作处", "jyzx": "就业指导中心"}
+# Polite defaults are for real sites; the local estate can be crawled fast. Pagination on some
+# simulated CMSs is a next/previous chain, so the depth limit is generous.
 DEFAULT_CRAWL: dict[str, Any] = {
-    "concurrency": 8,          # requests in flight per site
-    "delay": 0,                # seconds between requests to one site (polite default is higher on real sites)
+    "max_pages_per_site": 20000,
+    "max_depth": 60,
+    "download_delay": 0.0,
+    "concurrency_per_host": 8,
+    "autothrottle": False,
     "timeout": 10,
     "retries": 1,
-    "max_pages": 20000,
-    "max_depth": 12,
-    "obey_robots": True,
-    "user_agent": "xxgk-monitor (+信息公开监测)",
 }
 
 
 def build_config(urls: dict[str, str], units_of_sites: dict[str, str | None], changes: dict[str, list[str]],
                  database: str | Path | None = None, **crawl_overrides: Any) -> dict:
-    sites = []
+    sites_of_unit: dict[str, list[str]] = {}
     for key, url in urls.items():
-        entry: dict[str, Any] = {"id": key, "name": SITE_TITLES.get(key, key), "url": url}
-        if key == "xxgk":
-            entry["role"] = "disclosure"
-        if units_of_sites.get(key) and key != "xxgk":
-            entry["unit"] = units_of_sites[key]
-        sites.append(entry)
+        unit = units_of_sites.get(key)
+        if key != "xxgk" and unit:
+            sites_of_unit.setdefault(unit, []).append(url)
     units = []
     for u in UNITS:
-        units.append({"id": u.id, "name": u.name, "contacts": [
-            {"name": u.contact, "role": "信息员", "email": f"{u.id}@shiyan.edu.cn",
-             "notify": f"json://127.0.0.1:9/{u.id}"}]})
+        entry: dict[str, Any] = {"id": u.id, "name": u.name}
+        if u.id in sites_of_unit:
+            entry["sites"] = sites_of_unit[u.id]
+        entry["contacts"] = [{"name": f"{u.contact}（信息员）", "notify": f"json://127.0.0.1:9/{u.id}"}]
+        units.append(entry)
     crawl = dict(DEFAULT_CRAWL)
     crawl.update(crawl_overrides)
     return {
-        "school": {"name": SCHOOL, "timezone": "Asia/Shanghai"},
+        "school": SCHOOL,
+        "timezone": "Asia/Shanghai",
         "catalog": str(SCHOOL_CATALOG_PATH),
         "database": str(database) if database else "data/xxgk.db",
-        "office": {"name": "信息公开办公室", "unit": "xxgkb",
-                   "contacts": [{"name": "林老师", "role": "督办", "email": "xxgk@shiyan.edu.cn",
-                                 "notify": "json://127.0.0.1:9/office"}]},
-        "sites": sites,
+        "disclosure_site": urls["xxgk"],
+        "office": {"name": "信息公开办公室",
+                   "contacts": [{"name": "林老师（督办）", "notify": "json://127.0.0.1:9/office"}]},
         "units": units,
         "items": {item: {"changes": list(dates)} for item, dates in changes.items()},
         "crawl": crawl,
@@ -57,8 +56,8 @@ def build_config(urls: dict[str, str], units_of_sites: dict[str, str | None], ch
 def write_config(path: str | Path, config: dict) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = (f"# {SCHOOL}（模拟院校）学校配置：由 `xxgk testbed serve` 生成，指向本机运行的模拟站点。\n"
-              "# Generated for the simulated estate; URLs change with every start.\n")
+    header = (f"# {SCHOOL}（模拟院校）学校配置：由 xxgk testbed 生成，指向本机运行的模拟站点。\n"
+              "# 站点端口每次启动都可能不同；说明见 docs/configuration.md。\n")
     text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=120)
     path.write_text(header + text, encoding="utf-8")
-    return path
+    return path.resolve()
