@@ -363,3 +363,4 @@ def test_cli_mistakes_get_one_chinese_line(estate: Estate, tmp_path: Path) -> No
     assert r.exit_code != 0 and "没有编号为 999 的发现" in r.output and "Traceback" not in r.output
     r = runner.invoke(main, ["findings", "--config", str(tmp_path / "nope.yaml")])
     assert r.exit_code != 0 and "错误" in r.output and "Traceback" not in r.output
+
