@@ -237,6 +237,8 @@ _SIDE_TOKENS = {"sidebar", "side", "aside", "related", "relate", "xgxw", "xgwz",
                 "ticker", "prev", "next", "prevnext", "sxp", "sxy", "pre", "share", "bdshare", "comment",
                 "comments", "pinglun", "tags", "weather", "date", "riqi", "today", "time"}
 _HEADER_TOKENS = {"header", "top", "topbar", "head", "masthead"}
+_HEADER_WHOLE = {"header", "top", "topbar", "masthead", "site-header", "site_header", "head", "top_bar", "top-bar",
+                 "headbox", "head_box", "top_box", "topbox"}
 _PAGER_TOKENS = {"page", "pages", "paging", "pagination", "pager", "pagebar", "fenye", "page_nav", "wp_paging",
                  "pagenav", "p_pages", "pagelist", "pageinfo", "splitpage", "turnpage", "pagebox"}
 _SIDE_SAFE_TOKENS = {"time", "date", "pre"}  # side tokens that only matter on a whole container
@@ -261,7 +263,7 @@ class Regions:
     def own(self, el: Any) -> str | None:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if tag == "nav":
-            return "nav"
+            return None if _tokens(el) & _PAGER_TOKENS else "nav"
         if tag == "footer":
             return "footer"
         if tag == "aside":
@@ -280,7 +282,9 @@ class Regions:
         side = toks & _SIDE_TOKENS
         if side and (side - _SIDE_SAFE_TOKENS) and not toks & {"content", "article", "main", "arti", "detail"}:
             return "side"
-        if tag == "header" or toks & {"header", "topbar", "masthead"}:
+        whole = {w.lower() for w in f"{el.get('class') or ''} {el.get('id') or ''}".split()}
+        if (tag == "header" and not any(a.tag in ("article", "main") for a in el.iterancestors())) or (
+                whole & _HEADER_WHOLE):
             return "header"
         return None
 
@@ -674,6 +678,12 @@ def _heading_ok(page: Page, el: Any, text: str) -> bool:
     return True
 
 
+_HEADING_RANK = {"h1": 0, "h2": 1, "title-class": 1, "h3": 2, "h4": 3}
+_TITLE_BOX_TAGS = frozenset("div td p span strong b font li th".split())
+_TITLE_TOKENS = {"title", "tit", "bt", "biaoti", "newstitle", "news_title", "arttitle", "atitle", "wzbt", "show_title",
+                 "headline", "xwbt", "nrbt", "heading", "title_main", "main_title", "tt"}
+
+
 def _find_title(page: Page, main: Any | None) -> tuple[str | None, Any | None]:
     sel = page.selectors
     if sel and sel.title:
@@ -694,7 +704,12 @@ def _find_title(page: Page, main: Any | None) -> tuple[str | None, Any | None]:
     main_start = main_span[0] if main_span else None
     doc_title = D.normalize(page.doc_title)
     best: tuple[tuple, str, Any] | None = None
-    for el in page.body.iter("h1", "h2", "h3", "h4"):
+    for el in page.body.iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag not in _HEADING_RANK:
+            if tag not in _TITLE_BOX_TAGS or not (_tokens(el) & _TITLE_TOKENS):
+                continue
+            tag = "title-class"
         text = _clean_title(_text_of(el))
         if not text or not _heading_ok(page, el, text):
             continue
@@ -715,7 +730,7 @@ def _find_title(page: Page, main: Any | None) -> tuple[str | None, Any | None]:
                 dist = 0
         else:
             dist = idx
-        rank = {"h1": 0, "h2": 1, "h3": 2, "h4": 3}[el.tag]
+        rank = _HEADING_RANK[tag]
         key = (0 if in_title else 1, dist, rank)
         if best is None or key < best[0]:
             best = (key, text, el)
@@ -730,7 +745,7 @@ def _find_title(page: Page, main: Any | None) -> tuple[str | None, Any | None]:
 # --- breadcrumb --------------------------------------------------------------------------------
 _CRUMB_LABEL_RE = re.compile(r"(当前位置|您的位置|你的位置|您现在的位置|你现在的位置|现在位置|所在位置|当前页面|位置)\s*[:：]?")
 _CRUMB_TOKENS = {"breadcrumb", "breadcrumbs", "crumb", "crumbs", "position", "location", "weizhi", "dqwz", "curpos",
-                 "col_path", "path", "mianbao", "wz", "place", "positions", "nowposition"}
+                 "col_path", "mianbao", "wz", "place", "positions", "nowposition"}
 _CRUMB_SEP_RE = re.compile(r"\s*(?:>>|>|＞|»|›|→|/|\\|-)\s*")
 _NOT_COLUMN = {"正文", "详情", "正文内容", "内容", "文章", "查看内容", "阅读全文", "详细内容", "浏览文章", "内容页", "详细信息", "正文页"}
 
@@ -738,7 +753,7 @@ _NOT_COLUMN = {"正文", "详情", "正文内容", "内容", "文章", "查看�
 def _breadcrumb(page: Page) -> list[str]:
     candidates = []
     for el in page.body.iter():
-        if not isinstance(el.tag, str):
+        if not isinstance(el.tag, str) or el.tag in ("body", "main", "html", "form", "table"):
             continue
         toks = _tokens(el)
         if toks & _CRUMB_TOKENS:
@@ -812,11 +827,23 @@ class _Cand:
     prio: tuple
 
 
+_SPLIT_HEADING_DATE_RE = re.compile(r"^\s*((?:19|20)\d{2})\s+(\d{1,2})\s*[/-]\s*(\d{1,2})(?!\d)")
 _KIND_RANK = {"published": 0, "bare": 1, "heading": 1, "written": 2, "updated": 0}
 
 
+def _in_rows(el: Any, row_els: set) -> bool:
+    node = el
+    for _ in range(8):
+        if node is None:
+            return False
+        if node in row_els:
+            return True
+        node = node.getparent()
+    return False
+
+
 def _article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int] | None,
-                   main_known: bool) -> tuple[list[_Cand], list[_Cand]]:
+                   main_known: bool, row_els: set | None = None) -> tuple[list[_Cand], list[_Cand]]:
     """Published and updated candidates, best first."""
     blocks = page.blocks
     n = len(blocks)
@@ -878,11 +905,19 @@ def _article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int]
         # An unlabelled date line right under the title ("2019-10-31 10:20 来源：新华网").
         if b.link_chars > 0.5 * len(b.text) or len(b.text) > 140:
             continue
-        if z == 3 and (b.index < t - 1 or D.has_weekday(text)):
+        if row_els and _in_rows(b.el, row_els):
             continue
-        for hit in D.iter_dates(text, page.today):
-            pubs.append(_Cand(hit.value, "heading", "heading", (1 if z == 0 else 3.5, 1, dist)))
-            break
+        if title_idx is None or any(p in b.text for p in "。，；！？"):
+            continue  # a sentence of the body that mentions a date is not a date line
+        if z == 3 and (b.index < t - 2 or D.has_weekday(text)):
+            continue
+        value = next((hit.value for hit in D.iter_dates(text, page.today)), None)
+        if value is None:
+            m = _SPLIT_HEADING_DATE_RE.search(text)  # "2019 10/31 10:20:33" (year and day in separate spans)
+            if m:
+                value = D.make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)), page.today)
+        if value is not None:
+            pubs.append(_Cand(value, "heading", "heading", (1 if z == 0 else 3.5, 1, dist)))
     pubs.sort(key=lambda c: c.prio)
     upds.sort(key=lambda c: c.prio)
     return pubs, upds
@@ -974,6 +1009,8 @@ def _row_date(el: Any, link: Any, link_text: str, today: date) -> tuple[date | N
     """Date shown in a row: full date, 2-digit year, split day/year-month, or month-day."""
     texts = [D.normalize(t) for t in _texts_outside(el, link)]
     joined = " ".join(texts)
+    if D.looks_like_today_widget(joined):
+        return None, None, link_text
     for hit in D.iter_dates(joined, today, short_year=True):
         return hit.value, None, link_text
     # split blocks: "31" in one node, "2019.10" / "2019-10" / "10月" in another
@@ -1037,6 +1074,8 @@ def _make_rows(page: Page, items: Iterable[Any], date_sel: str | None = None) ->
         title = _row_title(a)
         if len(title) < 2 or _NON_ENTRY_TEXT_RE.match(title):
             continue
+        if len(_WS_RE.sub("", el.text_content() or "")) > 260 + len(title):
+            continue  # a layout block holding a whole page section, not one row of a list
         value, md = None, None
         if date_sel:
             for d_el in _select(el, date_sel):
@@ -1069,7 +1108,8 @@ def _candidate_groups(page: Page) -> list[_Group]:
         groups.append(_Group(parent, _make_rows(page, items), known=True))
         seen_parents.add(parent)
     for parent in page.body.iter():
-        if not isinstance(parent.tag, str) or parent in seen_parents or len(parent) < 2:
+        if (not isinstance(parent.tag, str) or parent in seen_parents or len(parent) < 2
+                or parent.tag in ("body", "html", "form")):
             continue
         by_tag: dict[str, list] = {}
         for c in parent:
@@ -1193,7 +1233,7 @@ _TOTAL_PAGES_RES = (
     re.compile(r"页码\s*[:：]?\s*\d{1,4}\s*/\s*(\d{1,4})"),
 )
 _CREATE_PAGE_RE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
-_VAR_RE = re.compile(r"(?:var|let|const)?\s*([A-Za-z_$][\w$]*)\s*=\s*(\d{1,5})\s*[;,\n]")
+_VAR_RE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*=\s*(\d{1,5})(?![\d.\w])")
 _NUM_RE = re.compile(r"\d+")
 MAX_PAGES = 500
 
@@ -1460,18 +1500,21 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     elif title:
         norm = D.normalize(title)
         for b in page.blocks[: (main_span[1] + 1) if main_span else len(page.blocks)]:
-            if len(b.search) <= len(norm) + 10 and norm in b.search:
+            if (len(b.search) <= len(norm) + 10 and norm in b.search and b.link_chars < 0.5 * len(b.text)
+                    and page.regions.of(b.el) not in ("nav", "footer", "header")):
                 title_idx = b.index
                 break
     crumb = _breadcrumb(page)
     meta_pub, meta_upd = _meta_dates(page.root, today)
-    pubs, upds = _article_dates(page, title_idx, main_span, main_known)
+    groups = _candidate_groups(page)
+    groups = [g for g in groups if page.regions.of(g.parent) not in ("nav", "footer")]
+    # rows of dated lists (sidebars, "related news", the list itself) never date the page
+    row_els = {r.el for g in groups if g.dated >= 2 for r in g.rows}
+    pubs, upds = _article_dates(page, title_idx, main_span, main_known, row_els)
     url_day = D.url_date(page.url, today)
     pagination = _pagination(page)
 
     # --- what kind of page is it? --------------------------------------------------------------
-    groups = _candidate_groups(page)
-    groups = [g for g in groups if page.regions.of(g.parent) not in ("nav", "footer")]
     main_plain = 0
     if main_span:
         main_plain = sum(len(b.text) - b.link_chars for b in page.blocks[main_span[0]:main_span[1] + 1])
@@ -1481,7 +1524,7 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
         # a related-news list inside or beside a CMS article body does not make a list page
         pass
     article_strong = (main_known and not (best_group and best_group.known and best_group.rows)) or (
-        bool(near_title) and title_el is not None and main_plain >= 30) or (
+        bool(near_title) and title_idx is not None and main_plain >= 30) or (
         main_plain >= 400 and (best_group is None or main_plain > 2 * sum(len(r.title) for r in best_group.rows)))
     if page.selectors and page.selectors.list_item and best_group and best_group.known:
         article_strong = False
@@ -1507,7 +1550,8 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
             kind = "other"
     elif blank_list or (pagination and best_group is not None):
         kind = "list"
-    elif main_plain >= 150 or (title_el is not None and near_title):
+    elif main_plain >= 150 or (title_idx is not None and near_title) or (
+            title_el is not None and main_plain >= 60 and not group_strong):
         kind = "article"
 
     rec = PageRecord(url=page.url, title=title, kind=kind, published=None, published_source=None, updated=None,
