@@ -10,6 +10,7 @@ statuses (missing → unreachable → blank → undated) and finally the item's 
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
@@ -71,8 +72,17 @@ class ItemStatus:
 
 # ---------------------------------------------------------------- the as-of view of the store
 
+_PAGE_COLUMNS = ("id, url, kind, title, column_name, first_seen_scan, published, published_source, updated, "
+                 "updated_source, last_changed, last_changed_source, fail_count, last_status, last_error, "
+                 "list_root_id")
+
+
 class _View:
-    """Read access to the store limited to what was known on the as-of day."""
+    """Read access to the store limited to what was known on the as-of day.
+
+    The tables an assessment reads are loaded once (only the columns it needs) and indexed in
+    memory: an item's column can bring hundreds of entries, and one query per entry would
+    dominate the run time on a large estate."""
 
     def __init__(self, db: Any, as_of: date):
         self.db = db
@@ -81,7 +91,32 @@ class _View:
         # Scans that started after the as-of day (clock time, local date prefix of the ISO string).
         self.future_scans = {r["id"] for r in rows(db, "SELECT id, started_at FROM scans")
                              if (r["started_at"] or "")[:10] > self.iso}
-        self._pages: dict[Any, dict | None] = {}
+        self._by_id: dict[int, dict] = {}
+        self._by_url: dict[str, dict] = {}
+        for p in rows(db, f"SELECT {_PAGE_COLUMNS} FROM pages"):
+            if self.known(p["first_seen_scan"]):
+                self._by_id[p["id"]] = p
+                self._by_url[p["url"]] = p
+        self._versions: dict[int, list[dict]] = defaultdict(list)
+        for v in rows(db, "SELECT page_id, fetched_at, changed_after, published, published_source, updated, "
+                          "updated_source FROM versions ORDER BY id"):
+            if self.date_ok(v["fetched_at"]):
+                self._versions[v["page_id"]].append(v)
+        self._entries_by_list: dict[int, list[dict]] = defaultdict(list)
+        self._entries_by_url: dict[str, list[dict]] = defaultdict(list)
+        for e in rows(db, "SELECT id, list_page_id, url, title, date, date_source, first_seen_scan FROM entries "
+                          "ORDER BY id"):
+            if self.known(e["first_seen_scan"]):
+                self._entries_by_list[e["list_page_id"]].append(e)
+                self._entries_by_url[e["url"]].append(e)
+        self._att_by_page: dict[int, list[dict]] = defaultdict(list)
+        self._linking: dict[Any, list[int]] = defaultdict(list)
+        for a in rows(db, "SELECT page_id, file_page_id, url, name, first_seen_scan FROM attachments ORDER BY id"):
+            if self.known(a["first_seen_scan"]):
+                self._att_by_page[a["page_id"]].append(a)
+                self._linking[a["url"]].append(a["page_id"])
+                if a["file_page_id"] is not None:
+                    self._linking[a["file_page_id"]].append(a["page_id"])
 
     def known(self, scan_id: int | None) -> bool:
         return scan_id is None or scan_id not in self.future_scans
@@ -90,17 +125,10 @@ class _View:
         return bool(d) and d[:10] <= self.iso
 
     def page(self, *, page_id: int | None = None, url: str | None = None) -> dict | None:
-        key = ("id", page_id) if page_id is not None else ("url", url)
-        if key not in self._pages:
-            if page_id is not None:
-                found = rows(self.db, "SELECT * FROM pages WHERE id = ?", (page_id,))
-            else:
-                found = rows(self.db, "SELECT * FROM pages WHERE url = ?", (url,))
-            p = found[0] if found else None
-            if p is not None and not self.known(p.get("first_seen_scan")):
-                p = None
-            self._pages[key] = p
-        return self._pages[key]
+        """A page known by the as-of day, by id or URL (None if unknown then)."""
+        if page_id is not None:
+            return self._by_id.get(page_id)
+        return self._by_url.get(url or "")
 
     def page_dates(self, page: dict) -> list[tuple[str, str | None]]:
         """(date, source) of the page's own published/updated dates known by the as-of day,
@@ -110,10 +138,7 @@ class _View:
                        (page.get("updated"), page.get("updated_source"))):
             if self.date_ok(d) and src != "observed":
                 found.append((d[:10], src))
-        for v in rows(self.db, "SELECT fetched_at, published, published_source, updated, updated_source "
-                               "FROM versions WHERE page_id = ?", (page["id"],)):
-            if not self.date_ok(v["fetched_at"]):
-                continue
+        for v in self._versions.get(page["id"], ()):
             for d, src in ((v["published"], v["published_source"]), (v["updated"], v["updated_source"])):
                 if self.date_ok(d) and src != "observed":
                     found.append((d[:10], src))
@@ -121,35 +146,24 @@ class _View:
 
     def observed_changes(self, page: dict) -> list[tuple[str, str]]:
         """Dates a content change was observed (a new fingerprint after an earlier fetch)."""
-        out = [(v["fetched_at"][:10], "observed")
-               for v in rows(self.db, "SELECT fetched_at FROM versions WHERE page_id = ? AND changed_after IS NOT NULL",
-                             (page["id"],))
-               if self.date_ok(v["fetched_at"])]
+        out = [(v["fetched_at"][:10], "observed") for v in self._versions.get(page["id"], ())
+               if v["changed_after"]]
         if not out and page.get("last_changed_source") == "observed" and self.date_ok(page.get("last_changed")):
             out.append((page["last_changed"][:10], "observed"))
         return out
 
     def entries(self, list_page_id: int) -> list[dict]:
-        return [e for e in rows(self.db, "SELECT * FROM entries WHERE list_page_id = ? ORDER BY id", (list_page_id,))
-                if self.known(e.get("first_seen_scan"))]
+        return self._entries_by_list.get(list_page_id, [])
 
     def entries_for_url(self, url: str) -> list[dict]:
-        return [e for e in rows(self.db, "SELECT * FROM entries WHERE url = ?", (url,))
-                if self.known(e.get("first_seen_scan"))]
+        return self._entries_by_url.get(url, [])
 
     def attachments_of(self, page_id: int) -> list[dict]:
-        return [a for a in rows(self.db, "SELECT * FROM attachments WHERE page_id = ? ORDER BY id", (page_id,))
-                if self.known(a.get("first_seen_scan"))]
+        return self._att_by_page.get(page_id, [])
 
     def linking_pages(self, page: dict) -> list[dict]:
-        found = rows(self.db, "SELECT page_id FROM attachments WHERE file_page_id = ? OR url = ?",
-                     (page["id"], page["url"]))
-        out = []
-        for r in found:
-            p = self.page(page_id=r["page_id"])
-            if p is not None:
-                out.append(p)
-        return out
+        ids = dict.fromkeys(self._linking.get(page["id"], []) + self._linking.get(page["url"], []))
+        return [p for p in (self.page(page_id=i) for i in ids) if p is not None]
 
 
 def _newest(dates: Iterable[tuple[str, str | None]]) -> tuple[str | None, str | None]:
