@@ -364,3 +364,103 @@ def test_cli_mistakes_get_one_chinese_line(estate: Estate, tmp_path: Path) -> No
     r = runner.invoke(main, ["findings", "--config", str(tmp_path / "nope.yaml")])
     assert r.exit_code != 0 and "错误" in r.output and "Traceback" not in r.output
 
+
+
+# ---- end to end: a real `xxgk scan` of a small site with leaks and bad links -----------------------------
+def _estate_files() -> dict[str, tuple[int, str, bytes]]:
+    page = ("<html><head><meta charset='utf-8'><title>{t}</title></head><body><div class='header'>示例大学</div>"
+            "<h1 class='arti_title'>{t}</h1><span class='arti_update'>发布时间：2019-09-20</span>"
+            "<div class='wp_articlecontent'>{b}</div></body></html>")
+    home = ("<html><head><meta charset='utf-8'><title>示例大学信息公开网</title></head><body>"
+            "<ul><li><a href='/tzgg/list.htm'>通知公告</a></li><li><a href='/missing.htm'>已删除的栏目</a></li>"
+            "<li><a href='/forbidden.htm'>内部资料</a></li><li><a href='/ts.htm'>反爬页面</a></li></ul></body></html>")
+    lst = ("<html><head><meta charset='utf-8'><title>通知公告</title></head><body><h2>通知公告</h2>"
+           "<ul class='wp_article_list'>"
+           "<li><a href='/2019/0920/c1a1/page.htm'>关于2019年拟录取名单的公示</a>"
+           "<span class='Article_PublishDate'>2019-09-20</span></li>"
+           "<li><a href='/2019/0918/c1a2/page.htm'>奖学金评选结果公示</a>"
+           "<span class='Article_PublishDate'>2019-09-18</span></li></ul></body></html>")
+    a1 = page.format(t="关于2019年拟录取名单的公示", b=(
+        f"<p>{LOOKALIKES}</p><p>咨询电话：{PHONE}</p>"
+        f"<table><tr><th>姓名</th><th>身份证号</th></tr><tr><td>赵六</td><td>{ID_A}</td></tr></table>"
+        "<p>附件：<a href='/_upload/article/files/lq.xlsx'>拟录取名单.xlsx</a>"
+        "<a href='/_upload/article/files/gs.pdf'>公示.pdf</a></p>"))
+    a2 = page.format(t="奖学金评选结果公示", b=(
+        "<p>详见附件。</p><a href='/_upload/article/files/jxj.docx'>获奖名单.docx</a>"
+        "<a href='/_upload/article/files/old.pdf'>往年名单.pdf</a>"))
+    h = "text/html; charset=utf-8"
+    return {
+        "/": (200, h, home.encode()), "/tzgg/list.htm": (200, h, lst.encode()),
+        "/2019/0920/c1a1/page.htm": (200, h, a1.encode()), "/2019/0918/c1a2/page.htm": (200, h, a2.encode()),
+        "/_upload/article/files/lq.xlsx": (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                           xlsx_bytes()),
+        "/_upload/article/files/jxj.docx": (200, "application/vnd.openxmlformats-officedocument."
+                                                 "wordprocessingml.document", docx_bytes()),
+        "/_upload/article/files/gs.pdf": (200, "application/pdf", pdf_bytes()),
+        "/forbidden.htm": (403, h, b"forbidden"),
+        "/ts.htm": (412, h, b"<html><script>$_ts=window['$_ts'];$_ts.nsd=1;</script></html>"),
+    }
+
+
+@pytest.mark.slow
+def test_real_scan_end_to_end(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    files = _estate_files()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_HEAD(self):
+            self._go(False)
+
+        def do_GET(self):
+            self._go(True)
+
+        def _go(self, body: bool):
+            code, ctype, data = files.get(self.path.split("?")[0], (404, "text/html", b"not found"))
+            self.send_response(code)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if body:
+                self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    cfg_path = tmp_path / "xxgk.yaml"
+    cfg_path.write_text(f"school: 示例大学\ndisclosure_site: {base}\ndatabase: data/xxgk.db\n"
+                        "crawl: {obey_robots: false, download_delay: 0, retries: 0, timeout: 5}\n", encoding="utf-8")
+    root = Path(__file__).resolve().parents[1]
+    try:
+        outputs = []
+        for day in ("2019-10-01", "2019-10-02"):
+            r = subprocess.run([sys.executable, "-m", "monitor.cli", "--now", f"{day}T02:30", "scan", "--config",
+                                str(cfg_path)], cwd=root, capture_output=True, text=True, timeout=240)
+            assert r.returncode == 0, r.stdout + r.stderr
+            outputs.append(r.stdout + r.stderr)
+        r = subprocess.run([sys.executable, "-m", "monitor.cli", "findings", "--config", str(cfg_path), "--json"],
+                           cwd=root, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        outputs.append(r.stdout + r.stderr)
+    finally:
+        server.shutdown()
+        server.server_close()
+    import json
+
+    data = json.loads(outputs[-1])
+    got = {(f["kind"], f["location"]) for f in data["findings"]}
+    assert got == {("mobile", "html"), ("id_card", "html"), ("id_card", "xlsx 录取名单!C3"),
+                   ("id_card", "docx paragraph 3"), ("bank_card", "docx paragraph 3"), ("id_card", "pdf page 2")}
+    broken = {link["url"] for s in data["broken_links"] for p in s["pages"] for link in p["links"]}
+    assert broken == {base + "missing.htm", base + "_upload/article/files/old.pdf"}
+    assert data["sites"][0]["status"] == "ok"
+    db_dir = tmp_path / "data"
+    blobs = b"".join(p.read_bytes() for p in db_dir.iterdir() if p.is_file())
+    for secret in SECRETS:
+        assert secret.encode() not in blobs, f"{secret[:4]}… readable in the database files"
+        assert all(secret not in out for out in outputs)
