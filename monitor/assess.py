@@ -181,6 +181,7 @@ class _Collector:
         self.view = view
         self.excluded = excluded          # URLs matching gave to another item or rejected for this one
         self.by_url: dict[str, Evidence] = {}
+        self.columns_done: set[int] = set()   # a list's entries can link other lists (or itself)
 
     def add(self, ev: Evidence) -> None:
         if ev.url in self.excluded:
@@ -204,6 +205,9 @@ class _Collector:
     def from_column(self, page: dict) -> None:
         view = self.view
         root_id = page.get("list_root_id") or page["id"]
+        if root_id in self.columns_done:
+            return
+        self.columns_done.add(root_id)
         root = view.page(page_id=root_id) or page
         column_url = root["url"]
         dated = False
@@ -212,7 +216,13 @@ class _Collector:
                 continue
             entry_date = (e["date"][:10], e["date_source"] or "list") if view.date_ok(e["date"]) else (None, None)
             target = view.page(url=e["url"])
-            if target is not None and target["id"] != root_id:
+            if target is not None and (target["id"] == root_id or target.get("kind") == "list"):
+                # a link to another column (a pointer to the unit site's column): its entries count;
+                # the link itself is not content
+                self.from_column(target)
+                dated = dated or any(ev.date for ev in self.by_url.values())
+                continue
+            if target is not None:
                 self.from_page(target, column_url, entry_date)
                 ev = self.by_url.get(e["url"])
                 if ev is not None:

@@ -234,10 +234,15 @@ def _unwrap(tp: Any) -> Any:
 
 def pydantic_problems(exc: ValidationError, doc: YamlDoc, model: type[BaseModel]) -> list[str]:
     """Turn pydantic errors into ``file:line: path: 中文`` lines."""
-    out: list[str] = []
+    by_loc: dict[Loc, list[str]] = {}
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if isinstance(p, int) or not str(p).startswith(("function-", "union[")))
         etype = err["type"]
+        if etype not in ("missing", "extra_forbidden"):
+            # union members add their type name to the path ("version.str"): cut back to the
+            # part of the path that exists in the file
+            while loc and tuple(str(p) if not isinstance(p, int) else p for p in loc) not in doc.lines:
+                loc = loc[:-1]
         if etype == "extra_forbidden":
             parent = _model_at(model, loc[:-1])
             allowed = list(parent.model_fields) if parent else []
@@ -266,8 +271,11 @@ def pydantic_problems(exc: ValidationError, doc: YamlDoc, model: type[BaseModel]
                 msg += f"，实际为 {_describe_input(err.get('input'))}"
         else:
             msg = f"取值无效（{err['msg']}）"
-        out.append(doc.problem(loc, msg))
-    return out
+        msgs = by_loc.setdefault(loc, [])
+        if msg not in msgs:
+            msgs.append(msg)
+    # one line per field: alternatives of a union are joined ("应为文本…；或 应为整数…")
+    return [doc.problem(loc, "；或 ".join(msgs)) for loc, msgs in by_loc.items()]
 
 
 # ---------------------------------------------------------------- field types

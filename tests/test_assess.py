@@ -332,3 +332,27 @@ def test_new_file_on_an_old_article_dates_the_item(estate):
     assert (by_url["sf2019.xlsx"].date, by_url["sf2019.xlsx"].date_source) == ("2019-04-12", "meta")
     assert by_url["x.doc"].date == "2017-03-01"
     assert st.last_changed == "2019-04-12" and st.last_changed_source == "meta"
+
+
+def test_pointer_columns_and_list_cycles(estate):
+    # the disclosure site's column only points at the unit site's column, which links back
+    s1 = estate.scan("2019-05-01")
+    pointer = estate.page("http://xxgk.test.edu.cn/zsxx/list.htm", "list", scan=s1, title="招生信息")
+    unit_col = estate.page("http://zsb.test.edu.cn/zszc/list.htm", "list", scan=s1, title="招生章程")
+    estate.entry(pointer, "http://zsb.test.edu.cn/zszc/list.htm", "招生章程（招生网）", None, scan=s1)
+    estate.entry(pointer, "http://xxgk.test.edu.cn/zsxx/list.htm", "招生信息", None, scan=s1)
+    estate.entry(unit_col, "http://xxgk.test.edu.cn/zsxx/list.htm", "返回信息公开网", None, scan=s1)
+    estate.entry(unit_col, "http://zsb.test.edu.cn/info/1/9.htm", "2019年本科招生章程", "2019-04-28", scan=s1)
+    estate.match("7", "http://xxgk.test.edu.cn/zsxx/list.htm", pointer)
+    st = estate.status(D(2019, 5, 1))["7"]
+    assert st.status == "ok" and st.last_changed == "2019-04-28"
+    assert any(e.via == "http://zsb.test.edu.cn/zszc/list.htm" for e in st.evidence)
+
+
+def test_pointer_to_an_empty_column_is_blank(estate):
+    s1 = estate.scan("2019-05-01")
+    pointer = estate.page("http://xxgk.test.edu.cn/ysgk/list.htm", "list", scan=s1, title="预算公开")
+    empty = estate.page("http://cwc.test.edu.cn/ysgk/list.htm", "list", scan=s1, title="预算公开")
+    estate.entry(pointer, "http://cwc.test.edu.cn/ysgk/list.htm", "预算公开（财务处）", None, scan=s1)
+    estate.match("19", "http://xxgk.test.edu.cn/ysgk/list.htm", pointer)
+    assert empty and estate.status(D(2019, 5, 1))["19"].status == "blank"
