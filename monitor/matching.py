@@ -41,6 +41,7 @@ INHERIT_FACTOR = 0.98
 
 _ATTACHMENT_RE = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|wps|et|zip|rar|7z|txt|csv|ofd)(?:$|[?#])", re.I)
 _PAGINATION_TEXT = "（分页）"
+_LIST_WORD_RE = re.compile(r"list|index|column|channel|lanmu|TreeTempUrl", re.I)
 _LIST_URL_RE = re.compile(r"(/|/list\d*\.s?html?|/index(_\d+)?\.s?html?|/main\.s?html?)$", re.I)
 
 METHOD_ZH = {"override": "配置指定", "navigation": "栏目导航", "offsite": "站外栏目", "similarity": "标题相似",
@@ -272,6 +273,15 @@ class _Crawl:
         if not page.ok:
             return False
         return self.latest_scan is None or page.last_seen_scan is None or page.last_seen_scan >= self.latest_scan
+
+
+def _list_like(url: str) -> bool:
+    """Column-shaped URLs: /col/list.htm, list2.htm, index_1.html, main.htm, news_list.asp?cid=2,
+    list.jsp?urltype=tree.TreeTempUrl…, /list/xsss, /column/…, and paths ending in a slash."""
+    parts = urlsplit(url)
+    if _LIST_URL_RE.search(parts.path):
+        return True
+    return bool(_LIST_WORD_RE.search(parts.path + "?" + parts.query))
 
 
 def _is_home(page: "_Page") -> bool:
@@ -538,8 +548,10 @@ class Matcher:
         column, a single page, a pointer page, or an off-site column not fetched. It is linked
         under a label that is not its own title, or sits at a list-like URL; a link whose text
         is the target's title is an article link (news, an entry)."""
-        if _LIST_URL_RE.search(urlsplit(url).path):
+        if _list_like(url):
             return True
+        if page is not None and page.kind == "other" and page.ok:
+            return True  # neither an article nor a list (a single page, a list not recognised as one)
         if page is None or not page.title:
             # Not fetched (off-site, failing): an entry of some list is an article.
             return url not in self.crawl.parents_of and not self.crawl.is_disclosure(url)
@@ -621,6 +633,33 @@ class Matcher:
         if not got:
             return []
         return [c for c in got[2] if c.state != "rejected"]
+
+    # -- what a column holds ----------------------------------------------------------------
+    def _breadcrumb_members(self) -> None:
+        """An article whose breadcrumb names a column of its own site belongs to that column,
+        also when the column's list could not be read as a list (no entries were stored)."""
+        crawl = self.crawl
+        by_label: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for url in self.columns:
+            page = crawl.pages.get(url)
+            if page is None or not page.site:
+                continue
+            for text in (self.column_label.get(url), page.column_name, page.title):
+                for part in re.split(r"\s*[-_|—]+\s*", text or "")[:1]:
+                    key = normalize(part)
+                    if key:
+                        by_label[(page.site, key)].add(page.id)
+        for page in list(crawl.pages.values()):
+            if page.kind not in ("article", "other") or not page.column_name or page.url in self.columns:
+                continue
+            found = by_label.get((page.site or "", normalize(page.column_name)), set())
+            if len(found) != 1:
+                continue
+            root_id = next(iter(found))
+            if root_id not in crawl.parents_of[page.url]:
+                crawl.parents_of[page.url].append(root_id)
+                crawl.entries_of[root_id].append({"url": page.url, "title": page.title, "date": None,
+                                                  "list_page_id": root_id, "last_seen_scan": None})
 
     # -- what a column holds ----------------------------------------------------------------
     def _infer_from_contents(self) -> None:
@@ -845,6 +884,7 @@ class Matcher:
     # -- run -------------------------------------------------------------------------------
     def run(self) -> dict[str, tuple[str, int | None, list[Candidate]]]:
         self._column_candidates()
+        self._breadcrumb_members()
         self._infer_from_contents()
         self._children()
         self._attachments()
