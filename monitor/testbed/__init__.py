@@ -30,6 +30,8 @@ def _as_date(value: date | str) -> date:
 class Testbed:
     """A running simulated estate. Ports stay fixed for its lifetime; `set_as_of` moves its clock."""
 
+    __test__ = False   # not a pytest test class despite the name
+
     def __init__(self, as_of: date | str = date(2019, 10, 15), profile: str = "default", *,
                  seed: int = 2019, port_base: int | None = None):
         if profile not in PROFILES:

@@ -26,7 +26,7 @@ def item_evidence(estate: Estate, item: str, as_of: date) -> list[dict]:
         if not doc.visible(as_of):
             continue
         site = estate.sites[doc.column.site]  # type: ignore[union-attr]
-        url = site.url(doc.path)
+        url = site.url(site.doc_url_path(doc, as_of))
         if doc.login_wall:
             out.append({"url": url, "title": doc.title, "date": _iso(doc.published), "kind": "entry",
                         "event": "published", "list": site.url(site.column_path(doc.column))})  # type: ignore[arg-type]

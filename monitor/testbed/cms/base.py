@@ -160,6 +160,10 @@ class SiteBase:
                             headers=self.attachment_headers(a), charset_header=None)
         return None
 
+    def doc_url_path(self, d: Doc, as_of: date) -> str:
+        """Where a crawler finds this article on `as_of` (a CMS may show it under another URL)."""
+        return d.path
+
     def attachment_headers(self, a: Attachment) -> dict[str, str]:
         return {}
 

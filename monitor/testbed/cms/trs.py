@@ -61,7 +61,7 @@ class TrsSite(ListSite):
 <div class="header"><div class="logo"><a href="/">示例大学研究生院</a></div>
 <div class="nav"><ul><li><a href="/">首页</a></li>{nav}</ul></div></div>
 <div class="container">{body}</div>
-<div class="footer">版权所有：示例大学研究生院　地址：示例市大学路1号研究生院大楼　技术支持：拓尔思<br/>Copyright 2018 All Rights Reserved</div>
+<div class="footer">版权所有：示例大学研究生院　地址：示例市昇平路88号研究生院大楼　技术支持：拓尔思<br/>Copyright 2018 All Rights Reserved</div>
 </body>
 </html>
 """

@@ -317,6 +317,13 @@ class WebPlusSite(SiteBase):
             out.extend(self.attachment_pages(col.visible_docs(as_of), as_of))
         return out
 
+    def doc_url_path(self, d: Doc, as_of: date) -> str:
+        col = d.column
+        if col is not None and col.mode == "list" and col.visible_docs(as_of) == [d] \
+                and d not in self.visible_docs(as_of)[:8]:
+            return self.column_path(col)     # the column renders as its only article
+        return d.path
+
     def _doc_info(self, d: Doc, as_of: date, path: str | None = None) -> PageInfo:
         undated = d.column is not None and d.column.key in self.undated_url_columns
         return PageInfo(path or d.path, "article", d.title, d.published, "url" if undated else "label",
