@@ -11,7 +11,7 @@ from datetime import date
 import click
 
 from monitor import clock
-from monitor.assess import SOURCE_ZH, STATUS_LABELS, STATUS_ORDER, ItemStatus, assess_all, counts, status_to_json
+from monitor.assess import KIND_ZH, SOURCE_ZH, STATUS_LABELS, STATUS_ORDER, ItemStatus, assess_all, counts, status_to_json
 from monitor.cli import config_option, fail, now_option
 from monitor.config import load_config_or_exit
 from monitor.store import latest_scan, open_db, rows
@@ -64,7 +64,7 @@ def summary_text(statuses: list[ItemStatus]) -> str:
     return " · ".join(f"{STATUS_LABELS[k]} {c[k]}" for k in STATUS_ORDER) + f"（共 {len(statuses)} 项）"
 
 
-def render_table(statuses: list[ItemStatus], categories: list[tuple[str, str]]) -> list[str]:
+def render_table(statuses: list[ItemStatus], categories: list[tuple[str, str]], *, evidence: int = 0) -> list[str]:
     """Readable text table: one block per category with its counts, one row per item."""
     lines: list[str] = []
     header = (pad("编号", 6) + pad("事项", 26) + pad("责任单位", 14) + pad("状态", 10) + pad("最近更新", 12)
@@ -83,6 +83,11 @@ def render_table(statuses: list[ItemStatus], categories: list[tuple[str, str]]) 
             lines.append("  " + pad(s.id, 6) + pad(s.name, 26) + pad(s.unit_name or "", 14)
                          + pad(STATUS_LABELS.get(s.status, s.status), 10) + pad(s.last_changed or "—", 12)
                          + pad(source or "—", 14) + pad(s.due or "—", 12) + s.reason)
+            for e in s.evidence[:evidence]:
+                label = KIND_ZH.get(e.kind, e.kind)
+                lines.append(f"        · {e.date or '无日期'} 〔{label}〕{e.title or ''} {e.url}")
+            if evidence and len(s.evidence) > evidence:
+                lines.append(f"        · ……另有 {len(s.evidence) - evidence} 条证据（--json 可查看全部）")
     return lines
 
 
@@ -94,8 +99,10 @@ def render_table(statuses: list[ItemStatus], categories: list[tuple[str, str]]) 
 @click.option("--status", "status_filter", metavar="S1,S2", help="Only these statuses, e.g. overdue,missing.")
 @click.option("--category", "category", metavar="N", help="Only this catalog category.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of items) instead of the table.")
+@click.option("--evidence", "evidence", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Under each item, list its N newest pieces of evidence.")
 def status_command(config_path: str, as_of: str | None, unit: str | None, status_filter: str | None,
-                   category: str | None, as_json: bool) -> None:
+                   category: str | None, as_json: bool, evidence: int) -> None:
     """各事项的状态、原因、最近更新日期与证据（按类别分组；--json 输出 JSON）。"""
     cfg = load_config_or_exit(config_path)
     try:
@@ -143,5 +150,5 @@ def status_command(config_path: str, as_of: str | None, unit: str | None, status
     if not shown:
         click.echo("没有符合条件的事项。")
         return
-    for line in render_table(shown, [(c.id, c.name) for c in catalog.categories]):
+    for line in render_table(shown, [(c.id, c.name) for c in catalog.categories], evidence=evidence):
         click.echo(line)

@@ -356,3 +356,11 @@ def test_pointer_to_an_empty_column_is_blank(estate):
     estate.entry(pointer, "http://cwc.test.edu.cn/ysgk/list.htm", "预算公开（财务处）", None, scan=s1)
     estate.match("19", "http://xxgk.test.edu.cn/ysgk/list.htm", pointer)
     assert empty and estate.status(D(2019, 5, 1))["19"].status == "blank"
+
+
+def test_status_command_lists_evidence_on_request(tmp_path):
+    e = _populated(tmp_path)
+    res = CliRunner().invoke(main, ["status", "--config", str(e.path), "--as-of", "2019-10-15", "--unit", "zsb",
+                                    "--evidence", "2"])
+    assert res.exit_code == 0, res.output
+    assert "· 2019-04-01 〔栏目条目〕2019年招生章程 http://zsb.test.edu.cn/2019/0401/c7a1/page.htm" in res.output
