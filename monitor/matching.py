@@ -799,8 +799,12 @@ class Matcher:
                 c.state = "auto" if pc.state == "confirmed" else pc.state
                 cands.append(c)
             chosen = self._choose_inherited(url, target, page, cands, own)
-            if chosen:
+            if any(c.state == "auto" for c in chosen) or self.decisions.assigned(url):
                 return
+            if chosen:
+                # Under a column still waiting for review: the reviewer decides the column once,
+                # its articles follow on the next run; meanwhile only their own title counts.
+                del self.result[url]
         cands = []
         for iid, sc in own.items():
             if sc.how == "ngram":
@@ -1081,6 +1085,8 @@ def evaluate_matching(db: Any, ground_truth: dict) -> dict[str, Any]:
     precision = len(tp) / len(predicted) if predicted else (1.0 if not truth else 0.0)
     recall = len(tp) / len(truth) if truth else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    known = {_canon(r[0]) for r in db.execute("SELECT url FROM pages UNION SELECT url FROM entries "
+                                               "UNION SELECT url FROM attachments")}
     truth_items: dict[str, set[str]] = defaultdict(set)
     for iid, url in truth:
         truth_items[url].add(iid)
@@ -1092,10 +1098,11 @@ def evaluate_matching(db: Any, ground_truth: dict) -> dict[str, Any]:
     for iid, url in sorted(fn, key=lambda p: (id_key(p[0]), p[1])):
         r = info.get((iid, url))
         others = [k for (k, u), v in info.items() if u == url and v["state"] in ("auto", "confirmed", "review")]
-        errors.append({"type": "missed", "item": iid, "url": url,
+        errors.append({"type": "missed", "item": iid, "url": url, "crawled": url in known,
                        "state": r["state"] if r else None, "matched_as": sorted(others)})
     return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
             "true_positives": len(tp), "false_positives": len(fp), "missed": len(fn),
+            "missed_not_crawled": sum(1 for _, u in fn if u not in known),
             "truth": len(truth), "predicted": len(predicted), "errors": errors}
 
 

@@ -414,8 +414,9 @@ def test_evaluate_matching_counts_pairs(setup) -> None:
     assert res["true_positives"] == 7 and res["missed"] == 1 and res["recall"] == pytest.approx(7 / 8, abs=1e-3)
     assert res["precision"] < 0.5        # everything else matched is outside this small truth
     missed = [e for e in res["errors"] if e["type"] == "missed"]
-    assert missed == [{"type": "missed", "item": "6", "url": f"{X}/not-crawled.htm", "state": None,
-                       "matched_as": []}]
+    assert missed == [{"type": "missed", "item": "6", "url": f"{X}/not-crawled.htm", "crawled": False,
+                       "state": None, "matched_as": []}]
+    assert res["missed_not_crawled"] == 1
 
 
 # ----------------------------------------------------------------------------------- CLI
@@ -439,3 +440,35 @@ def test_cli_lists_and_decides(setup, tmp_path) -> None:
     assert res.exit_code == 2 and "目录中没有事项 99" in res.output and "Traceback" not in res.output
     res = runner.invoke(main, ["matches", "--config", conf, "--item", "99"])
     assert res.exit_code == 2 and "目录中没有事项 99" in res.output
+
+
+# ----------------------------------------------------------------------------------- end to end
+
+@pytest.mark.slow
+def test_testbed_scan_matches_ground_truth(tmp_path, monkeypatch, capsys) -> None:
+    """Scan the simulated university over real HTTP, match, and compare with its ground truth."""
+    from datetime import date
+
+    from monitor.scan import run_scan
+    from monitor.testbed import Testbed
+
+    monkeypatch.setenv("XXGK_NOW", "2019-10-15T03:00")
+    with Testbed(as_of=date(2019, 10, 15)) as tb:
+        cfg = load_config(tb.write_config(tmp_path / "xxgk.yaml", database=tmp_path / "xxgk.db"))
+        result = run_scan(cfg, trigger="test")
+        truth = tb.ground_truth()
+    assert result.status == "done"
+    db = open_db(cfg.database_path)
+    res = evaluate_matching(db, truth)
+    with capsys.disabled():
+        print(f"\n[matching] testbed: precision {res['precision']:.3f} recall {res['recall']:.3f} "
+              f"f1 {res['f1']:.3f} ({res['true_positives']}/{res['truth']} pairs, "
+              f"{res['false_positives']} false positives)")
+    wrong = [e for e in res["errors"] if e["type"] == "false_positive"]
+    assert res["precision"] >= 0.95, wrong[:10]
+    assert res["recall"] >= 0.95, [e for e in res["errors"] if e["type"] == "missed"][:10]
+    # Review decisions survive the next scan of the same estate.
+    col = rows(db, "SELECT item_id, url FROM matches WHERE target='column' AND state='auto' ORDER BY url LIMIT 1")[0]
+    reject_match(db, col["item_id"], col["url"], "测试")
+    match_all(db, cfg, result.scan_id)
+    assert matched(db, col["url"])[col["item_id"]]["state"] == "rejected"
