@@ -205,8 +205,32 @@ def _flatten(body: Any) -> list[Block]:
     return blocks
 
 
+class _Caches(threading.local):
+    """Per-extract() memo tables (element -> tokens/text, href -> URL); emptied after each page."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[Any, set[str]] = {}
+        self.text: dict[Any, str] = {}
+        self.urls: dict[tuple[str, str], str | None] = {}
+
+    def clear(self) -> None:
+        self.tokens.clear()
+        self.text.clear()
+        self.urls.clear()
+
+
+_caches = _Caches()
+
+
 def _text_of(el: Any) -> str:
     """Visible text of one element (scripts skipped), spaces collapsed."""
+    cached = _caches.text.get(el)
+    if cached is None:
+        cached = _caches.text[el] = _text_of_uncached(el)
+    return cached
+
+
+def _text_of_uncached(el: Any) -> str:
     out: list[str] = []
     walker = etree.iterwalk(el, events=("start", "end"))
     for event, node in walker:
@@ -245,6 +269,13 @@ _SIDE_SAFE_TOKENS = {"time", "date", "pre"}  # side tokens that only matter on a
 
 
 def _tokens(el: Any) -> set[str]:
+    cached = _caches.tokens.get(el)
+    if cached is None:
+        cached = _caches.tokens[el] = _tokens_uncached(el)
+    return cached
+
+
+def _tokens_uncached(el: Any) -> set[str]:
     cls = el.get("class") or ""
     ident = el.get("id") or ""
     if not cls and not ident:
@@ -338,6 +369,14 @@ def is_attachment_link(url: str, text: str = "") -> bool:
 def _abs_url(base: str, href: str | None) -> str | None:
     if not href:
         return None
+    key = (base, href)
+    if key in _caches.urls:
+        return _caches.urls[key]
+    url = _caches.urls[key] = _abs_url_uncached(base, href)
+    return url
+
+
+def _abs_url_uncached(base: str, href: str) -> str | None:
     href = href.strip().replace("\\", "/")
     if not href or href.startswith("#"):
         return None
@@ -490,57 +529,55 @@ def _strip_site_name(title: str | None) -> str | None:
 # =============================================================================================
 # Page analysis
 # =============================================================================================
-_ARTICLE_BODY_XPATHS = [
-    etree.XPath(x) for x in (
-        '//*[contains(concat(" ", normalize-space(@class), " "), " wp_articlecontent ")]',
-        '//*[starts-with(@id, "vsb_content")]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " v_news_content ")]',
-        '//*[@id="zoom" or @id="Zoom" or @id="ZOOM"]',
-        '//*[@id="UCAP-CONTENT"]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " TRS_Editor ")]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " TRS_UEDITOR ")]',
-        '//*[@itemprop="articleBody"]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " pages_content ")]',
-        '//*[contains(@class, "field-name-body") or contains(@class, "field--name-body")]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " article-content ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " article_content ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " articleContent ") '
-        'or @id="article_content" or @id="articleContent" or @id="article-content" '
-        'or contains(concat(" ", normalize-space(@class), " "), " news_content ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " news-content ") '
-        'or @id="news_content" or @id="newsContent" '
-        'or contains(concat(" ", normalize-space(@class), " "), " entry-content ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " post-content ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " detail-content ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " detail_content ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " arti_content ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " art_content ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " content_text ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " newscontent ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " zw ") '
-        'or @id="zw" or @id="fontzoom" or @id="textContent" or @id="ArticleContent" or @id="artibody"]',
-    )
+# Known CMS containers, strongest first: ("class"|"id"|"id^"|"class^", names).
+_ARTICLE_BODY_RULES: list[tuple[str, tuple[str, ...]]] = [
+    ("class", ("wp_articlecontent",)),                       # WebPlus
+    ("id^", ("vsb_content",)),                               # VSB
+    ("class", ("v_news_content",)),
+    ("id", ("zoom", "Zoom", "ZOOM", "UCAP-CONTENT")),         # TRS, gov.cn
+    ("class", ("TRS_Editor", "TRS_UEDITOR", "pages_content")),
+    ("itemprop", ("articleBody",)),
+    ("class", ("field-name-body", "field--name-body")),      # Drupal
+    ("class", ("article-content", "article_content", "articleContent", "news_content", "news-content",
+               "entry-content", "post-content", "detail-content", "detail_content", "arti_content",
+               "art_content", "content_text", "newscontent", "zw", "post_body", "article-body", "article_body",
+               "text_con", "news_txt", "nr_content", "wznr", "show-content", "show_content", "news-body")),
+    ("id", ("article_content", "articleContent", "article-content", "news_content", "newsContent", "zw",
+            "fontzoom", "textContent", "ArticleContent", "artibody", "endText", "js_content", "rwb_zw", "detail")),
 ]
-_TITLE_XPATHS = [
-    etree.XPath(x) for x in (
-        '//*[contains(concat(" ", normalize-space(@class), " "), " arti_title ")]',
-        '//*[starts-with(@class, "titlestyle")]',
-        '//*[contains(concat(" ", normalize-space(@class), " "), " article-title ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " article_title ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " articleTitle ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " news_title ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " news-title ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " newstitle ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " detail-title ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " detail_title ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " content-title ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " content_title ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " pages-title ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " art_title ") '
-        'or contains(concat(" ", normalize-space(@class), " "), " main-title ") '
-        'or @id="ArticleTitle" or @id="articleTitle" or @id="title" or @id="ti" or @id="news_title"]',
-    )
+_TITLE_RULES: list[tuple[str, tuple[str, ...]]] = [
+    ("class", ("arti_title",)),
+    ("class^", ("titlestyle",)),
+    ("class", ("article-title", "article_title", "articleTitle", "news_title", "news-title", "newstitle",
+               "detail-title", "detail_title", "content-title", "content_title", "pages-title", "art_title",
+               "main-title", "post_title", "art-tit", "show-title", "wzbt", "article-tit")),
+    ("id", ("ArticleTitle", "articleTitle", "title", "ti", "news_title", "artibodyTitle")),
 ]
+
+
+def _rule_matches(page: "Page", rule: tuple[str, tuple[str, ...]]) -> list:
+    kind, names = rule
+    found: list = []
+    if kind == "class":
+        for n in names:
+            found.extend(page.class_index.get(n, ()))
+    elif kind == "class^":
+        for key, els in page.class_index.items():
+            if key.startswith(names):
+                found.extend(els)
+    elif kind == "id":
+        for n in names:
+            found.extend(page.id_index.get(n, ()))
+    elif kind == "id^":
+        for key, els in page.id_index.items():
+            if key.startswith(names):
+                found.extend(els)
+    elif kind == "itemprop":
+        found.extend(el for el in page.body.iter() if el.get("itemprop") in names)
+    found.sort(key=lambda el: page.order.get(el, 0))
+    return found
+
+
 _POSITIVE_TOKENS = {"article", "arti", "body", "content", "contents", "entry", "main", "post", "text", "story",
                     "zoom", "detail", "details", "news", "read", "wenzhang", "zhengwen", "zw", "nr", "neirong",
                     "con", "cont", "info", "xl", "show", "view"}
@@ -563,12 +600,24 @@ class Page:
         self.body = body if body is not None else root
         self.blocks = _flatten(self.body)
         self.regions = Regions()
-        self.order: dict[Any, int] = {el: i for i, el in enumerate(self.body.iter())}
+        self.order: dict[Any, int] = {}
+        self.class_index: dict[str, list] = {}
+        self.id_index: dict[str, list] = {}
+        for i, el in enumerate(self.body.iter()):
+            self.order[el] = i
+            cls = el.get("class")
+            if cls:
+                for name in cls.split():
+                    self.class_index.setdefault(name, []).append(el)
+            ident = el.get("id")
+            if ident:
+                self.id_index.setdefault(ident.strip(), []).append(el)
         self.first_block: dict[Any, int] = {}
         for b in self.blocks:
             self.first_block.setdefault(b.el, b.index)
         title_el = root.find(".//title")
         self.doc_title = _WS_RE.sub(" ", title_el.text_content()).strip() if title_el is not None else ""
+        self.crumb_plain_last = False  # set by _breadcrumb: the last item is plain text (the current page)
 
     # --- element <-> blocks ---------------------------------------------------------------
     def span(self, el: Any) -> tuple[int, int] | None:
@@ -605,8 +654,8 @@ def _main_content(page: Page) -> tuple[Any | None, bool]:
         found = _select(page.root, sel.content)
         if found:
             return found[0], True
-    for xp in _ARTICLE_BODY_XPATHS:
-        found = [el for el in xp(page.root) if page.regions.of(el) not in ("nav", "footer")]
+    for rule in _ARTICLE_BODY_RULES:
+        found = [el for el in _rule_matches(page, rule) if page.regions.of(el) not in ("nav", "footer")]
         if found:
             best = max(found, key=lambda el: len(el.text_content() or ""))
             if (best.text_content() or "").strip() or best.find(".//a") is not None or best.find(".//img") is not None:
@@ -691,8 +740,8 @@ def _find_title(page: Page, main: Any | None) -> tuple[str | None, Any | None]:
             text = _clean_title(_text_of(el))
             if text:
                 return text, el
-    for xp in _TITLE_XPATHS:
-        for el in xp(page.root):
+    for rule in _TITLE_RULES:
+        for el in _rule_matches(page, rule):
             text = _clean_title(_text_of(el) or el.get("title"))
             if text and _heading_ok(page, el, text) and not D.FULL_DATE_RE.fullmatch(D.normalize(text)):
                 return text, el
@@ -780,13 +829,16 @@ def _breadcrumb(page: Page) -> list[str]:
             tail = _CRUMB_SEP_RE.sub(" ", tail).strip()
             if tail and len(tail) <= 40:
                 items.append(tail.split(" ")[-1] if " " in tail else tail)
+                page.crumb_plain_last = True
         else:
             body = _CRUMB_LABEL_RE.sub("", text, count=1)
             items = [p.strip() for p in _CRUMB_SEP_RE.split(body) if p.strip()]
+            page.crumb_plain_last = True
         items = [_CRUMB_LABEL_RE.sub("", i).strip() for i in items]
         items = [i for i in items if i and i not in (">", "»")]
         if items and len(items) <= 12:
             return items
+        page.crumb_plain_last = False
     return []
 
 
@@ -871,7 +923,8 @@ def _article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int]
 
     for b in blocks:
         text = b.search
-        if not any(ch.isdigit() for ch in text):
+        label_only = D.ends_with_label(text) and b.index + 1 < n
+        if not label_only and not any(ch.isdigit() for ch in text):
             continue
         z = zone(b.index)
         if z is None:
@@ -883,9 +936,7 @@ def _article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int]
             continue
         if D.looks_like_today_widget(text):
             continue
-        search = text
-        if D.ends_with_label(text) and b.index + 1 < n:
-            search = text + " " + blocks[b.index + 1].search
+        search = text + " " + blocks[b.index + 1].search if label_only else text
         dist = abs(b.index - t) if t is not None else b.index
         found_label = False
         for hit in D.label_dates(search, page.today):
@@ -1484,8 +1535,11 @@ def extract(body: bytes | str, url: str, headers: Mapping[str, str] | None = Non
     if root is None:
         return PageRecord(url=url, title=None, kind="other", published=None, published_source=None, updated=None,
                           updated_source=None, fingerprint=content_fingerprint(None, ""), encoding=encoding)
-    page = Page(root, url, today, selectors)
-    return _analyse(page, encoding)
+    try:
+        page = Page(root, url, today, selectors)
+        return _analyse(page, encoding)
+    finally:
+        _caches.clear()
 
 
 def _analyse(page: Page, encoding: str | None) -> PageRecord:
@@ -1578,7 +1632,8 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
         return rec
 
     if kind == "article":
-        rec.column = _column_from_crumb(crumb, title)
+        # on an article the plain-text last crumb is the article itself ("正文" or its title)
+        rec.column = _column_from_crumb(crumb[:-1] if page.crumb_plain_last else crumb, title)
         sel_day = _selector_date(page)
         visible = next((c for c in pubs if c.prio[0] <= 3), None)
         deep = next((c for c in pubs if c.prio[0] > 3), None)
