@@ -335,6 +335,24 @@ def _strong_other(text: str, struct: _Structure, start: int) -> bool:
     return any(w in before or w in header for w in _NOT_PERSON_ID)
 
 
+# An office's published contact (咨询电话, 联系人：王老师 …) is not a personal-data leak; a phone in a list
+# of people (a table with a 姓名 column) always is.
+_CONTACT_RE = re.compile(r"咨询|热线|值班|监督|举报|投诉|服务电话|办公|报名电话|招生办|联系人|老师|主任|书记|干事|"
+                         r"科长|处长|办公室|微信同号")
+_CONTACT_WINDOW = 24
+
+
+def _official_contact(text: str, struct: _Structure, start: int) -> bool:
+    li, _ci = struct.locate(start)
+    hdr = struct.headers[li]
+    if hdr and "name" in hdr.values():
+        return False
+    line_start, line_end = struct.line_bounds(start)
+    before = text[max(line_start, start - _CONTACT_WINDOW):start]
+    after = text[start:min(line_end, start + 30)]
+    return bool(_CONTACT_RE.search(before) or re.search(r"[（(]\s*微信同号", after))
+
+
 # ---- detection ------------------------------------------------------------------------------------
 def _url_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _URL_RE.finditer(text)]
@@ -470,6 +488,8 @@ def find_pii(text: str, *, today: date | None = None) -> list[PiiHit]:
             continue
         prefix_start = m.start()
         if _nearest_label(text, struct, prefix_start) == "other":
+            continue
+        if _official_contact(text, struct, prefix_start):
             continue
         take(s, e, "mobile")
     for s, e, _addr, _name in _address_hits(text, struct, taken):

@@ -41,6 +41,7 @@ ID_D = make_id("51010719850101321")       # in the PDF
 PHONE = "13912345678"
 CARD = next(f"621700123456789012{d}" for d in "0123456789" if luhn_valid(f"621700123456789012{d}"))
 SECRETS = [ID_A, ID_B, ID_C, ID_D, PHONE, CARD]
+CONTACT = "联系人：王老师，咨询电话：13800138000"   # an office's published contact: not a leak
 LOOKALIKES = "学号 18010310123，文号〔2019〕12号，办公电话 010-62751234，订单号 2019103112345678901"
 
 
@@ -199,10 +200,10 @@ def html(body: str) -> bytes:
 def scan_one(e: Estate, *, article_has_id: bool = True, pdf_status: int = 200) -> dict[str, int]:
     x, z = e.xxgk, e.zsb
     ids = {}
-    body = (f"<div class='wp_articlecontent'><p>{LOOKALIKES}</p><p>联系人：王老师，手机 {PHONE}</p>"
+    body = (f"<div class='wp_articlecontent'><p>{LOOKALIKES}</p><p>{CONTACT}</p><p>获奖学生：李四，电话 {PHONE}</p>"
             + (f"<table><tr><th>姓名</th><th>身份证号</th></tr><tr><td>赵六</td><td>{ID_A}</td></tr></table>"
                if article_has_id else "") + "</div>")
-    text = f"{LOOKALIKES}\n联系人：王老师，手机 {PHONE}\n" + (f"姓名\t身份证号\n赵六\t{ID_A}\n" if article_has_id else "")
+    text = f"{LOOKALIKES}\n{CONTACT}\n获奖学生：李四，电话 {PHONE}\n" + (f"姓名\t身份证号\n赵六\t{ID_A}\n" if article_has_id else "")
     ids["article"] = e.page(x + "2019/1015/c100a1/page.htm", unit="", kind="article", body=html(body), text=text,
                             ctype="text/html; charset=utf-8")
     ids["zsb_article"] = e.page(z + "info/1012/5.htm", unit="zsb", kind="article",
@@ -381,7 +382,7 @@ def _estate_files() -> dict[str, tuple[int, str, bytes]]:
            "<li><a href='/2019/0918/c1a2/page.htm'>奖学金评选结果公示</a>"
            "<span class='Article_PublishDate'>2019-09-18</span></li></ul></body></html>")
     a1 = page.format(t="关于2019年拟录取名单的公示", b=(
-        f"<p>{LOOKALIKES}</p><p>咨询电话：{PHONE}</p>"
+        f"<p>{LOOKALIKES}</p><p>{CONTACT}</p><p>获奖学生：李四，电话 {PHONE}</p>"
         f"<table><tr><th>姓名</th><th>身份证号</th></tr><tr><td>赵六</td><td>{ID_A}</td></tr></table>"
         "<p>附件：<a href='/_upload/article/files/lq.xlsx'>拟录取名单.xlsx</a>"
         "<a href='/_upload/article/files/gs.pdf'>公示.pdf</a></p>"))

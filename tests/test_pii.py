@@ -117,7 +117,9 @@ def test_masked_output_never_contains_the_full_number(noise: str, number: str) -
     ("Tel: 138-0013-8000", "138****8000"),
     ("+86 13800138000", "138****8000"),
     ("86-13912345678", "139****5678"),
-    ("王老师19912345678（微信同号）", "199****5678"),
+    ("张三 19912345678", "199****5678"),
+    ("获奖学生：李四，电话13912345678", "139****5678"),
+    ("3. 王五 计算机学院 2019级 13712345678", "137****5678"),
 ])
 def test_mobile_numbers_found_and_masked(text: str, masked: str) -> None:
     hits = find_pii(text)
@@ -127,6 +129,10 @@ def test_mobile_numbers_found_and_masked(text: str, masked: str) -> None:
 # ---- look-alikes that must not be flagged ---------------------------------------------------------
 @pytest.mark.parametrize("text", [
     "学号：18010310123",                                    # 11-digit student number with a mobile prefix
+    "王老师19912345678（微信同号）",                          # an office's published contact
+    "咨询电话：13800138000",
+    "联系人：张老师，电话：13800138000",
+    "部门\t联系人\t电话\n招生办公室\t王老师\t13800138000",
     "准考证号 19110105012",
     "考生号：19110105123456",
     "〔2019〕12号 关于公布2019年录取名单的通知",
@@ -171,6 +177,11 @@ def test_bank_cards() -> None:
     assert kinds(f"银行卡号：{CARD16}") == ["bank_card"]
     assert kinds(f"收款账号 {CARD19[:4]} {CARD19[4:8]} {CARD19[8:12]} {CARD19[12:16]} {CARD19[16:]}") == ["bank_card"]
     assert kinds(f"资助发放 {CARD19} 元") == ["bank_card"]   # unmistakable 19-digit UnionPay card
+
+
+def test_phone_in_a_list_of_people_is_flagged_even_with_contact_words() -> None:
+    table = "序号\t姓名\t学院\t联系电话\n1\t张三\t计算机学院\t13912345678\n"
+    assert kinds(table) == ["mobile"]
 
 
 def test_table_header_labels_the_column() -> None:
