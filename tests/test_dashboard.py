@@ -364,3 +364,43 @@ def test_bench_runs_every_page(tmp_path: Path) -> None:
     result = bench.run(tmp_path, pages=1500, units=8, repeat=2)
     assert set(result["pages_ms"]) == set(bench.BENCH_PAGES)
     assert all(v["p95"] > 0 for v in result["pages_ms"].values())
+
+
+def test_serve_command(estate, tmp_path: Path) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # An empty database: the command says how to create the first account.
+    cfg = yaml.safe_load(estate["cfg_path"].read_text(encoding="utf-8"))
+    cfg["database"] = str(tmp_path / "fresh.db")
+    cfg_path = tmp_path / "fresh.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    env = dict(os.environ, XXGK_NOW=AS_OF.isoformat(), PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-m", "monitor.cli", "serve", "--config", str(cfg_path), "--port",
+                             str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                resp = httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+                time.sleep(0.2)
+        assert resp.status_code == 200 and "还没有看板账号" in resp.text
+        # The same port again: one Chinese line, non-zero exit.
+        busy = subprocess.run([sys.executable, "-m", "monitor.cli", "serve", "--config", str(cfg_path), "--port",
+                               str(port)], capture_output=True, text=True, env=env, timeout=60)
+        assert busy.returncode != 0 and "无法监听" in busy.stderr and "Traceback" not in busy.stderr
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    assert "xxgk user add admin --role admin" in out and f"127.0.0.1:{port}" in out

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,17 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _check_port(host: str, port: int) -> None:
+    """Fail with one Chinese line when the address cannot be bound (uvicorn would log a traceback-ish error)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as exc:
+        fail(f"无法监听 {host}:{port}（{exc.strerror or exc}）；换一个端口：xxgk serve --port 8001")
+
+
 @click.command("serve")
 @config_option
 @now_option
@@ -122,6 +134,7 @@ def serve_command(config_path: str, host: str | None, port: int | None) -> None:
     port = port or getattr(dash, "port", None) or 8000
     if not 1 <= port <= 65535:
         fail(f"端口应在 1–65535 之间，收到 {port}")
+    _check_port(host, port)
     app = create_app(cfg, config_path=Path(config_path).absolute())
     db = connect(app.state.estate.db_path)
     if auth.count_users(db) == 0:
