@@ -45,6 +45,8 @@ _PASSWORD_RE = re.compile(r"type\s*=\s*[\"']?password", re.I)
 _CHALLENGE_RE = re.compile(
     r"\$_ts\s*=|\$_ts\[|window\.\$_ts|_\$[a-zA-Z]{2}\(|cf-browser-verification|cf_chl_|__jsluid|acw_sc__v2|"
     r"waf_tokens|安全验证|人机验证|滑动验证|访问验证|请开启JavaScript", re.I)
+# A refusal that says it is for campus users only (or a link labelled so) is an intranet page, not a block.
+_INTRANET_HINT_RE = re.compile(r"校内|内网|校园网|内部|VPN|仅限.{0,8}(?:访问|IP)|IP.{0,6}(?:限制|不允许)|intranet", re.I)
 _SOFT_404_RE = re.compile(r"<title>[^<]*(?:404|页面不存在|页面未找到|找不到页面|文章不存在|信息不存在|已被删除|Not Found)",
                           re.I)
 
@@ -149,8 +151,9 @@ def is_login_url(url: str) -> bool:
                 _LOGIN_URL_RE.search(parts.netloc + "/"))
 
 
-def classify(result: dict, settings: LinkSettings) -> tuple[str, str]:
-    """(category, Chinese reason) for one check result from ``spiders.linkcheck``."""
+def classify(result: dict, settings: LinkSettings, hint: str | None = None) -> tuple[str, str]:
+    """(category, Chinese reason) for one check result from ``spiders.linkcheck``; ``hint`` is the text of
+    the links pointing at the URL (“内部文件（校内访问）” turns a 403 into an intranet page)."""
     url = result.get("url") or ""
     status = result.get("status")
     error = result.get("error") or ""
@@ -185,6 +188,9 @@ def classify(result: dict, settings: LinkSettings) -> tuple[str, str]:
         return "blocked", "反爬虫验证页面（如瑞数 $_ts），无法自动检查"
     if status in (404, 410):
         return "dead", f"页面不存在（HTTP {status}）"
+    if status in (401, 403) and (_INTRANET_HINT_RE.search(body) or _INTRANET_HINT_RE.search(hint or "")
+                                  or re.search(r"intranet|neiwang", urlsplit(url).path, re.I)):
+        return "intranet", f"仅限校内访问（HTTP {status}），不计为死链"
     if status in (403, 429, 412, 418, 451):
         return "blocked", f"服务器拒绝自动访问（HTTP {status}），不计为死链"
     if status >= 500:
@@ -201,7 +207,7 @@ def classify(result: dict, settings: LinkSettings) -> tuple[str, str]:
 
 
 def classify_crawled(status: int | None, error: str | None, title: str | None, url: str,
-                     settings: LinkSettings) -> tuple[str, str]:
+                     settings: LinkSettings, hint: str | None = None) -> tuple[str, str]:
     """Classify a URL the crawl itself fetched, from what the crawl stored."""
     if is_intranet(url, settings):
         return "intranet", "内网地址，校外无法访问"
@@ -218,7 +224,7 @@ def classify_crawled(status: int | None, error: str | None, title: str | None, u
         return "timeout", "没有响应"
     m = re.match(r"HTTP (\d{3})", err)
     return classify({"url": url, "status": int(m.group(1)) if m else (status or None),
-                     "error": None if (m or status) else err}, settings)
+                     "error": None if (m or status) else err}, settings, hint)
 
 
 # ---- running the checker ----------------------------------------------------------------------------
@@ -304,9 +310,12 @@ def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = 
     stats = LinkStats()
     extra = list(dict.fromkeys(extra_urls))
     targets: dict[str, bool] = {u: True for u in extra}
+    hints: dict[str, str] = {}
     if settings.enabled:
-        for r in rows(db, "SELECT DISTINCT url FROM links WHERE last_seen_scan = ?", (scan_id,)):
+        for r in rows(db, "SELECT url, GROUP_CONCAT(text, ' ') AS text FROM links WHERE last_seen_scan = ? "
+                          "GROUP BY url", (scan_id,)):
             url = r["url"]
+            hints[url] = (r["text"] or "")[:500]
             if url not in targets:
                 targets[url] = internal(url)
     now = clock.now_iso()
@@ -331,12 +340,13 @@ def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = 
         key = _canonical(url)
         if key in crawled or url in crawled:
             p = crawled.get(key) or crawled[url]
-            cat, reason = classify_crawled(p["last_status"], p["last_error"], p["title"], url, settings)
+            cat, reason = classify_crawled(p["last_status"], p["last_error"], p["title"], url, settings,
+                                           hints.get(url))
             results.append((url, is_internal, "crawl", "GET", p["last_status"], cat, reason, None, None))
             stats.from_crawl += 1
         elif key in errors or url in errors:
             e = errors.get(key) or errors[url]
-            cat, reason = classify_crawled(e["status"], e["error"], None, url, settings)
+            cat, reason = classify_crawled(e["status"], e["error"], None, url, settings, hints.get(url))
             results.append((url, is_internal, "crawl", "GET", e["status"], cat, reason, None, None))
             stats.from_crawl += 1
         elif is_intranet(url, settings):
@@ -347,7 +357,7 @@ def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = 
     to_check.sort(key=lambda u: (u not in extra, not targets[u]))
     stats.deferred = max(0, len(to_check) - settings.max_urls)
     for r in run_checker(to_check, settings):
-        cat, reason = classify(r, settings)
+        cat, reason = classify(r, settings, hints.get(r["url"]))
         results.append((r["url"], targets.get(r["url"], True), "check", r.get("method"), r.get("status"), cat,
                         reason, r.get("final_url") if r.get("final_url") != r["url"] else None, r.get("elapsed_ms")))
         stats.checked += 1

@@ -157,10 +157,17 @@ def settings(**kw) -> LinkSettings:
      "intranet"),
     ({"status": 200, "body": LOGIN_PAGE.decode()}, "intranet"),
     ({"status": 401}, "intranet"),
+    ({"status": 403, "body": "<h1>403 Forbidden</h1><p>仅限校内IP访问。</p>"}, "intranet"),
 ])
 def test_classify(result: dict, category: str) -> None:
     result = {"url": "http://x.example.edu.cn/a.htm", **result}
     assert classify(result, settings())[0] == category
+
+
+def test_link_text_marks_a_refusal_as_intranet() -> None:
+    r = {"url": "http://x.example.edu.cn/nbwj/list.htm", "status": 403}
+    assert classify(r, settings(), "内部文件（校内访问）")[0] == "intranet"
+    assert classify(r, settings(), "规章制度")[0] == "blocked"
 
 
 def test_intranet_rules() -> None:
