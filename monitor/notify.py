@@ -772,6 +772,8 @@ def notify_command(config_path: str, dry_run: bool) -> None:
     tz = _get(cfg, "timezone", None)
     if tz:
         clock.set_timezone(str(tz))
+    if _get(_get(cfg, "notifications", None), "enabled", True) is False and not dry_run:
+        fail("配置中关闭了通知（notifications.enabled: false）；如需预览请加 --dry-run", code=1)
     if not recipients(cfg):
         fail("配置中没有任何联系人的通知地址（units[*].contacts[*].notify 或 office.contacts[*].notify）")
     db = open_db(cfg.database_path)

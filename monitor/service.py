@@ -363,6 +363,9 @@ class Service:
 
         self.refresh_clock()
         cfg = self.reload_config()
+        if _cfg(cfg, "notifications", "enabled", default=True) is False:
+            log_event(log, "digest.disabled", "配置中关闭了通知（notifications.enabled: false）")
+            return
         db = open_db(self.db_path)
         try:
             result = run_notifications(db, cfg, db_path=self.db_path)
@@ -457,6 +460,10 @@ def build_scheduler(service: Service, *, scan_every: float | None = None, digest
                    make_trigger(_cfg(service.cfg, "schedule", "digest", default=DEFAULT_DIGEST_CRON),
                                 digest_every, tz)),
     }
+    if _cfg(service.cfg, "schedule", "enabled", default=True) is False and not scan_every:
+        # schedule.enabled: false — scans are started by hand (or cron); digests still go out.
+        del wanted["scan"]
+        log_event(log, "job.disabled", "配置中关闭了计划扫描（schedule.enabled: false）", job="scan")
     scheduler.add_listener(_on_event, EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
     scheduler.start(paused=True)
     for job in scheduler.get_jobs():
@@ -573,6 +580,13 @@ def run_command(config_path: str, no_dashboard: bool, host: str | None, port: in
                       clock_file=clock_file, scan_command=shlex.split(scan_command) if scan_command else None,
                       stop_grace=stop_grace)
     service.refresh_clock()
+    # One service per database: a second `xxgk run` would double every job.
+    instance = locks.ScanLock(service.db_path, purpose="xxgk run", name="service")
+    try:
+        instance.acquire()
+    except locks.LockHeld as exc:
+        pid = exc.holder.get("pid")
+        fail(f"另一个监测服务已在运行（进程 {pid or '?'}，数据库 {service.db_path}）；请先停止它", code=4)
     _SERVICE = service
     try:
         scheduler = build_scheduler(service, scan_every=scan_every, digest_every=digest_every)
@@ -608,3 +622,4 @@ def run_command(config_path: str, no_dashboard: bool, host: str | None, port: in
             if t.name == "dashboard":
                 t.join(10)
     log_event(log, "service.stopped", "监测服务已停止", scans_started=service.scans_started)
+    instance.release()

@@ -295,6 +295,17 @@ def test_dashboard_is_served_by_the_service(estate):
         httpx.get(f"http://127.0.0.1:{port}/login", timeout=2)
 
 
+def test_a_second_service_on_the_same_database_is_refused(estate):
+    svc = estate.service("--scan-every", "3600", "--digest-every", "3600")
+    svc.wait_for(lambda e: e.get("event") == "service.started", what="start")
+    res = subprocess.run([sys.executable, "-m", "monitor.cli", "run", "--config", str(estate.config),
+                          "--no-dashboard", "--log-file", str(estate.tmp / "second.log")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert res.returncode == 4
+    assert "另一个监测服务已在运行" in res.stderr and str(svc.proc.pid) in res.stderr and "Traceback" not in res.stderr
+    assert svc.stop() == 0
+
+
 def test_bad_schedule_options_are_one_chinese_line(estate):
     res = subprocess.run([sys.executable, "-m", "monitor.cli", "run", "--config", str(estate.config),
                           "--no-dashboard", "--scan-every", "0"], cwd=ROOT, capture_output=True, text=True,
@@ -342,3 +353,96 @@ def test_key_value_logs_carry_fields(tmp_path):
     assert line.startswith("ts=") and "level=INFO" in line
     setup_logging(None)  # back to stdout for the rest of the session
     assert isinstance(logging.getLogger("monitor").handlers[-1].formatter, KeyValueFormatter)
+
+
+# ---------------------------------------------------------------- end to end on the simulated university
+
+def _section(message: str, heading: str) -> str:
+    """The text under a '### heading…' of a digest, up to the next heading."""
+    out, inside = [], False
+    for line in message.splitlines():
+        if line.startswith("### "):
+            inside = line[4:].startswith(heading)
+            continue
+        if inside:
+            out.append(line)
+    return "\n".join(out)
+
+
+@pytest.mark.slow
+def test_service_on_the_testbed_notifies_the_owner_once_and_escalates_on_time(tmp_path):
+    import yaml
+
+    from monitor.testbed import Testbed
+    from test_notify import Receiver
+
+    due, before, after = "2019-12-31", "2019-12-31", "2020-01-01"
+    receiver = Receiver()
+    tb = Testbed(as_of=before)
+    tb.start()
+    svc = None
+    try:
+        cfg_path = tb.write_config(tmp_path / "school.yaml", database=tmp_path / "data" / "xxgk.db")
+        data = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
+        for unit in data["units"]:
+            for contact in unit.get("contacts", []):
+                contact["notify"] = receiver.url(f"unit/{unit['id']}")
+        for contact in data["office"]["contacts"]:
+            contact["notify"] = receiver.url("office")
+        data["notifications"] = {"dashboard_url": "http://dash.example.edu.cn", "escalate_after_days": 7}
+        cfg_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        # the items the ground truth says become overdue when the due day passes, and their owners
+        t0, t1 = tb.ground_truth(before)["items"], tb.ground_truth(after)["items"]
+        became = {iid: it["unit"] for iid, it in t1.items()
+                  if it["status"] == "overdue" and it.get("due") == due and t0[iid]["status"] in ("ok", "due_soon")}
+        assert became, "the testbed should have an item that becomes overdue on 2020-01-01"
+        clock_file = tmp_path / "clock"
+        clock_file.write_text(before)
+        svc = ServiceProc(tmp_path, cfg_path, "--clock-file", str(clock_file), "--scan-every", "4",
+                          "--digest-every", "2", "--scan-timeout", "300")
+
+        def step(day: str, *, scan: bool) -> None:
+            tb.set_as_of(day)
+            clock_file.write_text(day)
+            after_ts = ""
+            if scan:
+                ev = svc.wait_for(lambda e: e.get("event") == "scan.done" and e.get("as_of") == day,
+                                  timeout=240, what=f"a scan on {day}")
+                after_ts = ev["ts"]
+            svc.wait_for(lambda e: e.get("event") == "digest.done" and e.get("as_of") == day and e["ts"] > after_ts,
+                         timeout=60, what=f"a digest on {day} after its scan")
+
+        def mentions(path: str, iid: str) -> list[dict]:
+            return [m for m in receiver.to(path) if f"【{iid}】" in m["message"]]
+
+        step(before, scan=True)
+        seen_before = {iid: len(mentions(f"unit/{unit}", iid)) for iid, unit in became.items()}
+        step(after, scan=True)
+        for iid, unit in became.items():
+            told = mentions(f"unit/{unit}", iid)[seen_before[iid]:]
+            assert len(told) == 1, f"item {iid}: unit {unit} should get exactly one digest about it"
+            overdue_part = _section(told[0]["message"], "逾期")
+            assert f"【{iid}】" in overdue_part and due in overdue_part
+            assert f"http://dash.example.edu.cn/items/{iid}" in told[0]["message"]
+            for other in {u for u in became.values()} - {unit}:
+                assert not any(f"【{iid}】" in m["message"] for m in receiver.to(f"unit/{other}"))
+        # same day again, then the next day: nothing about these items is sent again
+        n_msgs = {unit: len(receiver.to(f"unit/{unit}")) for unit in became.values()}
+        step(after, scan=False)
+        step("2020-01-02", scan=False)
+        for iid, unit in became.items():
+            assert all(f"【{iid}】" not in m["message"] for m in receiver.to(f"unit/{unit}")[n_msgs[unit]:])
+        # escalation to the office: overdue for more than 7 days -> on the 8th day, not before
+        step("2020-01-07", scan=False)
+        for iid in became:
+            assert not any(f"【{iid}】" in _section(m["message"], "逾期升级") for m in receiver.to("office"))
+        step("2020-01-08", scan=False)
+        for iid in became:
+            escalated = [m for m in receiver.to("office") if f"【{iid}】" in _section(m["message"], "逾期升级")]
+            assert len(escalated) == 1 and "已逾期 8 天" in _section(escalated[0]["message"], "逾期升级")
+        assert svc.stop() == 0
+    finally:
+        if svc is not None:
+            svc.kill()
+        tb.stop()
+        receiver.close()
