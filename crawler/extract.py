@@ -285,6 +285,9 @@ def _tokens_uncached(el: Any) -> set[str]:
     return {re.sub(r"\d+$", "", t.lower()) for t in raw + whole if t}
 
 
+_REGION_RANK = {"footer": 4, "nav": 3, "side": 2, "header": 1}
+
+
 class Regions:
     """Which part of the page an element sits in: 'nav', 'footer', 'side', 'header' or None."""
 
@@ -314,10 +317,21 @@ class Regions:
         if side and (side - _SIDE_SAFE_TOKENS) and not toks & {"content", "article", "main", "arti", "detail"}:
             return "side"
         whole = {w.lower() for w in f"{el.get('class') or ''} {el.get('id') or ''}".split()}
-        if (tag == "header" and not any(a.tag in ("article", "main") for a in el.iterancestors())) or (
-                whole & _HEADER_WHOLE):
+        if (tag == "header" or whole & _HEADER_WHOLE) and self._near_top(el):
             return "header"
         return None
+
+    @staticmethod
+    def _near_top(el: Any) -> bool:
+        """A site header sits right under <body> (maybe in one wrapper), an article's header deeper."""
+        depth = 0
+        for a in el.iterancestors():
+            if a.tag in ("article", "main"):
+                return False
+            if a.tag == "body":
+                return depth <= 2
+            depth += 1
+        return True
 
     def of(self, el: Any) -> str | None:
         chain = []
@@ -330,10 +344,9 @@ class Regions:
             chain.append(node)
             own = self.own(node)
             if own is not None:
-                result = own
-                # the region of an ancestor still wins for its own descendants
+                # nested regions: footer > nav > side > header ("nav" inside the site header is nav)
                 parent_region = self.of(node.getparent()) if node.getparent() is not None else None
-                result = parent_region or own
+                result = max((own, parent_region), key=lambda r: _REGION_RANK.get(r, 0))
                 break
             node = node.getparent()
         for n in chain:
@@ -347,11 +360,14 @@ class Regions:
 ATTACHMENT_EXTS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "zip", "rar", "7z", "wps", "et", "dps",
                    "ofd", "txt", "csv")
 _ATT_EXT_RE = re.compile(r"\.(" + "|".join(ATTACHMENT_EXTS) + r")$", re.I)
+_ATT_QUICK_RE = re.compile(r"\.(?:" + "|".join(ATTACHMENT_EXTS) + r")\b", re.I)
 _DOWNLOAD_HINT_RE = re.compile(r"download|attach|upload|file|fujian|DownloadAttachUrl", re.I)
 
 
 def is_attachment_link(url: str, text: str = "") -> bool:
     """PDF/DOC/XLS/… by path extension, by a file-name parameter, or by a download URL named like a file."""
+    if not _ATT_QUICK_RE.search(url) and not (text and _ATT_QUICK_RE.search(text)):
+        return False
     parts = urlsplit(url)
     path = unquote(parts.path)
     if _ATT_EXT_RE.search(path):
@@ -376,7 +392,28 @@ def _abs_url(base: str, href: str | None) -> str | None:
     return url
 
 
+_ORIGIN_RE = re.compile(r"^(https?://[^/?#]+)", re.I)
+_ABS_RE = re.compile(r"^(https?://[^/?#]+)([^#]*)", re.I)
+
+
 def _abs_url_uncached(base: str, href: str) -> str | None:
+    # fast paths for the two shapes that make up almost every link on CMS pages
+    h = href.strip()
+    if h.startswith("/") and not h.startswith("//") and "/." not in h and "\\" not in h and " " not in h:
+        m = _ORIGIN_RE.match(base)
+        if m:
+            return m.group(1) + h.split("#", 1)[0]
+    elif h[:7].lower() == "http://" or h[:8].lower() == "https://":
+        m = _ABS_RE.match(h)
+        if m and "/." not in m.group(2) and " " not in h and "\\" not in h:
+            rest = m.group(2)
+            if not rest.startswith("/"):
+                rest = "/" + rest
+            return m.group(1) + rest
+    return _abs_url_slow(base, href)
+
+
+def _abs_url_slow(base: str, href: str) -> str | None:
     href = href.strip().replace("\\", "/")
     if not href or href.startswith("#"):
         return None
@@ -1161,6 +1198,8 @@ def _candidate_groups(page: Page) -> list[_Group]:
     for parent in page.body.iter():
         if (not isinstance(parent.tag, str) or parent in seen_parents or len(parent) < 2
                 or parent.tag in ("body", "html", "form")):
+            continue
+        if page.regions.of(parent) in ("nav", "footer"):
             continue
         by_tag: dict[str, list] = {}
         for c in parent:
