@@ -63,8 +63,13 @@ class Testbed:
         return self
 
     def stop(self) -> None:
+        # shut the servers down in parallel: each shutdown waits for its poll interval
+        stoppers = [threading.Thread(target=h.shutdown) for h in self._servers.values()]
+        for t in stoppers:
+            t.start()
+        for t in stoppers:
+            t.join(timeout=5)
         for httpd in self._servers.values():
-            httpd.shutdown()
             httpd.server_close()
         for t in self._threads:
             t.join(timeout=5)

@@ -65,7 +65,7 @@ def serve_command(as_of: str | None, profile: str, config_out: str, truth_out: s
         names = {k: s.name for k, s in tb.estate.sites.items()}
         click.echo(f"示例大学模拟站点已启动（日期 {day}，规模 {profile}）：")
         for key, url in tb.sites.items():
-            click.echo(f"  {names[key]:<12} {key:<5} {url}")
+            click.echo(f"  {key:<5} {url:<26} {names[key]}")
         try:
             cfg = tb.write_config(config_out, database=database)
         except OSError as exc:

