@@ -40,7 +40,8 @@ class StorePipeline:
 
     # Scrapy hooks ---------------------------------------------------------------------------
     def open_spider(self, spider: Any = None) -> None:
-        spider = spider or self.spider
+        # Scrapy >= 2.13 calls pipeline hooks without the spider argument.
+        spider = spider or self.crawler.spider
         self.spider = spider
         self.scan_id = spider.scan_id
         self.db = open_db(spider.cfg.database_path)
@@ -58,8 +59,6 @@ class StorePipeline:
         return pipe
 
     def process_item(self, item: dict, spider: Any = None) -> dict:
-        if not hasattr(self, "db"):
-            self.open_spider(spider or self.crawler.spider)
         self.buffer.append(item)
         if len(self.buffer) >= BATCH_ITEMS or time.monotonic() - self.last_flush > BATCH_SECONDS:
             self.flush()

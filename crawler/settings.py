@@ -44,7 +44,7 @@ def build_settings(cfg: Any, *, log_level: str = "WARNING") -> dict[str, Any]:
         "CONCURRENT_REQUESTS": max(8, c.concurrency_per_host * 4),
         "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrency_per_host,
         "DOWNLOAD_DELAY": c.download_delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": c.download_delay > 0,
+        "DOWNLOAD_DELAY_JITTER": 0.5 if c.download_delay > 0 else 0,
         "AUTOTHROTTLE_ENABLED": bool(c.autothrottle),
         "AUTOTHROTTLE_START_DELAY": max(c.download_delay, 1.0),
         "AUTOTHROTTLE_MAX_DELAY": 30.0,

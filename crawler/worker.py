@@ -46,7 +46,7 @@ def run(config_path: str, scan_id: int) -> int:
     cfg = load_config(config_path)
     db = open_db(cfg.database_path)
     level = os.environ.get("XXGK_SCRAPY_LOG", "WARNING")
-    process = CrawlerProcess(build_settings(cfg, log_level=level), install_root_handler=True)
+    process = CrawlerProcess(build_settings(cfg, log_level=level))
     logging.getLogger("scrapy").setLevel(level)
     crawler = process.create_crawler(SchoolSpider)
     process.crawl(crawler, cfg=cfg, scan_id=scan_id, known=_known(db), known_links=_LinkLookup(open_db(cfg.database_path)))

@@ -17,12 +17,12 @@ from twisted.python.failure import Failure
 from crawler.extract import extract, extract_attachment
 from crawler.scope import Scope, canonical_url, netloc_of
 from crawler.settings import ATTACHMENT_EXTENSIONS, SKIP_EXTENSIONS
+from crawler.traps import TrapGuard
 from crawler.middlewares import is_counter_url
 from monitor import clock
 
 _ATTACHMENT_TYPES = ("pdf", "msword", "officedocument", "ms-excel", "ms-powerpoint", "zip", "rar", "octet-stream",
                      "wps", "vnd.ms-")
-_REPEAT_SEGMENT_RE = re.compile(r"(/[^/]+)(?:/[^/]+)?\1(?:/[^/]+)?\1/")
 
 
 def is_attachment_url(url: str) -> bool:
@@ -53,12 +53,11 @@ class SchoolSpider(scrapy.Spider):
         crawl = cfg.crawl
         self.max_pages = crawl.max_pages_per_site
         self.max_depth = crawl.max_depth
-        self.max_query_variants = crawl.max_query_variants
+        self.traps = TrapGuard(crawl.max_query_variants, crawl.max_calendar_variants)
         self.fetch_attachments = crawl.fetch_attachments
         self.ignore_re = re.compile("|".join(f"(?:{p})" for p in crawl.ignore_urls)) if crawl.ignore_urls else None
         self.selectors = {host.lower(): sel for host, sel in (crawl.selectors or {}).items()}
         self.pages_per_site: dict[str, int] = defaultdict(int)
-        self.query_variants: dict[tuple[str, str], set[str]] = defaultdict(set)
         self.limits_hit: dict[tuple[str, str], dict] = {}
         self.skipped_counter = 0
         self.site_stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -97,16 +96,10 @@ class SchoolSpider(scrapy.Spider):
         if depth > self.max_depth:
             self._limit("max_depth", site.url, self.max_depth, url)
             return None
-        if len(url) > 600 or _REPEAT_SEGMENT_RE.search(urlsplit(url).path + "/"):
-            self._limit("trap", site.url, "url-shape", url)
+        trap = self.traps.check(url)
+        if trap is not None:
+            self._limit("trap", site.url, trap, url)
             return None
-        parts = urlsplit(url)
-        if parts.query:
-            variants = self.query_variants[(parts.netloc, parts.path)]
-            if parts.query not in variants and len(variants) >= self.max_query_variants:
-                self._limit("trap", site.url, self.max_query_variants, f"{parts.netloc}{parts.path}?…")
-                return None
-            variants.add(parts.query)
         if self.pages_per_site[site.url] >= self.max_pages:
             self._limit("max_pages_per_site", site.url, self.max_pages)
             return None
