@@ -944,6 +944,8 @@ def _article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int]
     upds: list[_Cand] = []
 
     def zone(i: int) -> int | None:
+        if main_known and ms is not None and ms <= i <= me and not (t is not None and ms <= t <= me):
+            return 4  # inside a CMS body container (that does not hold the title): the article text
         if t is not None:
             if ms is not None and ms > t:
                 if t < i <= min(t + 10, ms + 2):
@@ -985,6 +987,8 @@ def _article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int]
                 continue
             if z >= 4 and kind != "published":
                 continue  # "一、时间：…" inside a notice is an event, not the page date
+            if kind == "bare" and ms is not None and ms <= b.index <= me and hit.start > 1:
+                continue  # in the body a bare 时间/日期 only counts as the line's own label
             if z == 5 and not main_known and t is None:
                 continue
             pubs.append(_Cand(hit.value, "label", kind, (z if z != 0 else 0, _KIND_RANK[kind], dist)))

@@ -1,0 +1,154 @@
+"""`xxgk inspect URL_OR_FILE`: show what the extractor makes of one page or file.
+
+For a URL the page is fetched once with the product's user agent (timeout and size cap); for a
+local file the bytes are read from disk and the encoding is detected. Output is a Chinese summary
+or, with ``--json``, the record as JSON (keys of :func:`crawler.extract.record_to_json`).
+"""
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from crawler.extract import PageRecord, extract, extract_attachment, is_attachment_link, record_to_json
+from monitor import clock
+from monitor.cli import fail, now_option
+
+USER_AGENT = "xxgk-monitor/0.1 (+https://github.com/xxgk-monitor/xxgk-monitor)"
+TIMEOUT = 20
+MAX_BYTES = 20 * 1024 * 1024
+_ATTACHMENT_TYPES = ("pdf", "msword", "officedocument", "ms-excel", "ms-powerpoint", "zip", "rar", "wps")
+
+SOURCE_NAMES = {"meta": "页面元数据", "label": "页面标注", "list": "列表日期", "url": "网址中的日期", "heading": "标题下日期行",
+                "http": "服务器 Last-Modified", "observed": "监测观察"}
+KIND_NAMES = {"article": "文章页", "list": "列表页（栏目）", "attachment": "附件", "other": "其他页面（首页/导航等）"}
+
+
+class FetchError(Exception):
+    pass
+
+
+def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES) -> tuple[bytes, dict[str, str], str]:
+    """GET one URL: (body, headers, final URL). Raises FetchError with a Chinese message."""
+    req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            body = resp.read(max_bytes + 1)
+            headers = {k: v for k, v in resp.headers.items()}
+            final = resp.geturl()
+    except urllib.error.HTTPError as exc:
+        raise FetchError(f"服务器返回 HTTP {exc.code}：{url}") from None
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        if isinstance(reason, socket.timeout) or "timed out" in str(reason):
+            raise FetchError(f"连接超时（{timeout:g} 秒）：{url}") from None
+        raise FetchError(f"无法访问 {url}：{reason}") from None
+    except (socket.timeout, TimeoutError):
+        raise FetchError(f"读取超时（{timeout:g} 秒）：{url}") from None
+    except (ValueError, OSError) as exc:
+        raise FetchError(f"无法访问 {url}：{exc}") from None
+    if len(body) > max_bytes:
+        raise FetchError(f"内容超过 {max_bytes // (1024 * 1024)} MB 上限：{url}")
+    return body, headers, final
+
+
+def _looks_like_file(body: bytes, url: str, content_type: str | None) -> bool:
+    ctype = (content_type or "").lower()
+    if any(t in ctype for t in _ATTACHMENT_TYPES):
+        return True
+    if body[:4] in (b"%PDF", b"\xd0\xcf\x11\xe0") or (body[:2] == b"PK" and "html" not in ctype):
+        return True
+    return "html" not in ctype and is_attachment_link(url)
+
+
+def inspect_source(source: str, *, url: str | None = None, today: date | None = None) -> PageRecord:
+    """Fetch or read ``source`` and extract it (the work behind the command, usable from Python)."""
+    today = today or clock.today()
+    if source.startswith(("http://", "https://")):
+        body, headers, final = fetch(source)
+        page_url = url or final
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise FetchError(f"文件不存在：{source}")
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise FetchError(f"无法读取文件 {source}：{exc.strerror}") from None
+        headers = {}
+        page_url = url or path.resolve().as_uri()
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    if _looks_like_file(body, page_url, ctype):
+        return extract_attachment(body, page_url, ctype, headers, today=today)
+    return extract(body, page_url, headers, today=today)
+
+
+def format_record(rec: PageRecord, *, max_items: int = 10) -> str:
+    """Human-readable Chinese summary of a record."""
+    lines = [f"网址：{rec.url}", f"页面类型：{KIND_NAMES.get(rec.kind, rec.kind)}", f"标题：{rec.title or '（无）'}"]
+    if rec.column:
+        lines.append(f"所属栏目：{rec.column}")
+    if rec.breadcrumb:
+        lines.append(f"当前位置：{' > '.join(rec.breadcrumb)}")
+    if rec.published:
+        lines.append(f"发布日期：{rec.published}（来源：{SOURCE_NAMES.get(rec.published_source or '', rec.published_source)}）")
+    else:
+        lines.append("发布日期：未识别（页面未显示日期）")
+    if rec.updated:
+        lines.append(f"更新日期：{rec.updated}（来源：{SOURCE_NAMES.get(rec.updated_source or '', rec.updated_source)}）")
+    if rec.encoding:
+        lines.append(f"编码：{rec.encoding}")
+    if rec.kind == "list":
+        lines.append(f"列表条目：{len(rec.entries)} 条" + (f"，最新 {rec.newest_entry}" if rec.newest_entry else ""))
+        for e in rec.entries[:max_items]:
+            src = f"，{SOURCE_NAMES.get(e.date_source or '', '')}" if e.date_source else ""
+            lines.append(f"  - {e.date or '（无日期）'}{src}  {e.title}  {e.url}")
+        if len(rec.entries) > max_items:
+            lines.append(f"  …… 另有 {len(rec.entries) - max_items} 条")
+        if rec.pagination:
+            lines.append(f"分页：{len(rec.pagination)} 页")
+            for p in rec.pagination[:5]:
+                lines.append(f"  - {p}")
+            if len(rec.pagination) > 5:
+                lines.append(f"  …… 另有 {len(rec.pagination) - 5} 页")
+    if rec.attachments:
+        lines.append(f"附件：{len(rec.attachments)} 个")
+        for a in rec.attachments[:max_items]:
+            lines.append(f"  - {a.text}  {a.url}")
+    if rec.kind == "attachment" and rec.metadata:
+        meta = rec.metadata
+        if meta.get("pages"):
+            lines.append(f"页数/工作表：{meta['pages']}")
+        if meta.get("error"):
+            lines.append(f"解析提示：{meta['error']}")
+    lines.append(f"链接：{len(rec.links)} 个")
+    lines.append(f"内容指纹：{rec.fingerprint[:16]}…")
+    excerpt = rec.text.strip().replace("\n", " ")
+    if excerpt:
+        lines.append(f"正文摘要：{excerpt[:120]}{'…' if len(excerpt) > 120 else ''}")
+    return "\n".join(lines)
+
+
+@click.command("inspect")
+@click.argument("source", metavar="URL_OR_FILE")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出完整记录。")
+@click.option("--url", "page_url", metavar="URL", help="本地文件对应的原始网址（用于解析相对链接和网址日期）。")
+@now_option
+def inspect_command(source: str, as_json: bool, page_url: str | None) -> None:
+    """查看一个网页或本地文件的抽取结果（标题、类型、日期及来源、列表条目、分页、附件）。"""
+    if page_url and not urlsplit(page_url).scheme.startswith("http"):
+        fail(f"--url 应为 http(s) 网址，收到 {page_url!r}")
+    try:
+        rec = inspect_source(source, url=page_url)
+    except FetchError as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(record_to_json(rec), ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_record(rec))
