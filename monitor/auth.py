@@ -2,8 +2,8 @@
 
 Migration 4 owns the tables the dashboard writes: ``users``, ``sessions``, ``login_attempts``,
 ``acknowledgements`` (a unit confirms it has seen an item's status), ``meta`` (the persisted
-cookie secret when the config gives none) and ``dash_search`` (a character-bigram FTS5 index so
-two-character Chinese words such as 招生 are searchable).
+cookie secret when the config gives none), ``dash_search`` (a character-bigram FTS5 index so
+two-character Chinese words such as 招生 are searchable) and the indexes the dashboard's lists need.
 
 Passwords are hashed with argon2id; session tokens are random and only their SHA-256 is stored,
 so a copy of the database does not let anyone log in.
@@ -87,6 +87,11 @@ def _m4_auth(db: sqlite_utils.Database) -> None:
             at TEXT NOT NULL                   -- clock time
         );
         CREATE INDEX IF NOT EXISTS idx_ack_item ON acknowledgements(item_id);
+        -- Partial indexes for the dashboard's site-health lists (stay small: only problem pages).
+        CREATE INDEX IF NOT EXISTS idx_pages_failing ON pages(id) WHERE last_error IS NOT NULL;
+        CREATE INDEX IF NOT EXISTS idx_pages_undated ON pages(id)
+            WHERE kind = 'article' AND published IS NULL AND updated IS NULL;
+        CREATE INDEX IF NOT EXISTS idx_assessments_as_of ON assessments(as_of);
         CREATE VIRTUAL TABLE IF NOT EXISTS dash_search USING fts5(
             grams, kind UNINDEXED, ref UNINDEXED, tokenize = 'unicode61'
         );

@@ -9,7 +9,7 @@ from datetime import date
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from monitor import store
+from monitor import clock, store
 from monitor.dashboard import charts, queries as q, registry
 from monitor.dashboard.estate import status_labels
 from monitor.dashboard.tables import to_csv, to_xlsx
@@ -301,7 +301,7 @@ def export(name: str, fmt: str, ctx: Ctx = Depends(context)) -> Response:
     sort, desc = sort_args(ctx)
     table = registry.build(name, ctx, None, sort, desc)
     labels = status_labels()
-    stamp = date.today().strftime("%Y%m%d")
+    stamp = clock.today().strftime("%Y%m%d")
     filename = f"xxgk-{table.name}-{stamp}.{fmt}"
     if fmt == "csv":
         return Response(to_csv(table, labels), media_type="text/csv; charset=utf-8",
