@@ -219,31 +219,39 @@ def _pptx(body: bytes, out: DocText, deadline: float) -> None:
     out.text = "\n".join(parts)
 
 
-# Legacy OLE2 files (.doc/.xls/.wps/.et): text is stored as UTF-16LE runs (or 8-bit runs).
-_UTF16_RUN_RE = re.compile(
-    rb"(?:(?:[\x20-\x7e]\x00)|(?:[\x00-\xff][\x4e-\x9f])|(?:[\x00-\xff]\x30)|(?:[\x00-\xff]\xff)|(?:[\x0d\x0a\x09]\x00))"
-    rb"{4,}")
-_ASCII_RUN_RE = re.compile(rb"[\x20-\x7e]{8,}")
+# Legacy OLE2 files (.doc/.xls/.wps/.et): text is stored as UTF-16LE runs. Decoding the whole
+# file as UTF-16 (at both byte alignments) and keeping runs of text-like characters is crude but
+# fast (all in C) and never fails.
+_TEXT_RUN_RE = re.compile("[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u0020-\u007e\r\n\t\u2018-\u201d\u2026\u00b7"
+                          "\u2014\u3001\u3002]{4,}")
+
+
+def _runs(text: str) -> list[str]:
+    out = []
+    for m in _TEXT_RUN_RE.finditer(text):
+        run = m.group(0).strip()
+        cjk = sum(1 for ch in run if "\u4e00" <= ch <= "\u9fff")
+        letters = sum(1 for ch in run if ch.isascii() and ch.isalpha())
+        if cjk >= 2 or (letters >= 6 and " " in run and cjk == 0 and len(run) >= 8):
+            out.append(run)
+    return out
 
 
 def strings_text(body: bytes) -> str:
     """Best-effort text from a binary Office file: UTF-16LE runs with CJK or words, in order."""
-    out: list[str] = []
-    size = 0
-    for m in _UTF16_RUN_RE.finditer(body[:MAX_BYTES]):
-        chunk = m.group(0)
+    data = body[:MAX_BYTES]
+    best: list[str] = []
+    best_score = -1
+    for offset in (0, 1):
+        chunk = data[offset:]
         if len(chunk) % 2:
             chunk = chunk[:-1]
-        text = chunk.decode("utf-16-le", "ignore").strip()
-        # skip binary noise: require some CJK or several letters
-        cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
-        letters = sum(1 for ch in text if ch.isalpha())
-        if cjk >= 2 or (letters >= 6 and " " in text):
-            out.append(text)
-            size += len(text)
-            if size > MAX_CHARS:
-                break
-    return "\n".join(out)
+        runs = _runs(chunk.decode("utf-16-le", "replace"))
+        score = sum(len(r) for r in runs)
+        if score > best_score:
+            best, best_score = runs, score
+    text = "\n".join(best)
+    return text[:MAX_CHARS]
 
 
 def extract_text(body: bytes, name: str = "", content_type: str | None = None) -> DocText:
