@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
-from w3lib.url import canonicalize_url
+from w3lib.url import safe_url_string
 
 _SESSION_RE = re.compile(r";jsessionid=[^?#]*", re.I)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -27,12 +27,13 @@ def netloc_of(url: str) -> str:
 
 
 def canonical_url(url: str) -> str:
-    """Stable key for a URL: fragment dropped, query sorted, session ids removed, host lower-cased."""
+    """Stable key for a URL: fragment and session ids dropped, host lower-cased, default port removed,
+    unsafe characters percent-encoded. The query keeps its order: the URL we store is the URL a person
+    clicks (evidence links in reports), and sites link a page with one order anyway."""
     url = _SESSION_RE.sub("", url.strip())
-    parts = urlsplit(url)
+    parts = urlsplit(safe_url_string(url))
     path = parts.path or "/"
-    url = urlunsplit((parts.scheme.lower(), netloc_of(url), path, parts.query, ""))
-    return canonicalize_url(url, keep_fragments=False)
+    return urlunsplit((parts.scheme.lower(), netloc_of(url), path, parts.query, ""))
 
 
 def school_suffix(host: str) -> str:

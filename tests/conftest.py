@@ -1,0 +1,93 @@
+"""Shared fixtures: the simulated university served over real HTTP, scanned for real.
+
+`scanned_estate` is built once per test process: the default testbed estate scanned by the real
+`xxgk scan` command (a Scrapy subprocess writing a real SQLite file) on each of SCAN_DATES, with the
+product clock and the estate clock moved together. Tests that read it must not modify it; tests
+that decide matches or add users take `estate_copy` (a private copy of the database). Mark tests
+using these fixtures with `pytestmark = pytest.mark.xdist_group("estate")` so one worker builds it.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+SCAN_DATES = ("2019-06-15", "2019-10-15", "2019-11-15", "2020-01-10")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_xxgk(*args: str, now: str | None = None, env: dict | None = None, check: bool = True,
+             timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run the real CLI in a subprocess (what a user types), with the clock set."""
+    full_env = dict(os.environ, XXGK_PROGRESS="0", **(env or {}))
+    if now:
+        full_env["XXGK_NOW"] = now
+    proc = subprocess.run([sys.executable, "-m", "monitor.cli", *args], capture_output=True, text=True,
+                          env=full_env, timeout=timeout, cwd=str(ROOT))
+    if check and proc.returncode != 0:
+        raise AssertionError(f"xxgk {' '.join(args)} exited {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@dataclass
+class ScannedEstate:
+    testbed: object
+    config_path: Path
+    db_path: Path
+    scan_dates: tuple[str, ...]
+    scan_output: list[str] = field(default_factory=list)
+    truths: dict[str, dict] = field(default_factory=dict)
+
+    def truth(self, as_of: str) -> dict:
+        if as_of not in self.truths:
+            self.truths[as_of] = self.testbed.ground_truth(date.fromisoformat(as_of))
+        return self.truths[as_of]
+
+    def config(self):
+        from monitor.config import load_config
+        return load_config(self.config_path)
+
+
+@pytest.fixture(scope="session")
+def scanned_estate(tmp_path_factory) -> ScannedEstate:
+    from monitor.testbed import Testbed
+
+    work = tmp_path_factory.mktemp("estate")
+    tb = Testbed(as_of=date.fromisoformat(SCAN_DATES[0]))
+    tb.start()
+    cfg_path = tb.write_config(work / "xxgk.yaml", database=str(work / "xxgk.db"))
+    estate = ScannedEstate(tb, Path(cfg_path), work / "xxgk.db", SCAN_DATES)
+    for day in SCAN_DATES:
+        tb.set_as_of(date.fromisoformat(day))
+        estate.truths[day] = tb.ground_truth(date.fromisoformat(day))
+        proc = run_xxgk("scan", "--config", str(cfg_path), now=f"{day}T03:00")
+        estate.scan_output.append(proc.stdout)
+    yield estate
+    tb.stop()
+
+
+@pytest.fixture()
+def estate_copy(scanned_estate: ScannedEstate, tmp_path: Path) -> ScannedEstate:
+    """A private copy of the scanned database (and a config pointing at it) for tests that write."""
+    src = sqlite3.connect(scanned_estate.db_path)
+    dst_path = tmp_path / "xxgk.db"
+    dst = sqlite3.connect(dst_path)
+    src.backup(dst)
+    src.close()
+    dst.close()
+    cfg_text = scanned_estate.config_path.read_text(encoding="utf-8")
+    cfg_path = tmp_path / "xxgk.yaml"
+    shutil.copy(scanned_estate.config_path, cfg_path)
+    from monitor.config import load_config
+    old_db = str(load_config(scanned_estate.config_path).database_path)
+    cfg_path.write_text(cfg_text.replace(old_db, str(dst_path)), encoding="utf-8")
+    assert str(load_config(cfg_path).database_path) == str(dst_path), "config copy must point at the copied DB"
+    return ScannedEstate(scanned_estate.testbed, cfg_path, dst_path, scanned_estate.scan_dates,
+                         scanned_estate.scan_output, scanned_estate.truths)
