@@ -334,6 +334,16 @@ def _norm_site(url: str | None) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower() if parts.netloc else url.rstrip("/").lower()
 
 
+def url_key(url: str) -> str:
+    """Identity of a URL for counting: query parameters in any order, no fragment
+    (``content.jsp?a=1&b=2`` linked from a list and ``?b=2&a=1`` stored are one article)."""
+    from urllib.parse import parse_qsl, urlencode
+
+    parts = urlsplit(url)
+    query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{parts.path or '/'}" + (f"?{query}" if query else "")
+
+
 def _cn_list(names: list[str], limit: int = 0) -> str:
     shown = names[:limit] if limit and len(names) > limit else names
     return "、".join(shown)
@@ -488,19 +498,25 @@ def _matched_columns(db: sqlite_utils.Database) -> dict[str, list[dict]]:
 def _channel_articles(db: sqlite_utils.Database, year: AcademicYear) -> dict[str, int]:
     """site root -> distinct articles published in the year (article pages + list entries)."""
     start, end = year.start.isoformat(), year.end.isoformat()
-    seen: dict[str, str] = {}   # article url -> site
-    for r in rows(db, """SELECT url, site FROM pages WHERE kind = 'article'
-                         AND published BETWEEN ? AND ?""", (start, end)):
-        seen[r["url"]] = r["site"] or _norm_site(r["url"])
-    # Entries cover articles listed in a column but not (yet) fetched; a URL known as a list
-    # or navigation page is not an article.
+    seen: dict[str, str] = {}   # url_key -> site
+    dated_elsewhere: set[str] = set()
+    for r in rows(db, "SELECT url, site, published FROM pages WHERE kind = 'article' AND published IS NOT NULL"):
+        key = url_key(r["url"])
+        if start <= r["published"][:10] <= end:
+            seen[key] = r["site"] or _norm_site(r["url"])
+        else:
+            dated_elsewhere.add(key)
+    # Entries cover articles listed in a column but not fetched (login walls, limits). The
+    # article's own date wins over its list row (a short "[09-07]" row can guess the wrong
+    # year); a URL known as a list or navigation page is not an article.
     for r in rows(db, """SELECT e.url, COALESCE(a.site, l.site) AS site, a.kind AS kind
                          FROM entries e JOIN pages l ON l.id = e.list_page_id
                          LEFT JOIN pages a ON a.url = e.url
                          WHERE e.date BETWEEN ? AND ?""", (start, end)):
-        if r["url"] in seen or r["kind"] in ("list", "other"):
+        key = url_key(r["url"])
+        if key in seen or key in dated_elsewhere or r["kind"] in ("list", "other"):
             continue
-        seen[r["url"]] = r["site"] or _norm_site(r["url"])
+        seen[key] = r["site"] or _norm_site(r["url"])
     counts: dict[str, int] = {}
     for site in seen.values():
         counts[site] = counts.get(site, 0) + 1
@@ -571,33 +587,54 @@ def year_end_statuses(db: sqlite_utils.Database, cfg: Any, as_of: date) -> list[
 
     The report is written after the year: a page dated 2019-05-01 that the monitor first saw in
     October is still evidence it was published in the year (its date and source are recorded).
-    ``monitor.assess.assess_all`` alone hides pages first seen after ``as_of`` (the "what did we
-    know then" view of the dashboard timeline), which would leave a school that started
-    monitoring after the year with nothing; so the knowledge cut-off is today, the date cut-off
-    ``as_of``.
+    ``assess_all(db, cfg, as_of)`` alone is the dashboard's "what did we know then" view and
+    hides pages first fetched after ``as_of``, which would leave a school that started
+    monitoring after the year with nothing. So: assess today (everything known), then judge
+    each item again with only the evidence dated up to ``as_of`` (same precedence and rules).
     """
     import inspect
 
     from monitor import assess
 
+    today = clock.today()
     if "known_by" in inspect.signature(assess.assess_all).parameters:
-        return assess.assess_all(db, cfg, as_of, known_by=clock.today())
-    view_cls = getattr(assess, "_View", None)
-    assess_item = getattr(assess, "_assess_item", None)
-    if view_cls is None or assess_item is None:
+        return assess.assess_all(db, cfg, as_of, known_by=today)
+    if as_of >= today:
         return assess.assess_all(db, cfg, as_of)
-    # Same loop as assess_all, with a view that knows every scan made so far.
-    view = view_cls(db, as_of)
-    view.future_scans = {r["id"] for r in rows(db, "SELECT id, started_at FROM scans")
-                         if (r["started_at"] or "")[:10] > clock.today().isoformat()}
-    by_item: dict[str, list[dict]] = {}
-    counted_urls: dict[str, set[str]] = {}
-    for m in rows(db, "SELECT * FROM matches ORDER BY id"):
-        by_item.setdefault(m["item_id"], []).append(m)
-        if m["state"] in assess.COUNTED_STATES:
-            counted_urls.setdefault(m["url"], set()).add(m["item_id"])
-    return [assess_item(view, cfg, it, by_item.get(it.id, []), counted_urls)
-            for it in cfg.catalog_obj.items if not it.ignore]
+    items = {str(_get(it, "id")): it for it in _catalog(cfg)[1]}
+    return [_restate(st, items.get(str(_get(st, "id"))), as_of) for st in assess.assess_all(db, cfg, today)]
+
+
+def _restate(st: Any, item: Any, as_of: date) -> Any:
+    """An item status judged again as of an earlier day, from the evidence dated by then."""
+    import dataclasses
+
+    from monitor.rules import evaluate
+
+    if _get(st, "status") in ("missing", "unreachable") or not dataclasses.is_dataclass(st):
+        return st  # facts about the pages themselves, not about dates
+    cut = as_of.isoformat()
+    kept = [e for e in st.evidence if not e.date or e.date[:10] <= cut]
+    dated = sorted((e for e in kept if e.date), key=lambda e: e.date, reverse=True)
+    kind = _rule_kind(st.rule)
+    due = None
+    if not kept:
+        status, reason = (("ok", "事件类栏目暂无内容，无事件时无需更新") if kind == "event"
+                          else ("blank", f"截至{cut}栏目没有任何内容"))
+    elif not dated:
+        if kind in ("static", "event"):
+            status, reason = "ok", ("长期有效事项，页面未标注日期" if kind == "static"
+                                    else "事件类，页面未标注日期，无事件时无需更新")
+        else:
+            status, reason = "undated", f"找到{len(kept)}条内容，但都没有可识别的发布日期"
+    else:
+        verdict = evaluate(st.rule, [date.fromisoformat(e.date[:10]) for e in dated], as_of,
+                           changes=_get(item, "changes") or ())
+        status, reason, due = verdict.status, verdict.reason, verdict.due
+    return dataclasses.replace(
+        st, status=status, reason=reason, due=due.isoformat() if due else None, evidence=kept,
+        last_changed=dated[0].date[:10] if dated else None,
+        last_changed_source=dated[0].date_source if dated else None)
 
 
 def build_report(db: sqlite_utils.Database, cfg: Any, year: AcademicYear, *,
@@ -649,11 +686,14 @@ def build_report(db: sqlite_utils.Database, cfg: Any, year: AcademicYear, *,
                                                                    c.get("page_id"))))
 
         pubs: list[Publication] = []
-        for ev in _get(st, "evidence") or []:
+        pub_keys: set[str] = set()
+        # Evidence with a stored page first, so of two spellings of one URL the archived one is cited.
+        for ev in sorted(_get(st, "evidence") or [], key=lambda e: _get(e, "page_id") is None):
             d = _get(ev, "date")
             url = _get(ev, "url")
-            if not url or not year.contains(d) or any(p.url == url for p in pubs):
+            if not url or not year.contains(d) or url_key(url) in pub_keys:
                 continue
+            pub_keys.add(url_key(url))
             ev_kind = _get(ev, "kind") or "article"
             title = _get(ev, "title") or ""
             pubs.append(Publication(url=url, title=title, date=str(d)[:10],
