@@ -56,12 +56,18 @@ def server():
 
 
 @pytest.fixture(autouse=True)
-def _restore_clock(monkeypatch: pytest.MonkeyPatch):
+def _restore_clock():
     """`--now` sets the process clock and XXGK_NOW: undo it so other tests see the real clock."""
+    import os
+
     from monitor import clock
-    monkeypatch.delenv("XXGK_NOW", raising=False)
+    before = os.environ.get("XXGK_NOW")
     yield
     clock.set_now(None)
+    if before is None:
+        os.environ.pop("XXGK_NOW", None)
+    else:
+        os.environ["XXGK_NOW"] = before
 
 
 def invoke(*args: str):
