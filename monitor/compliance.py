@@ -602,10 +602,11 @@ def findings_command(ctx: click.Context, config_path: str, status: str, unit: st
     click.echo(f"死链（连续两次检查失败）：{total} 个")
     for s in links:
         click.echo(f"  {_unit_name(cfg, s['unit'])} {s['site']}：{s['broken']} 个")
-        for p in s["pages"]:
-            click.echo(f"    {'首页 ' if p['is_home'] else ''}{p['url']}（{p['title'] or ''}）")
-            for link in p["links"]:
-                click.echo(f"      → {link['url']}「{link['text'] or ''}」{link['label']}：{link['reason']}")
+        for link in s["links"]:
+            click.echo(f"    {link['url']}「{link['text'] or ''}」{link['label']}：{link['reason']}")
+            shown = link["pages"][:3]
+            more = f" 等 {link['page_count']} 个页面" if link["page_count"] > len(shown) else ""
+            click.echo("      所在页面：" + "，".join(("首页 " if p["is_home"] else "") + p["url"] for p in shown) + more)
     bad = [s for s in sites if s["status"] in ("unreachable", "degraded")]
     click.echo(f"网站可访问性：{len(sites)} 个网站，无法访问 {sum(s['status'] == 'unreachable' for s in sites)} 个")
     for s in bad:

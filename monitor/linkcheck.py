@@ -62,6 +62,7 @@ class LinkSettings:
     timeout: float = 20.0
     total_seconds: float = 900.0
     obey_robots: bool = True
+    autothrottle: bool = True        # adapt the delay to the server's latency (as the crawl does)
     user_agent: str = "xxgk-monitor"
     enabled: bool = True
 
@@ -90,11 +91,11 @@ class LinkSettings:
             intranet_ranges=ranges,
             max_urls=int(opt(comp, "max_link_checks", 2000)),
             concurrency_per_host=max(1, min(2, int(opt(crawl, "concurrency_per_host", 2)))),
-            # never hammer a host, even when the crawl itself runs without a delay
-            delay=float(opt(comp, "link_check_delay", max(0.25, float(opt(crawl, "download_delay", 0.5))))),
+            delay=float(opt(comp, "link_check_delay", opt(crawl, "download_delay", 0.5))),
             timeout=float(opt(comp, "link_check_timeout", min(float(opt(crawl, "timeout", 20)), 30))),
             total_seconds=float(opt(comp, "link_check_seconds", 900)),
             obey_robots=bool(opt(crawl, "obey_robots", True)),
+            autothrottle=bool(opt(crawl, "autothrottle", True)),
             user_agent=ua,
             enabled=bool(opt(comp, "check_links", True)),
         )
@@ -107,7 +108,10 @@ class LinkSettings:
             "CONCURRENT_REQUESTS": 16,
             "CONCURRENT_REQUESTS_PER_DOMAIN": self.concurrency_per_host,
             "DOWNLOAD_DELAY": self.delay,
-            "RANDOMIZE_DOWNLOAD_DELAY": self.delay > 0,
+            "AUTOTHROTTLE_ENABLED": self.autothrottle,
+            "AUTOTHROTTLE_START_DELAY": max(self.delay, 0.5),
+            "AUTOTHROTTLE_MAX_DELAY": 30.0,
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
             "DOWNLOAD_TIMEOUT": self.timeout,
             "DNS_TIMEOUT": min(self.timeout, 20),
             "DOWNLOAD_MAXSIZE": 2 * 1024 * 1024,
@@ -428,24 +432,42 @@ def latest_results(db: Any, *, categories: Iterable[str] | None = None) -> list[
 
 
 def link_report(db: Any, *, unit: str | None = None) -> list[dict]:
-    """Broken links grouped per unit site, home page first, then pages by depth:
-    ``[{unit, site, pages: [{url, title, is_home, links: [{url, text, category, reason}]}]}]``."""
+    """Broken links per unit site, two views of the same facts:
+
+    ``[{unit, site, broken, links: [{url, text, category, label, reason, page_count, pages: [...]}],
+    pages: [{url, title, is_home, depth, links: [...]}]}]`` — ``links`` lists each broken URL once with the pages
+    linking it (home page first: a broken link in a site-wide menu is one problem, not one per page);
+    ``pages`` lists the pages with the broken links on them, home page first, then by depth."""
     sites: dict[tuple[str, str], dict] = {}
     for b in broken_links(db, unit=unit):
         site = b["site"] or ""
         key = (b["unit"] or "", site)
-        entry = sites.setdefault(key, {"unit": b["unit"] or "", "site": site, "pages": {}})
-        page = entry["pages"].setdefault(b["page_url"], {
-            "url": b["page_url"], "title": b["page_title"], "depth": b["depth"],
-            "is_home": _is_home(b["page_url"], site), "links": []})
-        page["links"].append({"url": b["url"], "text": b["link_text"], "category": b["category"],
-                              "label": CATEGORY_LABELS[b["category"]], "reason": b["reason"]})
+        entry = sites.setdefault(key, {"unit": b["unit"] or "", "site": site, "links": {}, "pages": {}})
+        page_ref = {"url": b["page_url"], "title": b["page_title"], "depth": b["depth"],
+                    "is_home": _is_home(b["page_url"], site)}
+        link = entry["links"].setdefault(b["url"], {
+            "url": b["url"], "text": b["link_text"], "category": b["category"],
+            "label": CATEGORY_LABELS[b["category"]], "reason": b["reason"], "pages": []})
+        link["pages"].append(page_ref)
+        page = entry["pages"].setdefault(b["page_url"], {**page_ref, "links": []})
+        page["links"].append({k: link[k] for k in ("url", "text", "category", "label", "reason")} |
+                             {"text": b["link_text"]})
     out = []
+
+    def order(p: dict) -> tuple:
+        return (not p["is_home"], p["depth"] if p["depth"] is not None else 99, p["url"])
+
     for key in sorted(sites):
         entry = sites[key]
-        pages = sorted(entry["pages"].values(),
-                       key=lambda p: (not p["is_home"], p["depth"] if p["depth"] is not None else 99, p["url"]))
-        out.append({**entry, "pages": pages, "broken": sum(len(p["links"]) for p in pages)})
+        links = []
+        for link in entry["links"].values():
+            link["pages"].sort(key=order)
+            link["page_count"] = len(link["pages"])
+            links.append(link)
+        links.sort(key=lambda l: (order(l["pages"][0]), l["url"]))
+        pages = sorted(entry["pages"].values(), key=order)
+        out.append({"unit": entry["unit"], "site": entry["site"], "broken": len(links), "links": links,
+                    "pages": pages})
     return out
 
 

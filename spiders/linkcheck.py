@@ -1,4 +1,5 @@
-"""The link-check spider: one status per URL, politely (HEAD first, GET when HEAD is not enough).
+"""The link-check spider: one status per URL, politely (files: HEAD, then GET when HEAD is not enough;
+pages: one GET, whose body tells challenge pages, login walls and soft 404s apart).
 
 Run as a subprocess by ``monitor.linkcheck.run_checker``::
 
@@ -16,6 +17,7 @@ import json
 import sys
 import time
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.crawler import CrawlerProcess
@@ -38,7 +40,7 @@ class LinkCheckSpider(scrapy.Spider):
 
     async def start(self) -> Iterator[scrapy.Request]:
         for url in self.urls:
-            yield self._request(url, "HEAD")
+            yield self._request(url, "HEAD" if is_file_url(url) else "GET")
 
     def _request(self, url: str, method: str) -> scrapy.Request:
         return scrapy.Request(url, method=method, callback=self.parse, errback=self.failed, dont_filter=True,
@@ -55,10 +57,11 @@ class LinkCheckSpider(scrapy.Spider):
         body = ""
         if method == "GET" and ("html" in ctype or not ctype or response.status >= 400):
             body = response.body[:BODY_CHARS * 3].decode(_charset(ctype), "replace")[:BODY_CHARS]
+        latency = meta.get("download_latency")
         yield {
             "url": meta["check_url"], "method": method, "status": response.status, "final_url": response.url,
             "redirects": meta.get("redirect_urls") or [], "content_type": ctype, "body": body, "error": None,
-            "elapsed_ms": int((time.monotonic() - meta["t0"]) * 1000),
+            "elapsed_ms": int((latency if latency is not None else time.monotonic() - meta["t0"]) * 1000),
         }
 
     @staticmethod
@@ -87,6 +90,18 @@ class LinkCheckSpider(scrapy.Spider):
             "redirects": meta.get("redirect_urls") or [], "content_type": "", "body": "", "error": error,
             "elapsed_ms": int((time.monotonic() - meta["t0"]) * 1000),
         }
+
+
+_FILE_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".wps", ".et", ".zip", ".rar",
+                    ".7z", ".txt", ".csv", ".jpg", ".jpeg", ".png", ".gif", ".mp4", ".mp3", ".avi", ".flv", ".swf",
+                    ".exe", ".apk", ".iso", ".tar", ".gz", ".ofd", ".caj")
+
+
+def is_file_url(url: str) -> bool:
+    """Files get a HEAD (their body is not needed); pages get a GET straight away, because recognising an
+    anti-bot challenge, a login form or a soft 404 needs the body anyway (HEAD + GET would be two requests)."""
+    path = urlsplit(url).path.lower()
+    return path.endswith(_FILE_EXTENSIONS) or "download" in path
 
 
 def _charset(ctype: str) -> str:

@@ -108,7 +108,7 @@ class Estate:
         self.cfg, self.db, self.xxgk, self.zsb = cfg, db, xxgk, zsb
         self.scan_id = 0
         self.fast = LinkSettings.from_config(cfg)  # the school's intranet hosts, a faster pace for tests
-        self.fast.delay, self.fast.timeout, self.fast.obey_robots = 0.01, 2.0, False
+        self.fast.delay, self.fast.timeout, self.fast.obey_robots, self.fast.autothrottle = 0.01, 2.0, False, False
 
     def new_scan(self, when: str) -> int:
         clock.set_now(when)

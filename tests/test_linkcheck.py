@@ -101,10 +101,10 @@ class Site:
                                       head=head)
                 if path.startswith("/cas/login"):
                     return self._send(200, LOGIN_PAGE, head=head)
-                if path == "/nohead.htm":
+                if path == "/nohead.pdf":
                     if head:
                         return self._send(405, b"", head=True)
-                    return self._send(200, ok)
+                    return self._send(200, b"%PDF-1.4 small", ctype="application/pdf")
                 if path == "/file.pdf":
                     return self._send(200, b"%PDF-1.4 " + b"x" * 50000, ctype="application/pdf", head=head)
                 if path == "/soft404.htm":
@@ -136,7 +136,7 @@ def site():
 
 
 def settings(**kw) -> LinkSettings:
-    base = dict(delay=0.02, timeout=1.0, total_seconds=60, obey_robots=False, max_urls=500)
+    base = dict(delay=0.02, timeout=1.0, total_seconds=60, obey_robots=False, max_urls=500, autothrottle=False)
     base.update(kw)
     return LinkSettings(**base)
 
@@ -183,7 +183,7 @@ def test_intranet_rules() -> None:
 # ---- the real checker -----------------------------------------------------------------------------
 def test_checker_categories_head_then_get_and_politeness(site: Site) -> None:
     paths = ["/ok.htm", "/missing.htm", "/gone.htm", "/forbidden.htm", "/busy.htm", "/error.htm", "/slow.htm",
-             "/ts.htm", "/ts200.htm", "/content.jsp?urltype=news.NewsContentUrl&wbnewsid=1", "/nohead.htm",
+             "/ts.htm", "/ts200.htm", "/content.jsp?urltype=news.NewsContentUrl&wbnewsid=1", "/nohead.pdf",
              "/file.pdf", "/soft404.htm", "/_visitcount?siteId=1&type=2"] + [f"/a/{i}.htm" for i in range(8)]
     urls = [site.base + p for p in paths] + [site.base + "/ok.htm"]   # a duplicate is checked once
     s = settings()
@@ -193,14 +193,15 @@ def test_checker_categories_head_then_get_and_politeness(site: Site) -> None:
         "/ok.htm": "ok", "/missing.htm": "dead", "/gone.htm": "dead", "/forbidden.htm": "blocked",
         "/busy.htm": "blocked", "/error.htm": "server_error", "/slow.htm": "timeout", "/ts.htm": "blocked",
         "/ts200.htm": "blocked", "/content.jsp?urltype=news.NewsContentUrl&wbnewsid=1": "intranet",
-        "/nohead.htm": "ok", "/file.pdf": "ok", "/soft404.htm": "dead", "/_visitcount?siteId=1&type=2": "skipped",
+        "/nohead.pdf": "ok", "/file.pdf": "ok", "/soft404.htm": "dead", "/_visitcount?siteId=1&type=2": "skipped",
         **{f"/a/{i}.htm": "ok" for i in range(8)},
     }
-    # the CMS visit counter is never requested; the PDF needs no GET; HEAD-refusing servers get a GET
+    # the CMS visit counter is never requested; a file needs only HEAD unless the server refuses HEAD;
+    # a page gets one GET (its body tells challenge pages and login walls apart)
     assert not any("_visitcount" in p for _m, p in site.methods)
-    assert ("GET", "/file.pdf") not in site.methods
-    assert ("GET", "/nohead.htm") in site.methods
-    assert site.hits["/ok.htm"] == 2   # HEAD + GET (small HTML may be a challenge page), once per run
+    assert ("GET", "/file.pdf") not in site.methods and ("HEAD", "/file.pdf") in site.methods
+    assert [m for m, p in site.methods if p == "/nohead.pdf"] == ["HEAD", "GET"]
+    assert [m for m, p in site.methods if p == "/ok.htm"] == ["GET"]   # once per run, duplicates dropped
     assert site.max_inflight <= 2      # per-host concurrency
     assert "链接" not in classify(results["/missing.htm"], s)[1]
 
@@ -252,7 +253,7 @@ def test_check_links_two_runs_confirm_broken_and_crawled_pages_are_not_refetched
     assert second.results[b + "/flaky.htm"][0] == "ok"
     broken = sorted({r["url"] for r in broken_links(db)})
     assert broken == [b + "/crawled-404.htm", b + "/missing.htm"]
-    assert site.hits["/missing.htm"] == 4   # HEAD+GET per run, one run each night
+    assert site.hits["/missing.htm"] == 2   # one request per run, one run each night
 
     report = link_report(db)
     assert len(report) == 1 and report[0]["broken"] == 2
