@@ -770,6 +770,26 @@ _TITLE_TOKENS = {"title", "tit", "bt", "biaoti", "newstitle", "news_title", "art
                  "headline", "xwbt", "nrbt", "heading", "title_main", "main_title", "tt"}
 
 
+def _title_box_text(el: Any) -> tuple[Any, str | None]:
+    """The title inside a title box: its heading if it has one, else its text before any date line."""
+    for h in el.iter("h1", "h2", "h3", "h4"):
+        text = _clean_title(_text_of(h))
+        if text:
+            return h, text
+    text = _clean_title(_text_of(el) or el.get("title"))
+    if text and (D.FULL_DATE_RE.search(D.normalize(text)) or D.label_dates(D.normalize(text))):
+        # "标题 发布时间：2023-05-10 作者：…" in one box: keep the first child that is not the meta line
+        for part in [el.text or ""] + [_text_of(c) for c in el if isinstance(c.tag, str)]:
+            part = _clean_title(part)
+            if part and len(part) >= 4 and not D.FULL_DATE_RE.search(D.normalize(part)) and not _META_WORDS_RE.search(
+                    part):
+                return el, part
+    return el, text
+
+
+_META_WORDS_RE = re.compile(r"(发布|来源|作者|点击|浏览|编辑|日期|时间|阅读)\s*[:：]")
+
+
 def _find_title(page: Page, main: Any | None) -> tuple[str | None, Any | None]:
     sel = page.selectors
     if sel and sel.title:
@@ -779,7 +799,7 @@ def _find_title(page: Page, main: Any | None) -> tuple[str | None, Any | None]:
                 return text, el
     for rule in _TITLE_RULES:
         for el in _rule_matches(page, rule):
-            text = _clean_title(_text_of(el) or el.get("title"))
+            el, text = _title_box_text(el)
             if text and _heading_ok(page, el, text) and not D.FULL_DATE_RE.fullmatch(D.normalize(text)):
                 return text, el
     meta = _meta_content(page.root, "ArticleTitle", "articletitle")
@@ -916,6 +936,7 @@ class _Cand:
     prio: tuple
 
 
+_META_LINE_RE = re.compile(r"(作者|来源|点击|浏览|编辑|发布|阅读|字号|访问|责任|审核|供稿|摄影|撰稿|单位|部门|出处|阅读量|次数)")
 _SPLIT_HEADING_DATE_RE = re.compile(r"^\s*((?:19|20)\d{2})\s+(\d{1,2})\s*[/-]\s*(\d{1,2})(?!\d)")
 _KIND_RANK = {"published": 0, "bare": 1, "heading": 1, "written": 2, "updated": 0}
 
@@ -987,8 +1008,10 @@ def _article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int]
                 continue
             if z >= 4 and kind != "published":
                 continue  # "一、时间：…" inside a notice is an event, not the page date
-            if kind == "bare" and ms is not None and ms <= b.index <= me and hit.start > 1:
-                continue  # in the body a bare 时间/日期 only counts as the line's own label
+            if kind == "bare" and ms is not None and ms <= b.index <= me and (
+                    hit.start > 1 or not _META_LINE_RE.search(search)):
+                # in the body "时间：…" is an event ("时间：11月5日 地点：…") unless the line is a meta line
+                continue
             if z == 5 and not main_known and t is None:
                 continue
             pubs.append(_Cand(hit.value, "label", kind, (z if z != 0 else 0, _KIND_RANK[kind], dist)))
@@ -1585,6 +1608,17 @@ def extract(body: bytes | str, url: str, headers: Mapping[str, str] | None = Non
         _caches.clear()
 
 
+def _plain_column(page: Page, group: _Group, groups: list[_Group]) -> bool:
+    """One undated list of real titles on a non-home page (several such lists make a hub)."""
+    if _ROOT_PATH_RE.match(urlsplit(page.url).path or "/"):
+        return False
+    if sum(len(r.title) for r in group.rows) / len(group.rows) < 6:
+        return False
+    others = [g for g in groups if g is not group and len(g.rows) >= 3 and not page.inside(g.parent, group.parent)
+              and not page.inside(group.parent, g.parent)]
+    return not others
+
+
 def _analyse(page: Page, encoding: str | None) -> PageRecord:
     today = page.today
     main, main_known = _main_content(page)
@@ -1650,6 +1684,8 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     elif main_plain >= 150 or (title_idx is not None and near_title) or (
             title_el is not None and main_plain >= 60 and not group_strong):
         kind = "article"
+    elif best_group is not None and len(best_group.rows) >= 3 and _plain_column(page, best_group, groups):
+        kind = "list"  # a column of documents without dates (规章制度, 办事指南…)
 
     rec = PageRecord(url=page.url, title=title, kind=kind, published=None, published_source=None, updated=None,
                      updated_source=None, encoding=encoding, breadcrumb=crumb, pagination=pagination)
