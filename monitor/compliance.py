@@ -16,6 +16,7 @@ Only masked values and masked excerpts are ever written, logged or printed.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import secrets
@@ -364,12 +365,26 @@ def new_findings_since(db: Any, ts: str | None) -> list[dict]:
 
 
 def findings_for_notification(db: Any, cfg: Any, *, unit: str | None = None) -> list[dict]:
-    """Open findings of one unit, each with a one-line Chinese ``text`` (masked) and its ``url``."""
+    """What a unit (``''`` = the disclosure office, None = everyone) should hear about, each as
+    ``{id, url, text}`` with a one-line Chinese ``text`` (masked): open personal-data findings, confirmed
+    broken links on its pages, and its sites that are unreachable. Ids are stable, so a notifier that
+    remembers what it sent does not repeat itself."""
     out = []
-    for f in list_findings(db, status="open", unit=unit if unit is not None else None):
+    for f in list_findings(db, status="open", unit=unit):
         where = f"（{f['location']}）" if f["location"] and f["location"] != "html" else ""
         out.append({"id": f"pii-{f['id']}", "url": f["url"],
                     "text": f"页面含{f['kind_label']} {f['masked']}{where}，请删除或遮盖后重新发布"})
+    for site in link_report(db, unit=unit):
+        for link in site["links"]:
+            page = link["pages"][0]
+            more = f"等 {link['page_count']} 个页面" if link["page_count"] > 1 else ""
+            key = hashlib.sha1(link["url"].encode("utf-8")).hexdigest()[:12]
+            out.append({"id": f"link-{key}", "url": page["url"],
+                        "text": f"{link['label']}：{link['url']}（{link['reason']}），出现在 {page['url']} {more}".strip()})
+    for s in site_status(db, cfg):
+        if s["status"] == "unreachable" and (unit is None or s["unit"] == unit):
+            key = hashlib.sha1(f"{s['site']}|{s['since']}".encode("utf-8")).hexdigest()[:12]
+            out.append({"id": f"site-{key}", "url": s["site"], "text": f"网站无法访问：{s['site']}，{s['reason']}"})
     return out
 
 

@@ -19,6 +19,7 @@ from monitor.cli import main
 from monitor.compliance import (
     blank_columns,
     check_scan,
+    findings_for_notification,
     list_findings,
     new_findings_since,
     record_site_checks,
@@ -331,6 +332,12 @@ def test_check_scan_checks_home_pages_and_links(estate: Estate) -> None:
     assert stats.links["broken"] == 2        # the 503 unit site and the missing page, on every night
     r = CliRunner().invoke(main, ["findings", "--config", str(e.cfg.path)])
     assert "死链（连续两次检查失败）：2 个" in r.output and "[无法访问] 招生办公室" in r.output
+    office = findings_for_notification(e.db, e.cfg, unit="")
+    assert sorted(n["id"].split("-")[0] for n in office) == ["link", "link"]
+    assert {n["url"] for n in office} == {e.xxgk}            # the page that carries the links
+    zsb = findings_for_notification(e.db, e.cfg, unit="zsb")
+    assert len(zsb) == 1 and zsb[0]["text"].startswith("网站无法访问：" + e.zsb)
+    assert [n["id"] for n in findings_for_notification(e.db, e.cfg, unit="zsb")] == [zsb[0]["id"]]  # stable
 
 
 def test_blank_and_stale_columns(estate: Estate) -> None:
