@@ -6,16 +6,21 @@ Appendix tables go in a landscape section; links are real hyperlinks; 【待填�
 """
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.table import _Cell
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from monitor.report import KIND_LABELS, PLACEHOLDER_RE, AnnualReport
 
@@ -57,15 +62,62 @@ def _setup_styles(doc: Document) -> None:
     _set_east_asian(table_style, BODY_FONT, BODY_FALLBACK)
 
 
-def _run(paragraph, text: str, *, bold: bool = False, size: float | None = None, todo: bool = False):
-    run = paragraph.add_run(text)
-    _set_east_asian(run, BODY_FONT, BODY_FALLBACK)
-    run.bold = bold or None
+_RPR_CACHE: dict[tuple, Any] = {}
+
+
+def _rpr(*, bold: bool = False, size: float | None = None, todo: bool = False, link: bool = False):
+    """A fresh copy of the run properties for this combination (copying a template is much
+    faster than building elements one by one)."""
+    key = (bold, size, todo, link)
+    if key not in _RPR_CACHE:
+        _RPR_CACHE[key] = _build_rpr(bold=bold, size=size, todo=todo, link=link)
+    return copy.deepcopy(_RPR_CACHE[key])
+
+
+def _build_rpr(*, bold: bool, size: float | None, todo: bool, link: bool):
+    """Run properties built directly (python-docx's setters are slow on 60-item tables), in schema
+    order: rFonts (East Asian slot set), b, color, sz, highlight, u."""
+    rpr = OxmlElement("w:rPr")
+    fonts = OxmlElement("w:rFonts")
+    for slot, font in (("w:ascii", BODY_FALLBACK), ("w:hAnsi", BODY_FALLBACK), ("w:eastAsia", BODY_FONT)):
+        fonts.set(qn(slot), font)
+    rpr.append(fonts)
+    if bold:
+        rpr.append(OxmlElement("w:b"))
+    if link:
+        color = OxmlElement("w:color")
+        color.set(qn("w:val"), "0563C1")
+        rpr.append(color)
     if size:
-        run.font.size = Pt(size)
+        for tag in ("w:sz", "w:szCs"):
+            sz = OxmlElement(tag)
+            sz.set(qn("w:val"), str(int(size * 2)))
+            rpr.append(sz)
     if todo:
-        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
-    return run
+        mark = OxmlElement("w:highlight")
+        mark.set(qn("w:val"), "yellow")
+        rpr.append(mark)
+    if link:
+        underline = OxmlElement("w:u")
+        underline.set(qn("w:val"), "single")
+        rpr.append(underline)
+    return rpr
+
+
+def _r(text: str, rpr):
+    r = OxmlElement("w:r")
+    r.append(rpr)
+    t = OxmlElement("w:t")
+    t.text = text
+    t.set(qn("xml:space"), "preserve")
+    r.append(t)
+    return r
+
+
+def _run(paragraph, text: str, *, bold: bool = False, size: float | None = None, todo: bool = False) -> Run:
+    r = _r(text, _rpr(bold=bold, size=size, todo=todo))
+    paragraph._p.append(r)
+    return Run(r, paragraph)
 
 
 def _text_with_placeholders(paragraph, text: str, size: float | None = None) -> None:
@@ -81,79 +133,89 @@ def _text_with_placeholders(paragraph, text: str, size: float | None = None) -> 
 
 def _hyperlink(paragraph, url: str, text: str, size: float | None = None) -> None:
     """python-docx has no hyperlink API: add the relationship and the w:hyperlink element."""
-    r_id = paragraph.part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    part = paragraph.part
+    # relate_to searches every relationship linearly; a report has hundreds of links.
+    cache = part.__dict__.setdefault("_xxgk_link_ids", {})
+    r_id = cache.get(url)
+    if r_id is None:
+        r_id = cache[url] = part.relate_to(url, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
     link = OxmlElement("w:hyperlink")
     link.set(qn("r:id"), r_id)
-    run = OxmlElement("w:r")
-    rpr = OxmlElement("w:rPr")
-    fonts = OxmlElement("w:rFonts")
-    for slot, font in (("w:ascii", BODY_FALLBACK), ("w:hAnsi", BODY_FALLBACK), ("w:eastAsia", BODY_FONT)):
-        fonts.set(qn(slot), font)
-    rpr.append(fonts)
-    color = OxmlElement("w:color")
-    color.set(qn("w:val"), "0563C1")
-    rpr.append(color)
-    underline = OxmlElement("w:u")
-    underline.set(qn("w:val"), "single")
-    rpr.append(underline)
-    if size:
-        sz = OxmlElement("w:sz")
-        sz.set(qn("w:val"), str(int(size * 2)))
-        rpr.append(sz)
-    run.append(rpr)
-    t = OxmlElement("w:t")
-    t.text = text
-    t.set(qn("xml:space"), "preserve")
-    run.append(t)
-    link.append(run)
+    link.append(_r(text, _rpr(size=size, link=True)))
     paragraph._p.append(link)
 
 
 CELL_PT = 9
 
 
+def _tight(p) -> None:
+    """Single line spacing inside table cells (the body style uses 1.5)."""
+    ppr = OxmlElement("w:pPr")
+    spacing = OxmlElement("w:spacing")
+    spacing.set(qn("w:after"), "0")
+    spacing.set(qn("w:line"), "240")
+    spacing.set(qn("w:lineRule"), "auto")
+    ppr.append(spacing)
+    p.insert(0, ppr)
+
+
 def _table(doc: Document, header: list[str], widths_cm: list[float] | None = None):
-    table = doc.add_table(rows=1, cols=len(header))
+    table = doc.add_table(rows=0, cols=len(header))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, text in zip(table.rows[0].cells, header):
-        cell.paragraphs[0].paragraph_format.line_spacing = 1.0
-        _run(cell.paragraphs[0], text, bold=True, size=CELL_PT)
+    if widths_cm:
+        for col, w in zip(table.columns, widths_cm):
+            col.width = Cm(w)
+    tr = _row(table, header, widths_cm, bold=True)
     # Repeat the header row on every page of a long table.
-    trpr = table.rows[0]._tr.get_or_add_trPr()
+    trpr = OxmlElement("w:trPr")
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     trpr.append(repeat)
-    if widths_cm:
-        for row in table.rows:
-            for cell, w in zip(row.cells, widths_cm):
-                cell.width = Cm(w)
+    tr.insert(0, trpr)
     return table
 
 
-def _row(table, values: list, widths_cm: list[float] | None = None):
-    cells = table.add_row().cells
-    for i, (cell, value) in enumerate(zip(cells, values)):
-        para = cell.paragraphs[0]
-        para.paragraph_format.line_spacing = 1.0
+def _row(table, values: list, widths_cm: list[float] | None = None, *, bold: bool = False):
+    """Append a row built as XML (python-docx's add_row/cells are quadratic on long tables)."""
+    tr = OxmlElement("w:tr")
+    table._tbl.append(tr)
+    for i, value in enumerate(values):
+        tc = OxmlElement("w:tc")
+        tcpr = OxmlElement("w:tcPr")
+        tcw = OxmlElement("w:tcW")
         if widths_cm:
-            cell.width = Cm(widths_cm[i])
-        if callable(value):
-            value(cell)
+            tcw.set(qn("w:w"), str(int(widths_cm[i] * 567)))
+            tcw.set(qn("w:type"), "dxa")
         else:
-            _run(para, "" if value is None else str(value), size=CELL_PT)
-    return cells
+            tcw.set(qn("w:w"), "0")
+            tcw.set(qn("w:type"), "auto")
+        tcpr.append(tcw)
+        tc.append(tcpr)
+        p = OxmlElement("w:p")
+        _tight(p)
+        tc.append(p)
+        tr.append(tc)
+        cell = _Cell(tc, table)
+        para = Paragraph(p, cell)
+        if callable(value):
+            value(cell, para)
+        else:
+            _run(para, "" if value is None else str(value), bold=bold, size=CELL_PT)
+    return tr
 
 
 def _links_cell(entries: list[tuple[str, str, str]], empty: str):
     """Cell filler: one line per (prefix, url, text) with a real hyperlink."""
-    def fill(cell) -> None:
+    def fill(cell, first) -> None:
         if not entries:
-            _run(cell.paragraphs[0], empty, size=CELL_PT)
+            _run(first, empty, size=CELL_PT)
             return
         for i, (prefix, url, text) in enumerate(entries):
-            para = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
-            para.paragraph_format.line_spacing = 1.0
+            para = first
+            if i:
+                para = cell.add_paragraph()
+                _tight(para._p)
             if prefix:
                 _run(para, prefix + " ", size=CELL_PT)
             _hyperlink(para, url, text, size=CELL_PT)
