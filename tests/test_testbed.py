@@ -454,3 +454,10 @@ def test_cli_rejects_a_bad_date_with_one_chinese_line():
                        cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert r.returncode != 0 and "Traceback" not in r.stderr
     assert r.stderr.strip().startswith("错误：") and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_warm_renders_the_whole_day_into_the_cache(tb, truth):
+    assert tb.warm() == len(truth["pages"])
+    before = len(tb.requests)
+    assert get(truth["pages"][-1]["url"]).status == 200
+    assert len(tb.requests) == before + 1      # warming does not count as a visit

@@ -110,6 +110,20 @@ class Testbed:
         from monitor.testbed.truth import ground_truth
         return ground_truth(self.estate, _as_date(as_of) if as_of is not None else self.as_of)
 
+    def warm(self, as_of: date | str | None = None) -> int:
+        """Render every page and file of the day into the cache (e.g. before timing a crawl, so
+        the first crawler does not pay for rendering); returns the number of responses."""
+        from urllib.parse import urlsplit
+
+        day = _as_date(as_of) if as_of is not None else self.as_of
+        n = 0
+        for page in self.ground_truth(day)["pages"]:
+            parts = urlsplit(page["url"])
+            target = parts.path + ("?" + parts.query if parts.query else "")
+            self._cache.get(self.estate.sites[page["site"]], target, day)
+            n += 1
+        return n
+
     def write_config(self, path: str | Path, database: str | Path | None = None, **crawl_overrides: Any) -> Path:
         from monitor.testbed.schoolconfig import build_config, write_config
         units = {k: s.unit for k, s in self.estate.sites.items()}

@@ -99,7 +99,7 @@ class Estate:
             for i, a in enumerate(spec.atts):
                 added = _d(a.added) if a.added else published
                 doc.attachments.append(Attachment(
-                    key=f"{spec.where[0]}:{spec.title}:{i}", name=a.name, fmt=a.fmt, added=added,
+                    key=f"{self.seed}:{spec.where[0]}:{spec.title}:{i}", name=a.name, fmt=a.fmt, added=added,
                     removed=_d(a.removed) if a.removed else None,
                     lines=a.lines or [a.name.rsplit(".", 1)[0], "示例大学", spec.title,
                                       f"项目|数值|说明", f"合计|{rng.randint(100, 99999)}|单位：万元",
@@ -119,7 +119,7 @@ class Estate:
                 doc = Doc(0, filler_title(frng, site, d), d, None, [])
                 doc.paragraphs = body(frng, None, self._unit_of(None, next(s.unit for s in SITES if s.key == site)), d)
                 if frng.random() < 0.08:
-                    doc.attachments.append(Attachment(f"{site}:filler:{d}", f"{doc.title[:20]}.docx", "docx", d,
+                    doc.attachments.append(Attachment(f"{self.seed}:{site}:filler:{d}", f"{doc.title[:20]}.docx", "docx", d,
                                                       [doc.title, "示例大学", "附件：报名表"]))
                 docs.append((col, doc))
                 d += timedelta(days=frng.randint(max(1, mean // 2), max(1, mean + mean // 2)))
