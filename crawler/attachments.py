@@ -96,8 +96,8 @@ def _clean_doc_title(title: object) -> str | None:
     if not title:
         return None
     text = _TITLE_NOISE_RE.sub("", str(title)).strip()
-    text = re.sub(r"\.(docx?|xlsx?|pptx?|pdf|wps)$", "", text, flags=re.I).strip()
-    if len(text) < 2 or text.lower() in _BAD_TITLES:
+    bare = re.sub(r"\.(docx?|xlsx?|pptx?|pdf|wps)$", "", text, flags=re.I).strip()
+    if len(bare) < 2 or bare.lower() in _BAD_TITLES:
         return None
     return text
 

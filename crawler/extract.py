@@ -253,7 +253,9 @@ def _text_of_uncached(el: Any) -> str:
 # =============================================================================================
 _TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 _NAV_TOKENS = {"nav", "navbar", "navi", "menu", "menus", "mainnav", "topnav", "subnav", "dh", "daohang", "breadcrumb",
-               "crumb", "crumbs", "logo", "banner", "search", "login", "toolbar", "skip", "lanmu", "submenu", "dropdown"}
+               "crumb", "crumbs", "logo", "banner", "search", "login", "toolbar", "skip", "lanmu", "submenu", "dropdown",
+               "wp_listcolumn", "listcolumn", "sub_columns", "subcolumn", "col_menu", "column-list", "leftnav",
+               "left_nav", "sidenav", "subnav_list"}
 _FOOTER_TOKENS = {"footer", "foot", "copyright", "copy", "banquan", "bq", "bottom", "links", "yqlj", "friendlink",
                   "flink", "link", "friend", "contact"}
 _SIDE_TOKENS = {"sidebar", "side", "aside", "related", "relate", "xgxw", "xgwz", "xglj", "hot", "hots", "rank",
@@ -1059,9 +1061,8 @@ def _selector_date(page: Page) -> date | None:
 # Lists
 # =============================================================================================
 _ITEM_TAGS = frozenset(("li", "tr", "dd", "div", "p", "dl", "article", "section", "dt", "h3", "h4", "table"))
-_LIST_CLASS_TOKENS = {"list", "lists", "news", "article", "articles", "wp", "infolist", "newslist", "list_con", "lb",
-                      "liebiao", "items", "item", "tzgg", "gg", "xw", "results", "result", "views", "view", "row",
-                      "rows", "ul", "column", "content"}
+_LIST_CLASS_TOKENS = {"list", "lists", "infolist", "newslist", "news_list", "news-list", "list_con", "lb", "liebiao",
+                      "articlelist", "article-list", "article_list", "list-box", "listbox", "view-content", "newslist"}
 _NON_ENTRY_TEXT_RE = re.compile(r"^(更多|more|更多>>|更多>|more>>|more\+|\+more|查看更多|首页|上一页|下一页|尾页|末页|"
                                 r"下页|上页|前一页|后一页|返回|返回首页|详细|详情|阅读全文|登录|注册|打印|关闭|收藏|English|"
                                 r"\d+|>+|<+|»|«|\.\.\.)$", re.I)
@@ -1223,7 +1224,7 @@ def _candidate_groups(page: Page) -> list[_Group]:
         groups.append(_Group(parent, _make_rows(page, items), known=True))
         seen_parents.add(parent)
     for parent in page.body.iter():
-        if (not isinstance(parent.tag, str) or parent in seen_parents or len(parent) < 2
+        if (not isinstance(parent.tag, str) or parent in seen_parents or len(parent) < 1
                 or parent.tag in ("body", "html", "form")):
             continue
         if page.regions.of(parent) in ("nav", "footer"):
@@ -1232,14 +1233,15 @@ def _candidate_groups(page: Page) -> list[_Group]:
         for c in parent:
             if isinstance(c.tag, str) and c.tag in _ITEM_TAGS:
                 by_tag.setdefault(c.tag, []).append(c)
+        listy = bool(_tokens(parent) & _LIST_CLASS_TOKENS)
         for tag, items in by_tag.items():
-            if len(items) < 2:
+            if len(items) < (1 if listy else 2):
                 continue
             linked = [c for c in items if c.find(".//a[@href]") is not None]
-            if len(linked) < 2:
+            if len(linked) < (1 if listy else 2):
                 continue
             rows = _make_rows(page, linked)
-            if len(rows) >= 2:
+            if len(rows) >= 2 or (listy and rows and all(r.date or r.md for r in rows)):
                 groups.append(_Group(parent, rows, known=bool(_tokens(parent) & {"wp_article_list"})))
         # older pages: "·<a>title</a> 2019-6-8<br>" runs directly in a cell
         direct = [c for c in parent if isinstance(c.tag, str) and c.tag == "a" and c.get("href")]
@@ -1608,6 +1610,18 @@ def extract(body: bytes | str, url: str, headers: Mapping[str, str] | None = Non
         _caches.clear()
 
 
+_PAGER_TEXT_RE = re.compile(r"(共\s*\d+\s*页|第\s*\d+\s*页|\d+\s*/\s*\d+\s*页|共\s*\d+\s*条(记录)?|页次|每页\s*\d+|"
+                            r"下一页|尾页|末页)")
+
+
+def _pager_present(page: Page) -> bool:
+    """A paging bar, even one without links ("共2条记录 第1/1页"), marks a column list."""
+    for b in page.blocks:
+        if len(b.text) <= 80 and _PAGER_TEXT_RE.search(b.text) and page.regions.of(b.el) not in ("nav", "footer"):
+            return True
+    return False
+
+
 def _plain_column(page: Page, group: _Group, groups: list[_Group]) -> bool:
     """One undated list of real titles on a non-home page (several such lists make a hub)."""
     if _ROOT_PATH_RE.match(urlsplit(page.url).path or "/"):
@@ -1659,9 +1673,10 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
         main_plain >= 400 and (best_group is None or main_plain > 2 * sum(len(r.title) for r in best_group.rows)))
     if page.selectors and page.selectors.list_item and best_group and best_group.known:
         article_strong = False
+    paged = bool(pagination) or _pager_present(page)
     group_strong = best_group is not None and (
-        best_group.known or best_group.dated >= 3 or (best_group.dated >= 2 and bool(pagination))
-        or (len(best_group.rows) >= 5 and bool(pagination)))
+        best_group.known or best_group.dated >= 3 or (best_group.dated >= 1 and paged)
+        or (len(best_group.rows) >= 5 and paged))
     blank_list = not group_strong and not article_strong and bool(
         _EMPTY_LIST_RE.search(_block_text(page, main_span) if main_span else page.body.text_content()[:5000]))
 
@@ -1687,6 +1702,15 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     elif best_group is not None and len(best_group.rows) >= 3 and _plain_column(page, best_group, groups):
         kind = "list"  # a column of documents without dates (规章制度, 办事指南…)
 
+    if kind == "article" and not (pubs or upds or meta_pub or url_day) and main_plain < 100 and main is not None:
+        # a column page that only points to another site ("请访问：财务处—部门预算") is a signpost
+        host = urlsplit(page.url).netloc
+        away = [a for a in main.iter("a") if (u := _abs_url(page.base, a.get("href"))) and urlsplit(u).netloc != host]
+        if away and not any(is_attachment_link(_abs_url(page.base, a.get("href")) or "") for a in main.iter("a")):
+            kind = "other"
+    if kind in ("list", "other") and _ROOT_PATH_RE.match(urlsplit(page.url).path or "/") and not pagination:
+        kind = "other"  # a site's home page: news boxes, not one column
+
     rec = PageRecord(url=page.url, title=title, kind=kind, published=None, published_source=None, updated=None,
                      updated_source=None, encoding=encoding, breadcrumb=crumb, pagination=pagination)
     rec.links = _links(page)
@@ -1701,9 +1725,8 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
         rec.title = rec.column
         dated = [e for e in rec.entries if e.date]
         if dated:
-            newest = max(dated, key=lambda e: e.date)
-            rec.newest_entry = newest.date
-            rec.published, rec.published_source = newest.date, newest.date_source
+            # a list page has no publication date of its own; its newest row is reported separately
+            rec.newest_entry = max(e.date for e in dated)
         rec.text = "\n".join(e.title for e in rec.entries)
         rec.fingerprint = list_fingerprint((e.url, e.title, e.date) for e in rec.entries)
         scope = best_group.parent.iter("a") if best_group is not None else []
@@ -1777,6 +1800,9 @@ def _filename(url: str, headers: Mapping[str, Any] | None) -> str:
     return unquote(parts.path.rsplit("/", 1)[-1]) or url
 
 
+_FORMAT_EXT = {"pdf": "pdf", "docx": "docx", "xlsx": "xlsx", "pptx": "pptx"}
+
+
 def extract_attachment(body: bytes, url: str, content_type: str | None = None,
                        headers: Mapping[str, Any] | None = None, *, today: date | None = None) -> PageRecord:
     """A PDF/DOCX/XLSX/… file as a record: text, title, date from the document (else Last-Modified)."""
@@ -1788,7 +1814,12 @@ def extract_attachment(body: bytes, url: str, content_type: str | None = None,
         today = clock.today()
     name = _filename(url, headers)
     doc = extract_text(body, name, content_type)
-    title = doc.title or re.sub(r"\.[A-Za-z0-9]{1,5}$", "", name) or None
+    # the title is the file's name as people see it ("招生章程.pdf"): the document title when it has one
+    ext_m = re.search(r"\.([A-Za-z0-9]{1,5})$", name)
+    ext = ext_m.group(1).lower() if ext_m else _FORMAT_EXT.get(doc.format, "")
+    title = doc.title or (re.sub(r"\.[A-Za-z0-9]{1,5}$", "", name) if ext_m else name) or None
+    if title and ext and not re.search(r"\.[A-Za-z0-9]{1,5}$", title):
+        title = f"{title}.{ext}"
     rec = PageRecord(url=url, title=title, kind="attachment", published=None, published_source=None, updated=None,
                      updated_source=None, text=doc.text)
     created = doc.created if doc.created and D.make_date(doc.created.year, doc.created.month, doc.created.day, today) \
