@@ -461,3 +461,9 @@ def test_warm_renders_the_whole_day_into_the_cache(tb, truth):
     before = len(tb.requests)
     assert get(truth["pages"][-1]["url"]).status == 200
     assert len(tb.requests) == before + 1      # warming does not count as a visit
+
+
+def test_request_log_records_unpack_as_tuples(tb):
+    get(tb.sites["jwc"])
+    site, method, path, status, headers = tb.requests.filter(site="jwc")[-1]
+    assert (site, method, path, status) == ("jwc", "GET", "/", 200) and "User-Agent" in headers

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 from urllib.parse import parse_qsl
 
 from monitor.testbed.cms.base import Resp, SiteBase
@@ -24,13 +24,13 @@ SERVER_NAMES = {"webplus": "nginx", "vsb": "VWebServer", "trs": "Apache", "jsp":
 HEADERS_OF_INTEREST = ("If-None-Match", "If-Modified-Since", "User-Agent", "Range")
 
 
-@dataclass(frozen=True)
-class RequestRecord:
+class RequestRecord(NamedTuple):
+    """One served request; unpacks as (site, method, path, status, headers)."""
     site: str
     method: str
     path: str                 # path + query as requested
     status: int
-    headers: dict = field(default_factory=dict)
+    headers: dict             # the request headers of interest (conditional GET, User-Agent, Range)
 
 
 class RequestLog:

@@ -157,7 +157,7 @@ class PortalSite(ListSite):
             meta += "</div>"
             heading = f"<h1>{h(d.title)}</h1>{meta}"
         elif self.flavor == "xsc":
-            meta = f'<div class="meta"><span>时间：{d.published:%Y/%m/%d}</span><span>作者：学生工作处</span>'
+            meta = f'<div class="meta"><span>时间：&nbsp;{d.published:%Y/%m/%d}</span><span>作者：学生工作处</span>'
             meta += f"<span>更新时间：{upd:%Y/%m/%d}</span>" if upd else ""
             meta += "</div>"
             heading = f"<h1>{h(d.title)}</h1>{meta}"
