@@ -243,19 +243,22 @@ class _Collector:
 
     def from_article(self, page: dict, via: str | None, fallback: tuple[str | None, str | None]) -> None:
         view = self.view
-        # its own dates and the date its list row shows (an updated row is a change too)
+        # The page's own dates are authoritative; the date its list row shows is the fallback
+        # (short list dates such as [12-04] need a guessed year), then an observed change.
         dates = view.page_dates(page)
-        dates += [(e["date"][:10], e["date_source"] or "list") for e in view.entries_for_url(page["url"])
-                  if view.date_ok(e["date"])]
-        if fallback[0]:
-            dates.append((fallback[0], fallback[1]))
+        if not dates:
+            dates = [(e["date"][:10], e["date_source"] or "list") for e in view.entries_for_url(page["url"])
+                     if view.date_ok(e["date"])]
+        if not dates and fallback[0]:
+            dates = [(fallback[0], fallback[1])]
         if not dates:
             dates = view.observed_changes(page)
         d, src = _newest(dates)
         self.add(Evidence(url=page["url"], title=page.get("title"), date=d, date_source=src, kind="article",
                           page_id=page["id"], via=via))
         for a in view.attachments_of(page["id"]):
-            self._attachment_row(a, via or page["url"], (d, "linking" if d else None))
+            linking = (d, "linking") if d and src != "observed" else (None, None)
+            self._attachment_row(a, via or page["url"], linking)
 
     def _attachment_row(self, a: dict, via: str | None, linking: tuple[str | None, str | None]) -> None:
         file_page = self.view.page(page_id=a["file_page_id"]) if a.get("file_page_id") else self.view.page(url=a["url"])
@@ -349,6 +352,10 @@ def _assess_item(view: _View, cfg: Any, it: Any, matches: list[dict], counted_ur
     evidence = sorted(sorted(coll.by_url.values(), key=lambda e: e.url),
                       key=lambda e: (e.date or "", _KIND_PREFERENCE.get(e.kind, 0)), reverse=True)
     dated = [e for e in evidence if e.date]
+    if any(e.date_source != "observed" for e in dated):
+        # A page without a visible date counts as not updated (inspection rules): an observed
+        # change only dates the item when nothing else does.
+        dated = [e for e in dated if e.date_source != "observed"]
     last, last_src = (dated[0].date, dated[0].date_source) if dated else (None, None)
     rule = it.rule
     base = dict(id=it.id, category=it.category, category_name=it.category_name, title=it.title, short=it.short,

@@ -11,6 +11,7 @@ import ipaddress
 import os
 import re
 import sys
+import types
 import typing
 from dataclasses import dataclass
 from datetime import date
@@ -223,7 +224,7 @@ def _unwrap(tp: Any) -> Any:
         origin = typing.get_origin(tp)
         if origin is Annotated:
             tp = typing.get_args(tp)[0]
-        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        elif origin in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(tp) if a is not type(None)]
             tp = args[0] if len(args) == 1 else tp
             if len(args) != 1:
@@ -460,7 +461,8 @@ class Crawl(_Model):
     contact: str = "https://github.com/xxgk-monitor/xxgk-monitor"
     extra_hosts: list[Host] = []
     ignore_urls: list[Regex] = []
-    max_query_variants: int = Field(30, ge=1)
+    max_query_variants: int = Field(5000, ge=1)
+    max_calendar_variants: int = Field(40, ge=1)
     fetch_attachments: bool = True
     selectors: dict[Host, SiteSelectors] = {}
 

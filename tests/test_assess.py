@@ -364,3 +364,23 @@ def test_status_command_lists_evidence_on_request(tmp_path):
                                     "--evidence", "2"])
     assert res.exit_code == 0, res.output
     assert "· 2019-04-01 〔栏目条目〕2019年招生章程 http://zsb.test.edu.cn/2019/0401/c7a1/page.htm" in res.output
+
+
+def test_article_label_beats_a_guessed_list_year_and_observed_changes_are_a_last_resort(estate):
+    s1 = estate.scan("2020-01-10")
+    col = estate.page("http://jwc.test.edu.cn/jxsj/", "article", scan=s1, title="教学数据")   # a list read as a page
+    estate.version(col, s1, "2019-06-15T12:00:00+08:00")
+    estate.version(col, s1, "2019-10-15T12:00:00+08:00", changed_after="2019-06-15T12:00:00+08:00")
+    lst = estate.page("http://jwc.test.edu.cn/jxsj/list.htm", "list", scan=s1, title="教学数据")
+    art = estate.page("http://jwc.test.edu.cn/content/2018/10501.html", "article", scan=s1,
+                      title="2018年教授主讲本科课程情况统计", published="2018-12-04")
+    # the list showed "[12-04]" and the year was guessed wrong
+    estate.entry(lst, "http://jwc.test.edu.cn/content/2018/10501.html", "2018年教授主讲本科课程情况统计", "2019-12-04",
+                 scan=s1)
+    estate.match("30", "http://jwc.test.edu.cn/jxsj/", col)
+    estate.match("30", "http://jwc.test.edu.cn/jxsj/list.htm", lst)
+    st = estate.status(D(2020, 1, 10))["30"]
+    assert art and st.last_changed == "2018-12-04" and st.last_changed_source == "label"
+    assert st.status == "overdue"          # the 2019 figures were due by 2019-12-31
+    observed = next(e for e in st.evidence if e.url == "http://jwc.test.edu.cn/jxsj/")
+    assert (observed.date, observed.date_source) == ("2019-10-15", "observed")   # shown, but not counted

@@ -1,5 +1,5 @@
 """The update-rule grammar and the status engine (docs/architecture.md "Update rules")."""
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from hypothesis import given, settings, strategies as st
