@@ -303,7 +303,7 @@ def test_conditional_requests_get_304_and_pages_stay_identical_day_to_day(clock)
 
 def test_rescan_next_day_is_mostly_unchanged(clock, truth):
     tb = clock
-    urls = [p["url"] for p in truth["pages"] if p["kind"] != "attachment"]
+    urls = [p["url"] for p in truth["pages"] if p["kind"] != "attachment"][::3]   # a third of every site
     first = {u: get(u).headers.get("ETag") for u in urls}
     tb.set_as_of(date(2019, 10, 16))
     same = sum(get(u, {"If-None-Match": first[u]}).status == 304 for u in urls)
