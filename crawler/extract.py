@@ -1233,7 +1233,10 @@ def _candidate_groups(page: Page) -> list[_Group]:
         for c in parent:
             if isinstance(c.tag, str) and c.tag in _ITEM_TAGS:
                 by_tag.setdefault(c.tag, []).append(c)
-        listy = bool(_tokens(parent) & _LIST_CLASS_TOKENS)
+        grand = parent.getparent()
+        listy = bool(_tokens(parent) & _LIST_CLASS_TOKENS) or (
+            parent.tag in ("ul", "ol", "table", "tbody", "dl") and grand is not None
+            and bool(_tokens(grand) & _LIST_CLASS_TOKENS))
         for tag, items in by_tag.items():
             if len(items) < (1 if listy else 2):
                 continue
@@ -1616,6 +1619,9 @@ _PAGER_TEXT_RE = re.compile(r"(共\s*\d+\s*页|第\s*\d+\s*页|\d+\s*/\s*\d+\s*�
 
 def _pager_present(page: Page) -> bool:
     """A paging bar, even one without links ("共2条记录 第1/1页"), marks a column list."""
+    for script in page.body.iter("script"):
+        if script.text and "createPageHTML(" in script.text:
+            return True
     for b in page.blocks:
         if len(b.text) <= 80 and _PAGER_TEXT_RE.search(b.text) and page.regions.of(b.el) not in ("nav", "footer"):
             return True
@@ -1662,7 +1668,8 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     # --- what kind of page is it? --------------------------------------------------------------
     main_plain = 0
     if main_span:
-        main_plain = sum(len(b.text) - b.link_chars for b in page.blocks[main_span[0]:main_span[1] + 1])
+        main_plain = sum(len(b.text) - b.link_chars for b in page.blocks[main_span[0]:main_span[1] + 1]
+                         if page.regions.of(b.el) not in ("nav", "footer", "header"))
     near_title = [c for c in pubs if c.prio[0] in (0, 1)]
     best_group = max(groups, key=lambda g: g.score, default=None)
     if best_group is not None and main is not None and main_known and not best_group.known:
