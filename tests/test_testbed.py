@@ -467,3 +467,34 @@ def test_request_log_records_unpack_as_tuples(tb):
     get(tb.sites["jwc"])
     site, method, path, status, headers = tb.requests.filter(site="jwc")[-1]
     assert (site, method, path, status) == ("jwc", "GET", "/", 200) and "User-Agent" in headers
+
+
+def test_personal_data_leaks_are_real_and_the_masked_list_is_clean(clock):
+    import docx
+    import openpyxl
+
+    from monitor.testbed.people import id_check
+
+    tb = clock
+    tb.set_as_of(date(2019, 11, 15))
+    t = tb.ground_truth()
+    ids = re.compile(r"(?<!\d)(\d{17}[\dX])(?!\d)")
+
+    def valid_ids(text: str) -> list[str]:
+        return [m for m in ids.findall(text) if id_check(m[:17]) == m[17]]
+
+    assert {tuple(x["kinds"]) for x in t["pii"]} == {("id_card", "mobile"), ("id_card", "address")}
+    for leak in t["pii"]:
+        body = get(leak["url"]).body
+        if leak["url"].endswith(".xlsx"):
+            cells = [str(c.value) for row in openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows() for c in row]
+            text = "\n".join(cells)
+            assert len(re.findall(r"(?<!\d)1[3-9]\d{9}(?!\d)", text)) == leak["people"]
+        else:
+            table = docx.Document(io.BytesIO(body)).tables[0]
+            text = "\n".join(c.text for row in table.rows for c in row.cells)
+            assert sum("室" in c.text and "省" in c.text for row in table.rows for c in row.cells) == leak["people"]
+        assert len(valid_ids(text)) == leak["people"]
+        assert get(leak["article"]).status == 200
+    masked = get(t["pii_masked"][0]).text()
+    assert "************" in masked and not valid_ids(masked)

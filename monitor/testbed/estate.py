@@ -92,7 +92,8 @@ class Estate:
         for spec in item_docs():
             col = column(*spec.where)
             published = _d(spec.date)
-            doc = Doc(0, spec.title, published, spec.item, [], login_wall=spec.login_wall)
+            doc = Doc(0, spec.title, published, spec.item, [], login_wall=spec.login_wall, pii=list(spec.pii),
+                      pii_masked=spec.pii_masked)
             doc.paragraphs = body(random.Random(f"{self.seed}:{spec.title}"), spec.item,
                                   self._unit_of(spec.item, None), published, spec.fact)
             doc.edits = [Edit(_d(on), old, new) for on, old, new in spec.edits]

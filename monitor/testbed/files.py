@@ -113,12 +113,31 @@ def _para(text: str, style: str | None = None) -> str:
     return f'<w:p>{ppr}<w:r><w:t xml:space="preserve">{xml_escape(text)}</w:t></w:r></w:p>'
 
 
+def _table(rows: list[str]) -> str:
+    cells = lambda row: "".join(  # noqa: E731
+        f'<w:tc><w:tcPr><w:tcW w:w="0" w:type="auto"/></w:tcPr>{_para(c)}</w:tc>' for c in row.split("|"))
+    grid = "".join('<w:gridCol w:w="1800"/>' for _ in rows[0].split("|"))
+    body = "".join(f"<w:tr>{cells(r)}</w:tr>" for r in rows)
+    return (f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="0" w:type="auto"/></w:tblPr>'
+            f"<w:tblGrid>{grid}</w:tblGrid>{body}</w:tbl>")
+
+
 def _docx(att: Attachment) -> bytes:
     parts = dict(_docx_template())
     doc_xml = parts["word/document.xml"].decode("utf-8")
     head, _, rest = doc_xml.partition("<w:body>")
     _, _, tail = rest.partition("<w:sectPr")
-    paras = [_para(att.lines[0] if att.lines else att.name, "Heading1")] + [_para(x) for x in att.lines[1:]]
+    paras = [_para(att.lines[0] if att.lines else att.name, "Heading1")]
+    rows: list[str] = []
+    for line in att.lines[1:] + [""]:
+        if "|" in line:          # consecutive "a|b|c" lines are a Word table, as name lists are
+            rows.append(line)
+            continue
+        if rows:
+            paras.append(_table(rows))
+            rows = []
+        if line:
+            paras.append(_para(line))
     parts["word/document.xml"] = (head + "<w:body>" + "".join(paras) + "<w:sectPr" + tail).encode("utf-8")
     stamp = _when(att).strftime("%Y-%m-%dT%H:%M:%SZ")
     parts["docProps/core.xml"] = (

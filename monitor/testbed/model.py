@@ -43,6 +43,8 @@ class Doc:
     attachments: list[Attachment] = field(default_factory=list)
     source: str = ""              # 来源 / publisher shown on the page
     login_wall: bool = False      # the list links a login-protected URL (evidence only via the entry)
+    pii: list[str] = field(default_factory=list)   # personal-data kinds its attachments leak
+    pii_masked: bool = False      # shows only masked ID numbers (a compliant page)
     path: str = ""                # URL path (+query) on its site, set by the CMS
     column: "Column | None" = field(default=None, repr=False)
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import random
 from datetime import date, timedelta
 
+from monitor.testbed.people import admission_rows, hardship_lines, masked_paragraph
+
 
 @dataclass
 class A:
@@ -31,6 +33,8 @@ class DocSpec:
     edits: list[tuple[str, str, str]] = field(default_factory=list)   # (date, old, new)
     fact: str | None = None
     login_wall: bool = False
+    pii: list[str] = field(default_factory=list)   # personal data kinds leaked in its attachments
+    pii_masked: bool = False                         # shows only masked numbers (must not be flagged)
 
 
 # Short notes on each item's story (developer-facing; copied into the ground truth).
@@ -54,6 +58,8 @@ NOTES: dict[str, str] = {
     "34": "blank column (never any content)",
     "35": "short [MM-DD] list dates, year only in the article URL",
     "48": "updated only by a new attachment",
+    "13": "2018 list has an XLSX leaking full ID and mobile numbers",
+    "37": "2018 hardship list (DOCX) leaks ID numbers and home addresses; 2019 list masks them properly",
     "50.1": "event item with one old plan (not required)",
     "50.2": "event item, blank column (ok)",
     "52": "article pages without a date label: date only in the URL; a year-end gap (due_soon on 2020-01-10)",
@@ -146,7 +152,9 @@ def item_docs() -> list[DocSpec]:  # noqa: C901 - one flat table is easier to au
             atts=[A("xlsx", f"{y}年硕士研究生复试名单.xlsx")])
         add(Y("zsgz/fscj"), f"{y}-05-{6 + y % 4:02d}", f"{y}年博士研究生复试（考核）成绩", "12")
         add(Y("zsgz/nlq"), f"{y}-04-{2 + y % 3:02d}", f"{y}年拟录取硕士研究生名单公示（第一批）", "13")
-        add(Y("zsgz/nlq"), f"{y}-04-{22 + y % 5:02d}", f"{y}年拟录取硕士研究生名单公示（第二批）", "13")
+        add(Y("zsgz/nlq"), f"{y}-04-{22 + y % 5:02d}", f"{y}年拟录取硕士研究生名单公示（第二批）", "13",
+            atts=[A("xlsx", f"{y}年拟录取硕士研究生名单（第二批）.xlsx", lines=admission_rows(f"nlq{y}"))] if y == 2018 else [],
+            pii=["id_card", "mobile"] if y == 2018 else [])
         add(Y("zsgz/nlq"), f"{y}-06-{3 + y % 4:02d}", f"{y}年拟录取博士研究生名单公示", "13")
     add(Y("zsgz/zxss"), "2016-09-15", "研究生招生咨询及申诉渠道", "14",
         fact="研究生招生咨询电话：0571-88882345，申诉邮箱：yzb@shiyan.edu.cn。",
@@ -248,6 +256,11 @@ def item_docs() -> list[DocSpec]:  # noqa: C901 - one flat table is easier to au
         add(S_("jzxj"), f"{y}-09-{22 + y % 5:02d}", f"关于开展{y}-{y + 1}学年国家奖学金评审工作的通知", "37")
         add(S_("jzxj"), f"{y}-10-{26 + y % 4:02d}", f"{y}-{y + 1}学年国家奖学金拟推荐名单公示", "37")
     add(S_("jzxj"), "2017-03-10", "示例大学家庭经济困难学生认定办法", "37")
+    add(S_("jzxj"), "2018-11-16", "2018年家庭经济困难学生认定结果公示", "37",
+        atts=[A("docx", "2018年家庭经济困难学生认定名单.docx", lines=hardship_lines("kn2018"))],
+        pii=["id_card", "address"])
+    add(S_("jzxj"), "2019-11-12", "2019-2020学年国家励志奖学金获奖学生名单公示", "37",
+        fact=masked_paragraph("lz2019"), pii_masked=True)
     add(S_("wjcf"), "2017-09-05", "示例大学学生违纪处分规定（2017年修订）", "38")
     add(S_("wjcf"), "2018-09-10", "示例大学学生奖励办法", "38")
     add(S_("xsss"), "2017-09-05", "示例大学学生申诉处理办法", "39",

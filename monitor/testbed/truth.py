@@ -68,6 +68,18 @@ def updated_in_period(items: dict[str, dict], period: tuple[date, date] = REPORT
     return [i for i, it in items.items() if any(e["date"] and lo <= e["date"] <= hi for e in it["evidence"])]
 
 
+def pii_leaks(estate: Estate, as_of: date) -> list[dict]:
+    """Attachments that publish personal data in full (what a compliance check must find)."""
+    out = []
+    for site in estate.sites.values():
+        for d in site.docs():
+            if d.pii and d.visible(as_of):
+                for a in d.attachments_at(as_of):
+                    out.append({"url": site.url(a.path), "article": site.url(site.doc_url_path(d, as_of)),
+                                "kinds": list(d.pii), "people": sum("|" in x for x in a.lines) - 1})
+    return sorted(out, key=lambda x: x["url"])
+
+
 def ground_truth(estate: Estate, as_of: date) -> dict:
     sites = {}
     for key, site in estate.sites.items():
@@ -96,6 +108,9 @@ def ground_truth(estate: Estate, as_of: date) -> dict:
         "traps": sorted(u for s in estate.sites.values() for u in s.traps()),
         "broken_links": sorted(u for s in estate.sites.values() for u in s.broken_links(as_of)),
         "intranet": sorted(u for s in estate.sites.values() for u in s.intranet_links(as_of)),
+        "pii": pii_leaks(estate, as_of),
+        "pii_masked": sorted(s.url(s.doc_url_path(d, as_of)) for s in estate.sites.values() for d in s.docs()
+                             if d.pii_masked and d.visible(as_of)),
         "report_period": {"start": REPORT_PERIOD[0].isoformat(), "end": REPORT_PERIOD[1].isoformat(),
                           "updated": len(updated), "not_updated": len(items) - len(updated),
                           "not_updated_items": [i for i in items if i not in updated]},
