@@ -43,6 +43,7 @@ class ScannedEstate:
     db_path: Path
     scan_dates: tuple[str, ...]
     scan_output: list[str] = field(default_factory=list)
+    requests_by_scan: list[list] = field(default_factory=list)   # testbed request log, one slice per scan
     truths: dict[str, dict] = field(default_factory=dict)
 
     def truth(self, as_of: str) -> dict:
@@ -67,8 +68,10 @@ def scanned_estate(tmp_path_factory) -> ScannedEstate:
     for day in SCAN_DATES:
         tb.set_as_of(date.fromisoformat(day))
         estate.truths[day] = tb.ground_truth(date.fromisoformat(day))
+        before = len(tb.requests)
         proc = run_xxgk("scan", "--config", str(cfg_path), now=f"{day}T03:00")
         estate.scan_output.append(proc.stdout)
+        estate.requests_by_scan.append(tb.requests.snapshot()[before:])
     yield estate
     tb.stop()
 
@@ -90,4 +93,4 @@ def estate_copy(scanned_estate: ScannedEstate, tmp_path: Path) -> ScannedEstate:
     cfg_path.write_text(cfg_text.replace(old_db, str(dst_path)), encoding="utf-8")
     assert str(load_config(cfg_path).database_path) == str(dst_path), "config copy must point at the copied DB"
     return ScannedEstate(scanned_estate.testbed, cfg_path, dst_path, scanned_estate.scan_dates,
-                         scanned_estate.scan_output, scanned_estate.truths)
+                         scanned_estate.scan_output, scanned_estate.requests_by_scan, scanned_estate.truths)
