@@ -1062,7 +1062,8 @@ def _selector_date(page: Page) -> date | None:
 # =============================================================================================
 _ITEM_TAGS = frozenset(("li", "tr", "dd", "div", "p", "dl", "article", "section", "dt", "h3", "h4", "table"))
 _LIST_CLASS_TOKENS = {"list", "lists", "infolist", "newslist", "news_list", "news-list", "list_con", "lb", "liebiao",
-                      "articlelist", "article-list", "article_list", "list-box", "listbox", "view-content", "newslist"}
+                      "articlelist", "article-list", "article_list", "list-box", "listbox", "view-content", "newslist",
+                      "winstyle"}
 _NON_ENTRY_TEXT_RE = re.compile(r"^(更多|more|更多>>|更多>|more>>|more\+|\+more|查看更多|首页|上一页|下一页|尾页|末页|"
                                 r"下页|上页|前一页|后一页|返回|返回首页|详细|详情|阅读全文|登录|注册|打印|关闭|收藏|English|"
                                 r"\d+|>+|<+|»|«|\.\.\.)$", re.I)
@@ -1208,7 +1209,7 @@ def _make_rows(page: Page, items: Iterable[Any], date_sel: str | None = None) ->
     return rows
 
 
-def _candidate_groups(page: Page) -> list[_Group]:
+def _candidate_groups(page: Page, paged: bool = False) -> list[_Group]:
     groups: list[_Group] = []
     sel = page.selectors
     if sel and sel.list_item:
@@ -1234,7 +1235,7 @@ def _candidate_groups(page: Page) -> list[_Group]:
             if isinstance(c.tag, str) and c.tag in _ITEM_TAGS:
                 by_tag.setdefault(c.tag, []).append(c)
         grand = parent.getparent()
-        listy = bool(_tokens(parent) & _LIST_CLASS_TOKENS) or (
+        listy = paged or bool(_tokens(parent) & _LIST_CLASS_TOKENS) or (
             parent.tag in ("ul", "ol", "table", "tbody", "dl") and grand is not None
             and bool(_tokens(grand) & _LIST_CLASS_TOKENS))
         for tag, items in by_tag.items():
@@ -1349,6 +1350,7 @@ _PAGE_CONTAINER_TOKENS = {"page", "pages", "paging", "pagination", "pager", "pag
                           "pagination-wrap", "turnpage", "pages_nav", "page-nav", "pagebox"}
 _TOTAL_PAGES_RES = (
     re.compile(r"共\s*(\d{1,4})\s*页"),
+    re.compile(r"分\s*(\d{1,4})\s*页"),
     re.compile(r"页次\s*[:：]?\s*\d{1,4}\s*/\s*(\d{1,4})"),
     re.compile(r"第\s*\d{1,4}\s*/\s*(\d{1,4})\s*页"),
     re.compile(r"(?<![\d/])\d{1,4}\s*/\s*(\d{1,4})\s*页"),
@@ -1491,6 +1493,9 @@ def _pagination(page: Page) -> list[str]:
             lo, hi = min(lo, cur_num), max(hi, cur_num)
         if total and lo == 2 and hi < total and not cur_tpl:
             hi = total  # only "下一页" is a link: the page count says how far the list goes
+        elif total and cur_tpl and "?" in sample and sample.index("?") < list(_NUM_RE.finditer(sample))[idx].start():
+            # a query-numbered list seen from a later page: the page count gives the whole range
+            lo, hi = min(lo, 2), max(hi, total)
         hi = min(hi, lo + MAX_PAGES)
         for n in range(lo, hi + 1):
             add(_with_number(sample, idx, n))
@@ -1657,13 +1662,14 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
                 break
     crumb = _breadcrumb(page)
     meta_pub, meta_upd = _meta_dates(page.root, today)
-    groups = _candidate_groups(page)
+    pagination = _pagination(page)
+    paged = bool(pagination) or _pager_present(page)
+    groups = _candidate_groups(page, paged)
     groups = [g for g in groups if page.regions.of(g.parent) not in ("nav", "footer")]
     # rows of dated lists (sidebars, "related news", the list itself) never date the page
     row_els = {r.el for g in groups if g.dated >= 2 for r in g.rows}
     pubs, upds = _article_dates(page, title_idx, main_span, main_known, row_els)
     url_day = D.url_date(page.url, today)
-    pagination = _pagination(page)
 
     # --- what kind of page is it? --------------------------------------------------------------
     main_plain = 0
@@ -1680,7 +1686,6 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
         main_plain >= 400 and (best_group is None or main_plain > 2 * sum(len(r.title) for r in best_group.rows)))
     if page.selectors and page.selectors.list_item and best_group and best_group.known:
         article_strong = False
-    paged = bool(pagination) or _pager_present(page)
     group_strong = best_group is not None and (
         best_group.known or best_group.dated >= 3 or (best_group.dated >= 1 and paged)
         or (len(best_group.rows) >= 5 and paged))
