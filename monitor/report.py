@@ -508,13 +508,14 @@ def _channel_articles(db: sqlite_utils.Database, year: AcademicYear) -> dict[str
             dated_elsewhere.add(key)
     # Entries cover articles listed in a column but not fetched (login walls, limits). The
     # article's own date wins over its list row (a short "[09-07]" row can guess the wrong
-    # year); a URL known as a list or navigation page is not an article.
+    # year); a URL known as a list page is a navigation link, not an article (a login wall or
+    # challenge page, kind "other", still stands for an article its column lists).
     for r in rows(db, """SELECT e.url, COALESCE(a.site, l.site) AS site, a.kind AS kind
                          FROM entries e JOIN pages l ON l.id = e.list_page_id
                          LEFT JOIN pages a ON a.url = e.url
                          WHERE e.date BETWEEN ? AND ?""", (start, end)):
         key = url_key(r["url"])
-        if key in seen or key in dated_elsewhere or r["kind"] in ("list", "other"):
+        if key in seen or key in dated_elsewhere or r["kind"] == "list":
             continue
         seen[key] = r["site"] or _norm_site(r["url"])
     counts: dict[str, int] = {}

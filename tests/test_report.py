@@ -485,3 +485,115 @@ def test_ignored_items_and_a_running_year(estate):
     # 2020 admissions rules were listed on 2019-09-20: the only item updated so far.
     assert [r.item_id for r in running.items if r.updated_in_year] == ["7"]
     assert rep.inputs is None and "未提供填报文件" in "".join(rep.sections[2].paragraphs)
+
+
+# --------------------------------------------------------------------------- end to end on the testbed
+
+@pytest.mark.slow
+def test_testbed_report_matches_ground_truth(tmp_path, monkeypatch):
+    """Scan the simulated university (real HTTP), run `xxgk report`, and compare the DOCX, XLSX,
+    HTML and evidence pack with the ground truth of its 2018-2019 year."""
+    from monitor.cli import main
+    from monitor.report import status_labels, url_key
+    from monitor.scan import run_scan
+    from monitor.testbed import Testbed
+
+    monkeypatch.setenv("XXGK_NOW", "2019-10-15T03:00")
+    with Testbed(as_of=date(2019, 10, 15)) as tb:
+        config = tb.write_config(tmp_path / "xxgk.yaml", database=tmp_path / "xxgk.db")
+        assert run_scan(load_config(config), trigger="test").status == "done"
+        truth = tb.ground_truth()
+        year_end = tb.ground_truth(as_of=date(2019, 8, 31))["items"]
+    items = truth["items"]
+    lo, hi = truth["report_period"]["start"], truth["report_period"]["end"]
+    assert (lo, hi) == ("2018-09-01", "2019-08-31")
+    updated = {i for i, it in items.items() if any(e["date"] and lo <= e["date"] <= hi for e in it["evidence"])}
+    not_updated = set(items) - updated
+    assert (len(items), len(updated)) == (61, 53)   # the school the testbed mirrors
+
+    (tmp_path / "inputs.yaml").write_text(INPUTS, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["report", "--year", "2018-2019", "--config", str(config), "--inputs",
+                                       "inputs.yaml", "--out", "out", "--now", "2019-10-15T12:00"])
+    assert result.exit_code == 0, result.output
+    not_required = {i for i in not_updated if year_end[i]["rule"]["kind"] in ("static", "event")}
+    assert not_required == {"2", "3.1", "50.1", "50.2"}   # 学校章程、教代会制度、突发事件、重大事件
+    n_cats = len({it["category"] for it in items.values()})
+    assert (f"应公开 {n_cats} 大类 {len(items)} 项；本学年完成更新 {len(updated)} 项，无更新 {len(not_updated)} 项"
+            f"（无需更新 {len(not_required)} 项，应更新未更新 {len(not_updated) - len(not_required)} 项）") in result.output
+
+    out = tmp_path / "out"
+    labels = status_labels()
+    unit_names = {u: info["name"] for u, info in truth["units"].items()}
+
+    # XLSX: the item table, publications, column links, channels, units — each equal to the truth.
+    wb = load_workbook(out / "report-2018-2019.xlsx")
+    rows = {r[0]: r for r in wb["逐项说明"].iter_rows(min_row=2, values_only=True)}
+    assert set(rows) == set(items)
+    assert {i for i, r in rows.items() if r[9] == "是"} == updated
+    for i, it in items.items():
+        assert rows[i][3] == unit_names[it["unit"]], i
+        assert rows[i][11] == labels[year_end[i]["status"]], (i, rows[i][12], year_end[i])
+    pubs: dict[str, set[str]] = {}
+    for r in wb["本学年公开内容"].iter_rows(min_row=2):
+        assert r[5].hyperlink.target == r[5].value
+        pubs.setdefault(r[0].value, set()).add(url_key(r[5].value))
+    for i, it in items.items():
+        expected = {url_key(e["url"]) for e in it["evidence"] if e["date"] and lo <= e["date"] <= hi}
+        assert pubs.get(i, set()) == expected, i
+    links: dict[str, set[str]] = {}
+    for r in wb["栏目链接"].iter_rows(min_row=2):
+        links.setdefault(r[0].value, set()).add(url_key(r[3].hyperlink.target))
+    for i, it in items.items():
+        assert {url_key(u) for u in it["columns"]} <= links.get(i, set()), i
+    # Articles per channel: article pages dated in the year, plus articles only known from their
+    # list row (the login-walled one); each once.
+    site_of = {info["url"]: key for key, info in truth["sites"].items()}
+    expected_channels: dict[str, set[str]] = {}
+    for p in truth["pages"]:
+        if p["kind"] == "article" and p["published"] and lo <= p["published"] <= hi:
+            expected_channels.setdefault(p["site"], set()).add(url_key(p["url"]))
+    for it in items.values():
+        for e in it["evidence"]:
+            if e["kind"] == "entry" and lo <= e["date"] <= hi:
+                site = next(k for u, k in site_of.items() if e["url"].startswith(u))
+                expected_channels.setdefault(site, set()).add(url_key(e["url"]))
+    got = {site_of[r[2]]: r[3] for r in wb["发布渠道"].iter_rows(min_row=2, values_only=True)}
+    assert got == {k: len(v) for k, v in expected_channels.items()}
+    units = {r[0]: r for r in wb["各单位汇总"].iter_rows(min_row=2, values_only=True)}
+    for uid, name in unit_names.items():
+        mine = [i for i, it in items.items() if it["unit"] == uid]
+        if mine:
+            assert (units[name][1], units[name][2]) == (len(mine), len(set(mine) & updated)), name
+    assert wb["依申请公开"]["B2"].value == 12
+
+    # DOCX: the sentences of the real report, the item table with working column links.
+    docx_text, doc = _docx_text(out / "report-2018-2019.docx")
+    assert f"学校应当公开共{n_cats}大类办学信息，涉及具体条目{len(items)}项。本学年完成了{len(updated)}项条目的信息更新" in docx_text
+    assert f"等{len(not_updated)}项信息无更新" in docx_text and "学校章程" in docx_text
+    table = next(t for t in doc.tables if len(t.columns) == 8 and t.rows[0].cells[0].text == "序号")
+    assert {r.cells[0].text for r in table.rows[1:]} == set(items)
+    rels = {url_key(r.target_ref) for r in doc.part.rels.values() if r.reltype.endswith("/hyperlink")}
+    assert {url_key(u) for it in items.values() for u in it["columns"]} <= rels
+    html = (out / "report-2018-2019.html").read_text(encoding="utf-8")
+    assert html.count('data-updated="yes"') == len(updated)
+
+    # Evidence pack: hashes verify, every capture reads back from its WARC, every citation archived.
+    with zipfile.ZipFile(out / "report-2018-2019.zip") as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        for e in manifest["entries"]:
+            if e["kind"] != "capture":
+                assert hashlib.sha256(zf.read(e["path"])).hexdigest() == e["sha256"], e["path"]
+        captures = {e["record_id"]: e for e in manifest["entries"] if e["kind"] == "capture"}
+        read_back = {}
+        for name in {e["path"] for e in captures.values()}:
+            for rec in ArchiveIterator(io.BytesIO(zf.read(name))):
+                if rec.rec_type == "response":
+                    read_back[rec.rec_headers.get_header("WARC-Record-ID")] = (
+                        rec.rec_headers.get_header("WARC-Target-URI"),
+                        hashlib.sha256(rec.content_stream().read()).hexdigest())
+        assert read_back == {rid: (e["url"], e["sha256"]) for rid, e in captures.items()}
+        cited = {c for e in captures.values() for c in e["citations"]}
+        evidence_sheet = list(wb["证据存档"].iter_rows(min_row=2, values_only=True))
+        assert {r[0] for r in evidence_sheet} == cited and all(r[5] != "未存档" for r in evidence_sheet)
+        assert any(n.startswith("files/") and n.endswith(".pdf") for n in zf.namelist())
