@@ -487,10 +487,14 @@ def blank_columns(db: Any, cfg: Any = None, *, as_of: date | None = None) -> lis
         WHERE p.kind = 'list' AND (p.list_root_id IS NULL OR p.list_root_id = p.id) AND p.last_seen_scan IS NOT NULL
         ORDER BY p.unit, p.url""")
     overdue = _overdue_items(db)
+    events = _event_items(cfg)
     for c in columns:
         name = c["column_name"] or c["title"] or ""
         base = {"page_id": c["id"], "url": c["url"], "name": name, "unit": c["unit"] or "", "site": c["site"]}
         if not c["entries"]:
+            items = _items_of(db, c["id"], c["url"])
+            if items and all(i in events for i in items):
+                continue  # an event item's column is empty while nothing has happened: not a fault
             out.append({**base, "kind": "blank", "newest": None, "reason": "空白栏目：从未发布过内容"})
             continue
         newest = max(filter(None, (c["newest"], c["newest_entry"])), default=None)
@@ -507,6 +511,14 @@ def blank_columns(db: Any, cfg: Any = None, *, as_of: date | None = None) -> lis
                                 "reason": f"{text}（最新条目 {newest}，已{age}天）"})
                     break
     return out
+
+
+def _event_items(cfg: Any) -> set[str]:
+    try:
+        items = cfg.catalog_obj.items
+    except Exception:  # no catalog available (a partial config): judge every column
+        return set()
+    return {str(i.id) for i in items if getattr(getattr(i, "rule", None), "kind", None) == "event"}
 
 
 def _overdue_items(db: Any) -> dict[str, str]:

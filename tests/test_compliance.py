@@ -345,6 +345,10 @@ def test_blank_and_stale_columns(estate: Estate) -> None:
     e.new_scan("2019-10-15T02:30")
     blank = e.page(e.xxgk + "kb/list.htm", unit="", kind="list", body=html(""), text="", ctype="text/html")
     e.db.execute("UPDATE pages SET column_name='学风建设机构' WHERE id=?", (blank,))
+    event = e.page(e.xxgk + "tfsj/list.htm", unit="", kind="list", body=html(""), text="", ctype="text/html")
+    e.db.execute("UPDATE pages SET column_name='突发事件应急处理' WHERE id=?", (event,))
+    e.db.execute("INSERT INTO matches (item_id, page_id, url, target, score, reason) VALUES "
+                 "('50', ?, ?, 'column', 0.9, '栏目名称')", (event, e.xxgk + "tfsj/list.htm"))
     notices = e.page(e.xxgk + "tzgg/list.htm", unit="", kind="list", body=html(""), text="", ctype="text/html")
     e.db.execute("UPDATE pages SET column_name='通知公告' WHERE id=?", (notices,))
     budget = e.page(e.xxgk + "ys/list.htm", unit="", kind="list", body=html(""), text="", ctype="text/html")
