@@ -855,8 +855,11 @@ def draft_sections(rep: AnnualReport) -> list[Section]:
         head += f"，{_cn_list(rep.names(not_up))}等{s.not_updated}项信息无更新。"
         parts = []
         if s.not_required:
-            parts.append(f"其中{_cn_list(rep.names(s.not_required))}等{len(s.not_required)}项属于长期有效、"
-                         "事件类或变动即更类信息，本学年未发生变化，无需更新")
+            kinds = {rep.item(i).rule_kind for i in s.not_required}
+            what = "、".join(label for kind, label in (("static", "长期有效"), ("event", "事件类"),
+                                                       ("on_change", "变动即更类")) if kind in kinds)
+            parts.append(f"其中{_cn_list(rep.names(s.not_required))}等{len(s.not_required)}项属于{what}信息，"
+                         "本学年未发生变化或相关事件，无需更新")
         if s.due_not_updated:
             parts.append(f"{_cn_list(rep.names(s.due_not_updated))}等{len(s.due_not_updated)}项应当更新但本学年未见更新")
         if parts:
@@ -1169,7 +1172,7 @@ def _resolve(path: Any, base: Path | None) -> Path | None:
 @click.option("--year", "year_text", metavar="YYYY-YYYY",
               help="Academic year, e.g. 2018-2019 (1 Sep – 31 Aug). Default: the last completed one.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Output directory (default: report.out_dir in the config, else ./reports).")
+              help="Output directory (default: ./reports).")
 @click.option("--inputs", "inputs_path", type=click.Path(dir_okay=False), default=None,
               help="The office's YAML with request/complaint figures (default: report.inputs in the config).")
 @click.option("--format", "formats_text", default=",".join(ALL_FORMATS), show_default=True,
