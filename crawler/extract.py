@@ -1560,7 +1560,22 @@ def _attachments(page: Page, links_scope: Iterable[Any]) -> list[Link]:
             continue
         if url not in out or (not out[url] and text):
             out[url] = text or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    # embedded files: WebPlus PDF players (pdfsrc + sudyfile-attr title), <iframe>/<embed>/<object> viewers
+    for el in page.body.iter("div", "span", "p", "iframe", "embed", "object"):
+        src = el.get("pdfsrc") or el.get("src") or el.get("data")
+        if not src:
+            continue
+        url = _abs_url(page.base, src)
+        if not url or not is_attachment_link(url) or url in out:
+            continue
+        if page.regions.of(el) in ("nav", "footer", "header"):
+            continue
+        m = _SUDY_TITLE_RE.search(el.get("sudyfile-attr") or "")
+        out[url] = m.group(1) if m else unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     return [Link(u, t) for u, t in out.items()]
+
+
+_SUDY_TITLE_RE = re.compile(r"""['"]title['"]\s*:\s*['"]([^'"]+)['"]""")
 
 
 def _block_text(page: Page, span: tuple[int, int] | None, *, exclude_regions: bool = False) -> str:

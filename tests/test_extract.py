@@ -353,3 +353,14 @@ def test_extract_reports_the_encoding() -> None:
                   today=TODAY)
     assert rec.encoding == "gb18030"
     assert rec.published == "2019-10-31"
+
+
+def test_embedded_pdf_players_are_attachments() -> None:
+    body = ("<p>现将名单公示如下。</p><div class=\"wp_pdf_player\" pdfsrc=\"/_upload/article/files/aa/bb/list.pdf\" "
+            "sudyfile-attr=\"{'title':'拟推荐名单.pdf'}\"></div><iframe src=\"/upload/view/plan.pdf\"></iframe>")
+    rec = extract(article(body=body), URL, today=TODAY)
+    urls = {a.url: a.text for a in rec.attachments}
+    assert urls["http://xxgk.example.edu.cn/_upload/article/files/aa/bb/list.pdf"] == "拟推荐名单.pdf"
+    assert "http://xxgk.example.edu.cn/upload/view/plan.pdf" in urls
+    # a new embedded file is a content change
+    assert fp(article(body=body)) != fp(article(body=body.replace("list.pdf", "list2.pdf")))
