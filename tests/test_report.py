@@ -452,8 +452,9 @@ def test_cli_writes_pack_and_remembers_inputs(estate, tmp_path, monkeypatch):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "report-2018-2019.docx", "report-2018-2019.html", "report-2018-2019.md", "report-2018-2019.xlsx",
         "report-2018-2019.zip"]
-    # A second run without --inputs states the figures imported the first time, and their source.
-    result = runner.invoke(main, ["report", "--year", "2018-2019", "--config", str(estate.config), "--now",
+    # A second run without --inputs states the figures imported the first time, and their source;
+    # without --year it reports on the last completed academic year.
+    result = runner.invoke(main, ["report", "--config", str(estate.config), "--now",
                                   "2019-10-21", "--format", "md", "--out", "out2"])
     assert result.exit_code == 0, result.output
     md = (tmp_path / "out2" / "report-2018-2019.md").read_text(encoding="utf-8")
