@@ -16,6 +16,7 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import json
+import logging
 import os
 import re
 import subprocess
@@ -27,6 +28,8 @@ from urllib.parse import urlsplit
 
 from monitor import clock
 from monitor.store import rows
+
+log = logging.getLogger(__name__)
 
 CATEGORY_LABELS: dict[str, str] = {
     "ok": "正常", "dead": "死链", "server_error": "服务器错误", "blocked": "被拦截（反爬/限流）",
@@ -246,10 +249,13 @@ def run_checker(urls: Iterable[str], settings: LinkSettings) -> list[dict]:
         env = clock.env_for_child()
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         try:
-            subprocess.run(cmd, env=env, cwd=root, timeout=settings.total_seconds + 60, check=False,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            proc = subprocess.run(cmd, env=env, cwd=root, timeout=settings.total_seconds + 60, check=False,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            if proc.returncode != 0:
+                tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+                log.warning("链接检查进程异常退出（%s）：%s", proc.returncode, " | ".join(tail))
         except subprocess.TimeoutExpired:
-            pass  # whatever was checked before the hard stop is kept
+            log.warning("链接检查超过时限，已停止；已检查的结果保留")  # the rest waits for the next run
         results: dict[str, dict] = {}
         if os.path.exists(out):
             with open(out, encoding="utf-8") as fh:

@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         job = json.load(fh)
     settings = dict(job.get("settings") or {})
     settings["FEEDS"] = {args.output: {"format": "jsonlines", "encoding": "utf8", "overwrite": True}}
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     process.crawl(LinkCheckSpider, urls=job["urls"])
     process.start()
     return 0
