@@ -564,7 +564,7 @@ class Matcher:
 
     # -- choosing among candidates ---------------------------------------------------------
     def _choose(self, url: str, target: str, page: _Page | None, cands: list[Candidate], *,
-                allow_multi: bool = False, standalone: bool = False) -> list[Candidate]:
+                allow_multi: bool = False, standalone: bool = False, quiet: bool = False) -> list[Candidate]:
         """Apply decisions and thresholds; keep one item (two when equally strong)."""
         decided = self.decisions.assigned(url)
         if decided:
@@ -605,6 +605,8 @@ class Matcher:
             top = kept[0]
             auto_at = STANDALONE_AUTO if standalone else AUTO
             review_at = STANDALONE_REVIEW if standalone else REVIEW
+            if quiet:
+                review_at = auto_at
             if top.score >= review_at:
                 top.state = "auto" if top.score >= auto_at else "review"
                 chosen = [top]
@@ -754,15 +756,21 @@ class Matcher:
             title = (page.title if page else None) or crawl.entry_title.get(url) or ""
             target = "article" if page is not None and page.kind in ("article", "other") else "entry"
             parents = []
+            contained = False
             for root_id in crawl.parents_of.get(url, []):
                 root = crawl.by_id.get(root_id)
                 if root is not None:
+                    contained = contained or root.url in self.columns
                     for c in self._active(root.url):
                         parents.append((root, c))
-            self._inherit_or_own(url, target, page, title, parents, "栏目")
+            self._inherit_or_own(url, target, page, title, parents, "栏目", contained=contained)
 
     def _inherit_or_own(self, url: str, target: str, page: _Page | None, title: str,
-                        parents: list[tuple[_Page | str, Candidate]], parent_kind: str) -> None:
+                        parents: list[tuple[_Page | str, Candidate]], parent_kind: str, *,
+                        contained: bool = False) -> None:
+        """Inherit the parents' item, or fall back to the title. ``contained``: the page sits in a
+        column (or file in a page) that matched nothing — a news list; its titles then need to be
+        sure on their own, a maybe from a 通知公告 list is not worth a reviewer's time."""
         own = self._scored(title)
         if parents:
             # Best parent item, helped by what the title itself says.
@@ -814,7 +822,7 @@ class Matcher:
             cands.append(Candidate(iid, round(s, 3), "similarity",
                                    f"{where}{TARGET_ZH.get(target, '')}标题「{_short(title)}」与{self._item_name(iid)}相符"
                                    f"（含「{sc.phrase}」）"))
-        self._choose(url, target, page, cands, standalone=True)
+        self._choose(url, target, page, cands, standalone=True, quiet=contained)
 
     def _odd_one_out(self, parent: Any, item_id: str) -> bool:
         """Whether titles naming ``item_id`` are a minority in the parent column: one misfiled
@@ -883,7 +891,8 @@ class Matcher:
                     parents.append((parent, c))
                     if self.result[parent.url][0] == "column":
                         kind = "栏目"
-            self._inherit_or_own(url, "attachment", page, own_text, parents, kind)
+            contained = any(crawl.by_id.get(r["page_id"]) is not None for r in refs)
+            self._inherit_or_own(url, "attachment", page, own_text, parents, kind, contained=contained)
 
     # -- run -------------------------------------------------------------------------------
     def run(self) -> dict[str, tuple[str, int | None, list[Candidate]]]:
