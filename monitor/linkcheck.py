@@ -333,7 +333,8 @@ def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = 
     run_id = cur.lastrowid
     stats.run_id = run_id
     crawled = {r["url"]: r for r in rows(
-        db, "SELECT url, last_status, last_error, title FROM pages WHERE last_fetch_scan = ?", (scan_id,))}
+        db, "SELECT id, url, last_status, last_error, title, LENGTH(COALESCE(text_excerpt, '')) AS text_len "
+            "FROM pages WHERE last_fetch_scan = ?", (scan_id,))}
     errors = {r["url"]: r for r in rows(db, "SELECT url, status, error FROM fetch_errors WHERE scan_id = ?",
                                         (scan_id,))}
     results: list[tuple] = []
@@ -352,6 +353,8 @@ def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = 
             p = crawled.get(key) or crawled[url]
             cat, reason = classify_crawled(p["last_status"], p["last_error"], p["title"], url, settings,
                                            hints.get(url))
+            if cat == "ok" and (p["text_len"] or 0) < 80:
+                cat, reason = _recheck_empty_page(db, p["id"], url, p["last_status"], settings) or (cat, reason)
             results.append((url, is_internal, "crawl", "GET", p["last_status"], cat, reason, None, None))
             stats.from_crawl += 1
         elif key in errors or url in errors:
@@ -392,6 +395,24 @@ def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = 
         stats.results[url] = (cat, reason, status)
     stats.broken = len(broken_links(db))
     return stats
+
+
+def _recheck_empty_page(db: Any, page_id: int, url: str, status: int | None,
+                        settings: LinkSettings) -> tuple[str, str] | None:
+    """A crawled page with (almost) no text may be an anti-bot challenge or a login form answered with 200:
+    look at the stored snapshot rather than fetching it again."""
+    from monitor.store import decompress
+
+    found = db.execute("SELECT snapshot FROM versions WHERE page_id = ? ORDER BY id DESC LIMIT 1",
+                       (page_id,)).fetchone()
+    if not found or not found[0]:
+        return None
+    try:
+        body = decompress(found[0])[:20000].decode("utf-8", "replace")
+    except Exception:  # an unreadable snapshot: keep the crawl's verdict
+        return None
+    cat, reason = classify({"url": url, "status": status or 200, "body": body}, settings)
+    return (cat, reason) if cat != "ok" else None
 
 
 # ---- reading results --------------------------------------------------------------------------------

@@ -224,6 +224,21 @@ def _db_with_links(tmp_path, base: str, links: list[str], crawled: dict[str, int
     return db
 
 
+def test_crawled_challenge_page_is_blocked_not_ok(tmp_path) -> None:
+    import zlib
+
+    base = "http://www.example.edu.cn"
+    db = _db_with_links(tmp_path, base, [base + "/rs/"], crawled={base + "/rs/": 200})
+    db.execute("UPDATE pages SET text_excerpt='' WHERE id=10")
+    db.execute("INSERT INTO versions (page_id, scan_id, fetched_at, fingerprint, snapshot) VALUES (10, 1, 'x', 'f', ?)",
+               (zlib.compress(TS_PAGE),))
+    cfg = SimpleNamespace(all_sites=lambda: [SimpleNamespace(url=base + "/", unit_id=None, role="disclosure")],
+                          disclosure_site=base + "/", crawl=SimpleNamespace(extra_hosts=[]),
+                          catalog_obj=SimpleNamespace(items=[]), compliance=None)
+    stats = check_links(db, cfg, 1, settings=settings())
+    assert stats.results[base + "/rs/"][0] == "blocked" and stats.checked == 0
+
+
 def _next_scan(db, n: int) -> None:
     db.execute("INSERT INTO scans (id, started_at, status) VALUES (?, '2019-10-02T02:30:00+08:00', 'done')", (n,))
     db.execute("UPDATE links SET last_seen_scan=?", (n,))
