@@ -78,13 +78,12 @@ def serve_command(as_of: str | None, profile: str, config_out: str, truth_out: s
             except OSError as exc:
                 fail(f"无法写入标准答案 {truth_out}：{exc.strerror or exc}")
             click.echo(f"标准答案已写入：{truth_out}")
-        click.echo("按 Ctrl-C 停止。")
+        # Handlers first, then the announcement: a Ctrl-C right after it must still stop cleanly.
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            while not stop.wait(0.5):
-                pass
-        except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        click.echo("按 Ctrl-C 停止。")
+        while not stop.wait(0.5):
             pass
     finally:
         tb.stop()
