@@ -261,7 +261,8 @@ _FOOTER_TOKENS = {"footer", "foot", "copyright", "copy", "banquan", "bq", "botto
 _SIDE_TOKENS = {"sidebar", "side", "aside", "related", "relate", "xgxw", "xgwz", "xglj", "hot", "hots", "rank",
                 "ranking", "paihang", "phb", "recommend", "tuijian", "latest", "marquee", "gundong", "scroll",
                 "ticker", "prev", "next", "prevnext", "sxp", "sxy", "pre", "share", "bdshare", "comment",
-                "comments", "pinglun", "tags", "weather", "date", "riqi", "today", "time"}
+                "comments", "pinglun", "tags", "weather", "date", "riqi", "today", "time", "others", "othernews",
+                "qtxw", "more_news", "tjyd"}
 _HEADER_TOKENS = {"header", "top", "topbar", "head", "masthead"}
 _HEADER_WHOLE = {"header", "top", "topbar", "masthead", "site-header", "site_header", "head", "top_bar", "top-bar",
                  "headbox", "head_box", "top_box", "topbox"}
@@ -1000,6 +1001,8 @@ def _article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int]
             continue
         search = text + " " + blocks[b.index + 1].search if label_only else text
         dist = abs(b.index - t) if t is not None else b.index
+        if row_els and _in_rows(b.el, row_els):
+            continue  # a row of a dated list (sidebar, related news) never dates the page
         found_label = False
         for hit in D.label_dates(search, page.today):
             found_label = True
@@ -1021,8 +1024,6 @@ def _article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int]
             continue
         # An unlabelled date line right under the title ("2019-10-31 10:20 来源：新华网").
         if b.link_chars > 0.5 * len(b.text) or len(b.text) > 140:
-            continue
-        if row_els and _in_rows(b.el, row_els):
             continue
         if title_idx is None or any(p in b.text for p in "。，；！？"):
             continue  # a sentence of the body that mentions a date is not a date line
@@ -1128,6 +1129,12 @@ def _row_date(el: Any, link: Any, link_text: str, today: date) -> tuple[date | N
     joined = " ".join(texts)
     if D.looks_like_today_widget(joined):
         return None, None, link_text
+    # a node that is only a date ("2019-10-31", "[2019-10-31]") beats a date inside a summary text
+    for t in texts:
+        if len(t) <= 30:
+            hit = next(D.iter_dates(t, today, short_year=True), None)
+            if hit and len(t) - (hit.end - hit.start) <= 14:
+                return hit.value, None, link_text
     for hit in D.iter_dates(joined, today, short_year=True):
         return hit.value, None, link_text
     # split blocks: "31" in one node, "2019.10" / "2019-10" / "10月" in another
@@ -1191,7 +1198,7 @@ def _make_rows(page: Page, items: Iterable[Any], date_sel: str | None = None) ->
         title = _row_title(a)
         if len(title) < 2 or _NON_ENTRY_TEXT_RE.match(title):
             continue
-        if len(_WS_RE.sub("", el.text_content() or "")) > 260 + len(title):
+        if len(_WS_RE.sub("", el.text_content() or "")) > 260 + len(title) or el.find(".//h1") is not None:
             continue  # a layout block holding a whole page section, not one row of a list
         value, md = None, None
         if date_sel:
@@ -1682,7 +1689,9 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     groups = _candidate_groups(page, paged)
     groups = [g for g in groups if page.regions.of(g.parent) not in ("nav", "footer")]
     # rows of dated lists (sidebars, "related news", the list itself) never date the page
-    row_els = {r.el for g in groups if g.dated >= 2 for r in g.rows}
+    anchors_of_page = [e for e in (title_el, main) if e is not None]
+    row_els = {r.el for g in groups if g.dated >= 2 for r in g.rows
+               if not any(page.inside(e, r.el) for e in anchors_of_page)}
     pubs, upds = _article_dates(page, title_idx, main_span, main_known, row_els)
     url_day = D.url_date(page.url, today)
 
@@ -1699,6 +1708,10 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     article_strong = (main_known and not (best_group and best_group.known and best_group.rows)) or (
         bool(near_title) and title_idx is not None and main_plain >= 30) or (
         main_plain >= 400 and (best_group is None or main_plain > 2 * sum(len(r.title) for r in best_group.rows)))
+    if (not article_strong and title_el is not None and main is not None and best_group is not None
+            and main_plain >= 60 and main_plain > sum(len(r.title) for r in best_group.rows)
+            and not page.inside(best_group.parent, main) and not page.inside(main, best_group.parent)):
+        article_strong = True  # a titled body with a news box beside it ("其他新闻")
     if page.selectors and page.selectors.list_item and best_group and best_group.known:
         article_strong = False
     group_strong = best_group is not None and (
