@@ -235,6 +235,11 @@ class _Collector:
         # files linked straight from the list page
         for a in view.attachments_of(root_id):
             self._attachment_row(a, column_url, (None, None))
+        if not view.entries(root_id) and view.page_dates(root):
+            # No entries known yet but the URL carried dates: a column with a single article renders
+            # as that article (WebPlus) until a second one turns it into a list.
+            self.from_article(root, None, (None, None))
+            return
         if not dated:
             # Entries without dates: a change of the list itself is the best evidence we have.
             for d, src in view.observed_changes(root):

@@ -384,3 +384,16 @@ def test_article_label_beats_a_guessed_list_year_and_observed_changes_are_a_last
     assert st.status == "overdue"          # the 2019 figures were due by 2019-12-31
     observed = next(e for e in st.evidence if e.url == "http://jwc.test.edu.cn/jxsj/")
     assert (observed.date, observed.date_source) == ("2019-10-15", "observed")   # shown, but not counted
+
+
+def test_single_article_column_that_later_became_a_list(estate):
+    s1 = estate.scan("2019-06-15")
+    col = estate.page("http://xxgk.test.edu.cn/3053/list.htm", "list", scan=s1, title="学位授权点申报")
+    # in June the column held one article and rendered as it; its version kept that article's date
+    estate.db["versions"].insert({"page_id": col, "scan_id": s1, "fetched_at": "2019-06-15T12:00:00+08:00",
+                                  "fingerprint": "a", "published": "2017-06-20", "published_source": "label"})
+    s2 = estate.scan("2019-10-15")
+    estate.entry(col, "http://xxgk.test.edu.cn/2019/0618/c3053a2/page.htm", "新增学位点论证材料", "2019-06-18", scan=s2)
+    estate.match("46", "http://xxgk.test.edu.cn/3053/list.htm", col)
+    assert estate.status(D(2019, 6, 15))["46"].last_changed == "2017-06-20"
+    assert estate.status(D(2019, 10, 15))["46"].last_changed == "2019-06-18"
