@@ -19,6 +19,8 @@ from monitor.dashboard.app import create_app
 from monitor.dashboard.bench import build_estate
 
 AS_OF = date(2019, 10, 15)
+# One worker builds the module's estate once (make test runs with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("dashboard_http")
 PASSWORDS = {"admin": "admin-password", "office": "office-password", "unit1": "unit1-password",
              "viewer": "viewer-password"}
 SECRET = "SMTPSECRET-9f3a"

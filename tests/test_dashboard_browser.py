@@ -26,7 +26,7 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-r
                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 USERS = {"admin": ("admin", None), "office": ("office", None), "unit1": ("unit", "u01"), "viewer": ("viewer", None)}
 
-pytestmark = [pytest.mark.browser,
+pytestmark = [pytest.mark.xdist_group("dashboard_browser"), pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")]
 
 

@@ -22,7 +22,7 @@ from test_dashboard_browser import BROWSER_ARGS, CHROMIUM, Server, shot
 AS_OF = date(2019, 10, 15)
 STATUSES = ("ok", "due_soon", "overdue", "missing", "blank", "undated", "unreachable")
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow,
+pytestmark = [pytest.mark.xdist_group("dashboard_e2e"), pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")]
 
 
@@ -93,7 +93,9 @@ def test_overview_equals_assessment_and_ground_truth(browser, scanned) -> None:
     truth = Counter(v["status"] for v in scanned["truth"]["items"].values())
     shown = {s: int(page.inner_text(f'.counts a[data-status="{s}"] b')) for s in STATUSES}
     assert shown == {s: sum(x.status == s for x in statuses) for s in STATUSES}
-    assert shown == {s: truth.get(s, 0) for s in STATUSES}
+    wrong = {s.id: (s.status, scanned["truth"]["items"].get(s.id, {}).get("status")) for s in statuses
+             if s.status != scanned["truth"]["items"].get(s.id, {}).get("status")}
+    assert shown == {s: truth.get(s, 0) for s in STATUSES}, f"items (assessed, truth) differing: {wrong}"
     assert page.inner_text("#headline") == f"{len(scanned['truth']['items'])} 项中 {truth['ok']} 项正常"
     # Every category row adds up to the catalog's items of that category.
     for row in page.locator("#heatmap tbody tr").all():
