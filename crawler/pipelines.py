@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from monitor import clock
+from monitor.pii import redact
 from monitor.store import compress, dumps, open_db
 
 BATCH_ITEMS = 300
@@ -157,7 +158,7 @@ class StorePipeline:
              self.scan_id, item.get("status", 200), item.get("etag"), item.get("last_modified"),
              headers.get("Content-Type"), len(body), sha, fingerprint, published, published_source, updated,
              updated_source, last_changed, last_source, changed_after, rec.newest_entry,
-             len(rec.entries) if rec.kind == "list" else None, list_root_id, text[:EXCERPT_CHARS],
+             len(rec.entries) if rec.kind == "list" else None, list_root_id, redact(text[:EXCERPT_CHARS]),
              item.get("depth"), page_id))
         if is_new or changed:
             self.conn.execute(

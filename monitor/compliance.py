@@ -32,7 +32,7 @@ from monitor import clock
 from monitor.cli import config_option, fail, now_option
 from monitor.linkcheck import CATEGORY_LABELS, FAILED, LinkSettings, check_links, link_report
 from monitor.pii import KIND_LABELS, Segment, document_segments, find_pii, fingerprint, redact
-from monitor.store import decompress, register_migration, rows
+from monitor.store import compress, decompress, register_migration, rows
 
 STATUS_LABELS: dict[str, str] = {"open": "未处理", "fixed": "已整改", "accepted": "已确认可公开"}
 SITE_STATUS_LABELS: dict[str, str] = {"ok": "正常", "degraded": "偶发失败", "unreachable": "无法访问",
@@ -232,31 +232,13 @@ def check_pii(db: Any, scan_id: int, stats: ComplianceStats | None = None) -> Co
     return stats
 
 
-_SPLIT_RE = re.compile(rb"\d[\d \-]{9,}\d")
-
-
-def safe_compress(data: bytes) -> bytes:
-    """zlib data that ``monitor.store.decompress`` reads as usual, but in which no long digit run is ever
-    stored in clear: zlib keeps incompressible input (short Chinese text, files that are already
-    compressed) in *stored* blocks, byte for byte; a sync flush in the middle of every long number puts
-    block headers inside it."""
-    co = zlib.compressobj(6)
-    out, pos = [], 0
-    for m in _SPLIT_RE.finditer(data):
-        mid = (m.start() + m.end()) // 2
-        out += [co.compress(data[pos:mid]), co.flush(zlib.Z_SYNC_FLUSH)]
-        pos = mid
-    out += [co.compress(data[pos:]), co.flush()]
-    return b"".join(out)
-
-
 def _reencode(db: Any, version_id: int, snapshot: bytes | None, text: bytes | None) -> None:
     """Store a leaking version so the numbers are not readable in the database file; the text used for
     diffs on the dashboard is masked as well (the raw snapshot stays byte-identical as evidence)."""
     masked_text = redact(text.decode("utf-8", "replace")).encode("utf-8") if text is not None else None
     db.execute("UPDATE versions SET snapshot = ?, text = ? WHERE id = ?",
-               (safe_compress(snapshot) if snapshot is not None else None,
-                safe_compress(masked_text) if masked_text is not None else None, version_id))
+               (compress(snapshot) if snapshot is not None else None,
+                compress(masked_text) if masked_text is not None else None, version_id))
 
 
 _LONG_RUN = re.compile(r"\d[\d -]{9,}\d")

@@ -146,7 +146,6 @@ def post_scan(db, cfg: Any, scan_id: int) -> dict[str, Any]:
 
 def summary_lines(result: ScanResult) -> list[str]:
     r = result.row
-    started = r["wall_started_at"]
     lines = [f"扫描 #{r['id']}（{r['started_at'][:16].replace('T', ' ')}）：{_STATUS_ZH.get(r['status'], r['status'])}",
              f"  页面 {r['pages_fetched'] + r['not_modified']}：新增 {r['pages_new']}，内容变化 {r['pages_changed']}，"
              f"未变（304）{r['not_modified']}，错误 {r['errors']}"]
@@ -154,13 +153,14 @@ def summary_lines(result: ScanResult) -> list[str]:
     for lim in limits:
         lines.append(f"  触及限制：{_LIMIT_ZH.get(lim['limit'], lim['limit'])} {lim.get('site') or ''} "
                      f"（{lim.get('value')}，{lim.get('count', 1)} 次）")
-    if started:
-        pass
     statuses = result.post.get("statuses")
     if statuses:
         from monitor.assess import STATUS_LABELS
         parts = [f"{STATUS_LABELS.get(k, k)} {v}" for k, v in sorted(statuses.items(), key=lambda kv: -kv[1])]
         lines.append("  事项状态：" + "，".join(parts))
+    if result.post.get("compliance") is not None:
+        from monitor.compliance import summary_lines as compliance_lines
+        lines.extend(compliance_lines(result.post["compliance"]))
     return lines
 
 
