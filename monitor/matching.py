@@ -33,7 +33,8 @@ STANDALONE_AUTO = 0.9   # a page outside any matched column needs a very specifi
 STANDALONE_REVIEW = 0.7  # … and a fairly specific one to be worth a reviewer's time
 TIE_MARGIN = 0.04
 MULTI_MIN = 0.5       # each item a column label names in its own words (「预算决算」)     # two items this close are "equally strong": both go to review
-CLEAR_MARGIN = 0.3    # an article's own title must beat its column's item by this to move
+CLEAR_MARGIN = 0.3     # an article's own title must beat its column's item by this to move
+MOVE_MIN = 0.75       # … and name its own item at least this clearly
 UNIT_PRIOR = 0.05     # bonus when the page's unit owns the item (only on top of real evidence)
 OTHER_UNIT_FACTOR = 0.75  # a unit-site page scored on its own words, for an item another unit owns
 CONTENT_SHARE = 0.25  # a column whose articles are this much about an item also serves it
@@ -168,6 +169,13 @@ def _canon(url: str) -> str:
     except Exception:  # crawler not importable or odd URL: keep a light normalisation
         parts = urlsplit(url.strip())
         return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+
+def _eval_key(url: str) -> str:
+    """A URL key for comparing with a ground truth: canonical, query parameters in any order."""
+    parts = urlsplit(_canon(url))
+    query = "&".join(sorted(q for q in parts.query.split("&") if q))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
 def _netloc(url: str) -> str:
@@ -511,10 +519,10 @@ class Matcher:
                         category = category or cat  # breadcrumb names the category
             best: dict[str, tuple[float, str, str, tuple[str, int, int]]] = {}
 
-            def consider(texts: list[str], source: str) -> None:
+            def consider(texts: list[str], source: str, weight: float = 1.0) -> None:
                 for text in dict.fromkeys(texts):
                     for iid, sc in self._scored(text).items():
-                        s = sc.score
+                        s = sc.score * weight
                         if category is not None:
                             s = s + 0.03 if self.items[iid].category == category else s * 0.85
                         if s > best.get(iid, (0.0,))[0]:
@@ -522,7 +530,13 @@ class Matcher:
 
             if nav:
                 consider(nav, "nav")
-            consider(own, "own")
+            if page is not None and page.kind != "list" and page.title:
+                # A column shown as its one article (or a single page): the page title is that
+                # article's title, a weaker name for the column than its menu label or breadcrumb.
+                consider([t for t in own if t != page.title], "own")
+                consider([page.title], "own", 0.9 if (nav or page.column_name) else 1.0)
+            else:
+                consider(own, "own")
             if not nav and not on_disclosure:
                 consider(site_labels.get(url, []), "site")
             for iid, (s, text, source, span) in best.items():
@@ -780,7 +794,7 @@ class Matcher:
             best_own = self._title_item(title)
             p_own = own[pc.item_id].score if pc.item_id in own else 0.0
             if (best_own is not None and best_own.item_id not in {c.item_id for _, c in parents}
-                    and best_own.score >= 0.8 and best_own.score - p_own >= CLEAR_MARGIN
+                    and best_own.score >= MOVE_MIN and best_own.score - p_own >= CLEAR_MARGIN
                     and self._odd_one_out(parent, best_own.item_id)
                     and not self.decisions.rejected(url, best_own.item_id)):
                 c = Candidate(best_own.item_id, round(best_own.score, 3), "similarity",
@@ -1081,20 +1095,20 @@ def evaluate_matching(db: Any, ground_truth: dict) -> dict[str, Any]:
     truth: set[tuple[str, str]] = set()
     for iid, it in (ground_truth.get("items") or {}).items():
         for col in it.get("columns") or []:
-            truth.add((str(iid), _canon(col)))
+            truth.add((str(iid), _eval_key(col)))
         for ev in it.get("evidence") or []:
             if ev.get("url"):
-                truth.add((str(iid), _canon(ev["url"])))
-    predicted = {(r["item_id"], _canon(r["url"])) for r in
+                truth.add((str(iid), _eval_key(ev["url"])))
+    predicted = {(r["item_id"], _eval_key(r["url"])) for r in
                  rows(db, "SELECT item_id, url FROM matches WHERE state IN ('auto','confirmed')")}
-    info = {(r["item_id"], _canon(r["url"])): r for r in rows(db, "SELECT * FROM matches")}
+    info = {(r["item_id"], _eval_key(r["url"])): r for r in rows(db, "SELECT * FROM matches")}
     tp = truth & predicted
     fp = predicted - truth
     fn = truth - predicted
     precision = len(tp) / len(predicted) if predicted else (1.0 if not truth else 0.0)
     recall = len(tp) / len(truth) if truth else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    known = {_canon(r[0]) for r in db.execute("SELECT url FROM pages UNION SELECT url FROM entries "
+    known = {_eval_key(r[0]) for r in db.execute("SELECT url FROM pages UNION SELECT url FROM entries "
                                                "UNION SELECT url FROM attachments")}
     truth_items: dict[str, set[str]] = defaultdict(set)
     for iid, url in truth:

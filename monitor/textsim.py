@@ -71,6 +71,27 @@ def ngrams(text: str, sizes: Sequence[int] = (2, 3)) -> Counter:
 
 
 _FILLER_SET = frozenset(w for w in FILLER if len(w) >= 2)
+_FILLER_RE = re.compile("|".join(sorted((re.escape(w) for w in _FILLER_SET), key=len, reverse=True)) + "|[0-9]+")
+
+# Abbreviations common in column names, spelled out before scoring.
+ABBREVIATIONS = {"年报": "年度报告", "预决算": "预算决算", "研招": "研究生招生", "奖惩": "奖励处罚",
+                 "奖助": "奖学金助学金", "教代会": "教职工代表大会"}
+
+
+def expand(text: str) -> str:
+    for short, full in ABBREVIATIONS.items():
+        if short in text and full not in text:
+            text = text.replace(short, full)
+    return text
+
+
+def meaningful_mask(norm: str) -> list[bool]:
+    """Which characters of a normalised text carry meaning (not filler words, not digits)."""
+    mask = [True] * len(norm)
+    for m in _FILLER_RE.finditer(norm):
+        for i in range(m.start(), m.end()):
+            mask[i] = False
+    return mask
 
 
 def label_core(norm: str) -> str:
@@ -117,7 +138,7 @@ class _Phrase:
 
 def _length_strength(n: int) -> float:
     # Longer verbatim phrases are rarer by chance: 2 chars is a hint, 4 a name, 7+ a title.
-    table = {1: 0.3, 2: 0.64, 3: 0.72, 4: 0.82, 5: 0.86, 6: 0.89}
+    table = {1: 0.3, 2: 0.7, 3: 0.76, 4: 0.82, 5: 0.86, 6: 0.89}
     return table.get(n, 0.93)
 
 
@@ -212,6 +233,8 @@ class CatalogIndex:
             if any(s < xe and e > xs for xs, xe in spans):
                 continue
             by_item.setdefault(p.item, []).append((s, e, p))
+        mask = meaningful_mask(norm)
+        meaningful = sum(mask)
         for item_id, hits in by_item.items():
             hits.sort(key=lambda h: -_length_strength(h[1] - h[0]) * h[2].weight)
             best = hits[0]
@@ -221,6 +244,11 @@ class CatalogIndex:
                 if e <= best[0] or s >= best[1]:
                     score = 1 - (1 - score) * (1 - 0.35 * _length_strength(e - s) * p.weight)
                     break
+            if 0 < meaningful <= 8:
+                # A short label: how much of it the item's words explain (「硕士招生简章」 is more
+                # than 「招生简章」).
+                covered = {i for s_, e_, _ in hits for i in range(s_, e_) if mask[i]}
+                score *= 0.8 + 0.2 * len(covered) / meaningful
             result[item_id] = (min(score, 0.99), best[2].shown)
         return result
 
@@ -238,7 +266,7 @@ class CatalogIndex:
                 s = _length_strength(len(core)) * 0.93 * weight
             elif len(core) >= 4 and _chunks_in_order(core, norm):
                 # An abbreviation made of the phrase's words (「财务制度」 ← 「财务管理制度」).
-                s = _length_strength(len(core)) * 0.9 * weight
+                s = _length_strength(len(core)) * 0.93 * weight
             else:
                 continue
             if True:
@@ -262,13 +290,13 @@ class CatalogIndex:
 
     def _ngrams(self, text: str) -> dict[str, tuple[float, float]]:
         """Item → (damped share, raw share) of the text's n-gram weight the item explains."""
-        norm = re.sub(r"[0-9]+", " ", normalize(text))
+        norm = _FILLER_RE.sub(" ", normalize(text))
         result: dict[str, tuple[float, float]] = {}
         for item_id, doc in self._doc_grams.items():
             t = norm
             for xs, xe in self._excluded_spans(t, item_id):
                 t = t[:xs] + " " * (xe - xs) + t[xe:]
-            grams = [g for g in ngrams(t) if g not in _FILLER_SET]
+            grams = list(ngrams(t))
             if not grams:
                 continue
             shared = sum(doc[g] for g in grams if g in doc)
@@ -287,9 +315,11 @@ class CatalogIndex:
         cached = self._cache.get(norm)
         if cached is not None:
             return cached
+        text = expand(text or "")
         phrases = self.phrase_scores(text or "")
         labels = self.label_scores(text or "")
         grams = self._ngrams(text or "")
+        short = 0 < sum(meaningful_mask(normalize(text))) <= 8
         out: dict[str, ItemScore] = {}
         for item_id in set(phrases) | set(labels) | set(grams):
             cands = []
@@ -301,9 +331,9 @@ class CatalogIndex:
             # n-grams alone stay below the auto threshold unless nearly the whole text matches.
             cands.append(ItemScore(item_id, 0.72 * g, None, "ngram"))
             best = max(cands, key=lambda c: c.score)
-            if best.how != "ngram":
-                # A phrase in a text whose other words are foreign to the item counts for less
-                # (「拟新增学位授权点」 is item 46's wording even though 「学位授权点」 is item 45's).
+            if best.how != "ngram" and not short:
+                # In a longer title, a phrase whose surrounding words are foreign to the item counts
+                # for less (short labels were already weighed by how much of them is explained).
                 best.score = min(0.99, best.score * (0.85 + 0.25 * share))
             if best.score > 0.05:
                 out[item_id] = best

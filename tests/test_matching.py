@@ -443,32 +443,44 @@ def test_cli_lists_and_decides(setup, tmp_path) -> None:
 
 
 # ----------------------------------------------------------------------------------- end to end
+# The shared estate (tests/conftest.py): the simulated university scanned by the real `xxgk scan` on
+# four dates; matching ran inside each scan. These tests read it, or decide on a private copy.
 
 @pytest.mark.slow
-def test_testbed_scan_matches_ground_truth(tmp_path, monkeypatch, capsys) -> None:
-    """Scan the simulated university over real HTTP, match, and compare with its ground truth."""
-    from datetime import date
-
-    from monitor.scan import run_scan
-    from monitor.testbed import Testbed
-
-    monkeypatch.setenv("XXGK_NOW", "2019-10-15T03:00")
-    with Testbed(as_of=date(2019, 10, 15)) as tb:
-        cfg = load_config(tb.write_config(tmp_path / "xxgk.yaml", database=tmp_path / "xxgk.db"))
-        result = run_scan(cfg, trigger="test")
-        truth = tb.ground_truth()
-    assert result.status == "done"
-    db = open_db(cfg.database_path)
-    res = evaluate_matching(db, truth)
+@pytest.mark.xdist_group("estate")
+def test_scanned_testbed_matches_ground_truth(scanned_estate, capsys) -> None:
+    db = open_db(scanned_estate.db_path, migrate=False)
+    day = scanned_estate.scan_dates[-1]
+    res = evaluate_matching(db, scanned_estate.truth(day))
     with capsys.disabled():
-        print(f"\n[matching] testbed: precision {res['precision']:.3f} recall {res['recall']:.3f} "
+        print(f"\n[matching] testbed as of {day}: precision {res['precision']:.3f} recall {res['recall']:.3f} "
               f"f1 {res['f1']:.3f} ({res['true_positives']}/{res['truth']} pairs, "
-              f"{res['false_positives']} false positives)")
-    wrong = [e for e in res["errors"] if e["type"] == "false_positive"]
-    assert res["precision"] >= 0.95, wrong[:10]
+              f"{res['false_positives']} false positives, {res['missed']} missed)")
+    assert res["precision"] >= 0.95, [e for e in res["errors"] if e["type"] == "false_positive"][:10]
     assert res["recall"] >= 0.95, [e for e in res["errors"] if e["type"] == "missed"][:10]
-    # Review decisions survive the next scan of the same estate.
-    col = rows(db, "SELECT item_id, url FROM matches WHERE target='column' AND state='auto' ORDER BY url LIMIT 1")[0]
-    reject_match(db, col["item_id"], col["url"], "测试")
-    match_all(db, cfg, result.scan_id)
+    # Every item the estate has a column for is found; the one with no column anywhere is not.
+    truth = scanned_estate.truth(day)
+    found = {r[0] for r in db.execute("SELECT DISTINCT item_id FROM matches WHERE state IN ('auto','confirmed')")}
+    assert found == {i for i, it in truth["items"].items() if it["columns"]}
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("estate")
+def test_decisions_on_the_scanned_testbed(estate_copy) -> None:
+    from monitor.cli import main
+    cfg = estate_copy.config()
+    db = open_db(estate_copy.db_path)
+    col = rows(db, "SELECT item_id, url FROM matches WHERE target='column' AND state='auto' "
+                   "AND method='offsite' ORDER BY url LIMIT 1")[0]
+    children = rows(db, "SELECT url FROM matches WHERE item_id=? AND method='inherited' AND reason LIKE ?",
+                    (col["item_id"], "%栏目%"))
+    runner = CliRunner()
+    res = runner.invoke(main, ["match", "reject", col["item_id"], col["url"], "--config", str(estate_copy.config_path),
+                               "--by", "测试员"])
+    assert res.exit_code == 0, res.output
+    match_all(db, cfg, None)   # what the next scan does after crawling
     assert matched(db, col["url"])[col["item_id"]]["state"] == "rejected"
+    assert len(rows(db, "SELECT url FROM matches WHERE item_id=? AND method='inherited' AND state='auto'",
+                    (col["item_id"],))) < len(children)
+    res = runner.invoke(main, ["matches", "--config", str(estate_copy.config_path), "--item", col["item_id"]])
+    assert res.exit_code == 0 and "已否决" in res.output
