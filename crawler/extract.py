@@ -940,6 +940,8 @@ class _Cand:
 
 
 _META_LINE_RE = re.compile(r"(作者|来源|点击|浏览|编辑|发布|阅读|字号|访问|责任|审核|供稿|摄影|撰稿|单位|部门|出处|阅读量|次数)")
+_EVENT_BEFORE_RE = re.compile(r"(时间|日期|期限|截止|截至|开始|结束|起止|至|到)\s*[:：]?\s*$")
+_RANGE_AFTER_RE = re.compile(r"^\s*(\d{1,2}:\d{2}(:\d{2})?)?\s*(至|到|~|—|－|-\s*\d)")
 _SPLIT_HEADING_DATE_RE = re.compile(r"^\s*((?:19|20)\d{2})\s+(\d{1,2})\s*[/-]\s*(\d{1,2})(?!\d)")
 _KIND_RANK = {"published": 0, "bare": 1, "heading": 1, "written": 2, "updated": 0}
 
@@ -972,7 +974,7 @@ def _article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int]
             return 4  # inside a CMS body container (that does not hold the title): the article text
         if t is not None:
             if ms is not None and ms > t:
-                if t < i <= min(t + 10, ms + 2):
+                if t < i <= min(t + 15, ms + 2):
                     return 0
             elif t < i <= t + 8:
                 return 0
@@ -1029,7 +1031,11 @@ def _article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int]
             continue  # a sentence of the body that mentions a date is not a date line
         if z == 3 and (b.index < t - 2 or D.has_weekday(text)):
             continue
-        value = next((hit.value for hit in D.iter_dates(text, page.today)), None)
+        hit = next(D.iter_dates(text, page.today), None)
+        value = hit.value if hit else None
+        if hit is not None and (_EVENT_BEFORE_RE.search(text[max(0, hit.start - 8):hit.start])
+                                or _RANGE_AFTER_RE.match(text[hit.end:])):
+            continue  # "活动时间：2019-11-05" / "2019-11-01至11-05": an event, not the page date
         if value is None:
             m = _SPLIT_HEADING_DATE_RE.search(text)  # "2019 10/31 10:20:33" (year and day in separate spans)
             if m:
@@ -1795,7 +1801,8 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
             rec.updated, rec.updated_source = upds[0].value.isoformat(), "label"
         elif meta_upd:
             rec.updated, rec.updated_source = meta_upd.isoformat(), "meta"
-        if rec.published is None and rec.updated:
+        if rec.published is None and upds and upds[0].prio[0] in (0, 3):
+            # only an "updated" line under the title: that is the date the page shows
             rec.published, rec.published_source = rec.updated, rec.updated_source
         body_span = main_span
         rec.text = _block_text(page, body_span)

@@ -364,3 +364,18 @@ def test_embedded_pdf_players_are_attachments() -> None:
     assert "http://xxgk.example.edu.cn/upload/view/plan.pdf" in urls
     # a new embedded file is a content change
     assert fp(article(body=body)) != fp(article(body=body.replace("list.pdf", "list2.pdf")))
+
+
+@pytest.mark.parametrize("meta_line", [
+    "活动时间：2019-11-05",              # an event line under the title, not the page date
+    "报名日期：2019-11-01至2019-11-05",
+    "2019-11-01 至 2019-11-05",
+])
+def test_event_lines_under_the_title_are_not_dates(meta_line: str) -> None:
+    assert extract(article(meta_line=meta_line), URL, today=TODAY).published is None
+
+
+def test_site_update_line_at_the_bottom_is_not_the_page_date() -> None:
+    html = article(meta_line="").replace('<div class="footer">', '<div class="bottom-info">最后更新：2026-11-20</div><div>')
+    rec = extract(html, URL, today=TODAY)
+    assert rec.published is None
