@@ -1010,7 +1010,8 @@ def _article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int]
             found_label = True
             kind = hit.kind
             if kind == "updated":
-                if z in (0, 2, 3):
+                # after the body only right after it: lower down it is the site's "最后更新" line
+                if z in (0, 3) or (z == 2 and me is not None and b.index <= me + 3):
                     upds.append(_Cand(hit.value, "label", kind, (z, 0, dist)))
                 continue
             if z >= 4 and kind != "published":

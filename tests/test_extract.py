@@ -378,4 +378,4 @@ def test_event_lines_under_the_title_are_not_dates(meta_line: str) -> None:
 def test_site_update_line_at_the_bottom_is_not_the_page_date() -> None:
     html = article(meta_line="").replace('<div class="footer">', '<div class="bottom-info">最后更新：2026-11-20</div><div>')
     rec = extract(html, URL, today=TODAY)
-    assert rec.published is None
+    assert rec.published is None and rec.updated is None
