@@ -379,3 +379,14 @@ def test_site_update_line_at_the_bottom_is_not_the_page_date() -> None:
     html = article(meta_line="").replace('<div class="footer">', '<div class="bottom-info">最后更新：2026-11-20</div><div>')
     rec = extract(html, URL, today=TODAY)
     assert rec.published is None and rec.updated is None
+
+
+def test_config_selectors_and_scrapy_style_headers() -> None:
+    from monitor.config import SiteSelectors as ConfigSelectors
+
+    html = """<html><head><title>站点名</title></head><body><div class="x-head">配置里的标题选择器</div>
+<p class="x-date">2019年10月31日</p><div class="x-body"><p>正文第一段，内容较短。</p></div></body></html>"""
+    sel = ConfigSelectors(title=".x-head", date="p.x-date", content="div.x-body")
+    headers = {b"Content-Type": [b"text/html; charset=utf-8"]}
+    rec = extract(html.encode("utf-8"), "http://x.edu.cn/a.htm", headers, selectors=sel, today=TODAY)
+    assert (rec.title, rec.published, rec.encoding) == ("配置里的标题选择器", "2019-10-31", "utf-8")
