@@ -25,7 +25,7 @@ import click
 
 from monitor import clock
 from monitor.store import rows
-from monitor.textsim import CatalogIndex, ItemScore, ItemText, id_key, normalize, title_key
+from monitor.textsim import CatalogIndex, ItemScore, ItemText, clean_label, id_key, normalize, title_key
 
 AUTO = 0.6            # at or above: counted as the item's evidence without review
 REVIEW = 0.35         # at or above (and below AUTO): listed for review
@@ -390,7 +390,7 @@ class Matcher:
         return _netloc(url)
 
     def _category_of_text(self, text: str) -> str | None:
-        norm = normalize(text)
+        norm = normalize(clean_label(text))
         if not norm:
             return None
         if norm in self.cat_names:
@@ -400,6 +400,7 @@ class Matcher:
     def _scored(self, text: str | None) -> dict[str, ItemScore]:
         if not text or self._category_of_text(text):
             return {}
+        text = clean_label(text)
         if self.school and len(text) > len(self.school) + 1:
             text = text.replace(self.school, " ")  # 「示例大学2019年…」: the name says nothing
         return self.index.scores(text)

@@ -50,6 +50,24 @@ def normalize(text: str | None) -> str:
     return _KEEP_RE.sub("", text)
 
 
+_ENUM_RE = re.compile(r"^\s*(?:第?[（(\[【]?\s*[一二三四五六七八九十百\d]{1,4}\s*[)）\]】]|第?[一二三四五六七八九十百\d]{1,4}\s*[、.．:：]"
+                      r"(?!\d))\s*")
+_TAIL_RE = re.compile(r"\s*(?:[（(\[【]\s*\d+\s*[)）\]】]|更多|more|>>|»|＞＞|…+|\.\.\.)\s*$", re.I)
+_SITE_SUFFIX_RE = re.compile(r"\s*[-_|—–]+\s*[^-_|—–]*(?:网|网站|大学|学院|处|办公室|中心|部)\s*$")
+
+
+def clean_label(text: str | None) -> str:
+    """A menu or title label without its numbering (「（七）招生章程」, 「7. 招生章程」), a trailing
+    count or 「更多」, or a site-name suffix (「招生章程-示例大学招生网」)."""
+    text = (text or "").strip()
+    text = _ENUM_RE.sub("", text)
+    prev = None
+    while prev != text:
+        prev = text
+        text = _TAIL_RE.sub("", text)
+    return _SITE_SUFFIX_RE.sub("", text).strip() or text
+
+
 def title_key(text: str | None) -> str:
     """A normalised title that survives reformatting (spaces, punctuation, full-width forms)."""
     return normalize(text)

@@ -260,6 +260,31 @@ def test_excluded_phrases_and_lookalikes_do_not_match() -> None:
     assert normalize(" 招生　章程（2019） ") == "招生章程2019"
 
 
+def test_labels_lose_numbering_counts_and_site_names() -> None:
+    from monitor.textsim import clean_label
+    assert clean_label("（七）招生章程") == "招生章程"
+    assert clean_label("7. 招生章程") == "招生章程"
+    assert clean_label("三、招生考试信息") == "招生考试信息"
+    assert clean_label("通知公告 更多>>") == "通知公告"
+    assert clean_label("部门预算(12)") == "部门预算"
+    assert clean_label("招生章程-示例大学招生网") == "招生章程"
+    assert clean_label("2019.10 预算") == "2019.10 预算"          # a date is not a number prefix
+    assert clean_label("2018-2019学年本科教学质量报告") == "2018-2019学年本科教学质量报告"
+
+
+def test_reworded_labels_from_real_sites() -> None:
+    """Column names as real disclosure sites word them (not this repo's fixtures)."""
+    idx = _index()
+    both = idx.score("预决算公开", limit=2)     # 预算 and 决算 in separate words: a column for both
+    assert {s.item_id for s in both} == {"19", "20"} and min(s.score for s in both) >= 0.5
+    for label, item in [("信息公开年报", "6"), ("硕士招生简章", "11"), ("人才招聘", "25"),
+                        ("学生资助", "37"), ("采购信息", "18"), ("巡察整改", "49"), ("学术道德", "41"),
+                        ("学位点申报", "46"), ("来华留学", "48"), ("中标公示", "18"), ("学费标准", "21")]:
+        best = idx.score(label, limit=2)
+        assert best and best[0].item_id == item and best[0].score >= AUTO, (label, best)
+        assert len(best) == 1 or best[0].score - best[1].score >= 0.04, (label, best)
+
+
 # ----------------------------------------------------------------------------------- matching
 
 def test_navigation_columns_and_reasons(setup) -> None:
