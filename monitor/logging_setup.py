@@ -64,6 +64,9 @@ def setup_logging(log_file: str | Path | None = None, *, fmt: str = "kv", level:
                   max_bytes: int = 10 * 1024 * 1024, backups: int = 5) -> logging.Logger:
     """Route the ``monitor`` (and scheduler/apprise) loggers to stdout or a rotating file.
 
+    APScheduler's own warnings (overlap, missed run) are left out: the service logs those as
+    events with its own fields.
+
     Calling it again replaces the handler it installed before (tests start several services
     in one process), leaving handlers installed by others alone.
     """
@@ -76,7 +79,7 @@ def setup_logging(log_file: str | Path | None = None, *, fmt: str = "kv", level:
         handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
     setattr(handler, _HANDLER_MARK, True)
-    for name, lvl in (("monitor", level), ("apscheduler", "WARNING"), ("apprise", "WARNING")):
+    for name, lvl in (("monitor", level), ("apscheduler", "ERROR"), ("apprise", "WARNING")):
         logger = logging.getLogger(name)
         for old in [h for h in logger.handlers if getattr(h, _HANDLER_MARK, False)]:
             logger.removeHandler(old)

@@ -638,6 +638,7 @@ class NotifyResult:
     failed: list[int] = field(default_factory=list)      # ids that failed this run (incl. retries)
     retried: list[int] = field(default_factory=list)     # older ids tried again this run
     waiting: list[int] = field(default_factory=list)     # older failed ids still backing off
+    no_data: bool = False    # no scan has completed yet: statuses would all be "missing", nothing is sent
 
 
 def _find_url(cfg: Any, recipient: str, target_hash: str) -> str | None:
@@ -707,6 +708,14 @@ def run_notifications(db, cfg: Any, *, as_of: date | None = None, statuses: Sequ
     digest and a manual `xxgk notify` never plan at the same time, so nobody gets two digests."""
     as_of = as_of or clock.today()
     if statuses is None:
+        if not rows(db, "SELECT 1 FROM scans WHERE status='done' LIMIT 1"):
+            # Before the first complete scan every item looks "missing": telling every unit so would
+            # be a flood of false alarms. Earlier failed deliveries are still retried.
+            result = NotifyResult(as_of, Plan(as_of), no_data=True)
+            if not dry_run:
+                retry_failed(db, cfg, result, sender or apprise_send)
+            log_event(log, "notify.no_data", "尚无成功完成的扫描，暂不发送通知")
+            return result
         statuses = current_statuses(db, cfg, as_of)
     sender = sender or apprise_send
     if dry_run:
@@ -778,8 +787,11 @@ def notify_command(config_path: str, dry_run: bool) -> None:
         fail("配置中没有任何联系人的通知地址（units[*].contacts[*].notify 或 office.contacts[*].notify）")
     db = open_db(cfg.database_path)
     result = run_notifications(db, cfg, dry_run=dry_run)
+    if result.no_data:
+        click.echo("尚无成功完成的扫描，暂不发送通知（请先运行 xxgk scan，或等待计划扫描完成）。")
     if dry_run:
-        _print_plan(result.plan, db)
+        if not result.no_data:
+            _print_plan(result.plan, db)
         return
     for row in rows(db, "SELECT id, unit_name, contact_name, target, status, last_error FROM notifications "
                         f"WHERE id IN ({','.join('?' * len(result.sent + result.failed)) or 'NULL'})",

@@ -42,7 +42,7 @@ from apscheduler.jobstores.base import BaseJobStore, ConflictingIdError, JobLook
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from apscheduler.util import datetime_to_utc_timestamp, utc_timestamp_to_datetime
+from apscheduler.util import datetime_to_utc_timestamp, undefined, utc_timestamp_to_datetime
 
 from monitor import clock, locks
 from monitor.cli import config_option, fail, now_option
@@ -366,14 +366,33 @@ class Service:
         if _cfg(cfg, "notifications", "enabled", default=True) is False:
             log_event(log, "digest.disabled", "配置中关闭了通知（notifications.enabled: false）")
             return
+        if not self._wait_for_scan():
+            return
         db = open_db(self.db_path)
         try:
             result = run_notifications(db, cfg, db_path=self.db_path)
         finally:
             db.conn.close()
-        log_event(log, "digest.done", "通知任务完成", as_of=result.as_of.isoformat(), sent=len(result.sent),
+        log_event(log, "digest.done", "通知任务完成", as_of=result.as_of.isoformat(), no_data=result.no_data,
+                  sent=len(result.sent),
                   failed=len(result.failed), retried=len(result.retried), waiting=len(result.waiting),
                   skipped_today=len(result.plan.skipped_today))
+
+
+    def _wait_for_scan(self) -> bool:
+        """A scan that is still crawling, matching or assessing leaves statuses half-done (before the
+        first matching everything looks "missing"): the digest waits for it. False = give up."""
+        deadline = time.monotonic() + self.scan_timeout + self.stop_grace + 60
+        announced = False
+        while locks.holder(self.db_path) is not None:
+            if not announced:
+                log_event(log, "digest.waiting", "扫描进行中，通知等扫描结束后再发送")
+                announced = True
+            if self.stopping.is_set() or time.monotonic() > deadline:
+                log_event(log, "digest.postponed", "扫描仍未结束，本次通知推迟到下次", level=logging.WARNING)
+                return False
+            time.sleep(1.0)
+        return True
 
 
 def _drain(proc: subprocess.Popen, sink: list[str]) -> None:
@@ -477,8 +496,21 @@ def build_scheduler(service: Service, *, scan_every: float | None = None, digest
             log_event(log, "job.kept", "沿用已保存的计划任务" + ("；停机期间错过的运行将补跑一次" if missed else ""),
                       job=job_id, spec=spec, next_run=nxt.isoformat() if nxt else None, missed=missed)
             continue
-        scheduler.add_job(func, trigger, id=job_id, name=spec, replace_existing=True)
+        first_run = undefined
+        if job_id == "scan" and existing is None and not _has_done_scan(service.db_path):
+            # A new installation should not wait until tonight for its first data.
+            first_run = datetime.now(tz)
+            log_event(log, "job.first_scan", "数据库中还没有完成的扫描：立即开始首次扫描", job=job_id)
+        scheduler.add_job(func, trigger, id=job_id, name=spec, replace_existing=True, next_run_time=first_run)
     return scheduler
+
+
+def _has_done_scan(db_path: str) -> bool:
+    db = open_db(db_path)
+    try:
+        return bool(rows(db, "SELECT 1 FROM scans WHERE status='done' LIMIT 1"))
+    finally:
+        db.conn.close()
 
 
 _STARTED_AT: float = time.time()

@@ -408,11 +408,16 @@ def test_cli_dry_run_prints_and_records_nothing_then_send(tmp_path, receiver, mo
     # the estate's own assessment needs a crawl; here the statuses are given
     monkeypatch.setattr(notify, "current_statuses", lambda db, cfg, as_of: statuses)
     runner = CliRunner()
+    # before any complete scan every item would look missing: nothing is sent
+    res = runner.invoke(main, ["notify", "--config", str(path), "--now", "2019-07-15"])
+    assert res.exit_code == 0 and "尚无成功完成的扫描" in res.output and receiver.messages == []
+    db = open_db(load_config(path).database_path)
+    db.execute("INSERT INTO scans (started_at, finished_at, status) VALUES ('2019-07-15T02:30:00+08:00', "
+               "'2019-07-15T03:00:00+08:00', 'done')")
     res = runner.invoke(main, ["notify", "--config", str(path), "--now", "2019-07-15", "--dry-run"])
     assert res.exit_code == 0, res.output
     assert "收件人：招生办公室 王老师" in res.output and "【12】事项12" in res.output
     assert "收件人：校长办公室 赵主任" in res.output
-    db = open_db(load_config(path).database_path)
     assert rows(db, "SELECT COUNT(*) AS n FROM notifications")[0]["n"] == 0
     assert rows(db, "SELECT COUNT(*) AS n FROM notification_state")[0]["n"] == 0
     assert receiver.messages == []
