@@ -461,3 +461,43 @@ def test_service_on_the_testbed_notifies_the_owner_once_and_escalates_on_time(tm
             svc.kill()
         tb.stop()
         receiver.close()
+
+
+@pytest.mark.slow
+def test_real_scan_killed_mid_crawl_on_the_testbed(tmp_path):
+    from monitor.testbed import Testbed
+
+    tb = Testbed(as_of="2019-10-15")
+    tb.start()
+    svc = None
+    try:
+        cfg_path = tb.write_config(tmp_path / "school.yaml", database=tmp_path / "data" / "xxgk.db")
+        db_path = tmp_path / "data" / "xxgk.db"
+        svc = ServiceProc(tmp_path, cfg_path, "--scan-every", "8", "--digest-every", "3600", "--stop-grace", "2")
+        started = svc.wait_for(lambda e: e.get("event") == "scan.started", what="the first scan")
+        deadline = time.monotonic() + 60
+        pages = 0
+        while time.monotonic() < deadline and pages < 30:          # mid-crawl: pages are arriving
+            time.sleep(0.2)
+            if db_path.exists():
+                db = open_db(db_path)
+                pages = rows(db, "SELECT COUNT(*) AS n FROM pages")[0]["n"]
+                db.conn.close()
+        assert pages >= 30
+        os.kill(started["pid"], signal.SIGKILL)                     # `xxgk scan` dies; its crawl is orphaned
+        ev = svc.wait_for(lambda e: e.get("event") == "scan.killed", timeout=30, what="the failure recorded")
+        db = open_db(db_path)
+        row = rows(db, "SELECT * FROM scans WHERE id=?", (ev["scan_id"],))[0]
+        kept_pages = rows(db, "SELECT COUNT(*) AS n FROM pages")[0]["n"]
+        db.conn.close()
+        assert row["status"] == "killed" and row["finished_at"] and "SIGKILL" in row["message"]
+        assert kept_pages >= pages                                  # what it stored is kept
+        assert row["pid"] is None or not _alive(row["pid"])         # the orphaned crawl was stopped too
+        # the schedule goes on: the next scan starts on time
+        svc.wait_for(lambda e: e.get("event") == "scan.started" and e["pid"] != started["pid"], timeout=30,
+                     what="the next scan")
+        assert svc.stop() == 0
+    finally:
+        if svc is not None:
+            svc.kill()
+        tb.stop()
