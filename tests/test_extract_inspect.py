@@ -14,6 +14,12 @@ from monitor.cli import main
 CORPUS = Path(__file__).parent / "corpus"
 
 
+def _pdf() -> bytes:
+    from tests.test_extract_attachments import make_pdf
+    return make_pdf(["示例大学2018-2019学年信息公开工作年度报告"], title="2018-2019学年信息公开年度报告",
+                    created="D:20191030093000+08'00'")
+
+
 class _Handler(BaseHTTPRequestHandler):
     seen_agents: list[str] = []
 
@@ -23,6 +29,7 @@ class _Handler(BaseHTTPRequestHandler):
             "/2960/list.htm": ("text/html", (CORPUS / "webplus_list.html").read_bytes()),
             "/news_view.asp": ("text/html; charset=utf-8", (CORPUS / "asp_article_wrong_header.html").read_bytes()),
             "/big.htm": ("text/html", b"<html>" + b"x" * (21 * 1024 * 1024)),
+            "/_upload/files/ab/report.pdf": ("application/pdf", _pdf()),
         }
         path = self.path.split("?")[0]
         if path == "/slow.htm":
@@ -134,3 +141,12 @@ def test_inspect_timeout(server: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(insp.fetch, "__kwdefaults__", {"timeout": 0.5, "max_bytes": insp.MAX_BYTES})
     result = CliRunner().invoke(main, ["inspect", f"{server}/slow.htm"])
     assert result.exit_code != 0 and "超时" in result.output
+
+
+def test_inspect_attachment_url(server: str) -> None:
+    result = invoke(f"{server}/_upload/files/ab/report.pdf")
+    assert result.exit_code == 0, result.output
+    assert "页面类型：附件" in result.output
+    assert "标题：2018-2019学年信息公开年度报告.pdf" in result.output
+    assert "发布日期：2019-10-30（来源：页面元数据）" in result.output
+    assert "页数/工作表：2" in result.output
