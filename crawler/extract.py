@@ -793,7 +793,30 @@ def _title_box_text(el: Any) -> tuple[Any, str | None]:
 _META_WORDS_RE = re.compile(r"(发布|来源|作者|点击|浏览|编辑|日期|时间|阅读)\s*[:：]")
 
 
-def _find_title(page: Page, main: Any | None) -> tuple[str | None, Any | None]:
+def _heads_a_box(el: Any, box_parents: set) -> bool:
+    """True when the element right after the heading (or after its wrapper) holds a list of links."""
+    for node in (el, el.getparent()):
+        if node is None:
+            return False
+        nxt = node.getnext()
+        while nxt is not None and not isinstance(nxt.tag, str):
+            nxt = nxt.getnext()
+        if nxt is not None:
+            if nxt in box_parents:
+                return True
+            for child in nxt:
+                if child in box_parents:
+                    return True
+                if any(g in box_parents for g in child):
+                    return True
+        if node is el:
+            siblings = [c for c in el.getparent() if isinstance(c.tag, str) and c is not el]
+            if any(c.tag not in ("a", "span", "em", "i", "img") for c in siblings):
+                break  # the heading is not alone in a title bar: its wrapper's neighbours are not its box
+    return False
+
+
+def _find_title(page: Page, main: Any | None, box_parents: set | None = None) -> tuple[str | None, Any | None]:
     sel = page.selectors
     if sel and sel.title:
         for el in _select(page.root, sel.title):
@@ -824,6 +847,8 @@ def _find_title(page: Page, main: Any | None) -> tuple[str | None, Any | None]:
             continue
         if page.regions.of(el) in ("side", "header"):
             continue
+        if box_parents and _heads_a_box(el, box_parents):
+            continue  # "热点新闻" over a list of links is a box title, not the article's
         idx = page.first_block.get(el)
         if idx is None:
             sp = page.span(el)
@@ -843,7 +868,17 @@ def _find_title(page: Page, main: Any | None) -> tuple[str | None, Any | None]:
         key = (0 if in_title else 1, dist, rank)
         if best is None or key < best[0]:
             best = (key, text, el)
-    if best is not None and (best[0][0] == 0 or best[0][1] < 1000):
+    if best is not None and best[0][0] == 0:
+        return best[1], best[2]
+    # no heading repeats <title>: the <title> text itself, when the page shows it in a block of its own
+    stripped = _strip_site_name(page.doc_title)
+    if stripped and len(stripped) >= 4:
+        norm = D.normalize(stripped)
+        for b in page.blocks:
+            if (norm in b.search and len(b.search) <= len(norm) + 10 and b.link_chars < 0.5 * len(b.text)
+                    and page.regions.of(b.el) not in ("nav", "footer", "header", "side")):
+                return stripped, b.el
+    if best is not None and best[0][1] < 1000:
         return best[1], best[2]
     og = _meta_content(page.root, "og:title", "twitter:title")
     if og:
@@ -1676,7 +1711,12 @@ def _plain_column(page: Page, group: _Group, groups: list[_Group]) -> bool:
 def _analyse(page: Page, encoding: str | None) -> PageRecord:
     today = page.today
     main, main_known = _main_content(page)
-    title, title_el = _find_title(page, main)
+    pagination = _pagination(page)
+    paged = bool(pagination) or _pager_present(page)
+    groups = _candidate_groups(page, paged)
+    groups = [g for g in groups if page.regions.of(g.parent) not in ("nav", "footer")]
+    box_parents = {g.parent for g in groups if len(g.rows) >= 2}
+    title, title_el = _find_title(page, main, box_parents)
     main_span = page.span(main) if main is not None else None
     title_idx = None
     if title_el is not None:
@@ -1691,10 +1731,6 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
                 break
     crumb = _breadcrumb(page)
     meta_pub, meta_upd = _meta_dates(page.root, today)
-    pagination = _pagination(page)
-    paged = bool(pagination) or _pager_present(page)
-    groups = _candidate_groups(page, paged)
-    groups = [g for g in groups if page.regions.of(g.parent) not in ("nav", "footer")]
     # rows of dated lists (sidebars, "related news", the list itself) never date the page
     anchors_of_page = [e for e in (title_el, main) if e is not None]
     row_els = {r.el for g in groups if g.dated >= 2 for r in g.rows

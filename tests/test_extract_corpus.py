@@ -133,3 +133,42 @@ def test_extract_speed(capsys: pytest.CaptureFixture) -> None:
     avg_kb = sum(len(b) for _, b in bodies) / len(bodies) / 1024
     with capsys.disabled():
         print(f"\n[corpus] extract(): {pages / elapsed:.0f} pages/s ({pages} pages, avg {avg_kb:.1f} KB)")
+
+
+DECOY_TOP = ('<div class="topbar"><span class="today">今天是2026年11月20日 星期五</span>'
+             '<marquee><a href="/n/1.htm">滚动新闻标题一（2026-11-19）</a></marquee></div>')
+DECOY_BOTTOM = ('<div class="box1"><h3>热点新闻</h3><ul>'
+                '<li><a href="/n/2.htm">热点新闻标题之二</a><span>2018-01-02</span></li>'
+                '<li><a href="/n/3.htm">热点新闻标题之三</a><span>2018-01-01</span></li>'
+                '<li><a href="/n/4.htm">热点新闻标题之四</a><span>2017-12-30</span></li></ul></div>'
+                '<div class="footer">Copyright © 2005-2026 示例大学 版权所有 网站更新时间：2026-11-20 访问量：123456</div>')
+
+
+def _with_decoys(body: bytes, encoding: str, *, sidebar_first: bool = False) -> bytes:
+    text = body.decode(encoding)
+    low = text.lower()
+    start = low.find("<body")
+    start = low.find(">", start) + 1
+    end = low.rfind("</body>")
+    if start <= 0 or end < 0:
+        return body
+    if sidebar_first:  # a left column of dated news before the article in the markup
+        side, foot = DECOY_BOTTOM.split('<div class="footer">')
+        return (text[:start] + DECOY_TOP + side + text[start:end] + '<div class="footer">' + foot
+                + text[end:]).encode(encoding)
+    return (text[:start] + DECOY_TOP + text[start:end] + DECOY_BOTTOM + text[end:]).encode(encoding)
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if json.loads((CORPUS / f"{n}.json").read_text(
+    encoding="utf-8"))["expected"]["kind"] == "article"])
+def test_decoys_around_a_page_change_nothing(name: str) -> None:
+    """Widgets, tickers, hot-news boxes and footers added around an article keep its date and fingerprint."""
+    spec, body = load(name)
+    encoding = "gb18030" if _is_gbk(CORPUS / f"{name}.html") else "utf-8"
+    today = date.fromisoformat(spec.get("today", DEFAULT_TODAY))
+    plain = extract(body, spec["url"], spec.get("headers") or {}, today=today)
+    for sidebar_first in (False, True):
+        noisy = extract(_with_decoys(body, encoding, sidebar_first=sidebar_first), spec["url"],
+                        spec.get("headers") or {}, today=today)
+        assert (noisy.kind, noisy.title, noisy.published) == (plain.kind, plain.title, plain.published)
+        assert noisy.fingerprint == plain.fingerprint
