@@ -397,3 +397,28 @@ def test_single_article_column_that_later_became_a_list(estate):
     estate.match("46", "http://xxgk.test.edu.cn/3053/list.htm", col)
     assert estate.status(D(2019, 6, 15))["46"].last_changed == "2017-06-20"
     assert estate.status(D(2019, 10, 15))["46"].last_changed == "2019-06-18"
+
+
+# ---------------------------------------------------------------- the simulated university, scanned for real
+
+@pytest.mark.xdist_group("estate")
+@pytest.mark.parametrize("as_of", ["2019-06-15", "2019-10-15", "2019-11-15", "2020-01-10"])
+def test_status_of_the_scanned_estate_matches_its_ground_truth(scanned_estate, as_of):
+    """`xxgk status --json --as-of D` on the database after every scan (so earlier days are replays
+    from data gathered later) agrees with the testbed's ground truth on every item."""
+    from conftest import run_xxgk
+
+    truth = scanned_estate.truth(as_of)["items"]
+    proc = run_xxgk("status", "--config", str(scanned_estate.config_path), "--json", "--as-of", as_of,
+                    now=scanned_estate.scan_dates[-1])
+    mine = {x["id"]: x for x in json.loads(proc.stdout)}
+    assert set(mine) == set(truth)
+    wrong = {iid: {"truth": (t["status"], t["last_changed"], t["due"]),
+                   "mine": (mine[iid]["status"], mine[iid]["last_changed"], mine[iid]["due"]),
+                   "reason": mine[iid]["reason"], "scenario": t.get("scenario")}
+             for iid, t in truth.items()
+             if (t["status"], t["last_changed"], t["due"]) != (mine[iid]["status"], mine[iid]["last_changed"],
+                                                               mine[iid]["due"])}
+    assert not wrong, json.dumps(wrong, ensure_ascii=False, indent=1)
+    # every status the product knows occurs somewhere in the estate's story
+    assert {"ok", "missing", "blank", "undated"} <= {m["status"] for m in mine.values()}
