@@ -362,7 +362,7 @@ def plan_notifications(db, cfg: Any, statuses: Sequence[Any], as_of: date) -> Pl
             _plan_unit(plan, db, cfg, rcp, [s for s in statuses if str(_get(s, "unit", "") or "") == rcp.unit],
                        state, labels, dashboard_url)
         else:
-            _plan_office(plan, db, rcp, statuses, state, labels, dashboard_url, escalate_after, school)
+            _plan_office(plan, db, cfg, rcp, statuses, state, labels, dashboard_url, escalate_after, school)
     return plan
 
 
@@ -442,7 +442,7 @@ def _overdue_since(db, s: Any, state: Mapping) -> date | None:
     return _as_date(first[0]["d"]) if first and first[0]["d"] else None
 
 
-def _plan_office(plan: Plan, db, rcp: Recipient, statuses: Sequence[Any], state: Mapping,
+def _plan_office(plan: Plan, db, cfg: Any, rcp: Recipient, statuses: Sequence[Any], state: Mapping,
                  labels: Mapping[str, str], dashboard_url: str, escalate_after: int | None, school: str) -> None:
     as_of = plan.as_of
     pending_state: list[tuple[str, str, str, str]] = []
@@ -486,11 +486,15 @@ def _plan_office(plan: Plan, db, rcp: Recipient, statuses: Sequence[Any], state:
                 windows.append(_short_lines(
                     s, dashboard_url, f"公开时段 {win[0].isoformat()} 至 {win[1].isoformat()}；责任单位：{unit}"))
                 items_json.append({"item": iid, "status": status, "topic": "window"})
+    own_findings = _unit_findings(db, cfg, "", rcp.key, state)   # the disclosure site is the office's own
+    for fid, _text, _lines in own_findings:
+        pending_state.append((rcp.key, f"finding:{fid}", "finding", "sent"))
+        items_json.append({"item": f"finding:{fid}", "topic": "finding"})
     scan_lines, scan_news, scan_state = _scan_health(db, rcp, state, as_of)
     pending_state.extend(scan_state)
     failures = rows(db, "SELECT id, contact_name, unit_name, target, status, last_error, day FROM notifications "
                         "WHERE status IN ('failed', 'gave_up') AND reported = 0 ORDER BY id")
-    newsworthy = first_summary or changes or escalations or windows or scan_news or failures
+    newsworthy = first_summary or changes or escalations or windows or scan_news or failures or own_findings
     if not newsworthy:
         plan.state.extend(pending_state)  # e.g. a change back to the same status: nothing to say
         return
@@ -517,6 +521,10 @@ def _plan_office(plan: Plan, db, rcp: Recipient, statuses: Sequence[Any], state:
     if windows:
         body.append(f"### 公开时段已开始（{len(windows)} 项，重点督查）")
         body.extend(_render_list(windows))
+        body.append("")
+    if own_findings:
+        body.append(f"### 信息公开网新发现的合规问题（{len(own_findings)} 项，敏感信息已遮盖）")
+        body.extend(_render_list([[text] + lines for _fid, text, lines in own_findings]))
         body.append("")
     body.append("### 扫描情况")
     body.extend(f"- {line}" for line in scan_lines)
@@ -785,8 +793,13 @@ def notify_command(config_path: str, dry_run: bool) -> None:
         fail("配置中关闭了通知（notifications.enabled: false）；如需预览请加 --dry-run", code=1)
     if not recipients(cfg):
         fail("配置中没有任何联系人的通知地址（units[*].contacts[*].notify 或 office.contacts[*].notify）")
+    from monitor.locks import LockHeld
+
     db = open_db(cfg.database_path)
-    result = run_notifications(db, cfg, dry_run=dry_run)
+    try:
+        result = run_notifications(db, cfg, dry_run=dry_run)
+    except LockHeld as exc:
+        fail(f"另一个通知任务正在进行（进程 {exc.holder.get('pid') or '?'}），请稍后再试", code=4)
     if result.no_data:
         click.echo("尚无成功完成的扫描，暂不发送通知（请先运行 xxgk scan，或等待计划扫描完成）。")
     if dry_run:

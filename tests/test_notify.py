@@ -274,6 +274,14 @@ def test_new_compliance_findings_reach_the_unit_masked_once(setup, receiver):
     assert receiver.to("cwc") == []                  # another unit's finding is not theirs
     run(db, cfg, "2019-07-16", quiet)
     assert len(receiver.to("zsb")) == 1              # told once
+    # a leak on the disclosure site itself (no unit) is the office's
+    db.execute("INSERT INTO findings (kind, url, unit, location, masked, hash, status) VALUES "
+               "('id_card', 'http://xxgk.example.edu.cn/2019/0701/c1a2/page.htm', '', 'html', '110***********1234', "
+               "'h2', 'open')")
+    run(db, cfg, "2019-07-17", quiet)
+    office = receiver.to("office")[-1]["message"]
+    assert "信息公开网新发现的合规问题" in office and "110***********1234" in office
+    assert len(receiver.to("zsb")) == 1
 
 
 # ---------------------------------------------------------------- the office
