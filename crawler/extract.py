@@ -872,10 +872,10 @@ def _find_title(page: Page, main: Any | None, box_parents: set | None = None) ->
         return best[1], best[2]
     # no heading repeats <title>: the <title> text itself, when the page shows it in a block of its own
     stripped = _strip_site_name(page.doc_title)
-    if stripped and len(stripped) >= 4:
+    if stripped and len(stripped) >= 4 and not _SITE_WORDS_RE.search(stripped):
         norm = D.normalize(stripped)
         for b in page.blocks:
-            if (norm in b.search and len(b.search) <= len(norm) + 10 and b.link_chars < 0.5 * len(b.text)
+            if (norm in b.search and len(b.search) <= len(norm) * 1.3 + 4 and b.link_chars < 0.5 * len(b.text)
                     and page.regions.of(b.el) not in ("nav", "footer", "header", "side")):
                 return stripped, b.el
     if best is not None and best[0][1] < 1000:

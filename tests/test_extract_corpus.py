@@ -144,7 +144,15 @@ DECOY_BOTTOM = ('<div class="box1"><h3>热点新闻</h3><ul>'
                 '<div class="footer">Copyright © 2005-2026 示例大学 版权所有 网站更新时间：2026-11-20 访问量：123456</div>')
 
 
-def _with_decoys(body: bytes, encoding: str, *, sidebar_first: bool = False) -> bytes:
+DECOY_NEUTRAL = ('<div class="b3"><p>上一篇：<a href="/n/5.htm">上一篇文章标题（2026-11-18）</a></p>'
+                 '<p>下一篇：<a href="/n/6.htm">下一篇文章标题 2026-11-19</a></p></div>'
+                 '<div class="b4"><h4>相关文章</h4><ul>'
+                 '<li><a href="/n/7.htm">相关文章标题之一</a><p>发布时间：2016-05-04</p></li>'
+                 '<li><a href="/n/8.htm">相关文章标题之二</a><p>发布时间：2016-05-03</p></li></ul></div>'
+                 '<div>2026年11月21日 星期六</div><div>版权所有 2026 示例大学</div>')
+
+
+def _with_decoys(body: bytes, encoding: str, *, sidebar_first: bool = False, neutral: bool = False) -> bytes:
     text = body.decode(encoding)
     low = text.lower()
     start = low.find("<body")
@@ -152,6 +160,8 @@ def _with_decoys(body: bytes, encoding: str, *, sidebar_first: bool = False) -> 
     end = low.rfind("</body>")
     if start <= 0 or end < 0:
         return body
+    if neutral:  # prev/next with dates, labelled related rows, a date line and a footer without classes
+        return (text[:end] + DECOY_NEUTRAL + text[end:]).encode(encoding)
     if sidebar_first:  # a left column of dated news before the article in the markup
         side, foot = DECOY_BOTTOM.split('<div class="footer">')
         return (text[:start] + DECOY_TOP + side + text[start:end] + '<div class="footer">' + foot
@@ -167,8 +177,8 @@ def test_decoys_around_a_page_change_nothing(name: str) -> None:
     encoding = "gb18030" if _is_gbk(CORPUS / f"{name}.html") else "utf-8"
     today = date.fromisoformat(spec.get("today", DEFAULT_TODAY))
     plain = extract(body, spec["url"], spec.get("headers") or {}, today=today)
-    for sidebar_first in (False, True):
-        noisy = extract(_with_decoys(body, encoding, sidebar_first=sidebar_first), spec["url"],
-                        spec.get("headers") or {}, today=today)
+    for variant in ({}, {"sidebar_first": True}, {"neutral": True}):
+        noisy = extract(_with_decoys(body, encoding, **variant), spec["url"], spec.get("headers") or {},
+                        today=today)
         assert (noisy.kind, noisy.title, noisy.published) == (plain.kind, plain.title, plain.published)
         assert noisy.fingerprint == plain.fingerprint
