@@ -681,10 +681,15 @@ def _cross_checks(cfg: Config, doc: YamlDoc) -> list[str]:
             hint = f"；是不是 \"{near[0]}\"？" if near else ""
             problems.append(doc.problem(("items", item_id),
                                         f"事项清单“{catalog.name}”中没有 id 为 \"{item_id}\" 的事项{hint}"))
+    # one line per unknown unit of the catalog, naming its items
+    orphans: dict[str, list[str]] = {}
     for it in catalog.items:
         if it.unit and it.unit not in unit_ids and cfg.items.get(it.id, ItemOverride()).unit is None:
-            problems.append(doc.problem(("catalog",), f"事项清单中事项 \"{it.id}\" 的负责单位 \"{it.unit}\" "
-                                                      f"未在 units 中定义（已定义：{known_units}）"))
+            orphans.setdefault(it.unit, []).append(it.id)
+    for unit_id, item_ids in orphans.items():
+        listed = "、".join(item_ids[:8]) + ("等" if len(item_ids) > 8 else "")
+        problems.append(doc.problem(("catalog",), f"事项清单中事项 {listed} 的负责单位 \"{unit_id}\" "
+                                                  f"未在 units 中定义（已定义：{known_units}）"))
     if not problems:
         cfg._catalog = catalog.with_overrides(cfg.items)
     return problems

@@ -165,6 +165,6 @@ def test_catalog_unit_must_exist_in_config(tmp_path):
                    encoding="utf-8")
     with pytest.raises(ConfigError) as exc:
         load_config(cfg)
-    assert '事项 "7" 的负责单位 "zsb" 未在 units 中定义' in str(exc.value)
+    assert '事项清单中事项 7 的负责单位 "zsb" 未在 units 中定义' in str(exc.value)
     cfg.write_text(cfg.read_text(encoding="utf-8") + "units: [{id: zsb, name: 招生办}]\n", encoding="utf-8")
     assert load_config(cfg).catalog_obj.item("7").unit == "zsb"
