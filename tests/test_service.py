@@ -207,12 +207,12 @@ def test_scan_killed_mid_crawl_is_recorded_and_next_scan_runs(estate):
 
 
 def test_missed_run_is_made_up_once_after_restart(estate):
-    first = estate.service("--scan-every", "4", "--digest-every", "3600")
+    first = estate.service("--scan-every", "2", "--digest-every", "3600")
     first.wait_for(lambda e: e.get("event") == "scan.done", what="first scan")
     assert first.stop() == 0
     n_before = len(estate.scans())
-    time.sleep(9)                                        # two or three runs are missed while it is down
-    second = estate.service("--scan-every", "4", "--digest-every", "3600", log_name="second.log")
+    time.sleep(6)                                        # two or three runs are missed while it is down
+    second = estate.service("--scan-every", "2", "--digest-every", "3600", log_name="second.log")
     kept = second.wait_for(lambda e: e.get("event") == "job.kept" and e.get("job") == "scan", what="kept job")
     restarted_at = datetime.fromisoformat(kept["ts"]).timestamp()   # when the new service read its jobs
     assert kept["missed"] is True                        # the missed run is remembered
@@ -221,7 +221,7 @@ def test_missed_run_is_made_up_once_after_restart(estate):
                                 what="made-up run")
     assert submitted["catch_up"] is True
     second.wait_for(lambda e: e.get("event") == "scan.done", what="made-up scan done")
-    time.sleep(5)                                        # one regular run later
+    time.sleep(3)                                        # one regular run later
     made_up = [e for e in second.events() if e.get("event") == "job.submitted" and e.get("job") == "scan"
                and datetime.fromisoformat(e["scheduled_for"]).timestamp() < restarted_at]
     assert len(made_up) == 1                             # coalesced: made up once, not once per missed run
