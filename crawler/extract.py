@@ -1302,7 +1302,10 @@ def _candidate_groups(page: Page, paged: bool = False) -> list[_Group]:
             rows = _flat_rows(page, parent, direct)
             if len(rows) >= 3:
                 groups.append(_Group(parent, rows))
-    return [g for g in groups if g.rows or g.known]
+    groups = [g for g in groups if g.rows or g.known]
+    # a "list" found inside one row of a bigger list (the cells of a table row) is part of that row
+    row_set = {r.el for g in groups if len(g.rows) >= 2 for r in g.rows}
+    return [g for g in groups if g.known or len(g.rows) >= 2 or not _in_rows(g.parent, row_set)]
 
 
 def _flat_rows(page: Page, parent: Any, anchors: list) -> list[_Row]:
@@ -1697,6 +1700,101 @@ def _pager_present(page: Page) -> bool:
     return False
 
 
+def _pager_elements(page: Page) -> list:
+    """Elements that are a list's paging bar (links or "共N页" text or a createPageHTML script)."""
+    found = []
+    for b in page.blocks:
+        if len(b.text) <= 120 and _PAGER_TEXT_RE.search(b.text):
+            found.append(b.el)
+    for el in page.body.iter("script"):
+        if el.text and "createPageHTML(" in el.text:
+            found.append(el.getparent() if el.getparent() is not None else el)
+    for name in ("wp_paging", "pagination", "pager", "page", "pages", "fenye", "p_pages", "pagebar", "paging"):
+        found.extend(page.class_index.get(name, ()))
+    return found
+
+
+def _near_pager(page: Page, parent: Any, pagers: list) -> bool:
+    """The paging bar follows the list closely (same container, a few siblings later)."""
+    close: set = set()
+    for p in pagers:  # the pager element, and its wrapper when that holds nothing else
+        close.add(p)
+        size = len(_text_of(p))
+        wrapper = p.getparent()
+        while wrapper is not None and wrapper.tag != "body" and len(_text_of(wrapper)) <= size + 20:
+            close.add(wrapper)
+            wrapper = wrapper.getparent()
+    if any(page.inside(p, parent) for p in pagers):
+        return True   # the paging bar is the list's own last row ("共48条记录 页次：1/5")
+    node = parent
+    for _ in range(2):
+        if node is None:
+            return False
+        sib = node.getnext()
+        for _ in range(3):
+            if sib is None:
+                break
+            if sib in close:
+                return True
+            sib = sib.getnext()
+        node = node.getparent()
+    return False
+
+
+_WEBPLUS_COLUMN_RE = re.compile(r"/(\d+)/list\d*\.(?:htm|psp|jsp)")
+
+
+def _affinity(page: Page, group: _Group) -> float:
+    """Share of rows whose URL belongs to this column (WebPlus c<id>a…, or under the list's folder)."""
+    path = urlsplit(page.url).path
+    m = _WEBPLUS_COLUMN_RE.search(path)
+    marker = f"c{m.group(1)}a" if m else None
+    folder = path.rsplit("/", 1)[0] + "/" if path.count("/") >= 2 else None
+    if not group.rows:
+        return 0.0
+    hits = 0
+    for r in group.rows:
+        rpath = urlsplit(r.url).path
+        if (marker and marker in rpath) or (folder and rpath.startswith(folder) and rpath != path):
+            hits += 1
+    return hits / len(group.rows)
+
+
+def _headed_by_column(page: Page, group: _Group, column: str) -> bool:
+    """The list sits under a heading that names the page's column (breadcrumb or <title>)."""
+    heading = _list_heading(page, group.parent)
+    if not (column and heading):
+        return False
+    heading = D.normalize(heading)
+    return column in heading or heading in column
+
+
+def _page_column(page: Page, crumb: list[str]) -> str:
+    return D.normalize(_column_from_crumb(crumb, None) or _strip_site_name(page.doc_title) or "")
+
+
+def _best_group(page: Page, groups: list[_Group], crumb: list[str]) -> _Group | None:
+    """The column's own list among all link lists: known markup, next to the pager, under the column
+    heading, rows inside the column's folder; sidebars and news boxes lose."""
+    if not groups:
+        return None
+    pagers = _pager_elements(page)
+    column = _page_column(page, crumb)
+
+    def score(g: _Group) -> float:
+        s = g.score
+        if pagers and _near_pager(page, g.parent, pagers):
+            s += 20
+        if _headed_by_column(page, g, column):
+            s += 20
+        s += 10 * _affinity(page, g)
+        if page.regions.of(g.parent) == "side":
+            s -= 30
+        return s
+
+    return max(groups, key=score)
+
+
 def _plain_column(page: Page, group: _Group, groups: list[_Group]) -> bool:
     """One undated list of real titles on a non-home page (several such lists make a hub)."""
     if _ROOT_PATH_RE.match(urlsplit(page.url).path or "/"):
@@ -1705,7 +1803,7 @@ def _plain_column(page: Page, group: _Group, groups: list[_Group]) -> bool:
         return False
     others = [g for g in groups if g is not group and len(g.rows) >= 3 and not page.inside(g.parent, group.parent)
               and not page.inside(group.parent, g.parent)]
-    return not others
+    return not others or _headed_by_column(page, group, _page_column(page, []))
 
 
 def _analyse(page: Page, encoding: str | None) -> PageRecord:
@@ -1744,7 +1842,7 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
         main_plain = sum(len(b.text) - b.link_chars for b in page.blocks[main_span[0]:main_span[1] + 1]
                          if page.regions.of(b.el) not in ("nav", "footer", "header"))
     near_title = [c for c in pubs if c.prio[0] in (0, 1)]
-    best_group = max(groups, key=lambda g: g.score, default=None)
+    best_group = _best_group(page, groups, crumb)
     if best_group is not None and main is not None and main_known and not best_group.known:
         # a related-news list inside or beside a CMS article body does not make a list page
         pass
@@ -1772,7 +1870,8 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
                       and not page.inside(g.parent, best_group.parent) and not page.inside(best_group.parent, g.parent)]
         more_links = sum(1 for a in page.body.iter("a") if _MORE_RE.match(_WS_RE.sub("", _text_of(a))))
         is_root = bool(_ROOT_PATH_RE.match(urlsplit(page.url).path or "/"))
-        if not best_group.known and not pagination and (
+        headed = _headed_by_column(page, best_group, _page_column(page, crumb))
+        if not best_group.known and not pagination and not headed and (
                 len(comparable) >= 2 or (comparable and (more_links >= 2 or not crumb)) or (is_root and comparable)):
             kind = "other"  # a home page / navigation hub with several news boxes
         elif is_root and not pagination and not best_group.known and comparable:

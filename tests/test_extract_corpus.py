@@ -182,3 +182,25 @@ def test_decoys_around_a_page_change_nothing(name: str) -> None:
                         today=today)
         assert (noisy.kind, noisy.title, noisy.published) == (plain.kind, plain.title, plain.published)
         assert noisy.fingerprint == plain.fingerprint
+
+
+LIST_DECOY = ('<div class="col-l"><h3>最新动态</h3><ul>' + "".join(
+    f'<li><a href="/zxdt/{i}.htm">最新动态新闻标题第{i}条</a><span>2018-0{i}-1{i}</span></li>' for i in range(1, 9))
+    + '</ul></div>')
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if json.loads((CORPUS / f"{n}.json").read_text(
+    encoding="utf-8"))["expected"]["kind"] == "list"])
+def test_a_bigger_news_box_does_not_replace_the_column_list(name: str) -> None:
+    """A left column with eight dated news rows before the list: the column's own rows stay the entries."""
+    spec, body = load(name)
+    encoding = "gb18030" if _is_gbk(CORPUS / f"{name}.html") else "utf-8"
+    today = date.fromisoformat(spec.get("today", DEFAULT_TODAY))
+    plain = extract(body, spec["url"], spec.get("headers") or {}, today=today)
+    text = body.decode(encoding)
+    start = text.lower().find(">", text.lower().find("<body")) + 1
+    noisy = extract((text[:start] + LIST_DECOY + text[start:]).encode(encoding), spec["url"],
+                    spec.get("headers") or {}, today=today)
+    assert noisy.kind == plain.kind == "list"
+    assert [e.url for e in noisy.entries] == [e.url for e in plain.entries]
+    assert noisy.pagination == plain.pagination
