@@ -1843,9 +1843,6 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
                          if page.regions.of(b.el) not in ("nav", "footer", "header"))
     near_title = [c for c in pubs if c.prio[0] in (0, 1)]
     best_group = _best_group(page, groups, crumb)
-    if best_group is not None and main is not None and main_known and not best_group.known:
-        # a related-news list inside or beside a CMS article body does not make a list page
-        pass
     article_strong = (main_known and not (best_group and best_group.known and best_group.rows)) or (
         bool(near_title) and title_idx is not None and main_plain >= 30) or (
         main_plain >= 400 and (best_group is None or main_plain > 2 * sum(len(r.title) for r in best_group.rows)))
