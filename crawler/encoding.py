@@ -104,6 +104,13 @@ def decode_html(body: bytes, header_content_type: str | None) -> tuple[str, str]
         return body.decode("ascii"), header_charset(header_content_type) or meta_charset(body) or "utf-8"
 
     declared = [e for e in (header_charset(header_content_type), meta_charset(body)) if e]
+    # "ISO-8859-1" is the default of misconfigured servers, and any byte string decodes as it:
+    # on a Chinese site it is the last resort, after the page's own <meta> and GB18030.
+    western = [e for e in declared if e == "cp1252"]
+    declared = [e for e in declared if e != "cp1252"]
+    if western and "gb18030" not in declared:
+        declared.append("gb18030")
+    declared += western
     # Valid multi-byte UTF-8 is almost never accidental: GBK text is not valid UTF-8, but GB18030
     # happily "decodes" UTF-8 bytes into nonsense. So a clean UTF-8 decode beats a GB declaration.
     utf8 = _strict(body, "utf-8")

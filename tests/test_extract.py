@@ -390,3 +390,14 @@ def test_config_selectors_and_scrapy_style_headers() -> None:
     headers = {b"Content-Type": [b"text/html; charset=utf-8"]}
     rec = extract(html.encode("utf-8"), "http://x.edu.cn/a.htm", headers, selectors=sel, today=TODAY)
     assert (rec.title, rec.published, rec.encoding) == ("配置里的标题选择器", "2019-10-31", "utf-8")
+
+
+def test_latin1_header_on_a_gbk_page() -> None:
+    text, enc = decode_html(GBK_PAGE.encode("gb18030"), "text/html; charset=ISO-8859-1")
+    assert enc == "gb18030" and "发布时间" in text
+    no_meta = GBK_PAGE.replace('<meta charset="gb2312">', "").encode("gb18030")
+    text, enc = decode_html(no_meta, "text/html; charset=iso-8859-1")
+    assert enc == "gb18030" and "关于朱镕基题词的展览通知" in text
+    # a real Western page stays Western
+    text, enc = decode_html("<p>Caf\u00e9 na\u00efve</p>".encode("cp1252"), "text/html; charset=iso-8859-1")
+    assert text == "<p>Caf\u00e9 na\u00efve</p>"
