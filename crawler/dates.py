@@ -306,6 +306,10 @@ def label_dates(text: str, today: date | None = None) -> list[LabelHit]:
                 value = hit.value
             break
         if value is None:
+            m_compact = COMPACT_DATE_RE.match(rest)  # "发布时间：20191031"
+            if m_compact:
+                value = make_date(int(m_compact.group(1)), int(m_compact.group(2)), int(m_compact.group(3)), today)
+        if value is None:
             continue
         hits.append(LabelHit(value, kind, label, start))
     return hits

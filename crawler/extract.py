@@ -658,24 +658,26 @@ class Page:
         title_el = root.find(".//title")
         self.doc_title = _WS_RE.sub(" ", title_el.text_content()).strip() if title_el is not None else ""
         self.crumb_plain_last = False  # set by _breadcrumb: the last item is plain text (the current page)
+        self._spans: dict[Any, list[int]] | None = None
 
     # --- element <-> blocks ---------------------------------------------------------------
     def span(self, el: Any) -> tuple[int, int] | None:
         """First and last block index owned by ``el`` or its descendants."""
-        start = self.order.get(el)
-        if start is None:
-            return None
-        end = start
-        for d in el.iterdescendants():
-            end = self.order.get(d, end)
-        first = last = None
-        for b in self.blocks:
-            o = self.order.get(b.el)
-            if o is not None and start <= o <= end:
-                if first is None:
-                    first = b.index
-                last = b.index
-        return (first, last) if first is not None else None
+        if self._spans is None:
+            # one pass: every block widens the span of its owner and of all the owner's ancestors
+            spans: dict[Any, list[int]] = {}
+            for b in self.blocks:
+                node = b.el
+                while node is not None:
+                    sp = spans.get(node)
+                    if sp is None:
+                        spans[node] = [b.index, b.index]
+                    else:
+                        sp[1] = b.index
+                    node = node.getparent()
+            self._spans = spans
+        sp = self._spans.get(el)
+        return (sp[0], sp[1]) if sp else None
 
     def inside(self, el: Any, container: Any) -> bool:
         node = el

@@ -71,6 +71,7 @@ def test_two_digit_year_only_when_asked() -> None:
     ("修改时间：2020/01/02", "updated", date(2020, 1, 2)),
     ("成文日期：2020年12月10日", "written", date(2020, 12, 10)),
     ("信息发布时间：2019-10-31", "published", date(2019, 10, 31)),
+    ("发布时间：20191031", "published", date(2019, 10, 31)),
 ])
 def test_labels(text: str, kind: str, expected: date) -> None:
     hits = D.label_dates(D.normalize(text), TODAY)
