@@ -519,6 +519,7 @@ class Matcher:
                     if name in normalize(text) and name != normalize(text):
                         category = category or cat  # breadcrumb names the category
             best: dict[str, tuple[float, str, str, tuple[str, int, int]]] = {}
+            support: dict[str, dict[str, float]] = defaultdict(dict)   # item -> label -> score
 
             def consider(texts: list[str], source: str, weight: float = 1.0) -> None:
                 for text in dict.fromkeys(texts):
@@ -526,6 +527,8 @@ class Matcher:
                         s = sc.score * weight
                         if category is not None:
                             s = s + 0.03 if self.items[iid].category == category else s * 0.85
+                        key = normalize(clean_label(text))
+                        support[iid][key] = max(s, support[iid].get(key, 0.0))
                         if s > best.get(iid, (0.0,))[0]:
                             best[iid] = (s, text, source, _span(text, sc))
 
@@ -541,6 +544,10 @@ class Matcher:
             if not nav and not on_disclosure:
                 consider(site_labels.get(url, []), "site")
             for iid, (s, text, source, span) in best.items():
+                others = sorted(support[iid].values(), reverse=True)[1:2]
+                if others:
+                    # Two different labels (menu and breadcrumb, menu and page title) that agree.
+                    s = s + (1 - s) * 0.5 * others[0]
                 s = self._prior(page, iid, s, weak=source == "site" or (source == "own" and not nav
                                                                         and not on_disclosure))
                 name = self._item_name(iid)
