@@ -82,7 +82,7 @@ def test_pdf_text_title_pages_and_date() -> None:
     assert doc.created == date(2019, 4, 15)
     rec = extract_attachment(body, "http://cwc.example.edu.cn/_upload/article/files/ab/cd/ys2019.pdf",
                              "application/pdf", {}, today=TODAY)
-    assert rec.kind == "attachment" and rec.title == "2019年部门预算"
+    assert rec.kind == "attachment" and rec.title == "2019年部门预算.pdf"   # the file as people see it
     assert (rec.published, rec.published_source) == ("2019-04-15", "meta")
     assert rec.metadata["pages"] == 2
 
@@ -100,10 +100,10 @@ def test_docx_and_xlsx() -> None:
     rec = extract_attachment(make_docx(["第一章 总则", "第一条 为规范招生工作，制定本章程。"]),
                              "http://zsb.example.edu.cn/upload/zszc.docx", None, today=TODAY)
     assert "第一条 为规范招生工作" in rec.text and "计算机科学与技术\t120" in rec.text
-    assert (rec.title, rec.published, rec.updated) == ("招生章程", "2019-05-20", "2019-05-21")
+    assert (rec.title, rec.published, rec.updated) == ("招生章程.docx", "2019-05-20", "2019-05-21")
     rec = extract_attachment(make_xlsx(), "http://yz.example.edu.cn/files/nlq.xlsx", None, today=TODAY)
     assert "张三" in rec.text and "拟录取名单" in rec.text
-    assert (rec.title, rec.published) == ("2020年拟录取名单", "2020-05-28")
+    assert (rec.title, rec.published) == ("2020年拟录取名单.xlsx", "2020-05-28")
 
 
 def test_pptx_slide_text() -> None:
@@ -146,7 +146,7 @@ def test_filename_from_content_disposition_and_url_date() -> None:
     headers = {"Content-Disposition": "attachment; filename*=UTF-8''%E5%B9%B4%E5%BA%A6%E6%8A%A5%E5%91%8A.pdf"}
     rec = extract_attachment(b"%PDF-1.4 broken", "http://x.gov.cn/zcwj/P020191031345678901234.pdf", None, headers,
                              today=TODAY)
-    assert rec.title == "年度报告"
+    assert rec.title == "年度报告.pdf"
     assert (rec.published, rec.published_source) == ("2019-10-31", "url")
 
 
