@@ -18,6 +18,7 @@ import re
 import sys
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -162,6 +163,7 @@ def _unit_names(cfg: Any) -> dict[str, str]:
     return names
 
 
+@lru_cache(maxsize=200_000)
 def _canon(url: str) -> str:
     try:
         from crawler.scope import canonical_url

@@ -204,6 +204,10 @@ class CatalogIndex:
         self._doc_grams: dict[str, dict[str, float]] = {
             iid: {g: self.idf[g] for g in grams} for iid, grams in docs.items()
         }
+        self._gram_items: dict[str, list[str]] = {}
+        for iid, grams in docs.items():
+            for g in grams:
+                self._gram_items.setdefault(g, []).append(iid)
         # Every item phrase, for looking a short label up inside them.
         self._phrase_texts: list[tuple[str, str, str, float]] = [
             (p.norm, p.shown, p.item, p.weight) for p in self.phrases
@@ -309,18 +313,27 @@ class CatalogIndex:
     def _ngrams(self, text: str) -> dict[str, tuple[float, float]]:
         """Item → (damped share, raw share) of the text's n-gram weight the item explains."""
         norm = _FILLER_RE.sub(" ", normalize(text))
+        base = list(ngrams(norm))
+        if not base:
+            return {}
+        base_total = sum(self.idf.get(g, self._unknown_idf) for g in base)
+        candidates: set[str] = set()
+        for g in base:
+            candidates.update(self._gram_items.get(g, ()))
         result: dict[str, tuple[float, float]] = {}
-        for item_id, doc in self._doc_grams.items():
-            t = norm
-            for xs, xe in self._excluded_spans(t, item_id):
-                t = t[:xs] + " " * (xe - xs) + t[xe:]
-            grams = list(ngrams(t))
-            if not grams:
-                continue
+        for item_id in candidates:
+            doc = self._doc_grams[item_id]
+            grams, total = base, base_total
+            spans = self._excluded_spans(norm, item_id)
+            if spans:  # this item may not read the excluded words
+                t = norm
+                for xs, xe in spans:
+                    t = t[:xs] + " " * (xe - xs) + t[xe:]
+                grams = list(ngrams(t))
+                total = sum(self.idf.get(g, self._unknown_idf) for g in grams)
             shared = sum(doc[g] for g in grams if g in doc)
-            if shared <= 0:
+            if shared <= 0 or total <= 0:
                 continue
-            total = sum(self.idf.get(g, self._unknown_idf) for g in grams)
             result[item_id] = ((shared / total) * min(1.0, shared / 3.5), shared / total)
         return result
 
