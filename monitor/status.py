@@ -14,7 +14,7 @@ from monitor import clock
 from monitor.assess import KIND_ZH, SOURCE_ZH, STATUS_LABELS, STATUS_ORDER, ItemStatus, assess_all, counts, status_to_json
 from monitor.cli import config_option, fail, now_option
 from monitor.config import load_config_or_exit
-from monitor.store import latest_scan, open_db, rows
+from monitor.store import open_db, rows
 
 
 def display_width(text: str) -> int:
@@ -124,7 +124,10 @@ def status_command(config_path: str, as_of: str | None, unit: str | None, status
     db = open_db(cfg.database_path)
     try:
         statuses = assess_all(db, cfg, day)
-        scan = latest_scan(db)
+        # the data the assessment could use: scans that started on or before the day
+        known = rows(db, "SELECT * FROM scans WHERE status = 'done' AND substr(started_at, 1, 10) <= ? "
+                         "ORDER BY id DESC LIMIT 1", (day.isoformat(),))
+        scan = known[0] if known else None
         scans_by_then = rows(db, "SELECT COUNT(*) AS n FROM scans WHERE substr(started_at, 1, 10) <= ?",
                              (day.isoformat(),))[0]["n"]
     finally:
@@ -133,7 +136,8 @@ def status_command(config_path: str, as_of: str | None, unit: str | None, status
     if as_json:
         click.echo(json.dumps([status_to_json(s) for s in shown], ensure_ascii=False, indent=2))
         return
-    scan_text = f"最近完成的扫描：{scan['started_at'][:16].replace('T', ' ')}（第 {scan['id']} 次）" if scan else "尚未完成任何扫描"
+    scan_text = (f"依据 {scan['started_at'][:16].replace('T', ' ')} 的扫描（第 {scan['id']} 次）及之前的数据"
+                 if scan else "尚未完成任何扫描")
     click.echo(f"{cfg.school} · 信息公开事项状态（截至 {day.isoformat()}）；{scan_text}")
     if not scans_by_then:
         click.echo(f"注意：{day.isoformat()} 之前没有任何扫描，所有事项都会显示为缺失。")
