@@ -48,10 +48,9 @@ class StorePipeline:
         self.db = open_db(spider.cfg.database_path)
         self.conn = self.db.conn
         self.now = clock.now_iso()
-        self.pages: dict[str, dict] = {}
-        cur = self.conn.execute(f"SELECT {', '.join(_PAGE_COLS)} FROM pages")
-        for row in cur:
-            self.pages[row[1]] = dict(zip(_PAGE_COLS, row))
+        self.store_errors = 0
+        spider.pipeline = self  # the worker reads store_errors when the crawl ends
+        self._reload_pages()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "StorePipeline":
@@ -75,6 +74,20 @@ class StorePipeline:
         self.last_flush = time.monotonic()
         if not items:
             return
+        try:
+            self._write(items)
+        except Exception:
+            # One bad item must not cost the batch: reload what is really stored, then write the
+            # items one by one; an item that still fails is recorded against its URL.
+            self._reload_pages()
+            for item in items:
+                try:
+                    self._write([item])
+                except Exception as exc:
+                    self._reload_pages()
+                    self._record_store_error(item, exc)
+
+    def _write(self, items: list[dict]) -> None:
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -97,6 +110,17 @@ class StorePipeline:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+
+    def _reload_pages(self) -> None:
+        self.pages = {}
+        for row in self.conn.execute(f"SELECT {', '.join(_PAGE_COLS)} FROM pages"):
+            self.pages[row[1]] = dict(zip(_PAGE_COLS, row))
+
+    def _record_store_error(self, item: dict, exc: Exception) -> None:
+        self.store_errors += 1
+        message = f"存储失败: {type(exc).__name__}: {exc}"[:500]
+        self.conn.execute("INSERT INTO fetch_errors (scan_id, url, status, error, at) VALUES (?,?,?,?,?)",
+                          (self.scan_id, item.get("url"), item.get("status") or 0, message, self.now))
 
     def _insert_page(self, url: str, item: dict) -> dict:
         cur = self.conn.execute(

@@ -54,6 +54,12 @@ def run(config_path: str, scan_id: int) -> int:
     spider = crawler.spider
     reason = (crawler.stats.get_value("finish_reason") or "finished") if crawler.stats else "finished"
     status = "done" if reason == "finished" else "interrupted"
+    message = _REASONS_ZH.get(reason, f"抓取结束（{reason}）")
+    pipeline = getattr(spider, "pipeline", None)
+    if pipeline is None:  # the store never opened: nothing was recorded
+        status, message = "failed", "存储未能打开，本次扫描没有保存任何页面"
+    elif pipeline.store_errors:
+        message += f"；{pipeline.store_errors} 个页面保存失败（见抓取错误）"
     limits = list(spider.limits_hit.values()) if spider else []
     sites = {k: dict(v) for k, v in (spider.site_stats.items() if spider else [])}
     if spider and spider.skipped_counter:
@@ -61,8 +67,17 @@ def run(config_path: str, scan_id: int) -> int:
                        "detail": "计数器地址从不抓取", "count": spider.skipped_counter})
     db.execute("UPDATE scans SET finished_at=?, status=?, limits_hit=?, sites=?, message=? WHERE id=?",
                (clock.now_iso(), status, json.dumps(limits, ensure_ascii=False),
-                json.dumps(sites, ensure_ascii=False), reason, scan_id))
+                json.dumps(sites, ensure_ascii=False), message, scan_id))
     return 0 if status == "done" else 3
+
+
+_REASONS_ZH = {
+    "finished": "完成",
+    "shutdown": "收到停止信号，已中止",
+    "closespider_timeout": "达到时间上限，已中止",
+    "closespider_pagecount": "达到页面上限，已中止",
+    "closespider_errorcount": "错误过多，已中止",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
