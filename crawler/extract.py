@@ -1598,7 +1598,22 @@ def _links(page: Page) -> list[Link]:
         text = _text_of(a) or (a.get("title") or "").strip()
         if url not in out or (not out[url] and text):
             out[url] = text
+    # old sites: framesets and script redirects ("window.location.href='main.htm'") lead to the content
+    for frame in page.root.iter("frame", "iframe"):
+        url = _abs_url(page.base, frame.get("src"))
+        if url and url not in out:
+            out[url] = (frame.get("name") or frame.get("title") or "").strip()
+    if len(page.blocks) < 5:
+        for script in page.root.iter("script"):
+            for m in _JS_REDIRECT_RE.finditer(script.text or ""):
+                url = _abs_url(page.base, m.group(1) or m.group(2))
+                if url and url not in out:
+                    out[url] = ""
     return [Link(u, t) for u, t in out.items()]
+
+
+_JS_REDIRECT_RE = re.compile(r"""(?:window\.|document\.|top\.|self\.)?location(?:\.href)?\s*=\s*["']([^"']+)["']"""
+                             r"""|location\.(?:replace|assign)\(\s*["']([^"']+)["']""")
 
 
 def _attachments(page: Page, links_scope: Iterable[Any]) -> list[Link]:

@@ -401,3 +401,13 @@ def test_latin1_header_on_a_gbk_page() -> None:
     # a real Western page stays Western
     text, enc = decode_html("<p>Caf\u00e9 na\u00efve</p>".encode("cp1252"), "text/html; charset=iso-8859-1")
     assert text == "<p>Caf\u00e9 na\u00efve</p>"
+
+
+def test_framesets_and_script_redirects_give_links() -> None:
+    frames = ('<html><head><title>示例大学</title></head><frameset rows="100,*"><frame src="top.htm" name="top">'
+              '<frame src="main.htm" name="main"></frameset></html>')
+    rec = extract(frames, "http://x.edu.cn/index.htm", today=TODAY)
+    assert [l.url for l in rec.links] == ["http://x.edu.cn/top.htm", "http://x.edu.cn/main.htm"]
+    redirect = "<html><head><script>window.location.href = '/portal/main.htm';</script></head><body></body></html>"
+    rec = extract(redirect, "http://x.edu.cn/", today=TODAY)
+    assert [l.url for l in rec.links] == ["http://x.edu.cn/portal/main.htm"]
