@@ -1812,6 +1812,17 @@ def _best_group(page: Page, groups: list[_Group], crumb: list[str]) -> _Group | 
     return max(groups, key=score)
 
 
+def _is_challenge(page: Page) -> bool:
+    """Anti-bot challenge pages (瑞数 `$_ts`, JS cookie checks) carry scripts and no text."""
+    if sum(len(b.text) for b in page.blocks) > 200:
+        return False
+    for script in page.root.iter("script"):
+        text = script.text or ""
+        if "$_ts" in text or script.get("r") == "m" or "__jsl_clearance" in text or "acw_sc__v2" in text:
+            return True
+    return False
+
+
 def _plain_column(page: Page, group: _Group, groups: list[_Group]) -> bool:
     """One undated list of real titles on a non-home page (several such lists make a hub)."""
     if _ROOT_PATH_RE.match(urlsplit(page.url).path or "/"):
@@ -1910,6 +1921,9 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     rec = PageRecord(url=page.url, title=title, kind=kind, published=None, published_source=None, updated=None,
                      updated_source=None, encoding=encoding, breadcrumb=crumb, pagination=pagination)
     rec.links = _links(page)
+    if _is_challenge(page):
+        rec.kind = kind = "other"
+        rec.metadata["challenge"] = True  # an anti-bot script page (瑞数 $_ts …): no content was served
 
     if kind == "list":
         rows = best_group.rows if best_group is not None else []

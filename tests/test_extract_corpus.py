@@ -82,6 +82,9 @@ def test_corpus_page(name: str) -> None:
         assert len(rec.pagination) == exp["pagination_count"], f"{name}: pagination count"
     if "attachments" in exp:
         assert len(rec.attachments) == exp["attachments"], f"{name}: attachments {rec.attachments}"
+    if "metadata" in exp:
+        for key, value in exp["metadata"].items():
+            assert rec.metadata.get(key) == value, f"{name}: metadata {key}"
     if "breadcrumb" in exp:
         assert rec.breadcrumb == exp["breadcrumb"], f"{name}: breadcrumb"
     if "text_contains" in exp:
