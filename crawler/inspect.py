@@ -127,6 +127,8 @@ def format_record(rec: PageRecord, *, max_items: int = 10) -> str:
             lines.append(f"页数/工作表：{meta['pages']}")
         if meta.get("error"):
             lines.append(f"解析提示：{meta['error']}")
+    if rec.metadata.get("challenge"):
+        lines.append("提示：这是网站的反爬虫验证页（如瑞数 $_ts），没有返回页面内容")
     lines.append(f"链接：{len(rec.links)} 个")
     lines.append(f"内容指纹：{rec.fingerprint[:16]}…")
     excerpt = rec.text.strip().replace("\n", " ")
