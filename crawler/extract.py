@@ -1658,7 +1658,7 @@ def _block_text(page: Page, span: tuple[int, int] | None, *, exclude_regions: bo
     return "\n".join(lines)
 
 
-def _fingerprint_text(page: Page, span: tuple[int, int] | None) -> str:
+def _fingerprint_text(page: Page, span: tuple[int, int] | None, row_els: set | None = None) -> str:
     """Main text without prev/next links, related lists and other navigation inside the body."""
     if span is None:
         return ""
@@ -1673,6 +1673,8 @@ def _fingerprint_text(page: Page, span: tuple[int, int] | None) -> str:
         skip_next = False
         if page.regions.of(b.el) in ("nav", "footer", "side", "header"):
             continue
+        if row_els and _in_rows(b.el, row_els):
+            continue  # a dated list of other pages inside the body ("相关文章") changes with them
         if re.match(r"^\s*(上一篇|下一篇|上一条|下一条|上篇|下篇|上一页|下一页)\s*[:：]?\s*$", text):
             skip_next = True
             continue
@@ -1970,7 +1972,7 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
             rec.published, rec.published_source = rec.updated, rec.updated_source
         body_span = main_span
         rec.text = _block_text(page, body_span)
-        fp_text = _fingerprint_text(page, body_span)
+        fp_text = _fingerprint_text(page, body_span, row_els)
         att_scope = list(page.body.iter("a"))
         rec.attachments = _attachments(page, att_scope)
         rec.fingerprint = content_fingerprint(title, fp_text, (a.url for a in rec.attachments))

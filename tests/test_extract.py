@@ -411,3 +411,15 @@ def test_framesets_and_script_redirects_give_links() -> None:
     redirect = "<html><head><script>window.location.href = '/portal/main.htm';</script></head><body></body></html>"
     rec = extract(redirect, "http://x.edu.cn/", today=TODAY)
     assert [l.url for l in rec.links] == ["http://x.edu.cn/portal/main.htm"]
+
+
+def test_related_list_inside_the_body_does_not_move_the_fingerprint() -> None:
+    def with_related(rows: list[tuple[str, str]]) -> str:
+        items = "".join(f'<li><a href="/r/{i}.htm">{t}</a><span>{d}</span></li>' for i, (t, d) in enumerate(rows))
+        body = ("<p>根据教育部有关规定，现将我校2019年本科招生章程予以公布。</p>"
+                f'<div class="xx"><b>你可能还想看</b><ul>{items}</ul></div>')
+        return article(body=body)
+
+    a = with_related([("招生计划公布", "2019-05-01"), ("录取查询开通", "2019-04-01")])
+    b = with_related([("新的相关文章", "2019-06-01"), ("招生计划公布", "2019-05-01")])
+    assert fp(a) == fp(b)
