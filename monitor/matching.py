@@ -229,6 +229,8 @@ class _Crawl:
             self.by_id[p.id] = p
         seen = [p.last_seen_scan for p in self.pages.values() if p.last_seen_scan is not None]
         self.latest_scan = max(seen) if seen else None
+        # Links and list rows may spell a page's URL with its query in another order.
+        self._alias = {_eval_key(u): u for u in self.pages}
         self.disclosure = _netloc(disclosure_site) if disclosure_site else None
         self.disclosure_path = urlsplit(disclosure_site).path if disclosure_site else "/"
 
@@ -240,7 +242,7 @@ class _Crawl:
             root = self.by_id.get(r["list_page_id"])
             if root is None or _stale(r["last_seen_scan"], root.last_seen_scan):
                 continue
-            url = _canon(r["url"])
+            url = self.resolve(r["url"])
             self.entries_of[root.id].append({**r, "url": url})
             if root.id not in self.parents_of[url]:
                 self.parents_of[url].append(root.id)
@@ -252,7 +254,7 @@ class _Crawl:
             page = self.by_id.get(r["page_id"])
             if page is None or _stale(r["last_seen_scan"], page.last_seen_scan):
                 continue
-            self.links_of[page.id].append((_canon(r["url"]), (r["text"] or "").strip()))
+            self.links_of[page.id].append((self.resolve(r["url"]), (r["text"] or "").strip()))
 
         self.attachments: list[dict] = []
         self.attachment_urls: set[str] = set()
@@ -260,9 +262,16 @@ class _Crawl:
             page = self.by_id.get(r["page_id"])
             if page is None or _stale(r["last_seen_scan"], page.last_seen_scan):
                 continue
-            url = _canon(r["url"])
+            url = self.resolve(r["url"])
             self.attachments.append({**r, "url": url})
             self.attachment_urls.add(url)
+
+    def resolve(self, url: str) -> str:
+        """The stored page's URL for a link, else the link's canonical form."""
+        canon = _canon(url)
+        if canon in self.pages:
+            return canon
+        return self._alias.get(_eval_key(canon), canon)
 
     def is_disclosure(self, page_or_url: _Page | str) -> bool:
         url = page_or_url if isinstance(page_or_url, str) else page_or_url.url
@@ -522,6 +531,7 @@ class Matcher:
                         category = category or cat  # breadcrumb names the category
             best: dict[str, tuple[float, str, str, tuple[str, int, int]]] = {}
             support: dict[str, dict[str, float]] = defaultdict(dict)   # item -> label -> score
+            nav_best: dict[str, tuple[float, str]] = {}                 # item -> disclosure-site label
 
             def consider(texts: list[str], source: str, weight: float = 1.0) -> None:
                 for text in dict.fromkeys(texts):
@@ -531,6 +541,8 @@ class Matcher:
                             s = s + 0.03 if self.items[iid].category == category else s * 0.85
                         key = normalize(clean_label(text))
                         support[iid][key] = max(s, support[iid].get(key, 0.0))
+                        if source == "nav" and s > nav_best.get(iid, (0.0, ""))[0]:
+                            nav_best[iid] = (s, clean_label(text))
                         if s > best.get(iid, (0.0,))[0]:
                             best[iid] = (s, text, source, _span(text, sc))
 
@@ -550,20 +562,22 @@ class Matcher:
                 if others:
                     # Two different labels (menu and breadcrumb, menu and page title) that agree.
                     s = s + (1 - s) * 0.5 * others[0]
-                s = self._prior(page, iid, s, weak=source == "site" or (source == "own" and not nav
-                                                                        and not on_disclosure))
+                linked = nav_best.get(iid, (0.0, ""))
+                s = self._prior(page, iid, s, weak=not on_disclosure and linked[0] < REVIEW)
                 name = self._item_name(iid)
+                text = clean_label(text)
                 if on_disclosure and source in ("nav", "own"):
                     method = "navigation"
                     reason = f"信息公开网栏目「{text}」对应{name}（栏目导航）"
-                elif source == "nav":
+                elif linked[0] >= REVIEW:
                     method = "offsite"
-                    reason = f"信息公开网栏目「{text}」链接到{self._site_name(page, url)}栏目，对应{name}"
+                    there = f"栏目「{text}」" if normalize(text) != normalize(linked[1]) else "栏目"
+                    reason = f"信息公开网栏目「{linked[1]}」链接到{self._site_name(page, url)}{there}，对应{name}"
                 else:
                     method = "similarity"
                     reason = f"{self._site_name(page, url)}栏目「{text}」与{name}相符"
                 cands.append(Candidate(iid, round(min(s, 0.99), 3), method, reason, span=span))
-            label = (nav or own or site_labels.get(url) or [url])[0]
+            label = clean_label((own or nav or site_labels.get(url) or [url])[0])
             self.column_label[url] = label
             self._choose(url, "column", page, cands)
 

@@ -53,6 +53,7 @@ def normalize(text: str | None) -> str:
 _ENUM_RE = re.compile(r"^\s*(?:第?[（(\[【]?\s*[一二三四五六七八九十百\d]{1,4}\s*[)）\]】]|第?[一二三四五六七八九十百\d]{1,4}\s*[、.．:：]"
                       r"(?!\d))\s*")
 _TAIL_RE = re.compile(r"\s*(?:[（(\[【]\s*\d+\s*[)）\]】]|更多|more|>>|»|＞＞|…+|\.\.\.)\s*$", re.I)
+_SITE_PREFIX_RE = re.compile(r"^[^-_|—–]*(?:网|网站|处|办公室|中心|部)\s*[-_|—–]+\s*")
 _SITE_SUFFIX_RE = re.compile(r"\s*[-_|—–]+\s*[^-_|—–]*(?:网|网站|大学|学院|处|办公室|中心|部)\s*$")
 
 
@@ -65,7 +66,8 @@ def clean_label(text: str | None) -> str:
     while prev != text:
         prev = text
         text = _TAIL_RE.sub("", text)
-    return _SITE_SUFFIX_RE.sub("", text).strip() or text
+    text = _SITE_SUFFIX_RE.sub("", text).strip() or text
+    return _SITE_PREFIX_RE.sub("", text).strip() or text
 
 
 def title_key(text: str | None) -> str:

@@ -407,8 +407,10 @@ def test_another_estate_shape(tmp_path) -> None:
                       (f"{G}/art/2019/10/30/art_1_9.html", "另一所大学2018-2019学年信息公开工作年度报告")])
     e.column(f"{G}/col/col101/index.html", "学校概况", [(f"{G}/art/2019/3/1/art_101_1.html", "学校简介")])
     e.article(f"{G}/art/2019/3/1/art_101_1.html", "学校简介")
-    e.column(f"{ZS}/zszc.htm", "招生章程", [(f"{ZS}/info/1001/11.htm", "另一所大学2019年普通本科招生章程")])
+    e.column(f"{ZS}/zszc.htm", "招生章程", [(f"{ZS}/info/1001/11.htm", "另一所大学2019年普通本科招生章程"),
+                                          (f"{ZS}/content.jsp?wbtreeid=1001&wbnewsid=12", "2018年招生章程")])
     e.article(f"{ZS}/info/1001/11.htm", "另一所大学2019年普通本科招生章程")
+    e.article(f"{ZS}/content.jsp?wbnewsid=12&wbtreeid=1001", "另一所大学2018年普通本科招生章程")
     e.column(f"{G}/col/col103/index.html", "预决算信息", [(f"{G}/art/2019/4/20/art_103_3.html", "2019年部门预算"),
                                                         (f"{G}/art/2019/8/20/art_103_4.html", "2018年部门决算")])
     e.article(f"{G}/art/2019/4/20/art_103_3.html", "2019年部门预算")
@@ -423,6 +425,9 @@ def test_another_estate_shape(tmp_path) -> None:
     match_all(db, cfg, 1)
     assert only(db, f"{G}/col/col101/index.html")["item_id"] == "1"
     assert only(db, f"{G}/art/2019/3/1/art_101_1.html")["item_id"] == "1"
+    # The list spells the article's URL with its query in another order: one page, one match.
+    assert only(db, f"{ZS}/content.jsp?wbnewsid=12&wbtreeid=1001")["item_id"] == "7"
+    assert matched(db, f"{ZS}/content.jsp?wbtreeid=1001&wbnewsid=12") == {}
     zs = only(db, f"{ZS}/zszc.htm")
     assert (zs["item_id"], zs["method"]) == ("7", "offsite")
     assert set(matched(db, f"{G}/col/col103/index.html")) == {"19", "20"}
