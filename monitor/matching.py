@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -398,7 +397,7 @@ class Matcher:
             return self.unit_names.get(page.unit, page.unit) + "网站"
         if self.crawl.is_disclosure(url):
             return "信息公开网"
-        return _netloc(url)
+        return f"{_netloc(url)} 网站"
 
     def _category_of_text(self, text: str) -> str | None:
         norm = normalize(clean_label(text))
@@ -1031,10 +1030,15 @@ def _decide(db: Any, item_id: str, url: str, decision: str, by: str | None, note
         raise MatchError(f"网址应以 http:// 或 https:// 开头：{url}")
     canon = _canon(url)
     key, fp, target, page_id = _page_identity(db, canon)
-    if target is None and canon != url:
-        key, fp, target, page_id = _page_identity(db, url)
-        if target is not None:
-            canon = url
+    if target is None:
+        # The same page with its query written in another order, or the URL exactly as typed.
+        base = urlunsplit(urlsplit(canon)[:3] + ("", ""))
+        for other in [url] + [r[0] for r in db.execute("SELECT url FROM pages WHERE url LIKE ?", (base + "%",))]:
+            if other == url or _eval_key(other) == _eval_key(canon):
+                key, fp, target, page_id = _page_identity(db, other)
+                if target is not None:
+                    canon = other
+                    break
     if target is None:
         raise MatchError(f"数据库中没有这个网址（请先扫描）：{url}")
     by = by or os.environ.get("USER") or "审核人"

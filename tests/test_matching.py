@@ -428,6 +428,8 @@ def test_another_estate_shape(tmp_path) -> None:
     # The list spells the article's URL with its query in another order: one page, one match.
     assert only(db, f"{ZS}/content.jsp?wbnewsid=12&wbtreeid=1001")["item_id"] == "7"
     assert matched(db, f"{ZS}/content.jsp?wbtreeid=1001&wbnewsid=12") == {}
+    confirm_match(db, "7", f"{ZS}/content.jsp?wbtreeid=1001&wbnewsid=12", "审核人")   # as pasted from the list
+    assert only(db, f"{ZS}/content.jsp?wbnewsid=12&wbtreeid=1001")["state"] == "confirmed"
     zs = only(db, f"{ZS}/zszc.htm")
     assert (zs["item_id"], zs["method"]) == ("7", "offsite")
     assert set(matched(db, f"{G}/col/col103/index.html")) == {"19", "20"}
