@@ -1029,16 +1029,17 @@ def _decide(db: Any, item_id: str, url: str, decision: str, by: str | None, note
     if not url.startswith(("http://", "https://")):
         raise MatchError(f"网址应以 http:// 或 https:// 开头：{url}")
     canon = _canon(url)
+    # The stored page first, also when the pasted URL writes its query in another order.
+    base = urlunsplit(urlsplit(canon)[:3] + ("", ""))
+    for other in [r[0] for r in db.execute("SELECT url FROM pages WHERE url LIKE ?", (base + "%",))]:
+        if other == canon or _eval_key(other) == _eval_key(canon):
+            canon = other
+            break
     key, fp, target, page_id = _page_identity(db, canon)
-    if target is None:
-        # The same page with its query written in another order, or the URL exactly as typed.
-        base = urlunsplit(urlsplit(canon)[:3] + ("", ""))
-        for other in [url] + [r[0] for r in db.execute("SELECT url FROM pages WHERE url LIKE ?", (base + "%",))]:
-            if other == url or _eval_key(other) == _eval_key(canon):
-                key, fp, target, page_id = _page_identity(db, other)
-                if target is not None:
-                    canon = other
-                    break
+    if target is None and url != canon:
+        key, fp, target, page_id = _page_identity(db, url)
+        if target is not None:
+            canon = url
     if target is None:
         raise MatchError(f"数据库中没有这个网址（请先扫描）：{url}")
     by = by or os.environ.get("USER") or "审核人"
