@@ -211,6 +211,12 @@ class SchoolSpider(scrapy.Spider):
             stats["errors"] += 1
             yield {**base, "type": "failed", "error": f"解析失败: {type(exc).__name__}: {exc}"[:500]}
             return
+        if (getattr(record, "metadata", None) or {}).get("challenge"):
+            # An anti-bot challenge (瑞数 $_ts …) is not the page: report it as blocked, keep the
+            # stored version as it was, and do not follow its links.
+            stats["errors"] += 1
+            yield {**base, "type": "failed", "error": "blocked: 反爬虫验证页面（未计为页面内容）"}
+            return
         yield {**base, "type": "page", "record": record, "body": body, "headers": headers, **validators}
         yield from self._follow(url, meta, record, None)
 
