@@ -153,6 +153,10 @@ def summary_lines(result: ScanResult) -> list[str]:
     for lim in limits:
         lines.append(f"  触及限制：{_LIMIT_ZH.get(lim['limit'], lim['limit'])} {lim.get('site') or ''} "
                      f"（{lim.get('value')}，{lim.get('count', 1)} 次）")
+    m = result.post.get("matching")
+    if m is not None:
+        lines.append(f"  匹配：{m.items_matched}/{m.items_total} 个事项有对应页面；自动匹配 {m.auto}，待审核 {m.review}，"
+                     f"人工确认 {m.confirmed}，已否决 {m.rejected}")
     statuses = result.post.get("statuses")
     if statuses:
         from monitor.assess import STATUS_LABELS
