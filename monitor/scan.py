@@ -178,7 +178,8 @@ _LIMIT_ZH = {"max_pages_per_site": "单站页面上限", "max_depth": "深度上
 @config_option
 @now_option
 @click.option("--timeout", type=float, default=None, help="Kill the crawl after this many seconds.")
-@click.option("--trigger", default="cli", hidden=True)
+@click.option("--trigger", default="cli", show_default=True,
+              help="Who started the scan (recorded with it: cli, schedule, dashboard, demo).")
 @click.option("--no-post", is_flag=True, help="Only crawl: skip matching, assessment and compliance checks.")
 def scan_command(config_path: str, timeout: float | None, trigger: str, no_post: bool) -> None:
     """扫描信息公开网和各单位网站，保存页面历史并更新各事项状态。"""
