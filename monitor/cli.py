@@ -52,8 +52,8 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--now", "now", metavar="YYYY-MM-DD[THH:MM]", envvar="XXGK_NOW",
-              help="Pretend the current time is this (also XXGK_NOW; the option wins).")
-@click.version_option(package_name="xxgk-monitor")
+              help="把“现在”设为此时间（也可用环境变量 XXGK_NOW；本选项优先）。")
+@click.version_option(package_name="xxgk-monitor", message="%(prog)s %(version)s")
 def main(now: str | None) -> None:
     """xxgk-monitor：高校信息公开网站监测（栏目匹配、更新时效、通知与年度报告）。"""
     if now:
@@ -68,7 +68,7 @@ def config_option(f):
     """The `--config PATH` option every command takes (default ./xxgk.yaml)."""
     return click.option("--config", "config_path", default="xxgk.yaml", show_default=True,
                         envvar="XXGK_CONFIG", type=click.Path(dir_okay=False),
-                        help="School configuration file (YAML).")(f)
+                        help="学校配置文件（YAML）。")(f)
 
 
 def now_option(f):
@@ -82,7 +82,7 @@ def now_option(f):
             os.environ["XXGK_NOW"] = value
         return value
     return click.option("--now", metavar="YYYY-MM-DD[THH:MM]", expose_value=False, callback=_cb,
-                        is_eager=True, help="Pretend the current time is this.")(f)
+                        is_eager=True, help="把“现在”设为此时间（回放过去某天）。")(f)
 
 
 def fail(message: str, code: int = 2) -> "NoReturn":  # noqa: F821

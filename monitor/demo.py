@@ -48,11 +48,11 @@ def _status_table(cfg_path: Path, as_of: date) -> list[str]:
 
 
 @click.command("demo")
-@click.option("--no-serve", is_flag=True, help="Scan and print, then exit (do not serve the dashboard).")
+@click.option("--no-serve", is_flag=True, help="扫描并打印结果后退出（不启动看板）。")
 @click.option("--as-of", "as_of", default="2019-10-15", show_default=True,
-              help="The simulated university's (and the product clock's) date.")
+              help="模拟大学网站（以及监测时钟）的日期。")
 @click.option("--dir", "workdir", default="demo", show_default=True, type=click.Path(file_okay=False),
-              help="Where the demo config, database and ground truth go (recreated each run).")
+              help="演示配置、数据库和标准答案的目录（每次重建）。")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 def demo_command(no_serve: bool, as_of: str, workdir: str, host: str, port: int) -> None:

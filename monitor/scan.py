@@ -177,10 +177,10 @@ _LIMIT_ZH = {"max_pages_per_site": "单站页面上限", "max_depth": "深度上
 @click.command("scan")
 @config_option
 @now_option
-@click.option("--timeout", type=float, default=None, help="Kill the crawl after this many seconds.")
+@click.option("--timeout", type=float, default=None, help="抓取超过此秒数即终止。")
 @click.option("--trigger", default="cli", show_default=True,
-              help="Who started the scan (recorded with it: cli, schedule, dashboard, demo).")
-@click.option("--no-post", is_flag=True, help="Only crawl: skip matching, assessment and compliance checks.")
+              help="记录由谁发起扫描（cli、schedule、dashboard、demo）。")
+@click.option("--no-post", is_flag=True, help="只抓取，不做匹配、评估和合规检查。")
 def scan_command(config_path: str, timeout: float | None, trigger: str, no_post: bool) -> None:
     """扫描信息公开网和各单位网站，保存页面历史并更新各事项状态。"""
     from monitor.config import ConfigError, load_config
