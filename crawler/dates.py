@@ -232,6 +232,43 @@ def url_date(url: str, today: date | None = None) -> date | None:
     return None
 
 
+# A path segment that is only a year ("/content/2017/10264.html", "/tzgg/2019/list.htm"), or a
+# year= query parameter: enough to give a month-day list row its year.
+_YEAR_SEGMENT_RE = re.compile(r"/((?:19|20)\d{2})(?=/)")
+_YEAR_PARAM_RE = re.compile(r"[?&](?:year|nian|nd|yyyy)=((?:19|20)\d{2})(?:&|$)", re.I)
+# VSB "/info/<columnId>/<newsId>.htm": the column id may look like a year.
+_ID_BEFORE_RE = re.compile(r"/(?:info|node|col|column|channel|cat|category|lm|id|cid)$", re.I)
+
+
+def url_year(url: str, today: date | None = None) -> int | None:
+    """The year a URL names without a full date (a ``/2017/`` folder or ``?year=2017``), if plausible."""
+    path, _, query = url.split("#", 1)[0].partition("?")
+    for m in _YEAR_SEGMENT_RE.finditer(path):
+        if _ID_BEFORE_RE.search(path[:m.start()]):
+            continue
+        year = int(m.group(1))
+        if MIN_YEAR <= year <= (today or date.today()).year:
+            return year
+    m = _YEAR_PARAM_RE.search("?" + query) if query else None
+    if m:
+        year = int(m.group(1))
+        if MIN_YEAR <= year <= (today or date.today()).year:
+            return year
+    return None
+
+
+_YEAR_HEADING_RE = re.compile(r"^\s*[\[【(（]?\s*((?:19|20)\d{2})\s*(?:年度?)?\s*[\]】)）]?\s*$")
+
+
+def year_heading(text: str, today: date | None = None) -> int | None:
+    """A block that is only a year ("2017年", "【2019】"): the heading of a year group in a list."""
+    m = _YEAR_HEADING_RE.match(text)
+    if not m:
+        return None
+    year = int(m.group(1))
+    return year if MIN_YEAR <= year <= (today or date.today()).year else None
+
+
 # ---------------------------------------------------------------------------------------------
 # Labels
 # ---------------------------------------------------------------------------------------------

@@ -719,7 +719,7 @@ def _densest(page: Page) -> Any | None:
             link_len[node] = link_len.get(node, 0) + b.link_chars
             node = node.getparent()
             depth += 1
-        plain = n - b.link_chars
+        plain = n - b.text.count(" ") - b.link_chars  # spaces between pager links are not text
         if plain < 20:
             continue
         s = 1 + len(_PUNCT_RE.findall(b.text)) + min(plain / 100, 3)
@@ -744,6 +744,8 @@ def _densest(page: Page) -> Any | None:
             weight += 25
         if toks & _NEGATIVE_TOKENS:
             weight -= 25
+        if toks & _PAGER_TOKENS:
+            weight -= 50  # a paging bar ("第58页/共58页 上一页 1 2 …") is never the article
         region = page.regions.of(el)
         if region in ("nav", "footer", "side"):
             weight -= 50
@@ -1333,15 +1335,79 @@ def _flat_rows(page: Page, parent: Any, anchors: list) -> list[_Row]:
     return rows
 
 
-def _resolve_rows(rows: list[_Row], today: date) -> None:
-    """Give month-day rows a year: from the entry URL, else from neighbouring dated rows, else today."""
-    for r in rows:
-        if r.md and r.date is None:
-            u = D.url_date(r.url, today)
-            if u:
-                r.date = D.resolve_year(r.md[0], r.md[1], anchor=u, before_anchor=False, today=today)
-                if r.date:
-                    r.source = "list"
+def _year_headings(page: Page) -> list[tuple[int, int, Any]]:
+    """(document position, year, element) of blocks that are only a year ("2017年"): year groups of a list."""
+    out = []
+    for b in page.blocks:
+        if len(b.search) <= 12 and b.link_chars == 0 and any(ch.isdigit() for ch in b.search):
+            year = D.year_heading(b.search, page.today)
+            if year and page.regions.of(b.el) not in ("nav", "footer", "side"):
+                out.append((page.order.get(b.el, -1), year, b.el))
+    return out
+
+
+def _heading_year(page: Page, headings: list[tuple[int, int, Any]], el: Any) -> int | None:
+    """The year of the nearest year heading before ``el`` that heads its group (a close common ancestor)."""
+    pos = page.order.get(el)
+    if pos is None:
+        return None
+    best = None
+    for h in headings:
+        if h[0] < pos and (best is None or h[0] > best[0]):
+            best = h
+    if best is None:
+        return None
+    ups = []
+    node = best[2]
+    for _ in range(3):
+        node = node.getparent()
+        if node is None:
+            break
+        ups.append(node)
+    anc = el
+    for _ in range(10):
+        anc = anc.getparent()
+        if anc is None:
+            return None
+        if anc in ups or anc is best[2]:
+            return best[1]
+    return None
+
+
+def _url_years(rows: list[_Row], today: date) -> list[int | None]:
+    """Years named by entry URLs (``/content/2017/…``) - dropped for the whole list when they cannot be years
+    (a month-day in the future, or one constant 'year' over rows that wrap past New Year)."""
+    years = [D.url_year(r.url, today) if r.md and r.date is None else None for r in rows]
+    pairs = [(y, r.md) for y, r in zip(years, rows) if y is not None and r.md]
+    if not pairs:
+        return years
+    if any(D.make_date(y, md[0], md[1], today) is None for y, md in pairs):
+        return [None] * len(rows)
+    if len({y for y, _ in pairs}) == 1 and any(b[1] > a[1] for a, b in zip(pairs, pairs[1:])):
+        return [None] * len(rows)
+    return years
+
+
+def _resolve_rows(rows: list[_Row], page: Page) -> None:
+    """Give month-day rows a year: the entry URL's date or year folder, a year heading over the rows, the
+    page URL's year; else the neighbouring dated rows (newest first), else the last such day up to today."""
+    today = page.today
+    if not any(r.md and r.date is None for r in rows):
+        return
+    url_years = _url_years(rows, today)
+    headings = _year_headings(page)
+    page_year = D.url_year(page.url, today)
+    for r, uy in zip(rows, url_years):
+        if not (r.md and r.date is None):
+            continue
+        u = D.url_date(r.url, today)
+        if u:
+            r.date = D.resolve_year(r.md[0], r.md[1], anchor=u, before_anchor=False, today=today)
+        for year in (uy, _heading_year(page, headings, r.el) if headings else None, page_year):
+            if r.date is None and year:
+                r.date = D.make_date(year, r.md[0], r.md[1], today)
+        if r.date:
+            r.source = "list"
     prev: date | None = None
     for i, r in enumerate(rows):
         if r.md and r.date is None:
@@ -1359,8 +1425,9 @@ def _resolve_rows(rows: list[_Row], today: date) -> None:
             prev = r.date
 
 
-def _entries(rows: list[_Row], today: date) -> list[Entry]:
-    _resolve_rows(rows, today)
+def _entries(rows: list[_Row], page: Page) -> list[Entry]:
+    today = page.today
+    _resolve_rows(rows, page)
     out: list[Entry] = []
     seen: set[str] = set()
     for r in rows:
@@ -1929,7 +1996,7 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
 
     if kind == "list":
         rows = best_group.rows if best_group is not None else []
-        rec.entries = _entries(rows, today)
+        rec.entries = _entries(rows, page)
         column = _column_from_crumb(crumb, None)
         if not column and best_group is not None:
             column = _list_heading(page, best_group.parent)
