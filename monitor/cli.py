@@ -3,7 +3,6 @@ command lives in the module that does its job (the CLI only parses options)."""
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 
 import click
@@ -56,12 +55,12 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="xxgk-monitor", message="%(prog)s %(version)s")
 def main(now: str | None) -> None:
     """xxgk-monitor：高校信息公开网站监测（栏目匹配、更新时效、通知与年度报告）。"""
-    if now:
-        try:
-            clock.set_now(now)
-        except clock.ClockError as exc:
-            raise click.BadParameter(str(exc), param_hint="--now") from None
-        os.environ["XXGK_NOW"] = now  # subprocesses (scans) read the same clock
+    # Set (or, without --now/XXGK_NOW, clear) the clock for this invocation. Subprocesses get it
+    # through clock.env_for_child(); os.environ is left alone so nothing leaks past this command.
+    try:
+        clock.set_now(now or None)
+    except clock.ClockError as exc:
+        raise click.BadParameter(str(exc), param_hint="--now") from None
 
 
 def config_option(f):
@@ -79,7 +78,6 @@ def now_option(f):
                 clock.set_now(value)
             except clock.ClockError as exc:
                 raise click.BadParameter(str(exc)) from None
-            os.environ["XXGK_NOW"] = value
         return value
     return click.option("--now", metavar="YYYY-MM-DD[THH:MM]", expose_value=False, callback=_cb,
                         is_eager=True, help="把“现在”设为此时间（回放过去某天）。")(f)

@@ -6,7 +6,6 @@ a demo admin account until Ctrl-C (`--no-serve` for scripts).
 """
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import time
@@ -22,8 +21,7 @@ def _scan(cfg_path: Path, day: date) -> list[str]:
     from monitor.config import load_config
     from monitor.scan import run_scan, summary_lines
 
-    clock.set_now(f"{day.isoformat()}T03:00")
-    os.environ["XXGK_NOW"] = f"{day.isoformat()}T03:00"
+    clock.set_now(f"{day.isoformat()}T03:00")  # the scan subprocess gets it via clock.env_for_child()
     result = run_scan(load_config(cfg_path), trigger="demo")
     return summary_lines(result)
 

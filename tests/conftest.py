@@ -36,6 +36,17 @@ def run_xxgk(*args: str, now: str | None = None, env: dict | None = None, check:
     return proc
 
 
+@pytest.fixture(autouse=True)
+def _restore_clock(monkeypatch):
+    """In-process CLI calls (CliRunner) set the one clock; no test may leave it set for the next."""
+    from monitor import clock
+
+    saved = clock._override
+    monkeypatch.setenv("XXGK_PROGRESS", "0")
+    yield
+    clock._override = saved
+
+
 @dataclass
 class ScannedEstate:
     testbed: object
