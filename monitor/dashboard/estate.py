@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 import sqlite_utils
@@ -132,6 +133,20 @@ def school_name_of(cfg: Any) -> str:
     return get(school, "name") or get(cfg, "name") or "本校"
 
 
+def _site_key(url: str) -> str:
+    return url.strip().rstrip("/").lower()
+
+
+def _sites_of(cfg: Any) -> dict[str, str | None]:
+    refs = getattr(cfg, "all_sites", None)
+    if not callable(refs):
+        return {}
+    try:
+        return {_site_key(r.url): r.unit_id for r in refs()}
+    except Exception:  # a partial config without sites: names fall back to host names
+        return {}
+
+
 def load_estate_config(config_path: str | Path) -> Any:
     """Load the school config; user mistakes end in one Chinese line (``monitor.cli.fail``)."""
     from monitor.cli import fail
@@ -156,9 +171,10 @@ class Estate:
     office: str = "信息公开办公室"   # items without a unit belong to the office
     cfg: Any = None
     config_path: Path | None = None
-    _cache: dict[tuple, dict[str, ItemState]] = field(default_factory=dict, repr=False)
+    _cache: dict[tuple, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     generation: int = 0  # bumped by every decision made through the dashboard
+    sites: dict[str, str | None] = field(default_factory=dict)  # site URL key -> unit id (None: disclosure)
 
     @classmethod
     def from_config(cls, cfg: Any, config_path: str | Path | None = None) -> "Estate":
@@ -179,7 +195,7 @@ class Estate:
         return cls(db_path=db_path_of(cfg), school=school_name_of(cfg), categories=categories, items=items,
                    units=unit_names_of(cfg), secret_key=get(dash, "secret_key") or None,
                    office=get(get(cfg, "office"), "name") or "信息公开办公室", cfg=cfg,
-                   config_path=Path(path) if path else None)
+                   config_path=Path(path) if path else None, sites=_sites_of(cfg))
 
     # ------------------------------------------------------------------ lookups
     @property
@@ -194,6 +210,14 @@ class Estate:
         if not unit:
             return self.office
         return self.units.get(unit, unit)
+
+    def site_name(self, url: str) -> str:
+        """A reader's name for a site: 信息公开网, the owning unit's site, or its host."""
+        key = _site_key(url)
+        if key in self.sites:
+            unit = self.sites[key]
+            return "信息公开网" if unit is None else f"{self.unit_name(unit)}网站"
+        return urlsplit(url).netloc or url
 
     def item_unit(self, item: Item, state: ItemState | None) -> str | None:
         return (state.unit if state and state.unit else None) or item.unit
@@ -255,6 +279,19 @@ class Estate:
                                  _iso(get(s, "last_changed")), get(s, "last_changed_source"), _iso(get(s, "due")),
                                  str(unit) if unit else None, evidence)
         return out
+
+    def cached(self, db: sqlite_utils.Database, key: tuple, compute: Any) -> Any:
+        """``compute()`` cached like the statuses: until a scan or a decision changes the estate."""
+        full = ("extra", *key, *self._stamp(db))
+        with self._lock:
+            if full in self._cache:
+                return self._cache[full]
+        value = compute()
+        with self._lock:
+            if len(self._cache) > 64:
+                self._cache.clear()
+            self._cache[full] = value
+        return value
 
     def invalidate(self) -> None:
         with self._lock:

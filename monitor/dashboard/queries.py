@@ -10,7 +10,7 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Callable
 
 import sqlite_utils
 
@@ -30,6 +30,7 @@ LIMIT_LABELS = {"max_pages_per_site": "单站页面上限", "max_depth": "深度
                 "robots": "robots.txt 禁止", "max_download_mb": "下载大小上限", "counter_urls": "跳过计数器地址"}
 MATCH_STATE = {"auto": "自动匹配", "review": "待审核", "confirmed": "已确认", "rejected": "已排除"}
 TARGET_LABELS = {"column": "栏目", "article": "文章", "entry": "栏目条目", "attachment": "附件"}
+SiteNamer = Callable[[str], str]
 KIND_LABELS = {"article": "文章", "list": "栏目", "attachment": "附件", "other": "其他"}
 
 
@@ -163,32 +164,49 @@ def upcoming(scoped: list[tuple[Item, ItemState | None, str | None]], as_of: dat
     return sorted(out, key=lambda r: (r["due"], _item_sort_key(r["item_id"])))
 
 
-def scan_health(db: sqlite_utils.Database) -> dict[str, Any] | None:
+def scan_health(db: sqlite_utils.Database, site_name: SiteNamer | None = None) -> dict[str, Any] | None:
     found = store.rows(db, "SELECT * FROM scans ORDER BY id DESC LIMIT 1")
     if not found:
         return None
     scan = found[0]
     done = store.latest_scan(db)
-    return {"scan": _scan_row(scan), "last_done": _scan_row(done) if done else None}
+    return {"scan": _scan_row(scan, site_name), "last_done": _scan_row(done, site_name) if done else None}
 
 
-def _scan_row(scan: dict) -> dict[str, Any]:
+def limit_text(limit: dict, site_name: SiteNamer | None = None) -> str:
+    """One Chinese phrase for a crawl limit the scan ran into (``scans.limits_hit`` entries)."""
+    kind = str(limit.get("limit") or "")
+    value, count = limit.get("value"), limit.get("count")
+    site = str(limit.get("site") or "")
+    where = (site_name(site) if site_name else site) if site else ""
+    prefix = f"{where}：" if where else ""
+    if kind == "robots":
+        return f"{prefix}robots.txt 禁止抓取的地址 {count or 1} 个（已遵守）"
+    if kind == "counter_urls":
+        return f"{prefix}跳过访问计数器地址 {count or value or 1} 个"
+    if kind == "trap":
+        return f"{prefix}疑似爬虫陷阱（{value}），已停止跟进{f' {count} 次' if count else ''}"
+    label = LIMIT_LABELS.get(kind, kind)
+    times = f"，{count} 次" if count else ""
+    return f"{prefix}{label}（{value}{times}）" if value not in (None, "") else f"{prefix}{label}{times}"
+
+
+def _scan_row(scan: dict, site_name: SiteNamer | None = None) -> dict[str, Any]:
     try:
         limits = json.loads(scan.get("limits_hit") or "[]")
     except ValueError:
         limits = []
     pages = (scan.get("pages_fetched") or 0) + (scan.get("not_modified") or 0)
+    label = SCAN_STATUS.get(scan["status"], scan["status"])
+    message = scan.get("message") or ""
     return {
         "id": scan["id"], "started_at": (scan["started_at"] or "")[:16].replace("T", " "),
         "finished_at": (scan.get("finished_at") or "")[:16].replace("T", " "),
-        "status": scan["status"], "status_label": SCAN_STATUS.get(scan["status"], scan["status"]),
+        "status": scan["status"], "status_label": label,
         "trigger": scan.get("trigger") or "", "pages": pages, "pages_new": scan.get("pages_new") or 0,
         "pages_changed": scan.get("pages_changed") or 0, "not_modified": scan.get("not_modified") or 0,
-        "errors": scan.get("errors") or 0, "message": scan.get("message") or "",
-        "limits": [f"{LIMIT_LABELS.get(str(l.get('limit')), l.get('limit'))}"
-                   f"{(' ' + str(l.get('site'))) if l.get('site') else ''}"
-                   f"（{l.get('value')}{'，' + str(l.get('count')) + ' 次' if l.get('count') else ''}）"
-                   for l in limits if isinstance(l, dict)],
+        "errors": scan.get("errors") or 0, "message": "" if message == label else message,
+        "limits": [limit_text(l, site_name) for l in limits if isinstance(l, dict)],
     }
 
 
@@ -511,88 +529,6 @@ def blank_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int
     return _finish(Table("blank", "空白栏目", BLANK_COLUMNS, rows_, empty="没有空白栏目"), total, page, sort, desc)
 
 
-FINDING_COLUMNS = [Column("kind", "类型"), Column("url", "网址", "url"), Column("location", "位置"),
-                   Column("masked", "内容（已脱敏）"), Column("excerpt", "上下文（已脱敏）", sortable=False),
-                   Column("status", "处理状态"), Column("first_seen", "首次发现", "date")]
-
-
-def _compliance():
-    try:
-        import monitor.compliance as compliance
-    except ImportError:
-        return None
-    return compliance
-
-
-def findings_table(db: sqlite_utils.Database, user: User, page: int | None) -> Table | None:
-    """Personal-data findings of ``monitor.compliance``: only the masked value and masked context."""
-    compliance = _compliance()
-    if compliance is None:
-        return None
-    from monitor.pii import KIND_LABELS as PII_LABELS
-
-    where, params = "1=1", ()
-    if user.role == "unit":
-        where, params = "COALESCE(unit, '') = ?", (user.unit,)
-    total = db.execute(f"SELECT COUNT(*) FROM findings WHERE {where}", params).fetchone()[0]
-    sql = (f"SELECT kind, url, location, masked, excerpt, status, first_seen_at FROM findings WHERE {where}"
-           " ORDER BY CASE status WHEN 'open' THEN 0 ELSE 1 END, id DESC")
-    if page is not None:
-        sql += f" LIMIT {PER_PAGE} OFFSET {(max(1, page) - 1) * PER_PAGE}"
-    rows_ = [dict(r, kind=PII_LABELS.get(r["kind"], r["kind"]),
-                  status=compliance.STATUS_LABELS.get(r["status"], r["status"]),
-                  first_seen=(r["first_seen_at"] or "")[:10]) for r in store.rows(db, sql, params)]
-    table = Table("findings", "个人信息泄露检查（已脱敏）", FINDING_COLUMNS, rows_, total=total,
-                  empty="没有发现个人信息泄露")
-    if page is not None:
-        table.page, table.per_page = max(1, page), PER_PAGE
-    return table
-
-
-SITE_COLUMNS = [Column("site", "网站", "url"), Column("unit_name", "单位"), Column("label", "状态"),
-                Column("reason", "说明", sortable=False), Column("last_checked", "最近检查", "date")]
-
-
-def sites_table(estate: Estate, db: sqlite_utils.Database, user: User) -> Table | None:
-    """Reachability of each configured site (``monitor.compliance.site_status``)."""
-    compliance = _compliance()
-    if compliance is None:
-        return None
-    found = compliance.site_status(db, estate.cfg) if estate.cfg is not None else compliance.site_status(db)
-    if user.role == "unit":
-        found = [r for r in found if r["unit"] == user.unit]
-    rows_ = [{"site": r["site"], "unit_name": estate.unit_name(r["unit"]) if r["unit"] else "信息公开网",
-              "label": r["label"], "reason": r["reason"],
-              "last_checked": (r["last_checked"] or "")[:16].replace("T", " ")} for r in found]
-    return Table("sites", "网站可访问性", SITE_COLUMNS, rows_, empty="还没有网站检查记录")
-
-
-DEADLINK_COLUMNS = [Column("url", "链接", "url"), Column("status", "HTTP 状态", "num"), Column("category", "结果"),
-                    Column("reason", "说明", sortable=False), Column("checked_at", "检查时间", "date")]
-LINK_CATEGORIES = {"dead": "失效链接", "server_error": "服务器错误", "timeout": "超时"}
-
-
-def deadlinks_table(db: sqlite_utils.Database, page: int | None) -> Table | None:
-    """Broken links found by the latest link-check run."""
-    if _compliance() is None:
-        return None
-    run = db.execute("SELECT MAX(run_id) FROM link_checks").fetchone()[0]
-    if run is None:
-        return Table("deadlinks", "失效链接", DEADLINK_COLUMNS, [], total=0, empty="还没有链接检查记录")
-    where = "run_id = ? AND category IN ('dead', 'server_error')"
-    total = db.execute(f"SELECT COUNT(*) FROM link_checks WHERE {where}", (run,)).fetchone()[0]
-    sql = f"SELECT url, status, category, reason, checked_at FROM link_checks WHERE {where} ORDER BY id"
-    if page is not None:
-        sql += f" LIMIT {PER_PAGE} OFFSET {(max(1, page) - 1) * PER_PAGE}"
-    rows_ = [dict(r, category=LINK_CATEGORIES.get(r["category"], r["category"]),
-                  checked_at=(r["checked_at"] or "")[:16].replace("T", " ")) for r in store.rows(db, sql, (run,))]
-    table = Table("deadlinks", "失效链接（最近一次链接检查）", DEADLINK_COLUMNS, rows_, total=total,
-                  empty="没有发现失效链接")
-    if page is not None:
-        table.page, table.per_page = max(1, page), PER_PAGE
-    return table
-
-
 # ------------------------------------------------------------------------------------------- scans
 
 SCAN_COLUMNS = [
@@ -605,14 +541,14 @@ SCAN_COLUMNS = [
 TRIGGERS = {"cli": "命令行", "schedule": "定时任务", "dashboard": "看板", "demo": "演示"}
 
 
-def scans_table(db: sqlite_utils.Database, page: int | None) -> Table:
+def scans_table(db: sqlite_utils.Database, page: int | None, site_name: SiteNamer | None = None) -> Table:
     total = db.execute("SELECT COUNT(*) FROM scans").fetchone()[0]
     sql = "SELECT * FROM scans ORDER BY id DESC"
     if page is not None:
         sql += f" LIMIT {PER_PAGE} OFFSET {(max(1, page) - 1) * PER_PAGE}"
     rows_ = []
     for s in store.rows(db, sql):
-        r = _scan_row(s)
+        r = _scan_row(s, site_name)
         r["trigger"] = TRIGGERS.get(r["trigger"], r["trigger"])
         r["limits_text"] = "；".join(r.pop("limits"))
         rows_.append(r)

@@ -6,6 +6,8 @@ from typing import Callable
 
 from monitor import store
 from monitor.dashboard import queries as q
+from monitor.dashboard import compliance_view as cv
+from monitor.dashboard import notifications as notify_view
 from monitor.dashboard import search
 from monitor.dashboard.estate import STATUSES, status_labels
 from monitor.dashboard.tables import PER_PAGE, Column, Table, paginate, sort_rows
@@ -104,35 +106,49 @@ def undated(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
 
 
 def blank(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
-    return q.blank_table(ctx.estate, ctx.db, ctx.user, page, sort, desc)
+    # With monitor.compliance: blank and stale columns judged by rules; else never-filled lists only.
+    table = cv.columns_table(ctx.estate, ctx.db, ctx.user, filters(ctx).as_of, page, sort, desc)
+    if table is None:
+        table = q.blank_table(ctx.estate, ctx.db, ctx.user, page, sort, desc)
+    return table
 
 
 def findings(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
-    table = q.findings_table(ctx.db, ctx.user, page)
+    table = cv.findings_table(ctx.estate, ctx.db, ctx.user, page, sort, desc)
     if table is None:
         raise NotFound("没有合规检查数据（合规检查模块未启用或尚未运行）。")
     return table
 
 
 def sites(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
-    table = q.sites_table(ctx.estate, ctx.db, ctx.user)
+    table = cv.sites_table(ctx.estate, ctx.db, ctx.user, sort, desc)
     if table is None:
         raise NotFound("没有网站检查数据（合规检查模块未启用）。")
-    sort_rows(table, sort, desc)
     return table
 
 
 def deadlinks(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
-    _no_unit(ctx)
-    table = q.deadlinks_table(ctx.db, page)
+    table = cv.deadlinks_table(ctx.estate, ctx.db, ctx.user, page, sort, desc)
     if table is None:
         raise NotFound("没有链接检查数据（合规检查模块未启用）。")
     return table
 
 
+NOTIFY_ROLES = ("admin", "office")
+
+
+def notifications(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
+    if ctx.user.role not in NOTIFY_ROLES:
+        raise Forbidden("只有管理员和信息公开办公室账号可以查看通知记录。")
+    result = ctx.request.query_params.get("result") or None
+    if result is not None and result not in notify_view.RESULTS:
+        raise BadInput(f"未知的发送结果：{result[:20]}")
+    return notify_view.notifications_table(ctx.db, page, result, sort, desc, office=ctx.estate.office)
+
+
 def scans(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
     _no_unit(ctx)
-    return q.scans_table(ctx.db, page)
+    return q.scans_table(ctx.db, page, ctx.estate.site_name)
 
 
 SEARCH_COLUMNS = [Column("title", "标题", "link", href="href"), Column("url", "网址", "url"),
@@ -193,7 +209,8 @@ Builder = Callable[[Ctx, "int | None", "str | None", bool], Table]
 TABLES: dict[str, Builder] = {
     "items": items, "heatmap": heatmap, "changes": changes, "upcoming": upcoming, "units": units,
     "review": review, "unmapped": unmapped, "unreachable": unreachable, "errors": errors, "undated": undated,
-    "blank": blank, "findings": findings, "sites": sites, "deadlinks": deadlinks, "scans": scans, "search": pages_search, "evidence": evidence,
+    "blank": blank, "findings": findings, "sites": sites, "deadlinks": deadlinks, "scans": scans,
+    "search": pages_search, "evidence": evidence, "notifications": notifications,
 }
 
 

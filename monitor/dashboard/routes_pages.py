@@ -11,6 +11,8 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from monitor import clock, store
 from monitor.dashboard import charts, queries as q, registry
+from monitor.dashboard import compliance_view as cv
+from monitor.dashboard import notifications as notify_view
 from monitor.dashboard.estate import status_labels
 from monitor.dashboard.tables import to_csv, to_xlsx
 from monitor.dashboard.web import (BadInput, Ctx, Forbidden, NotFound, context, export_links, filters, page_arg,
@@ -43,7 +45,7 @@ def overview(ctx: Ctx = Depends(context)) -> Response:
     series = q.trend(ctx.estate, ctx.db, ctx.user, category=f.category, unit=f.unit, until=f.as_of)
     return render(ctx, ctx.request, "overview.html", title="概览", f=f, totals=totals, heat=heat,
                   changes=changes, upcoming=upcoming, calendar=q.calendar(ctx.estate, scoped, f.as_of),
-                  health=q.scan_health(ctx.db), chart=charts.status_bars(series, labels, title="各状态事项数随时间变化"),
+                  health=q.scan_health(ctx.db, ctx.estate.site_name), chart=charts.status_bars(series, labels, title="各状态事项数随时间变化"),
                   assessed=bool(states), **_filter_options(ctx),
                   exports={name: export_links(ctx.request, t) for name, t in
                            (("changes", changes), ("upcoming", upcoming),
@@ -247,22 +249,41 @@ def _sub_page(ctx: Ctx, name: str) -> int:
         return 1
 
 
+HEALTH_SECTIONS = ("sites", "findings", "deadlinks", "blank", "unreachable", "undated", "errors")
+OPTIONAL = {"sites", "findings", "deadlinks"}  # present when monitor.compliance is installed
+
+
 @router.get("/health", response_class=HTMLResponse)
 def health_page(ctx: Ctx = Depends(context)) -> Response:
-    names = ["unreachable", "blank", "undated"] + ([] if ctx.user.role == "unit" else ["errors"])
-    sections = []
-    for name in names:
-        table = registry.build(name, ctx, _sub_page(ctx, f"{name}_page"), None, False)
-        sections.append({"name": name, "table": table, "exports": export_links(ctx.request, table)})
-    optional = ["sites", "findings"] + ([] if ctx.user.role == "unit" else ["deadlinks"])
-    for name in optional:  # present when monitor.compliance is installed
+    tables = {}
+    for name in HEALTH_SECTIONS:
+        if name == "errors" and ctx.user.role == "unit":
+            continue  # fetch errors span every site: office view only
         try:
-            table = registry.build(name, ctx, _sub_page(ctx, f"{name}_page"), None, False)
+            tables[name] = registry.build(name, ctx, _sub_page(ctx, f"{name}_page"), None, False)
         except NotFound:
-            continue
-        sections.append({"name": name, "table": table, "exports": export_links(ctx.request, table)})
+            if name not in OPTIONAL:
+                raise
+    sections = [{"name": n, "table": t, "exports": export_links(ctx.request, t)} for n, t in tables.items()]
     return render(ctx, ctx.request, "health.html", title="站点健康", sections=sections,
-                  health=q.scan_health(ctx.db))
+                  summary=cv.summary(tables), health=q.scan_health(ctx.db, ctx.estate.site_name))
+
+
+@router.get("/notifications", response_class=HTMLResponse)
+def notifications_page(ctx: Ctx = Depends(context)) -> Response:
+    view = _table_view(ctx, "notifications")
+    return render(ctx, ctx.request, "notifications.html", title="通知记录", counts=notify_view.counts(ctx.db),
+                  result=ctx.request.query_params.get("result") or "", results=notify_view.RESULT_LABELS, **view)
+
+
+@router.get("/notifications/{nid}", response_class=HTMLResponse)
+def notification_page(nid: int, ctx: Ctx = Depends(context)) -> Response:
+    if ctx.user.role not in registry.NOTIFY_ROLES:
+        raise Forbidden("只有管理员和信息公开办公室账号可以查看通知记录。")
+    msg = notify_view.notification(ctx.db, nid, office=ctx.estate.office)
+    if msg is None:
+        raise NotFound("没有这条通知记录。")
+    return render(ctx, ctx.request, "notification.html", title=f"通知 #{nid}", msg=msg)
 
 
 @router.get("/scans", response_class=HTMLResponse)
