@@ -74,33 +74,49 @@ class ItemStatus:
 
 _PAGE_COLUMNS = ("id, url, kind, title, column_name, first_seen_scan, published, published_source, updated, "
                  "updated_source, last_changed, last_changed_source, fail_count, last_status, last_error, "
-                 "list_root_id")
+                 "list_root_id, last_seen_at, last_fetch_scan")
 
 
 class _View:
-    """Read access to the store limited to what was known on the as-of day.
+    """Read access to the store limited to what was known by ``known_by``, judged as of ``as_of``.
+
+    Evidence dates must be ≤ ``as_of``; rows, versions and scans count only if the store had them
+    by ``known_by`` (default: ``as_of``, the honest replay of an earlier day). A later ``known_by``
+    answers "what was the status on that day, judged with what we know now" (the annual report).
 
     The tables an assessment reads are loaded once (only the columns it needs) and indexed in
     memory: an item's column can bring hundreds of entries, and one query per entry would
     dominate the run time on a large estate."""
 
-    def __init__(self, db: Any, as_of: date):
+    def __init__(self, db: Any, as_of: date, known_by: date | None = None):
         self.db = db
         self.as_of = as_of
         self.iso = as_of.isoformat()
-        # Scans that started after the as-of day (clock time, local date prefix of the ISO string).
-        self.future_scans = {r["id"] for r in rows(db, "SELECT id, started_at FROM scans")
-                             if (r["started_at"] or "")[:10] > self.iso}
+        self.known_by = known_by or as_of
+        self.known_iso = self.known_by.isoformat()
+        scans = rows(db, "SELECT id, started_at FROM scans ORDER BY started_at, id")
+        # Scans that started after the knowledge day (clock time, local date prefix of the ISO string).
+        self.future_scans = {r["id"] for r in scans if (r["started_at"] or "")[:10] > self.known_iso}
+        # Scans after the as-of day: what they found first is known only with a later ``known_by``.
+        self.after_as_of = {r["id"] for r in scans if (r["started_at"] or "")[:10] > self.iso}
+        # The scans whose fetches describe the site on the as-of day (for "unreachable").
+        cutoff = min(self.iso, self.known_iso)
+        self.scans_by_then = [r["id"] for r in scans if (r["started_at"] or "")[:10] <= cutoff]
+        self._scans_by_then = set(self.scans_by_then)
         self._by_id: dict[int, dict] = {}
         self._by_url: dict[str, dict] = {}
         for p in rows(db, f"SELECT {_PAGE_COLUMNS} FROM pages"):
             if self.known(p["first_seen_scan"]):
                 self._by_id[p["id"]] = p
                 self._by_url[p["url"]] = p
+        # Every stored version is evidence of the dates the page showed when it was fetched: a page
+        # updated twice keeps its first update in an older version after its row moved on.
         self._versions: dict[int, list[dict]] = defaultdict(list)
+        self._versioned: set[int] = set()
         for v in rows(db, "SELECT page_id, fetched_at, changed_after, published, published_source, updated, "
                           "updated_source FROM versions ORDER BY id"):
-            if self.date_ok(v["fetched_at"]):
+            self._versioned.add(v["page_id"])
+            if self.fetched_by(v["fetched_at"]):
                 self._versions[v["page_id"]].append(v)
         self._entries_by_list: dict[int, list[dict]] = defaultdict(list)
         self._entries_by_url: dict[str, list[dict]] = defaultdict(list)
@@ -119,10 +135,38 @@ class _View:
                     self._linking[a["file_page_id"]].append(a["page_id"])
 
     def known(self, scan_id: int | None) -> bool:
+        """A row first seen in this scan was in the store by the knowledge day."""
         return scan_id is None or scan_id not in self.future_scans
 
+    def fetched_by(self, fetched_at: str | None) -> bool:
+        """Something fetched at this clock time was in the store by the knowledge day."""
+        return not fetched_at or fetched_at[:10] <= self.known_iso
+
     def date_ok(self, d: str | None) -> bool:
+        """A date that can be evidence on the as-of day."""
         return bool(d) and d[:10] <= self.iso
+
+    def failure(self, page: dict) -> tuple[int | None, str | None] | None:
+        """(HTTP status, error) if the last FAILING_SCANS fetches of the page up to the as-of day
+        failed, else None."""
+        if page.get("id") is None:
+            return None
+        last_fetch = page.get("last_fetch_scan")
+        if last_fetch is None or last_fetch in self._scans_by_then:
+            # the page's current row describes its last fetch by then: its failure count is exact
+            if (page.get("fail_count") or 0) >= FAILING_SCANS:
+                return page.get("last_status"), page.get("last_error")
+            return None
+        # replaying an earlier day: the failures the last scans by then recorded for this URL
+        recent = self.scans_by_then[-FAILING_SCANS:]
+        if len(recent) < FAILING_SCANS:
+            return None
+        marks = ",".join("?" * len(recent))
+        errors = rows(self.db, f"SELECT scan_id, status, error FROM fetch_errors WHERE scan_id IN ({marks}) "
+                               "AND url = ? ORDER BY id", [*recent, page["url"]])
+        if {r["scan_id"] for r in errors} != set(recent):
+            return None
+        return errors[-1]["status"], errors[-1]["error"]
 
     def page(self, *, page_id: int | None = None, url: str | None = None) -> dict | None:
         """A page known by the as-of day, by id or URL (None if unknown then)."""
@@ -130,25 +174,46 @@ class _View:
             return self._by_id.get(page_id)
         return self._by_url.get(url or "")
 
-    def page_dates(self, page: dict) -> list[tuple[str, str | None]]:
-        """(date, source) of the page's own published/updated dates known by the as-of day,
-        from its current row and from every stored version fetched by then."""
+    def own_dates(self, page: dict) -> list[tuple[str, str | None]]:
+        """(date, source) of every published/updated date the page showed in a fetch known by the
+        knowledge day: its stored versions, and its current row when that fetch was known too."""
         found: list[tuple[str, str | None]] = []
-        for d, src in ((page.get("published"), page.get("published_source")),
-                       (page.get("updated"), page.get("updated_source"))):
-            if self.date_ok(d) and src != "observed":
-                found.append((d[:10], src))
+        # The current row shows what the last fetch saw (versions are written only on a content
+        # change); a row last refreshed after the knowledge day is not known then.
+        if page["id"] not in self._versioned or self.fetched_by(page.get("last_seen_at")):
+            found += [(page.get("published"), page.get("published_source")),
+                      (page.get("updated"), page.get("updated_source"))]
         for v in self._versions.get(page["id"], ()):
-            for d, src in ((v["published"], v["published_source"]), (v["updated"], v["updated_source"])):
-                if self.date_ok(d) and src != "observed":
-                    found.append((d[:10], src))
-        return found
+            found += [(v["published"], v["published_source"]), (v["updated"], v["updated_source"])]
+        return [(d[:10], src) for d, src in found if d and src != "observed"]
+
+    def page_dates(self, page: dict) -> list[tuple[str, str | None]]:
+        """The page's own dates that can be evidence on the as-of day."""
+        return [(d, src) for d, src in self.own_dates(page) if d <= self.iso]
+
+    def listed_dates(self, url: str) -> list[tuple[str, str | None]]:
+        """Every date a list row shows for the URL (not limited to the as-of day)."""
+        return [(e["date"][:10], e["date_source"] or "list") for e in self._entries_by_url.get(url, ())
+                if e["date"]]
+
+    def not_yet_published(self, row: dict, dates: Iterable[tuple[str | None, Any]]) -> bool:
+        """A page or list row first seen after the as-of day whose every date is after it did not
+        exist on that day: with a later ``known_by`` it is not content of that day, not even
+        undated content. (Seen by then, a later date only means its date changed since.)"""
+        if row.get("first_seen_scan") not in self.after_as_of:
+            return False
+        found = [d for d, _ in dates if d]
+        return bool(found) and all(d[:10] > self.iso for d in found)
+
+    def page_not_yet(self, page: dict) -> bool:
+        return self.not_yet_published(page, self.own_dates(page) or self.listed_dates(page["url"]))
 
     def observed_changes(self, page: dict) -> list[tuple[str, str]]:
         """Dates a content change was observed (a new fingerprint after an earlier fetch)."""
         out = [(v["fetched_at"][:10], "observed") for v in self._versions.get(page["id"], ())
-               if v["changed_after"]]
-        if not out and page.get("last_changed_source") == "observed" and self.date_ok(page.get("last_changed")):
+               if v["changed_after"] and self.date_ok(v["fetched_at"])]
+        if (not out and page.get("last_changed_source") == "observed" and self.date_ok(page.get("last_changed"))
+                and self.fetched_by(page.get("last_changed"))):
             out.append((page["last_changed"][:10], "observed"))
         return out
 
@@ -229,6 +294,10 @@ class _Collector:
                     ev.title = ev.title or e["title"]
                     dated = dated or ev.date is not None
                     continue
+                if view.page_not_yet(target):
+                    continue
+            elif view.not_yet_published(e, [(e["date"], None)]):
+                continue
             self.add(Evidence(url=e["url"], title=e["title"], date=entry_date[0], date_source=entry_date[1],
                               kind="entry", page_id=target["id"] if target else None, via=column_url))
             dated = dated or entry_date[0] is not None
@@ -250,10 +319,12 @@ class _Collector:
         view = self.view
         # The page's own dates are authoritative; the date its list row shows is the fallback
         # (short list dates such as [12-04] need a guessed year), then an observed change.
-        dates = view.page_dates(page)
+        own, listed = view.own_dates(page), view.listed_dates(page["url"])
+        if view.not_yet_published(page, own or listed):
+            return
+        dates = [x for x in own if view.date_ok(x[0])]
         if not dates:
-            dates = [(e["date"][:10], e["date_source"] or "list") for e in view.entries_for_url(page["url"])
-                     if view.date_ok(e["date"])]
+            dates = [x for x in listed if view.date_ok(x[0])]
         if not dates and fallback[0]:
             dates = [(fallback[0], fallback[1])]
         if not dates:
@@ -285,9 +356,9 @@ class _Collector:
                 if pd and (d is None or pd > d):
                     d, src = pd, "linking"
         if d is None:
-            listed = [(e["date"][:10], e["date_source"] or "list") for e in view.entries_for_url(page["url"])
-                      if view.date_ok(e["date"])]
-            d, src = _newest(listed)
+            if view.page_not_yet(page):
+                return
+            d, src = _newest(x for x in view.listed_dates(page["url"]) if view.date_ok(x[0]))
         own = view.page_dates(page)
         if d is not None:
             # a server's Last-Modified alone is too weak to move a dated page's evidence forward
@@ -303,10 +374,16 @@ class _Collector:
 
 # ---------------------------------------------------------------- assessment
 
-def assess_all(db: Any, cfg: Any, as_of: date | None = None) -> list[ItemStatus]:
-    """Every applicable catalog item's status as of ``as_of`` (default: the clock's today)."""
+def assess_all(db: Any, cfg: Any, as_of: date | None = None, *, known_by: date | None = None) -> list[ItemStatus]:
+    """Every applicable catalog item's status as of ``as_of`` (default: the clock's today).
+
+    The status, due date and evidence are those of ``as_of`` (evidence dated after it is ignored),
+    judged with what the store knew by ``known_by`` (default: ``as_of``, an honest replay of that
+    day). ``known_by=today`` with an earlier ``as_of`` is the annual report's view: the status at
+    the year's end with pages first fetched after it, when their dates fall inside the year.
+    """
     as_of = as_of or clock.today()
-    view = _View(db, as_of)
+    view = _View(db, as_of, known_by)
     matches = [m for m in rows(db, "SELECT * FROM matches ORDER BY id")]
     by_item: dict[str, list[dict]] = {}
     counted_urls: dict[str, set[str]] = {}
@@ -335,6 +412,8 @@ def _assess_item(view: _View, cfg: Any, it: Any, matches: list[dict], counted_ur
             if target == "entry":
                 # an entry whose article was never fetched: its list row is the evidence
                 for e in view.entries_for_url(m["url"]):
+                    if view.not_yet_published(e, [(e["date"], None)]):
+                        continue
                     ok = view.date_ok(e["date"])
                     coll.add(Evidence(url=e["url"], title=e["title"], date=e["date"][:10] if ok else None,
                                       date_source=(e["date_source"] or "list") if ok else None, kind="entry"))
@@ -372,9 +451,10 @@ def _assess_item(view: _View, cfg: Any, it: Any, matches: list[dict], counted_ur
 
     if not matched_pages:
         return result("missing", "未找到对应的栏目或页面")
-    if all((p.get("fail_count") or 0) >= FAILING_SCANS for p in matched_pages):
-        p = matched_pages[0]
-        what = f"HTTP {p['last_status']}" if p.get("last_status") else (p.get("last_error") or "网络错误")
+    failures = [view.failure(p) for p in matched_pages]
+    if all(failures):
+        status, error = failures[0]
+        what = f"HTTP {status}" if status else (error or "网络错误")
         return result("unreachable", f"对应的{len(matched_pages)}个页面最近{FAILING_SCANS}次访问均失败（{what}）")
     if not evidence:
         if rule.kind == "event":

@@ -583,59 +583,18 @@ class _Citations:
 
 # --------------------------------------------------------------------------- building the model
 
-def year_end_statuses(db: sqlite_utils.Database, cfg: Any, as_of: date) -> list[Any]:
+def year_end_statuses(db: sqlite_utils.Database, cfg: Any, as_of: date,
+                      known_by: date | None = None) -> list[Any]:
     """Every item's status as of the year's last day, judged on all evidence known today.
 
     The report is written after the year: a page dated 2019-05-01 that the monitor first saw in
     October is still evidence it was published in the year (its date and source are recorded).
     ``assess_all(db, cfg, as_of)`` alone is the dashboard's "what did we know then" view and
-    hides pages first fetched after ``as_of``, which would leave a school that started
-    monitoring after the year with nothing. So: assess today (everything known), then judge
-    each item again with only the evidence dated up to ``as_of`` (same precedence and rules).
+    hides pages first fetched after ``as_of``; ``known_by`` (default: the clock's today) keeps them.
     """
-    import inspect
+    from monitor.assess import assess_all
 
-    from monitor import assess
-
-    today = clock.today()
-    if "known_by" in inspect.signature(assess.assess_all).parameters:
-        return assess.assess_all(db, cfg, as_of, known_by=today)
-    if as_of >= today:
-        return assess.assess_all(db, cfg, as_of)
-    items = {str(_get(it, "id")): it for it in _catalog(cfg)[1]}
-    return [_restate(st, items.get(str(_get(st, "id"))), as_of) for st in assess.assess_all(db, cfg, today)]
-
-
-def _restate(st: Any, item: Any, as_of: date) -> Any:
-    """An item status judged again as of an earlier day, from the evidence dated by then."""
-    import dataclasses
-
-    from monitor.rules import evaluate
-
-    if _get(st, "status") in ("missing", "unreachable") or not dataclasses.is_dataclass(st):
-        return st  # facts about the pages themselves, not about dates
-    cut = as_of.isoformat()
-    kept = [e for e in st.evidence if not e.date or e.date[:10] <= cut]
-    dated = sorted((e for e in kept if e.date), key=lambda e: e.date, reverse=True)
-    kind = _rule_kind(st.rule)
-    due = None
-    if not kept:
-        status, reason = (("ok", "事件类栏目暂无内容，无事件时无需更新") if kind == "event"
-                          else ("blank", f"截至{cut}栏目没有任何内容"))
-    elif not dated:
-        if kind in ("static", "event"):
-            status, reason = "ok", ("长期有效事项，页面未标注日期" if kind == "static"
-                                    else "事件类，页面未标注日期，无事件时无需更新")
-        else:
-            status, reason = "undated", f"找到{len(kept)}条内容，但都没有可识别的发布日期"
-    else:
-        verdict = evaluate(st.rule, [date.fromisoformat(e.date[:10]) for e in dated], as_of,
-                           changes=_get(item, "changes") or ())
-        status, reason, due = verdict.status, verdict.reason, verdict.due
-    return dataclasses.replace(
-        st, status=status, reason=reason, due=due.isoformat() if due else None, evidence=kept,
-        last_changed=dated[0].date[:10] if dated else None,
-        last_changed_source=dated[0].date_source if dated else None)
+    return assess_all(db, cfg, as_of, known_by=max(as_of, known_by or clock.today()))
 
 
 def build_report(db: sqlite_utils.Database, cfg: Any, year: AcademicYear, *,
@@ -655,7 +614,7 @@ def build_report(db: sqlite_utils.Database, cfg: Any, year: AcademicYear, *,
                           "请先运行 xxgk scan")
     as_of = min(year.end, today)
     if statuses is None:
-        statuses = year_end_statuses(db, cfg, as_of)
+        statuses = year_end_statuses(db, cfg, as_of, today)
     by_item = {str(_get(s, "item_id") or _get(s, "item") or _get(s, "id")): s for s in statuses}
 
     categories, items = _catalog(cfg)

@@ -399,6 +399,94 @@ def test_single_article_column_that_later_became_a_list(estate):
     assert estate.status(D(2019, 10, 15))["46"].last_changed == "2019-06-18"
 
 
+# ---------------------------------------------------------------- page history and known_by
+
+def _fetched(estate, page_id: int, scan: int, fetched_at: str, *, published: str | None = None,
+             updated: str | None = None, changed_after: str | None = None) -> None:
+    """One successful fetch that stored a version (new or changed content), as the pipeline does:
+    the version keeps what the page showed, the page row is overwritten with the latest state."""
+    estate.db["versions"].insert({"page_id": page_id, "scan_id": scan, "fetched_at": fetched_at,
+                                  "changed_after": changed_after, "fingerprint": fetched_at,
+                                  "published": published, "published_source": "label" if published else None,
+                                  "updated": updated, "updated_source": "label" if updated else None})
+    estate.db["pages"].update(page_id, {"published": published, "published_source": "label" if published else None,
+                                        "updated": updated, "updated_source": "label" if updated else None,
+                                        "last_seen_scan": scan, "last_seen_at": fetched_at, "last_fetch_scan": scan})
+
+
+def test_a_page_updated_twice_keeps_its_earlier_update_and_replays_stay_honest(tmp_path):
+    # The leadership page (a single-article column) was updated in January; the leadership changed
+    # on 2019-09-20 and the page was updated again (dated 10-10), first seen by the scan of 11-15.
+    e = Estate(tmp_path, extra_items='  "1": {changes: ["2019-09-20"]}\n')
+    try:
+        s1 = e.scan("2019-06-15")
+        url = "http://xxgk.test.edu.cn/3003/list.htm"
+        page = e.page(url, "article", scan=s1, title="校级领导班子简介及分工")
+        _fetched(e, page, s1, "2019-06-15T03:00:00+08:00", published="2017-03-01", updated="2019-01-15")
+        e.match("1", url, page)
+        s2 = e.scan("2019-11-15")
+        _fetched(e, page, s2, "2019-11-15T03:00:00+08:00", published="2017-03-01", updated="2019-10-10",
+                 changed_after="2019-06-15T03:00:00+08:00")
+
+        # the page row now only shows 10-10; the January update survives in the first version
+        year_end = e.status(D(2019, 8, 31))["1"]
+        assert (year_end.last_changed, year_end.last_changed_source) == ("2019-01-15", "label")
+        assert [(ev.url, ev.date) for ev in year_end.evidence] == [(url, "2019-01-15")]
+        late = assess_all(e.db, e.cfg, D(2019, 8, 31), known_by=D(2020, 1, 10))
+        assert next(s for s in late if s.id == "1").last_changed == "2019-01-15"
+
+        # on 10-20 nobody had seen the 10-10 update yet: the change of 09-20 was still unanswered
+        then = e.status(D(2019, 10, 20))["1"]
+        assert then.last_changed == "2019-01-15" and then.status == "due_soon" and "2019-09-20" in then.reason
+        # judged with what we know now, the page was updated on 10-10, within 20 working days
+        now = {s.id: s for s in assess_all(e.db, e.cfg, D(2019, 10, 20), known_by=D(2019, 11, 20))}["1"]
+        assert (now.status, now.last_changed) == ("ok", "2019-10-10")
+        assert e.status(D(2019, 11, 20))["1"].last_changed == "2019-10-10"
+    finally:
+        e.db.conn.close()
+
+
+def test_known_by_keeps_pages_first_seen_after_the_day_when_dated_before_it(estate):
+    s1 = estate.scan("2019-06-15")
+    col = estate.page("http://cwc.test.edu.cn/ysgk/list.htm", "list", scan=s1, title="预算公开")
+    estate.match("19", "http://cwc.test.edu.cn/ysgk/list.htm", col)
+    s2 = estate.scan("2019-10-15")   # monitoring of the finance site's article started in October
+    art = estate.page("http://cwc.test.edu.cn/2019/0410/c5a9/page.htm", "article", scan=s2,
+                      title="2019年部门预算公开", published="2019-04-10")
+    estate.entry(col, "http://cwc.test.edu.cn/2019/0410/c5a9/page.htm", "2019年部门预算公开", "2019-04-10", scan=s2)
+    assert art
+    assert estate.status(D(2019, 8, 31))["19"].status == "blank"      # what the monitor knew on 08-31
+    st = {s.id: s for s in assess_all(estate.db, estate.cfg, D(2019, 8, 31), known_by=D(2019, 10, 20))}["19"]
+    assert (st.status, st.last_changed, st.due) == ("ok", "2019-04-10", "2020-05-31")
+    # what is dated after the as-of day stays out even when known
+    later = estate.page("http://cwc.test.edu.cn/2019/0915/c5a10/page.htm", "article", scan=s2,
+                        title="2019年预算调整", published="2019-09-15")
+    estate.entry(col, "http://cwc.test.edu.cn/2019/0915/c5a10/page.htm", "2019年预算调整", "2019-09-15", scan=s2)
+    st = {s.id: s for s in assess_all(estate.db, estate.cfg, D(2019, 8, 31), known_by=D(2019, 10, 20))}["19"]
+    assert later and [ev.date for ev in st.evidence] == ["2019-04-10"]
+
+
+def test_unreachable_is_judged_on_the_fetches_up_to_the_as_of_day(estate):
+    s1 = estate.scan("2019-06-15")
+    url = "http://cwc.test.edu.cn/ysgk/list.htm"
+    col = estate.page(url, "list", scan=s1, title="预算公开")
+    estate.entry(col, "http://cwc.test.edu.cn/2019/0410/c5a9/page.htm", "2019年部门预算公开", "2019-04-10", scan=s1)
+    estate.match("19", url, col)
+    s2, s3 = estate.scan("2019-10-15"), estate.scan("2019-11-15")
+    for sid, day in ((s2, "2019-10-15"), (s3, "2019-11-15")):    # the finance site went down in October
+        estate.db["fetch_errors"].insert({"scan_id": sid, "url": url, "status": 503, "error": None,
+                                          "at": f"{day}T03:00:00+08:00"})
+    estate.db["pages"].update(col, {"fail_count": 2, "last_fetch_scan": s3, "last_status": 503})
+
+    now = estate.status(D(2019, 11, 20))["19"]
+    assert now.status == "unreachable" and "503" in now.reason
+    assert estate.status(D(2019, 10, 20))["19"].status == "ok"          # one failed scan is not "down"
+    assert estate.status(D(2019, 11, 15))["19"].status == "unreachable"
+    # the year-end status, judged today, is about the site on 08-31: it was up then
+    year_end = {s.id: s for s in assess_all(estate.db, estate.cfg, D(2019, 8, 31), known_by=D(2019, 11, 20))}["19"]
+    assert (year_end.status, year_end.last_changed) == ("ok", "2019-04-10")
+
+
 # ---------------------------------------------------------------- the simulated university, scanned for real
 
 @pytest.mark.xdist_group("estate")
