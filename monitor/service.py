@@ -521,8 +521,9 @@ def _on_event(event) -> None:
         scheduled = event.scheduled_run_times[-1]
         late = (datetime.now(scheduled.tzinfo) - scheduled).total_seconds()
         # A run due before this service started was missed while it was down: made up now (once,
-        # however many were missed: coalesce=True).
-        catch_up = scheduled.timestamp() < _STARTED_AT
+        # however many were missed: coalesce=True). Judge by the earliest coalesced time: on a slow
+        # start-up another tick may pass before the scheduler runs, and the latest time is then new.
+        catch_up = event.scheduled_run_times[0].timestamp() < _STARTED_AT
         if event.code == EVENT_JOB_MAX_INSTANCES:
             log_event(log, "job.overlap_skipped", "上一次任务仍在运行，本次跳过", level=logging.WARNING,
                       job=event.job_id, scheduled_for=scheduled.isoformat())
