@@ -659,6 +659,7 @@ class Page:
         self.doc_title = _WS_RE.sub(" ", title_el.text_content()).strip() if title_el is not None else ""
         self.crumb_plain_last = False  # set by _breadcrumb: the last item is plain text (the current page)
         self._spans: dict[Any, list[int]] | None = None
+        self.year_headings: list[tuple[int, int, Any]] | None = None  # see _year_headings
 
     # --- element <-> blocks ---------------------------------------------------------------
     def span(self, el: Any) -> tuple[int, int] | None:
@@ -1298,7 +1299,8 @@ def _candidate_groups(page: Page, paged: bool = False) -> list[_Group]:
             if len(linked) < (1 if listy else 2):
                 continue
             rows = _make_rows(page, linked)
-            if len(rows) >= 2 or (listy and rows and all(r.date or r.md for r in rows)):
+            if len(rows) >= 2 or (listy and rows and (all(r.date or r.md for r in rows) or (
+                    paged and len(rows) == 1 and _tokens(parent) & _LIST_CLASS_TOKENS))):
                 groups.append(_Group(parent, rows, known=bool(_tokens(parent) & {"wp_article_list"})))
         # older pages: "·<a>title</a> 2019-6-8<br>" runs directly in a cell
         direct = [c for c in parent if isinstance(c.tag, str) and c.tag == "a" and c.get("href")]
@@ -1307,6 +1309,12 @@ def _candidate_groups(page: Page, paged: bool = False) -> list[_Group]:
             if len(rows) >= 3:
                 groups.append(_Group(parent, rows))
     groups = [g for g in groups if g.rows or g.known]
+    headings = _year_headings(page)
+    if headings:
+        # "rows" that each hold a year heading are year groups (boxes of rows), not rows
+        boxes = [h[2] for h in headings]
+        groups = [g for g in groups if g.known or 2 * sum(1 for r in g.rows if any(page.inside(h, r.el) for h in boxes))
+                  < len(g.rows)]
     # a "list" found inside one row of a bigger list (the cells of a table row) is part of that row
     row_set = {r.el for g in groups if len(g.rows) >= 2 for r in g.rows}
     return [g for g in groups if g.known or len(g.rows) >= 2 or not _in_rows(g.parent, row_set)]
@@ -1337,7 +1345,9 @@ def _flat_rows(page: Page, parent: Any, anchors: list) -> list[_Row]:
 
 def _year_headings(page: Page) -> list[tuple[int, int, Any]]:
     """(document position, year, element) of blocks that are only a year ("2017年"): year groups of a list."""
-    out = []
+    if page.year_headings is not None:
+        return page.year_headings
+    out = page.year_headings = []
     for b in page.blocks:
         if len(b.search) <= 12 and b.link_chars == 0 and any(ch.isdigit() for ch in b.search):
             year = D.year_heading(b.search, page.today)
@@ -1453,6 +1463,8 @@ def _list_heading(page: Page, parent: Any) -> str | None:
         text = b.text.strip()
         if not text or _NON_ENTRY_TEXT_RE.match(text) or _CRUMB_LABEL_RE.match(text):
             continue
+        if D.year_heading(b.search, page.today):
+            continue  # "2019年" over a year group names the year, not the column
         if 2 <= len(text) <= 20 and not any(ch.isdigit() for ch in text[:1]):
             if page.regions.of(b.el) in ("nav", "footer"):
                 return None
@@ -1827,6 +1839,30 @@ def _near_pager(page: Page, parent: Any, pagers: list) -> bool:
     return False
 
 
+_ZERO_COUNT_RE = re.compile(r"(?:共|总共|总计|合计)\s*0(?![\d.])\s*(?:条|篇|项)?\s*(?:记录|信息|文章|数据|内容)?"
+                            r"(?!\s*(?:评论|回复|留言|点评))")
+_EMPTY_CONTAINER_TAGS = ("ul", "ol", "table", "tbody", "dl", "div")
+
+
+def _empty_list_container(page: Page, pagers: list) -> Any | None:
+    """An empty list box right before the paging bar ("<ul class=news-list></ul>", an empty winstyle table):
+    the column exists but has no rows yet."""
+    if not pagers:
+        return None
+    for el in page.body.iter(*_EMPTY_CONTAINER_TAGS):
+        listy = bool(_tokens(el) & _LIST_CLASS_TOKENS)
+        if not listy and el.tag in ("ul", "ol"):
+            parent = el.getparent()
+            listy = parent is not None and bool(_tokens(parent) & _LIST_CLASS_TOKENS)
+        if not listy or el.find(".//a[@href]") is not None or len(_text_of(el)) > 30:
+            continue
+        if page.regions.of(el) in ("nav", "footer", "side", "header"):
+            continue
+        if _near_pager(page, el, pagers):
+            return el
+    return None
+
+
 _WEBPLUS_COLUMN_RE = re.compile(r"/(\d+)/list\d*\.(?:htm|psp|jsp)")
 
 
@@ -1859,12 +1895,11 @@ def _page_column(page: Page, crumb: list[str]) -> str:
     return D.normalize(_column_from_crumb(crumb, None) or _strip_site_name(page.doc_title) or "")
 
 
-def _best_group(page: Page, groups: list[_Group], crumb: list[str]) -> _Group | None:
+def _best_group(page: Page, groups: list[_Group], crumb: list[str], pagers: list) -> _Group | None:
     """The column's own list among all link lists: known markup, next to the pager, under the column
     heading, rows inside the column's folder; sidebars and news boxes lose."""
     if not groups:
         return None
-    pagers = _pager_elements(page)
     column = _page_column(page, crumb)
 
     def score(g: _Group) -> float:
@@ -1879,6 +1914,28 @@ def _best_group(page: Page, groups: list[_Group], crumb: list[str]) -> _Group | 
         return s
 
     return max(groups, key=score)
+
+
+def _with_year_groups(page: Page, best: _Group, groups: list[_Group]) -> _Group:
+    """A column split into year groups ("2020年" list, "2019年" list …) is one list: merge the sibling groups
+    that share the best group's markup and each sit under a year heading."""
+    headings = _year_headings(page)
+    if not headings or not best.rows or _heading_year(page, headings, best.rows[0].el) is None:
+        return best
+    cls = best.parent.get("class")
+    scope = best.parent
+    for _ in range(3):
+        scope = scope.getparent() if scope is not None else None
+    if scope is None:
+        return best
+    members = [g for g in groups if g is best or (
+        g.rows and g.parent.tag == best.parent.tag and g.parent.get("class") == cls and page.inside(g.parent, scope)
+        and not page.inside(g.parent, best.parent) and not page.inside(best.parent, g.parent)
+        and _heading_year(page, headings, g.rows[0].el) is not None)]
+    if len(members) < 2:
+        return best
+    members.sort(key=lambda g: page.order.get(g.parent, 0))
+    return _Group(members[0].parent, [r for g in members for r in g.rows], known=best.known)
 
 
 def _is_challenge(page: Page) -> bool:
@@ -1909,7 +1966,7 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     pagination = _pagination(page)
     paged = bool(pagination) or _pager_present(page)
     groups = _candidate_groups(page, paged)
-    groups = [g for g in groups if page.regions.of(g.parent) not in ("nav", "footer")]
+    groups = [g for g in groups if page.regions.of(g.parent) not in ("nav", "footer", "header")]
     box_parents = {g.parent for g in groups if len(g.rows) >= 2}
     title, title_el = _find_title(page, main, box_parents)
     main_span = page.span(main) if main is not None else None
@@ -1928,7 +1985,7 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     meta_pub, meta_upd = _meta_dates(page.root, today)
     # rows of dated lists (sidebars, "related news", the list itself) never date the page
     anchors_of_page = [e for e in (title_el, main) if e is not None]
-    row_els = {r.el for g in groups if g.dated >= 2 for r in g.rows
+    row_els = {r.el for g in groups if g.dated >= 2 or (g.dated and (g.known or paged)) for r in g.rows
                if not any(page.inside(e, r.el) for e in anchors_of_page)}
     pubs, upds = _article_dates(page, title_idx, main_span, main_known, row_els)
     url_day = D.url_date(page.url, today)
@@ -1939,7 +1996,12 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
         main_plain = sum(len(b.text) - b.link_chars for b in page.blocks[main_span[0]:main_span[1] + 1]
                          if page.regions.of(b.el) not in ("nav", "footer", "header"))
     near_title = [c for c in pubs if c.prio[0] in (0, 1)]
-    best_group = _best_group(page, groups, crumb)
+    pagers = _pager_elements(page) if paged else []
+    best_group = _best_group(page, groups, crumb, pagers)
+    if paged and (best_group is None or not best_group.rows or not _near_pager(page, best_group.parent, pagers)):
+        empty = _empty_list_container(page, pagers)
+        if empty is not None:  # the column's own list is empty (空白栏目); other boxes are not the column
+            best_group = _Group(empty, [], known=True)
     article_strong = (main_known and not (best_group and best_group.known and best_group.rows)) or (
         bool(near_title) and title_idx is not None and main_plain >= 30) or (
         main_plain >= 400 and (best_group is None or main_plain > 2 * sum(len(r.title) for r in best_group.rows)))
@@ -1952,8 +2014,9 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     group_strong = best_group is not None and (
         best_group.known or best_group.dated >= 3 or (best_group.dated >= 1 and paged)
         or (len(best_group.rows) >= 5 and paged))
-    blank_list = not group_strong and not article_strong and bool(
+    blank_list = not group_strong and not article_strong and (bool(
         _EMPTY_LIST_RE.search(_block_text(page, main_span) if main_span else page.body.text_content()[:5000]))
+        or any(_ZERO_COUNT_RE.search(_text_of(p)) for p in pagers))
 
     kind = "other"
     if article_strong:
@@ -1970,7 +2033,8 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
             kind = "other"  # a home page / navigation hub with several news boxes
         elif is_root and not pagination and not best_group.known and comparable:
             kind = "other"
-    elif blank_list or (pagination and best_group is not None):
+    elif blank_list or (best_group is not None and (pagination or (
+            paged and best_group.rows and _near_pager(page, best_group.parent, pagers)))):
         kind = "list"
     elif main_plain >= 150 or (title_idx is not None and near_title) or (
             title_el is not None and main_plain >= 60 and not group_strong):
@@ -1995,6 +2059,8 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
         rec.metadata["challenge"] = True  # an anti-bot script page (瑞数 $_ts …): no content was served
 
     if kind == "list":
+        if best_group is not None:
+            best_group = _with_year_groups(page, best_group, groups)
         rows = best_group.rows if best_group is not None else []
         rec.entries = _entries(rows, page)
         column = _column_from_crumb(crumb, None)
