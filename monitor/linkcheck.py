@@ -393,7 +393,7 @@ def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = 
     for url, _i, _s, _m, status, cat, reason, _f, _e in results:
         stats.categories[cat] = stats.categories.get(cat, 0) + 1
         stats.results[url] = (cat, reason, status)
-    stats.broken = len(broken_links(db))
+    stats.broken = len({b["url"] for b in broken_links(db)})  # rows are (link, page) pairs
     return stats
 
 

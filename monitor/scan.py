@@ -151,8 +151,11 @@ def summary_lines(result: ScanResult) -> list[str]:
              f"未变（304）{r['not_modified']}，错误 {r['errors']}"]
     limits = json.loads(r["limits_hit"] or "[]")
     for lim in limits:
-        lines.append(f"  触及限制：{_LIMIT_ZH.get(lim['limit'], lim['limit'])} {lim.get('site') or ''} "
-                     f"（{lim.get('value')}，{lim.get('count', 1)} 次）")
+        name = _LIMIT_ZH.get(lim["limit"], lim["limit"])
+        if lim["limit"] == "counter_urls":
+            lines.append(f"  {name}：{lim.get('count', 1)} 个")
+            continue
+        lines.append(f"  触及限制：{name} {lim.get('site') or ''}（{lim.get('value')}，{lim.get('count', 1)} 次）")
     m = result.post.get("matching")
     if m is not None:
         lines.append(f"  匹配：{m.items_matched}/{m.items_total} 个事项有对应页面；自动匹配 {m.auto}，待审核 {m.review}，"
@@ -171,7 +174,7 @@ def summary_lines(result: ScanResult) -> list[str]:
 _STATUS_ZH = {"done": "完成", "running": "进行中", "failed": "失败", "killed": "被终止", "interrupted": "中断",
               "timeout": "超时"}
 _LIMIT_ZH = {"max_pages_per_site": "单站页面上限", "max_depth": "深度上限", "trap": "疑似爬虫陷阱",
-             "robots": "robots.txt 禁止", "max_download_mb": "下载大小上限", "counter_urls": "跳过计数器地址"}
+             "robots": "robots.txt 禁止", "max_download_mb": "下载大小上限", "counter_urls": "跳过的计数器地址（从不抓取）"}
 
 
 @click.command("scan")
