@@ -261,7 +261,10 @@ def pydantic_problems(exc: ValidationError, doc: YamlDoc, model: type[BaseModel]
             ctx = err.get("ctx", {})
             words = {"greater_than_equal": ("ge", "不小于"), "greater_than": ("gt", "大于"),
                      "less_than_equal": ("le", "不大于"), "less_than": ("lt", "小于")}[etype]
-            msg = f"应{words[1]} {ctx.get(words[0])}，实际为 {err.get('input')!r}"
+            bound = ctx.get(words[0])
+            if isinstance(bound, float) and bound.is_integer():
+                bound = int(bound)          # "应大于 0", not "应大于 0.0"
+            msg = f"应{words[1]} {bound}，实际为 {err.get('input')!r}"
         elif etype == "string_pattern_mismatch":
             msg = f"格式不对，应匹配 {err.get('ctx', {}).get('pattern')}，实际为 {err.get('input')!r}"
         elif etype == "literal_error":
@@ -491,6 +494,15 @@ class Compliance(_Model):
     check_external_links: bool = False
     intranet_hosts: list[Host] = []
     intranet_ranges: list[Network] = []
+    # Link checks after every scan (monitor.linkcheck): on by default, polite and bounded.
+    check_links: bool = True
+    max_link_checks: int = Field(2000, ge=1)                 # URLs per run; the rest waits for the next run
+    link_check_delay: float | None = Field(None, ge=0)       # seconds per host; None: crawl.download_delay
+    link_check_timeout: float | None = Field(None, gt=0)     # seconds per request; None: min(crawl.timeout, 30)
+    link_check_seconds: float = Field(900, gt=0)             # time budget of one run
+    # Site reachability (monitor.compliance.site_status): one bad night is not "down".
+    unreachable_checks: int = Field(3, ge=1)                 # failed checks in a row
+    unreachable_days: int = Field(2, ge=1)                   # ... falling on this many different days
 
 
 class Report(_Model):

@@ -187,3 +187,58 @@ def test_example_config_is_valid(monkeypatch):
     cfg = load_config(example)
     assert cfg.school and len(cfg.catalog_obj.items) == 50
     assert cfg.units and all(u.sites for u in cfg.units)
+
+
+def test_compliance_settings_defaults_overrides_and_mistakes(tmp_path):
+    from monitor.compliance import UNREACHABLE_CHECKS, UNREACHABLE_DAYS
+    from monitor.linkcheck import LinkSettings
+
+    cfg = load_config(write(tmp_path, BASE + "crawl: {download_delay: 1.5, timeout: 45}\n"))
+    comp = cfg.compliance
+    assert (comp.check_links, comp.max_link_checks, comp.link_check_delay, comp.link_check_timeout,
+            comp.link_check_seconds) == (True, 2000, None, None, 900)
+    assert (comp.unreachable_checks, comp.unreachable_days) == (UNREACHABLE_CHECKS, UNREACHABLE_DAYS) == (3, 2)
+    # unset delay/timeout follow the crawl's (the timeout capped at 30 s)
+    ls = LinkSettings.from_config(cfg)
+    assert (ls.enabled, ls.max_urls, ls.delay, ls.timeout, ls.total_seconds) == (True, 2000, 1.5, 30.0, 900.0)
+
+    cfg = load_config(write(tmp_path, BASE + textwrap.dedent("""\
+        compliance:
+          check_links: false
+          max_link_checks: 300
+          link_check_delay: 2
+          link_check_timeout: 10
+          link_check_seconds: 120
+          unreachable_checks: 5
+          unreachable_days: 3
+        """)))
+    ls = LinkSettings.from_config(cfg)
+    assert (ls.enabled, ls.max_urls, ls.delay, ls.timeout, ls.total_seconds) == (False, 300, 2.0, 10.0, 120.0)
+    assert (cfg.compliance.unreachable_checks, cfg.compliance.unreachable_days) == (5, 3)
+
+    found = problems(tmp_path, BASE + "compliance:\n  max_link_checks: 0\n  link_check_timeout: 0\n"
+                                      "  unreachable_days: 两天\n  check_link: true\n")
+    name = str(tmp_path / "xxgk.yaml")
+    assert f"{name}:16: compliance.max_link_checks: 应不小于 1，实际为 0" in found
+    assert f"{name}:17: compliance.link_check_timeout: 应大于 0，实际为 0" in found
+    assert any(p.startswith(f"{name}:18: compliance.unreachable_days: 应为整数") for p in found), found
+    assert any(p.startswith(f"{name}:19: compliance.check_link: 未知字段") and '是不是想写 "check_links"' in p
+               for p in found), found
+
+
+def test_site_status_reads_the_reachability_thresholds_from_the_config(tmp_path):
+    from monitor.compliance import site_status
+    from monitor.store import open_db
+
+    cfg = load_config(write(tmp_path, BASE + "database: x.db\ncompliance: {unreachable_checks: 2, unreachable_days: 1}\n"))
+    db = open_db(cfg.database_path)
+    home = "https://zsb.example.edu.cn/"
+    for i, day in enumerate(("2019-10-14", "2019-10-15")):
+        db.execute("INSERT INTO site_checks (scan_id, site, unit, checked_at, ok, status, category, reason) "
+                   "VALUES (?,?,?,?,?,?,?,?)", (i + 1, home, "zsb", f"{day}T03:00:00+08:00", 0, 503,
+                                                "server_error", "HTTP 503"))
+    db.conn.commit()
+    by_site = {s["site"]: s for s in site_status(db, cfg)}
+    assert by_site[home]["status"] == "unreachable"
+    strict = load_config(write(tmp_path, BASE + "database: x.db\n"))   # defaults: 3 checks on 2 days
+    assert {s["site"]: s for s in site_status(db, strict)}[home]["status"] == "degraded"
