@@ -33,6 +33,7 @@ def estate(tmp_path_factory):
     # A notification URL with a password: it must never be rendered anywhere.
     data = yaml.safe_load(cfg_path.read_text(encoding="utf-8"))
     data["units"][0]["contacts"] = [{"name": "王老师", "notify": f"mailto://wang:{SECRET}@smtp.example.edu.cn"}]
+    data["office"] = {"name": "校长办公室", "contacts": [{"name": "李主任", "notify": "json://localhost/xxgk"}]}
     cfg_path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     clock.set_now(AS_OF.isoformat())
     cfg = load_config(cfg_path)
@@ -279,7 +280,7 @@ def test_exports_match_the_table(app, estate) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(client.get("/export/items.xlsx").content))
     assert wb.active.max_row - 1 == len(rows)
     for name in ("units", "heatmap", "changes", "upcoming", "review", "unmapped", "unreachable", "errors",
-                 "undated", "blank", "scans"):
+                 "undated", "blank", "scans", "sites", "deadlinks", "findings", "notifications"):
         r = client.get(f"/export/{name}.csv")
         assert r.status_code == 200, name
         assert client.get(f"/api/tables/{name}").status_code == 200, name
@@ -341,10 +342,163 @@ def test_diff_between_versions(app, estate) -> None:
     assert client.get(f"/versions/{old}/diff/{other}").status_code == 400
 
 
+# ------------------------------------------------------------------------- site health: findings
+
+def _xlsx(rows: list[list[str]], sheet: str) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _id_number(first17: str) -> str:
+    from monitor.pii import id_check_char
+
+    return first17 + id_check_char(first17)
+
+
+ID_XXGK = _id_number("11010519900307123")
+ID_UNIT = _id_number("32010220010512004")
+
+
+@pytest.fixture(scope="module")
+def findings(estate):
+    """Two leaks found by the real check (monitor.compliance.check_pii) after a new scan: an ID number in an
+    article on the disclosure site, and one in an Excel list on unit u01's site."""
+    import zlib
+
+    from monitor import compliance
+
+    db = estate["db"]
+    scan = db.execute("INSERT INTO scans (started_at, finished_at, status, trigger) VALUES (?, ?, 'done', 'test')",
+                      (f"{AS_OF}T03:00:00+08:00", f"{AS_OF}T03:10:00+08:00")).lastrowid
+    article = ("<html><head><meta charset='utf-8'><title>奖学金公示</title></head><body><div class='wp_articlecontent'>"
+               f"<p>获奖学生：赵六，身份证号 {ID_XXGK}，请于三日内确认。</p></div></body></html>").encode()
+    files = [("http://xxgk.example.edu.cn/2019/1014/c9a1/page.htm", None, "article", "text/html; charset=utf-8",
+              article, f"获奖学生：赵六，身份证号 {ID_XXGK}"),
+             ("http://u01.example.edu.cn/_upload/files/lq.xlsx", "u01", "attachment",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+              _xlsx([["序号", "姓名", "身份证号"], ["1", "张三", ID_UNIT]], "名单"), f"1 张三 {ID_UNIT}")]
+    for url, unit, kind, ctype, body, text in files:
+        pid = db.execute("INSERT INTO pages (url, site, unit, kind, title, first_seen_scan, last_seen_scan,"
+                         " last_fetch_scan, last_status, content_type) VALUES (?,?,?,?,?,?,?,?,200,?)",
+                         (url, "/".join(url.split("/")[:3]) + "/", unit, kind, "奖学金公示",
+                          scan, scan, scan, ctype)).lastrowid
+        db.execute("INSERT INTO versions (page_id, scan_id, fetched_at, fingerprint, status, content_type, snapshot,"
+                   " text) VALUES (?,?,?,?,200,?,?,?)", (pid, scan, f"{AS_OF}T03:05:00+08:00", "f", ctype,
+                                                         zlib.compress(body), zlib.compress(text.encode())))
+    compliance.check_pii(db, scan)
+    found = compliance.list_findings(db, status=None)
+    assert len(found) == 2
+    return found
+
+
+def test_health_shows_findings_in_chinese_and_masked(app, estate, findings) -> None:
+    client = login(app, "admin")
+    html = client.get("/health").text
+    section = html.split('id="findings"')[1].split("</section>")[0]
+    assert "身份证号" in section and "未处理" in section
+    assert "网页正文" in section and "Excel 工作表“名单” C2 单元格" in section
+    assert "所属单位" in section and "信息公开网" in section
+    # Codes are for machines: never shown as such. Full numbers never leave monitor.pii.
+    for raw in ("id_card", ">open<", "xlsx 名单!", ">html<"):
+        assert raw not in section, raw
+    for number in (ID_XXGK, ID_UNIT):
+        assert number not in html
+    assert re.search(r'id="health-summary".*?<b>2</b> 个人信息泄露未处理', html, re.S)
+    rows = client.get("/api/tables/findings").json()["rows"]
+    assert {r["kind_label"] for r in rows} == {"身份证号"} and {r["status_label"] for r in rows} == {"未处理"}
+    assert all("*" in r["masked"] for r in rows)
+    parsed = list(csv.reader(io.StringIO(client.get("/export/findings.csv").content.decode("utf-8-sig"))))
+    assert parsed[0][:3] == ["处理状态", "类型", "内容（已脱敏）"] and len(parsed) == 3
+    # A unit user sees its own unit's leak only.
+    unit_rows = login(app, "unit1").get("/api/tables/findings").json()["rows"]
+    assert [r["unit_name"] for r in unit_rows] == [estate["cfg"].unit_name("u01")]
+    assert "Excel" in unit_rows[0]["location"]
+
+
+def test_an_accepted_finding_reads_as_such(app, estate, findings) -> None:
+    from monitor import compliance
+
+    fid = next(f["id"] for f in findings if f["unit"] == "u01")
+    assert compliance.accept_finding(estate["db"], fid, by="office", note="依法公示的录取名单")
+    try:
+        rows = login(app, "office").get("/api/tables/findings").json()["rows"]
+        assert [r["status_label"] for r in rows] == ["未处理", "已确认可公开"]  # unresolved first
+        assert '<b>1</b> 个人信息泄露未处理' in login(app, "office").get("/health").text
+    finally:
+        compliance.reopen_finding(estate["db"], fid)
+
+
+# ------------------------------------------------------------------------------- notifications log
+
+@pytest.fixture(scope="module")
+def notified(estate):
+    """A real digest run (monitor.notify) whose e-mail channel fails and whose JSON hook succeeds."""
+    from monitor.notify import run_notifications
+
+    def sender(url: str, title: str, body: str) -> tuple[bool, str | None]:
+        if url.startswith("mailto://"):
+            return False, "SMTP 登录失败（535 认证错误）"
+        return True, None
+
+    result = run_notifications(estate["db"], estate["cfg"], as_of=AS_OF, sender=sender)
+    assert result.sent and result.failed, "the run should deliver one message and fail another"
+    return result
+
+
+def test_notifications_page_for_office_and_admin(app, estate, notified) -> None:
+    db = estate["db"]
+    total = db.execute("SELECT COUNT(*) FROM notifications").fetchone()[0]
+    failed = db.execute("SELECT COUNT(*) FROM notifications WHERE status IN ('failed', 'gave_up')").fetchone()[0]
+    for name in ("admin", "office"):
+        client = login(app, name)
+        html = client.get("/notifications").text
+        assert 'href="/notifications"' in html.split("<main>")[0]          # in the menu
+        assert f"共 {total} 条" in html and f"发送失败 {failed} 条" in html
+        # Failed deliveries stand out: their rows are marked and say why.
+        bad_rows = re.findall(r'<tr class="r-bad">(.*?)</tr>', html, re.S)
+        assert len(bad_rows) == failed
+        assert all("发送失败" in r and "535 认证错误" in r and "王老师" in r for r in bad_rows)
+        assert "已发送" in html and "办公室日报" in html and "李主任" in html
+        assert "mailto://wang:****@smtp.example.edu.cn" in html and SECRET not in html
+    client = login(app, "office")
+    only_failed = client.get("/api/tables/notifications?result=failed").json()
+    assert only_failed["total"] == failed and {r["status_label"] for r in only_failed["rows"]} <= {
+        "发送失败（稍后重试）", "发送失败（已放弃）"}
+    parsed = list(csv.reader(io.StringIO(client.get("/export/notifications.csv").content.decode("utf-8-sig"))))
+    assert "发送结果" in parsed[0] and "错误信息" in parsed[0] and len(parsed) - 1 == total
+    assert SECRET not in client.get("/export/notifications.csv").content.decode("utf-8-sig")
+    wb = openpyxl.load_workbook(io.BytesIO(client.get("/export/notifications.xlsx?result=failed").content))
+    assert wb.active.max_row - 1 == failed
+    # One message in full.
+    nid = db.execute("SELECT id FROM notifications WHERE status = 'failed' ORDER BY id LIMIT 1").fetchone()[0]
+    detail = client.get(f"/notifications/{nid}").text
+    body = db.execute("SELECT body FROM notifications WHERE id = ?", (nid,)).fetchone()[0]
+    assert "535 认证错误" in detail and body.splitlines()[0] in detail and SECRET not in detail
+    assert client.get("/notifications/999999").status_code == 404
+    assert client.get("/api/tables/notifications?result=nope").status_code == 400
+
+
+def test_notifications_are_refused_to_units_and_viewers(app, notified) -> None:
+    for name in ("unit1", "viewer"):
+        client = login(app, name)
+        assert 'href="/notifications"' not in client.get("/").text.split("<main>")[0]
+        for path in ("/notifications", "/notifications/1", "/export/notifications.csv"):
+            r = client.get(path)
+            assert r.status_code == 403 and "只有管理员和信息公开办公室" in r.text, (name, path)
+        assert client.get("/api/tables/notifications").status_code == 403
+
+
 def test_no_secret_is_ever_rendered(app, estate) -> None:
     client = login(app, "admin")
     paths = ["/", "/items", "/units", "/units/u01", "/review", "/health", "/scans", "/trends", "/api/docs",
-             "/api/overview", "/api/openapi.json", "/export/units.csv", "/items/7"]
+             "/api/overview", "/api/openapi.json", "/export/units.csv", "/items/7", "/notifications",
+             "/export/notifications.csv", "/api/tables/notifications"]
     for path in paths:
         r = client.get(path)
         assert r.status_code == 200, path
