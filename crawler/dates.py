@@ -361,6 +361,60 @@ def ends_with_label(text: str) -> bool:
     return bool(_LABEL_ONLY_RE.search(text[-12:]))
 
 
+# ---------------------------------------------------------------------------------------------
+# Signatures (落款): "党政办公室" then "2019年12月24日" as the last lines of a notice
+# ---------------------------------------------------------------------------------------------
+_ORG_SUFFIX_RE = re.compile(
+    r"(办公室|办|处|部|院|系|中心|委员会|委|大学|学院|学校|局|厅|会|组|室|馆|所|站|队|团委|党委|总支|支部|工会|政府|公司|"
+    r"集团|协会|学会|社|科|股|班子)\s*(?:[(（][^()（）]{1,8}[)）])?$")
+_SENTENCE_RE = re.compile(r"[。，；！？,;!?：:、]")
+_AFTER_SIGNATURE = ("", "印发", "发布", "发", "制", "制定", "修订")
+SIGNATURE_MAX_LINE = 40
+
+
+def is_organisation_line(text: str) -> bool:
+    """"示例大学党政办公室", "中共示例大学委员会", "学生工作部（处）": a signer, not a sentence."""
+    text = text.strip()
+    return (2 <= len(text) <= SIGNATURE_MAX_LINE and not _SENTENCE_RE.search(text)
+            and not any(ch.isdigit() for ch in text) and bool(_ORG_SUFFIX_RE.search(text)))
+
+
+def signature_date(lines: list[str], today: date | None = None) -> date | None:
+    """The date of a notice's signature block (落款) from the last lines of its main content.
+
+    ``lines`` are the main content's text lines in order, links and blank lines already removed.
+    A date counts only as its own line under an organisation line, or after an organisation on the
+    same line ("示例大学党政办公室 2019年12月24日", "…2019年12月24日印发"), and only among the
+    last three lines, with nothing longer than a short line after it: dates in body prose, in
+    "今天是…星期六" widgets or followed by more text are never signatures.
+    """
+    tail = [normalize(x).strip() for x in lines if x and x.strip()][-4:]
+    for i in range(len(tail) - 1, max(len(tail) - 4, -1), -1):
+        line = tail[i]
+        value = _signature_line(line, tail[i - 1] if i > 0 else None, today)
+        if value:
+            return value
+        if len(line) > SIGNATURE_MAX_LINE:
+            return None  # prose after any candidate: the notice does not end with a signature
+    return None
+
+
+def _signature_line(line: str, previous: str | None, today: date | None) -> date | None:
+    if len(line) > SIGNATURE_MAX_LINE + 20 or has_weekday(line) or looks_like_today_widget(line):
+        return None
+    hits = list(iter_dates(line, today))
+    if len(hits) != 1:
+        return None
+    hit = hits[0]
+    before = line[:hit.start].strip(" :：,，(（[【")
+    after = line[hit.end:].strip(" )）]】")
+    if after not in _AFTER_SIGNATURE:
+        return None
+    if before:
+        return hit.value if is_organisation_line(before) else None
+    return hit.value if previous is not None and is_organisation_line(previous) else None
+
+
 _TODAY_WIDGET_RE = re.compile(r"(今天是|今天|今日是|当前时间|现在时间|现在是|当前日期|北京时间)")
 _WEEKDAY_RE = re.compile(r"(星期|礼拜)[一二三四五六日天]")
 

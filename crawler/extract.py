@@ -1088,6 +1088,22 @@ def _article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int]
     return pubs, upds
 
 
+def _signature_day(page: Page, main_span: tuple[int, int] | None, row_els: set | None) -> date | None:
+    """The 落款 date under the signer at the end of the main content (lowest-priority source)."""
+    if main_span is None:
+        return None
+    lines: list[str] = []
+    for b in reversed(page.blocks[main_span[0]:main_span[1] + 1]):
+        if b.link_chars >= 0.5 * len(b.text) or page.regions.of(b.el) in ("nav", "footer", "side", "header"):
+            continue  # attachment links, prev/next, share bars
+        if row_els and _in_rows(b.el, row_els):
+            continue
+        lines.append(b.search)
+        if len(lines) >= 4:
+            break
+    return D.signature_date(lines[::-1], page.today)
+
+
 def _selector_date(page: Page) -> date | None:
     sel = page.selectors
     if not (sel and sel.date):
@@ -2103,6 +2119,8 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
         if rec.published is None and upds and upds[0].prio[0] in (0, 3):
             # only an "updated" line under the title: that is the date the page shows
             rec.published, rec.published_source = rec.updated, rec.updated_source
+        if rec.published is None and (sig_day := _signature_day(page, main_span, row_els)):
+            rec.published, rec.published_source = sig_day.isoformat(), "signature"  # 落款, the weakest source
         body_span = main_span
         rec.text = _block_text(page, body_span)
         fp_text = _fingerprint_text(page, body_span, row_els)

@@ -156,3 +156,38 @@ def test_today_widgets() -> None:
     assert D.looks_like_today_widget("今天是2026年11月21日 星期六")
     assert D.looks_like_today_widget("当前时间：2026-11-21")
     assert not D.looks_like_today_widget("发布时间：2019-10-31")
+
+
+# --------------------------------------------------------------------------------------------
+# Signatures (落款)
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lines, expected", [
+    (["请各单位做好安全工作。", "党政办公室", "2019年12月24日"], date(2019, 12, 24)),
+    (["现予印发。", "中共示例大学委员会", "二〇一九年十二月二十四日"], date(2019, 12, 24)),
+    (["请认真贯彻落实。", "某县教育局", "2020年2月18日", "（此件公开发布）"], date(2020, 2, 18)),
+    (["择优录取。", "示例大学研究生院 2020年3月5日"], date(2020, 3, 5)),
+    (["现将方案印发。", "示例大学党政办公室 2019年12月24日印发"], date(2019, 12, 24)),
+    (["特此通知。", "学生工作部（处）", "2019-12-24"], date(2019, 12, 24)),
+])
+def test_signature_dates(lines: list[str], expected: date) -> None:
+    assert D.signature_date(lines, TODAY) == expected
+
+
+@pytest.mark.parametrize("lines", [
+    ["材料请于2019年12月24日前报送教务处。"],                        # a deadline in prose
+    ["会议定于", "2019年12月24日"],                                  # no signer above the date
+    ["党政办公室", "2019年12月24日", "联系人：王老师，电话：0571-88886789，邮箱：jwc@example.edu.cn，请材料加盖公章后报送。"],
+    ["示例大学", "2026年11月21日 星期六"],                           # a today widget
+    ["党政办公室", "2031年1月1日"],                                  # future
+    ["党政办公室", "2019年12月24日至2019年12月30日"],               # a period, not a signature
+    ["教务处 2019年12月24日 学生处 2019年12月25日"],
+])
+def test_not_signature_dates(lines: list[str]) -> None:
+    assert D.signature_date(lines, TODAY) is None
+
+
+def test_organisation_lines() -> None:
+    assert D.is_organisation_line("示例大学党政办公室")
+    assert D.is_organisation_line("中共示例大学委员会")
+    assert not D.is_organisation_line("请各单位认真落实。")
+    assert not D.is_organisation_line("联系电话：88886789")
