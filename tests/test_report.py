@@ -488,6 +488,32 @@ def test_ignored_items_and_a_running_year(estate):
     assert rep.inputs is None and "未提供填报文件" in "".join(rep.sections[2].paragraphs)
 
 
+def test_a_page_updated_in_and_after_the_year_counts_with_its_in_year_version(estate):
+    # The budget page was published in April (in the year) and updated in September (after it):
+    # its row now shows only the September date; the April version is what the report must cite.
+    s = estate.store
+    url = f"{CWC}/2019/0415/c5a80/page.htm"
+    spring = s.db.execute("INSERT INTO scans(started_at, finished_at, status, trigger) VALUES (?,?,?,?)",
+                          ("2019-05-01T02:30:00+08:00", "2019-05-01T02:40:00+08:00", "done", "cli")).lastrowid
+    pid = s.page(url, CWC + "/", "cwc", "article", "2019年部门预算公开", "2019-09-10")
+    s.db.execute("UPDATE pages SET first_seen_scan = ? WHERE id = ?", (spring, pid))
+    s.db.execute("INSERT INTO versions(page_id, scan_id, fetched_at, fingerprint, title, published, "
+                 "published_source, status) VALUES (?,?,?,?,?,?,?,?)",
+                 (pid, spring, "2019-05-01T02:31:00+08:00", "v-april", "2019年部门预算公开", "2019-04-15", "label", 200))
+    ys = s.db.execute("SELECT id FROM pages WHERE url = ?", (f"{CWC}/ysgk/list.htm",)).fetchone()[0]
+    s.entry(ys, url, "2019年部门预算公开", "2019-09-10")
+    s.db.conn.commit()
+    clock.set_now("2019-10-20")
+    try:
+        rep = build_report(estate.db, load_config(estate.config), YEAR)
+    finally:
+        clock.set_now(None)
+    row = rep.item("19")
+    assert row.updated_in_year and row.status == "ok" and row.last_changed == "2019-04-15"
+    assert [(p.url, p.date) for p in row.published] == [(url, "2019-04-15")]
+    assert (rep.summary.updated, rep.summary.due_not_updated) == (4, [])
+
+
 # --------------------------------------------------------------------------- end to end on the testbed
 
 @pytest.mark.xdist_group("estate")
