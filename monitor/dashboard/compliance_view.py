@@ -218,3 +218,18 @@ def summary(tables: dict[str, Table]) -> list[dict[str, Any]]:
             t = tables[name]
             add(name, label, t.total if t.total is not None else len(t.rows))
     return out
+
+
+def overview_figures(estate: Estate, db: sqlite_utils.Database, user: User) -> list[dict[str, Any]]:
+    """Compliance figures for the overview's scan box (what the health page details), scoped to the user."""
+    compliance = compliance_module()
+    if compliance is None:
+        return []
+    scope = _scope(user)
+    open_findings = len(compliance.list_findings(db, status="open", unit=scope))
+    broken = sum(len(s["links"]) for s in compliance.link_report(db, unit=scope))
+    down = sum(1 for s in compliance.site_status(db, estate.cfg)
+               if s["status"] == "unreachable" and (scope is None or (s["unit"] or "") == scope))
+    return [{"anchor": "findings", "label": "个人信息泄露未处理", "n": open_findings, "unit": "条"},
+            {"anchor": "deadlinks", "label": "失效链接", "n": broken, "unit": "个"},
+            {"anchor": "sites", "label": "网站无法访问", "n": down, "unit": "个"}]

@@ -173,6 +173,11 @@ def scan_health(db: sqlite_utils.Database, site_name: SiteNamer | None = None) -
     return {"scan": _scan_row(scan, site_name), "last_done": _scan_row(done, site_name) if done else None}
 
 
+def assessment_days(db: sqlite_utils.Database, limit: int = 40) -> list[str]:
+    """The latest days with a stored assessment (offered in the as-of date field)."""
+    return [r[0] for r in db.execute("SELECT DISTINCT as_of FROM assessments ORDER BY as_of DESC LIMIT ?", (limit,))]
+
+
 def limit_text(limit: dict, site_name: SiteNamer | None = None) -> str:
     """One Chinese phrase for a crawl limit the scan ran into (``scans.limits_hit`` entries)."""
     kind = str(limit.get("limit") or "")
@@ -185,7 +190,7 @@ def limit_text(limit: dict, site_name: SiteNamer | None = None) -> str:
     if kind == "counter_urls":
         return f"{prefix}跳过访问计数器地址 {count or value or 1} 个"
     if kind == "trap":
-        return f"{prefix}疑似爬虫陷阱（{value}），已停止跟进{f' {count} 次' if count else ''}"
+        return f"{prefix}疑似爬虫陷阱：{value}，已停止跟进{f' {count} 次' if count else ''}"
     label = LIMIT_LABELS.get(kind, kind)
     times = f"，{count} 次" if count else ""
     return f"{prefix}{label}（{value}{times}）" if value not in (None, "") else f"{prefix}{label}{times}"

@@ -31,7 +31,7 @@ def _filter_options(ctx: Ctx) -> dict:
     units = sorted(ctx.estate.units.items(), key=lambda kv: kv[0])
     if ctx.user.role == "unit":
         units = [(k, v) for k, v in units if k == ctx.user.unit]
-    return {"categories": ctx.estate.categories, "unit_options": units}
+    return {"categories": ctx.estate.categories, "unit_options": units, "as_of_days": q.assessment_days(ctx.db)}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -46,7 +46,8 @@ def overview(ctx: Ctx = Depends(context)) -> Response:
     return render(ctx, ctx.request, "overview.html", title="概览", f=f, totals=totals, heat=heat,
                   changes=changes, upcoming=upcoming, calendar=q.calendar(ctx.estate, scoped, f.as_of),
                   health=q.scan_health(ctx.db, ctx.estate.site_name), chart=charts.status_bars(series, labels, title="各状态事项数随时间变化"),
-                  assessed=bool(states), **_filter_options(ctx),
+                  assessed=bool(states), compliance=cv.overview_figures(ctx.estate, ctx.db, ctx.user),
+                  **_filter_options(ctx),
                   exports={name: export_links(ctx.request, t) for name, t in
                            (("changes", changes), ("upcoming", upcoming),
                             ("heatmap", registry.heatmap(ctx, None, None, False)))})
