@@ -1,13 +1,17 @@
 """Store pipeline: turns spider items into the page-history model, in batched transactions.
 
 Per-item writes cost 15-20% of crawl throughput, so items are buffered and written every
-``BATCH_ITEMS`` items or ``BATCH_SECONDS`` seconds in one transaction. A scan killed between two
-batches leaves a consistent database (each batch is atomic); the next scan re-fetches the rest.
-A new ``versions`` row is written only when a page's main-content fingerprint changes.
+``BATCH_ITEMS`` items or ``BATCH_SECONDS`` seconds in one transaction, by a writer thread: the
+reactor thread only queues items, while hashing, compression and SQLite (which release the GIL)
+run beside the crawl. A scan killed between two batches leaves a consistent database (each batch
+is atomic); the next scan re-fetches the rest. A new ``versions`` row is written only when a
+page's main-content fingerprint changes.
 """
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 import time
 from typing import Any
 
@@ -19,6 +23,8 @@ BATCH_ITEMS = 300
 BATCH_SECONDS = 2.0
 MAX_SNAPSHOT_BYTES = 30 * 1024 * 1024
 EXCERPT_CHARS = 3000
+QUEUE_ITEMS = 2000  # back-pressure: the crawl waits when the writer is this far behind
+_STOP = object()
 
 _PAGE_COLS = ("id", "url", "fingerprint", "last_seen_at", "last_changed", "last_changed_source", "changed_after",
               "first_seen_scan", "fail_count", "list_root_id", "kind")
@@ -51,6 +57,9 @@ class StorePipeline:
         self.store_errors = 0
         spider.pipeline = self  # the worker reads store_errors when the crawl ends
         self._reload_pages()
+        self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_ITEMS)
+        self.writer = threading.Thread(target=self._writer_loop, name="xxgk-store-writer", daemon=True)
+        self.writer.start()
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "StorePipeline":
@@ -59,14 +68,27 @@ class StorePipeline:
         return pipe
 
     def process_item(self, item: dict, spider: Any = None) -> dict:
-        self.buffer.append(item)
-        if len(self.buffer) >= BATCH_ITEMS or time.monotonic() - self.last_flush > BATCH_SECONDS:
-            self.flush()
+        self.queue.put(item)
         return item
 
     def close_spider(self, spider: Any = None) -> None:
-        if hasattr(self, "db"):
-            self.flush()
+        if hasattr(self, "writer"):
+            self.queue.put(_STOP)
+            self.writer.join()
+
+    def _writer_loop(self) -> None:
+        while True:
+            try:
+                item = self.queue.get(timeout=BATCH_SECONDS)
+            except queue.Empty:
+                self.flush()
+                continue
+            if item is _STOP:
+                self.flush()
+                return
+            self.buffer.append(item)
+            if len(self.buffer) >= BATCH_ITEMS or time.monotonic() - self.last_flush > BATCH_SECONDS:
+                self.flush()
 
     # Writing --------------------------------------------------------------------------------
     def flush(self) -> None:

@@ -66,6 +66,17 @@ def build_settings(cfg: Any, *, log_level: str = "WARNING") -> dict[str, Any]:
         "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.SafetyMiddleware": 50,  # before robots.txt and everything else
+            # scope, auth and proxies are ours to decide: the spider and SafetyMiddleware keep scope
+            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+            "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+            "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
+        },
+        # Depth, scope, Referer and URL-length are handled by the spider itself (pagination must not
+        # count as depth; the trap guard caps URL shapes), so these per-output middlewares only cost time.
+        "SPIDER_MIDDLEWARES": {
+            "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+            "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+            "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
         },
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
         "EXTENSIONS": {"crawler.progress.Progress": 500},
