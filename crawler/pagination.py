@@ -1,0 +1,251 @@
+"""Further pages of a list (pager links, numbered ranges, TRS ``createPageHTML``) and where the
+paging bar is.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from crawler.dom import WS_RE, abs_url, text_of
+from crawler.page import Page
+from crawler.regions import class_tokens
+
+
+_PAGE_WORDS_RE = re.compile(r"^(下一页|下页|后一页|上一页|上页|前一页|首页|第一页|尾页|末页|最后一页|最末页|next|prev|previous|last|first|"
+                            r">|>>|<|<<|»|«|›|‹|\d{1,4}|\[\d{1,4}\]|第\d{1,4}页|下一页>>|<<上一页|下一页>|<上一页)$", re.I)
+_PAGE_CONTAINER_TOKENS = {"page", "pages", "paging", "pagination", "pager", "pagebar", "fenye", "fy", "wp_paging",
+                          "page_nav", "pagenav", "p_pages", "pagelist", "pageinfo", "pgn", "pagediv", "splitpage",
+                          "pagination-wrap", "turnpage", "pages_nav", "page-nav", "pagebox"}
+_TOTAL_PAGES_RES = (
+    re.compile(r"共\s*(\d{1,4})\s*页"),
+    re.compile(r"分\s*(\d{1,4})\s*页"),
+    re.compile(r"页次\s*[:：]?\s*\d{1,4}\s*/\s*(\d{1,4})"),
+    re.compile(r"第\s*\d{1,4}\s*/\s*(\d{1,4})\s*页"),
+    re.compile(r"(?<![\d/])\d{1,4}\s*/\s*(\d{1,4})\s*页"),
+    re.compile(r"页码\s*[:：]?\s*\d{1,4}\s*/\s*(\d{1,4})"),
+)
+_CREATE_PAGE_RE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
+_VAR_RE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*=\s*(\d{1,5})(?![\d.\w])")
+_NUM_RE = re.compile(r"\d+")
+MAX_PAGES = 500
+_STRONG_PAGE_WORDS_RE = re.compile(r"(下一页|下页|后一页|上一页|上页|前一页|尾页|末页|最后一页|最末页|next|prev|previous|last|>>|<<|»|«)",
+                                   re.I)
+
+
+def _pagination_anchors(page: Page) -> tuple[list[tuple[str, str]], str]:
+    """(url, text) of anchors that look like list paging, plus the paging area's text.
+
+    An anchor counts when it sits in a pager container (class "page", "paging", "fenye"…) or next
+    to a "下一页/尾页" word link: a lone "首页" in the navigation is not paging.
+    """
+    groups: dict[Any, list[tuple[str | None, str]]] = {}
+    pager: dict[Any, bool] = {}
+    for a in page.body.iter("a"):
+        text = WS_RE.sub("", text_of(a))
+        if not text or not _PAGE_WORDS_RE.match(text):
+            continue
+        if page.regions.of(a) in ("nav", "footer", "header"):
+            continue
+        container = None
+        node = a.getparent()
+        for _ in range(4):
+            if node is None:
+                break
+            if class_tokens(node) & _PAGE_CONTAINER_TOKENS:
+                container = node
+                break
+            node = node.getparent()
+        in_pager = container is not None
+        if container is None:
+            parent = a.getparent()
+            container = parent.getparent() if parent is not None and parent.tag in (
+                "li", "span", "font", "b", "strong", "em") and parent.getparent() is not None else parent
+        groups.setdefault(container, []).append((abs_url(page.base, a.get("href")), text))
+        pager[container] = pager.get(container, False) or in_pager
+    found: list[tuple[str, str]] = []
+    area_text: list[str] = []
+    for container, items in groups.items():
+        if not pager[container] and not any(_STRONG_PAGE_WORDS_RE.search(t) for _, t in items):
+            continue
+        found.extend((u, t) for u, t in items if u)
+        if container is not None:
+            area_text.append(text_of(container))
+    for el in page.root.xpath('//*[contains(@class, "all_pages")]'):
+        area_text.append(f"共{text_of(el)}页")
+    return found, " ".join(area_text)
+
+
+def _number_template(url: str, others: list[str]) -> tuple[str, int, int] | None:
+    """Split ``url`` around the page number: (prefix, number, suffix_index) using its siblings."""
+    nums = list(_NUM_RE.finditer(url))
+    if not nums:
+        return None
+    for other in others:
+        if other == url:
+            continue
+        onums = list(_NUM_RE.finditer(other))
+        if len(onums) != len(nums):
+            continue
+        skel = _NUM_RE.sub("#", url)
+        if skel != _NUM_RE.sub("#", other):
+            continue
+        diff = [i for i, (m, o) in enumerate(zip(nums, onums)) if m.group() != o.group()]
+        if len(diff) == 1:
+            return url, diff[0], len(nums)
+    # single link: a page= parameter, WebPlus listN / TRS index_N, or the last number in the path
+    query_start = url.find("?")
+    for i, m in enumerate(nums):
+        before = url[:m.start()]
+        if query_start != -1 and m.start() > query_start and re.search(r"(?:^|[?&])[\w]*(?:page|pageno|pageindex|"
+                                                                      r"curpage|p|pn|pg|pagenum|start)=$",
+                                                                      before, re.I):
+            return url, i, len(nums)
+        if query_start != -1 and m.start() > query_start and re.search(r"[?&]a\d+p=$", before):
+            return url, i, len(nums)
+    path_nums = [i for i, m in enumerate(nums) if query_start == -1 or m.start() < query_start]
+    if path_nums:
+        i = path_nums[-1]
+        m = nums[i]
+        seg_start = url.rfind("/", 0, m.start()) + 1
+        seg = url[seg_start:]
+        if re.match(r"^(?:list|index|default|page|p|more|news|\w*_)?\d+\.\w+", seg, re.I) or re.match(r"^\d+\.s?html?$",
+                                                                                                          seg):
+            return url, i, len(nums)
+    return None
+
+
+def _with_number(url: str, index: int, value: int) -> str:
+    nums = list(_NUM_RE.finditer(url))
+    m = nums[index]
+    return url[:m.start()] + str(value) + url[m.end():]
+
+
+def pagination_urls(page: Page) -> list[str]:
+    anchors, area = _pagination_anchors(page)
+    current = page.url.split("#")[0]
+    host = urlsplit(current).netloc
+    urls: list[str] = []
+    seen = {current}
+
+    def add(u: str) -> None:
+        if u not in seen and urlsplit(u).netloc == host:
+            seen.add(u)
+            urls.append(u)
+
+    total = None
+    for rx in _TOTAL_PAGES_RES:
+        m = rx.search(area)
+        if m:
+            total = int(m.group(1))
+            break
+    cand = [u for u, _ in anchors if urlsplit(u).netloc == host]
+    for u in cand:
+        add(u)
+    # fill the numbered range between the links we saw (VSB counts backwards, WebPlus forwards)
+    numbered: dict[tuple[str, int], tuple[str, set[int]]] = {}
+    for u in cand:
+        tpl = _number_template(u, cand + [current])
+        if tpl is None:
+            continue
+        idx = tpl[1]
+        key = (_NUM_RE.sub("#", u), idx)
+        value = int(list(_NUM_RE.finditer(u))[idx].group())
+        numbered.setdefault(key, (u, set()))[1].add(value)
+    for (skeleton, idx), (sample, nums) in numbered.items():
+        lo, hi = min(nums), max(nums)
+        cur_tpl = _NUM_RE.sub("#", current) == skeleton
+        if cur_tpl:
+            cur_num = int(list(_NUM_RE.finditer(current))[idx].group())
+            lo, hi = min(lo, cur_num), max(hi, cur_num)
+        if total and lo == 2 and hi < total and not cur_tpl:
+            hi = total  # only "下一页" is a link: the page count says how far the list goes
+        elif total and cur_tpl and "?" in sample and sample.index("?") < list(_NUM_RE.finditer(sample))[idx].start():
+            # a query-numbered list seen from a later page: the page count gives the whole range
+            lo, hi = min(lo, 2), max(hi, total)
+        hi = min(hi, lo + MAX_PAGES)
+        for n in range(lo, hi + 1):
+            add(_with_number(sample, idx, n))
+    # TRS: pages exist only in a script call createPageHTML(total, current, "index", "html")
+    scripts = " ".join(s.text or "" for s in page.root.iter("script") if s.text and "createPageHTML" in s.text)
+    if scripts:
+        variables = {k: int(v) for k, v in _VAR_RE.findall(" ".join(s.text or "" for s in page.root.iter("script")))}
+        for m in _CREATE_PAGE_RE.finditer(scripts):
+            args = [a.strip() for a in m.group(1).split(",")]
+            ints: list[int] = []
+            strs: list[str] = []
+            for a in args:
+                if re.fullmatch(r"\d+", a):
+                    ints.append(int(a))
+                elif re.fullmatch(r"[\"'][^\"']*[\"']", a):
+                    if len(ints) >= 2:
+                        strs.append(a.strip("\"'"))
+                elif re.fullmatch(r"[A-Za-z_$][\w$]*", a) and a in variables:
+                    ints.append(variables[a])
+            if len(ints) < 2:
+                continue
+            count = min(ints[0], MAX_PAGES)
+            name, ext = (strs + ["index", "html"])[:2] if len(strs) >= 2 else ("index", "html")
+            for n in range(0, count):
+                add(urljoin(current, f"{name}.{ext}" if n == 0 else f"{name}_{n}.{ext}"))
+    return sorted(urls, key=_natural_key)
+
+
+def _natural_key(url: str) -> list:
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", url)]
+
+
+_PAGER_TEXT_RE = re.compile(r"(共\s*\d+\s*页|第\s*\d+\s*页|\d+\s*/\s*\d+\s*页|共\s*\d+\s*条(记录)?|页次|每页\s*\d+|"
+                            r"下一页|尾页|末页)")
+
+
+def pager_present(page: Page) -> bool:
+    """A paging bar, even one without links ("共2条记录 第1/1页"), marks a column list."""
+    for script in page.body.iter("script"):
+        if script.text and "createPageHTML(" in script.text:
+            return True
+    for b in page.blocks:
+        if len(b.text) <= 80 and _PAGER_TEXT_RE.search(b.text) and page.regions.of(b.el) not in ("nav", "footer"):
+            return True
+    return False
+
+
+def pager_elements(page: Page) -> list:
+    """Elements that are a list's paging bar (links or "共N页" text or a createPageHTML script)."""
+    found = []
+    for b in page.blocks:
+        if len(b.text) <= 120 and _PAGER_TEXT_RE.search(b.text):
+            found.append(b.el)
+    for el in page.body.iter("script"):
+        if el.text and "createPageHTML(" in el.text:
+            found.append(el.getparent() if el.getparent() is not None else el)
+    for name in ("wp_paging", "pagination", "pager", "page", "pages", "fenye", "p_pages", "pagebar", "paging"):
+        found.extend(page.class_index.get(name, ()))
+    return found
+
+
+def near_pager(page: Page, parent: Any, pagers: list) -> bool:
+    """The paging bar follows the list closely (same container, a few siblings later)."""
+    close: set = set()
+    for p in pagers:  # the pager element, and its wrapper when that holds nothing else
+        close.add(p)
+        size = len(text_of(p))
+        wrapper = p.getparent()
+        while wrapper is not None and wrapper.tag != "body" and len(text_of(wrapper)) <= size + 20:
+            close.add(wrapper)
+            wrapper = wrapper.getparent()
+    if any(page.inside(p, parent) for p in pagers):
+        return True   # the paging bar is the list's own last row ("共48条记录 页次：1/5")
+    node = parent
+    for _ in range(2):
+        if node is None:
+            return False
+        sib = node.getnext()
+        for _ in range(3):
+            if sib is None:
+                break
+            if sib in close:
+                return True
+            sib = sib.getnext()
+        node = node.getparent()
+    return False

@@ -1,0 +1,71 @@
+"""The extraction record: :class:`PageRecord` and its parts, per-host :class:`SiteSelectors`, JSON view."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass
+class Entry:
+    title: str
+    url: str
+    date: str | None
+    date_source: str | None  # 'list' | 'url' | None
+
+
+@dataclass
+class Link:
+    url: str
+    text: str
+
+
+@dataclass
+class PageRecord:
+    url: str
+    title: str | None
+    kind: str  # 'article' | 'list' | 'attachment' | 'other'
+    published: str | None
+    published_source: str | None  # 'meta' | 'label' | 'list' | 'url' | 'heading' | 'http' | 'observed'
+    updated: str | None
+    updated_source: str | None
+    entries: list[Entry] = field(default_factory=list)
+    column: str | None = None
+    newest_entry: str | None = None
+    pagination: list[str] = field(default_factory=list)
+    fingerprint: str = ""
+    text: str = ""
+    attachments: list[Link] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    breadcrumb: list[str] = field(default_factory=list)
+    encoding: str | None = None       # charset used to decode the body
+    metadata: dict[str, Any] = field(default_factory=dict)  # attachments: pages, doc title, truncated…
+
+
+@dataclass
+class SiteSelectors:
+    """Per-host overrides (CSS, or XPath when the expression starts with ``/`` or ``(``)."""
+    title: str | None = None
+    date: str | None = None
+    content: str | None = None
+    list_item: str | None = None
+    list_date: str | None = None  # relative to a list item
+
+    @classmethod
+    def coerce(cls, value: Any) -> "SiteSelectors | None":
+        if value is None or isinstance(value, SiteSelectors):
+            return value
+        if isinstance(value, Mapping):
+            get = value.get
+        else:
+            def get(name: str, default: Any = None) -> Any:
+                return getattr(value, name, default)
+        return cls(**{k: get(k) or None for k in ("title", "date", "content", "list_item", "list_date")})
+
+
+def record_to_json(rec: PageRecord) -> dict:
+    """Plain-JSON view of a record (``xxgk inspect --json``)."""
+    data = asdict(rec)
+    ordered = {k: data.pop(k) for k in ("title", "kind", "published", "published_source", "updated",
+                                        "updated_source", "entries", "fingerprint", "attachments", "links")}
+    ordered.update(data)
+    return ordered
