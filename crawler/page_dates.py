@@ -184,10 +184,24 @@ def signature_day(page: Page, main_span: tuple[int, int] | None, row_els: set | 
             continue  # attachment links, prev/next, share bars
         if row_els and in_rows(b.el, row_els):
             continue
+        if _in_data_row(b.el):
+            break  # a table of data ends the text ("教务处 | 2019年12月24日" is a cell pair, not a signer)
         lines.append(b.search)
         if len(lines) >= 4:
             break
     return D.signature_date(lines[::-1], page.today)
+
+
+def _in_data_row(el: Any) -> bool:
+    """Inside a table row with two or more non-empty cells (layout tables have one cell per row)."""
+    node = el
+    for _ in range(4):
+        if node is None:
+            return False
+        if node.tag == "tr":
+            return sum(1 for c in node if c.tag in ("td", "th") and text_of(c)) >= 2
+        node = node.getparent()
+    return False
 
 
 def selector_date(page: Page) -> date | None:
