@@ -118,8 +118,12 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     near_title = [c for c in pubs if c.prio[0] in (0, 1)]
     pagers = pager_elements(page) if paged else []
     best_group = choose_list(page, groups, crumb, pagers)
-    if paged and (best_group is None or not best_group.rows or not near_pager(page, best_group.parent, pagers)):
+    zero = [p for p in pagers if ZERO_COUNT_RE.search(text_of(p))]  # "共 0 条记录": the column has no rows
+    if paged and (best_group is None or not best_group.rows or not near_pager(page, best_group.parent, pagers)
+                  or (zero and not best_group.known)):
         empty = empty_list_container(page, pagers)
+        if empty is None and zero:
+            empty = zero[0].getparent() if zero[0].getparent() is not None else zero[0]
         if empty is not None:  # the column's own list is empty (空白栏目); other boxes are not the column
             best_group = Group(empty, [], known=True)
     article_strong = (main_known and not (best_group and best_group.known and best_group.rows)) or (
@@ -136,7 +140,7 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
         or (len(best_group.rows) >= 5 and paged))
     blank_list = not group_strong and not article_strong and (bool(
         EMPTY_LIST_RE.search(block_text(page, main_span) if main_span else page.body.text_content()[:5000]))
-        or any(ZERO_COUNT_RE.search(text_of(p)) for p in pagers))
+        or bool(zero))
 
     kind = "other"
     if article_strong:

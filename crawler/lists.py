@@ -154,6 +154,8 @@ def _make_rows(page: Page, items: Iterable[Any], date_sel: str | None = None) ->
             continue
         if len(WS_RE.sub("", el.text_content() or "")) > 260 + len(title) or el.find(".//h1") is not None:
             continue  # a layout block holding a whole page section, not one row of a list
+        if page.regions.of(a) in ("nav", "footer"):
+            continue  # a menu cell ("td.left_menu") in a layout table is navigation, not a row
         value, md = None, None
         if date_sel:
             for d_el in css_select(el, date_sel):

@@ -205,3 +205,13 @@ def test_an_article_with_a_related_box_and_a_pager_stays_an_article() -> None:
 </body></html>"""
     rec = extract(html, "http://x.edu.cn/a/3.htm", today=date(2019, 10, 15))
     assert (rec.kind, rec.published) == ("article", "2019-05-06")
+
+
+def test_an_empty_table_column_beside_a_menu_table_is_empty() -> None:
+    """Old ASP layout: the left menu's rows are navigation, the column's own box is empty (no "共0条")."""
+    from pathlib import Path
+    body = (Path(__file__).parent / "corpus" / "asp_empty_column_gbk.html").read_bytes().decode("gb18030")
+    for pager_text in ("共 0 条记录&nbsp;&nbsp;", ""):
+        html = body if pager_text else body.replace("共 0 条记录&nbsp;&nbsp;", "")
+        rec = extract(html, "http://zcc.example.edu.cn/news_list.asp?cid=2", today=date(2019, 10, 15))
+        assert (rec.kind, rec.entries, rec.title) == ("list", [], "政策法规")
