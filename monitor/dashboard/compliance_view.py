@@ -62,7 +62,8 @@ def location_label(location: str | None) -> str:
 # --------------------------------------------------------------------------------- personal data
 
 FINDING_COLUMNS = [
-    Column("status_label", "处理状态"), Column("kind_label", "类型"), Column("masked", "内容（已脱敏）"),
+    Column("status_label", "处理状态", "label"), Column("kind_label", "类型", "label"),
+    Column("masked", "内容（已脱敏）", "label"),
     Column("excerpt", "上下文（已脱敏）", sortable=False), Column("location", "位置"),
     Column("url", "所在页面或文件", "url"), Column("parent_url", "链接该文件的页面", "url"),
     Column("unit_name", "所属单位"), Column("occurrences", "出现次数", "num"),
@@ -101,7 +102,7 @@ def findings_table(estate: Estate, db: sqlite_utils.Database, user: User, page: 
 # ------------------------------------------------------------------------------------ broken links
 
 DEADLINK_COLUMNS = [
-    Column("url", "失效链接", "url"), Column("text", "链接文字"), Column("label", "结果"),
+    Column("url", "失效链接", "url"), Column("text", "链接文字"), Column("label", "结果", "label"),
     Column("reason", "说明", sortable=False), Column("page_count", "出现页面数", "num"),
     Column("where", "出现在", "url"), Column("unit_name", "所属单位"), Column("site", "网站", "url"),
 ]
@@ -133,7 +134,7 @@ def deadlinks_table(estate: Estate, db: sqlite_utils.Database, user: User, page:
 
 # ----------------------------------------------------------------------------------- reachability
 
-SITE_COLUMNS = [Column("site", "网站", "url"), Column("unit_name", "单位"), Column("label", "状态"),
+SITE_COLUMNS = [Column("site", "网站", "url"), Column("unit_name", "单位"), Column("label", "状态", "label"),
                 Column("reason", "说明", sortable=False), Column("failures", "连续失败次数", "num"),
                 Column("last_checked", "最近检查", "date")]
 
@@ -161,7 +162,7 @@ def sites_table(estate: Estate, db: sqlite_utils.Database, user: User,
 # ------------------------------------------------------------------------------ blank/stale columns
 
 COLUMN_COLUMNS = [Column("name", "栏目"), Column("url", "网址", "url"), Column("unit_name", "所属单位"),
-                  Column("kind_label", "情况"), Column("newest", "最新条目", "date"),
+                  Column("kind_label", "情况", "label"), Column("newest", "最新条目", "date"),
                   Column("reason", "说明", sortable=False)]
 COLUMN_KINDS = {"blank": "空白栏目", "stale": "长期未更新"}
 

@@ -22,15 +22,15 @@ RESULT_LABELS = {"failed": "发送失败", "sent": "已发送", "pending": "待�
 
 COLUMNS = [
     Column("id", "编号", "num", href="detail_url"), Column("created", "生成时间", "date"),
-    Column("kind_label", "类型"), Column("contact", "收件人"), Column("unit_name", "单位"),
+    Column("recipient", "收件人", "label"), Column("kind_label", "类型", "label"),
     Column("title", "内容", "link", href="detail_url"), Column("item_count", "事项数", "num"),
-    Column("status_label", "发送结果"), Column("attempts", "尝试次数", "num"),
-    Column("last_attempt", "最近尝试", "date"), Column("sent", "发送时间", "date"),
-    Column("error", "错误信息", sortable=False), Column("target", "通知渠道（已隐去密码）", sortable=False),
+    Column("status_label", "发送结果", "label"), Column("attempts", "尝试次数", "num"),
+    Column("last_attempt", "最近尝试", "date"), Column("error", "错误信息", sortable=False),
+    Column("target", "通知渠道", "channel", sortable=False),
 ]
-_SQL_SORTS = {"id": "id", "created": "created_at", "kind_label": "kind", "contact": "contact_name",
-              "unit_name": "unit_name", "title": "title", "item_count": "id", "status_label": "status",
-              "attempts": "attempts", "last_attempt": "last_attempt_at", "sent": "sent_at"}
+_SQL_SORTS = {"id": "id", "created": "created_at", "kind_label": "kind", "recipient": "unit_name, contact_name",
+              "title": "title", "status_label": "status", "attempts": "attempts",
+              "last_attempt": "last_attempt_at"}
 
 
 def _exists(db: sqlite_utils.Database) -> bool:
@@ -56,10 +56,12 @@ def short_target(target: str | None) -> str:
 
 def _row(r: dict, office: str) -> dict[str, Any]:
     failed = r["status"] in ("failed", "gave_up")
+    unit_name = r["unit_name"] or (office if not r["unit"] else r["unit"])
     return {
         "id": r["id"], "detail_url": f"/notifications/{r['id']}", "day": r["day"], "created": _minute(r["created_at"]),
         "kind": r["kind"], "kind_label": KIND_LABELS.get(r["kind"], r["kind"]),
-        "contact": r["contact_name"] or "", "unit_name": r["unit_name"] or (office if not r["unit"] else r["unit"]),
+        "contact": r["contact_name"] or "", "unit_name": unit_name,
+        "recipient": f"{r['contact_name']}（{unit_name}）" if r["contact_name"] else unit_name,
         "title": r["title"], "item_count": _item_count(r["items"]), "status": r["status"],
         "status_label": STATUS_LABELS.get(r["status"], r["status"]), "attempts": r["attempts"],
         "last_attempt": _minute(r["last_attempt_at"]), "sent": _minute(r["sent_at"]),
@@ -91,7 +93,8 @@ def notifications_table(db: sqlite_utils.Database, page: int | None, result: str
         where = f"status IN ({','.join('?' * len(states))})"
         params = list(states)
     col = _SQL_SORTS.get(sort or "")
-    order = f"{col} {'DESC' if desc else 'ASC'}, id DESC" if col else "id DESC"
+    direction = "DESC" if desc else "ASC"
+    order = (", ".join(f"{c} {direction}" for c in col.split(", ")) + ", id DESC") if col else "id DESC"
     table.total = db.execute(f"SELECT COUNT(*) FROM notifications WHERE {where}", params).fetchone()[0]
     sql = (f"SELECT id, day, created_at, kind, contact_name, unit, unit_name, target, title, items, status, attempts,"
            f" last_error, last_attempt_at, sent_at FROM notifications WHERE {where} ORDER BY {order}")

@@ -15,7 +15,7 @@ PER_PAGE = 50
 class Column:
     key: str
     label: str
-    kind: str = "text"          # text | num | date | status | link | pct | url
+    kind: str = "text"          # text | num | date | status | link | pct | url | label (short, no wrap) | channel
     href: str | None = None     # row key holding the link target (kind 'link')
     sortable: bool = True
 
