@@ -198,6 +198,7 @@ BENCH_PAGES = {
     "overview": "/", "items": "/items", "item": "/items/7", "units": "/units", "unit": "/units/u01",
     "review": "/review", "health": "/health", "scans": "/scans", "search 招生": "/search?q=招生",
     "trends": "/trends", "api overview": "/api/overview", "export items.csv": "/export/items.csv",
+    "notifications": "/notifications",
 }
 
 

@@ -87,13 +87,14 @@ def trend(ctx: Ctx = Depends(context), as_of: str | None = AS_OF, category: str 
 
 
 @router.get("/tables/{name}", summary="任意表格（与页面和导出相同）：items, heatmap, changes, upcoming, units, "
-                                      "review, unmapped, unreachable, errors, undated, blank, findings, scans, "
-                                      "search, evidence")
+                                      "review, unmapped, unreachable, errors, undated, blank, findings, sites, "
+                                      "deadlinks, scans, search, evidence, notifications")
 def table(name: str, ctx: Ctx = Depends(context), page: int | None = Query(None, description="页码（不填为全部）"),
           sort: str | None = Query(None), dir: str | None = Query(None, description="asc / desc"),
           as_of: str | None = AS_OF, category: str | None = CATEGORY, unit: str | None = UNIT,
           status: str | None = STATUS, q_: str | None = Query(None, alias="q"),
-          item: str | None = Query(None, description="evidence 表：事项编号")) -> dict[str, Any]:
+          item: str | None = Query(None, description="evidence 表：事项编号"),
+          result: str | None = Query(None, description="notifications 表：failed / sent / pending")) -> dict[str, Any]:
     return registry.build(name, ctx, page_arg(ctx) if page else None, sort, dir == "desc").to_json()
 
 
