@@ -43,6 +43,9 @@ def build_settings(cfg: Any, *, log_level: str = "WARNING") -> dict[str, Any]:
         "ROBOTSTXT_OBEY": bool(c.obey_robots),
         "CONCURRENT_REQUESTS": max(8, c.concurrency_per_host * 4),
         "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrency_per_host,
+        # Scrapy starts this many asyncio tasks per response to process its output; our items only
+        # go onto the store's queue, so a few are plenty (100, the default, costs ~1 ms a page).
+        "CONCURRENT_ITEMS": 4,
         "DOWNLOAD_DELAY": c.download_delay,
         "DOWNLOAD_DELAY_JITTER": 0.5 if c.download_delay > 0 else 0,
         "AUTOTHROTTLE_ENABLED": bool(c.autothrottle),
