@@ -388,12 +388,18 @@ def signature_date(lines: list[str], today: date | None = None) -> date | None:
     last three lines, with nothing longer than a short line after it: dates in body prose, in
     "今天是…星期六" widgets or followed by more text are never signatures.
     """
-    tail = [normalize(x).strip() for x in lines if x and x.strip()][-4:]
-    for i in range(len(tail) - 1, max(len(tail) - 4, -1), -1):
-        line = tail[i]
-        value = _signature_line(line, tail[i - 1] if i > 0 else None, today)
+    found = find_signature(lines, today)
+    return found[0] if found else None
+
+
+def find_signature(lines: list[str], today: date | None = None) -> tuple[date, int] | None:
+    """:func:`signature_date` plus the index in ``lines`` of the line holding the date."""
+    tail = [(i, normalize(x).strip()) for i, x in enumerate(lines) if x and x.strip()][-4:]
+    for k in range(len(tail) - 1, max(len(tail) - 4, -1), -1):
+        index, line = tail[k]
+        value = _signature_line(line, tail[k - 1][1] if k > 0 else None, today)
         if value:
-            return value
+            return value, index
         if len(line) > SIGNATURE_MAX_LINE:
             return None  # prose after any candidate: the notice does not end with a signature
     return None

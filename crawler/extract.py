@@ -36,7 +36,7 @@ from crawler.list_choice import (
 from crawler.list_dates import make_entries
 from crawler.lists import EMPTY_LIST_RE, Group, candidate_groups, list_heading
 from crawler.page import Page
-from crawler.page_dates import article_dates, meta_dates, selector_date, signature_day
+from crawler.page_dates import article_dates, find_signature, meta_dates, selector_date
 from crawler.pagination import near_pager, pager_elements, pager_present, pagination_urls
 from crawler.records import Entry, Link, PageRecord, SiteSelectors, record_to_json
 from crawler.titles import find_title, strip_site_name
@@ -107,7 +107,11 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     anchors_of_page = [e for e in (title_el, main) if e is not None]
     row_els = {r.el for g in groups if g.dated >= 2 or (g.dated and (g.known or paged)) for r in g.rows
                if not any(page.inside(e, r.el) for e in anchors_of_page)}
-    pubs, upds = article_dates(page, title_idx, main_span, main_known, row_els)
+    # a notice too short for a main-content block ends under its title: look from the title down
+    sig_span = main_span if main_span or title_idx is None else (title_idx + 1, len(page.blocks) - 1)
+    signature = find_signature(page, sig_span, row_els)
+    pubs, upds = article_dates(page, title_idx, main_span, main_known, row_els,
+                               signature[1] if signature else None)
     url_day = D.url_date(page.url, today)
 
     # --- what kind of page is it? --------------------------------------------------------------
@@ -160,7 +164,7 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     elif blank_list or (best_group is not None and (pagination or (
             paged and best_group.rows and near_pager(page, best_group.parent, pagers)))):
         kind = "list"
-    elif main_plain >= 150 or (title_idx is not None and near_title) or (
+    elif main_plain >= 150 or (title_idx is not None and (near_title or signature)) or (
             title_el is not None and main_plain >= 60 and not group_strong):
         kind = "article"
     elif best_group is not None and len(best_group.rows) >= 3 and plain_column(page, best_group, groups):
@@ -227,8 +231,8 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
         if rec.published is None and upds and upds[0].prio[0] in (0, 3):
             # only an "updated" line under the title: that is the date the page shows
             rec.published, rec.published_source = rec.updated, rec.updated_source
-        if rec.published is None and (sig_day := signature_day(page, main_span, row_els)):
-            rec.published, rec.published_source = sig_day.isoformat(), "signature"  # 落款, the weakest source
+        if rec.published is None and signature:
+            rec.published, rec.published_source = signature[0].isoformat(), "signature"  # 落款, the weakest source
         body_span = main_span
         rec.text = block_text(page, body_span)
         fp_text = fingerprint_text(page, body_span, row_els)

@@ -84,8 +84,9 @@ _KIND_RANK = {"published": 0, "bare": 1, "heading": 1, "written": 2, "updated": 
 
 
 def article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int] | None,
-                  main_known: bool, row_els: set | None = None) -> tuple[list[_Cand], list[_Cand]]:
-    """Published and updated candidates, best first."""
+                  main_known: bool, row_els: set | None = None,
+                  signature_idx: int | None = None) -> tuple[list[_Cand], list[_Cand]]:
+    """Published and updated candidates, best first (a signature's date line is not a heading date)."""
     blocks = page.blocks
     n = len(blocks)
     ms, me = main_span if main_span else (None, None)
@@ -149,7 +150,7 @@ def article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int] 
             if z == 5 and not main_known and t is None:
                 continue
             pubs.append(_Cand(hit.value, "label", kind, (z if z != 0 else 0, _KIND_RANK[kind], dist)))
-        if found_label or z not in (0, 3):
+        if found_label or z not in (0, 3) or b.index == signature_idx:
             continue
         # An unlabelled date line right under the title ("2019-10-31 10:20 来源：新华网").
         if b.link_chars > 0.5 * len(b.text) or len(b.text) > 140:
@@ -174,11 +175,13 @@ def article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int] 
     return pubs, upds
 
 
-def signature_day(page: Page, main_span: tuple[int, int] | None, row_els: set | None) -> date | None:
-    """The 落款 date under the signer at the end of the main content (lowest-priority source)."""
+def find_signature(page: Page, main_span: tuple[int, int] | None,
+                   row_els: set | None) -> tuple[date, int] | None:
+    """The 落款 date under the signer at the end of the main content (the weakest source), with the
+    index of its block."""
     if main_span is None:
         return None
-    lines: list[str] = []
+    blocks: list = []
     for b in reversed(page.blocks[main_span[0]:main_span[1] + 1]):
         if b.link_chars >= 0.5 * len(b.text) or page.regions.of(b.el) in ("nav", "footer", "side", "header"):
             continue  # attachment links, prev/next, share bars
@@ -186,10 +189,12 @@ def signature_day(page: Page, main_span: tuple[int, int] | None, row_els: set | 
             continue
         if _in_data_row(b.el):
             break  # a table of data ends the text ("教务处 | 2019年12月24日" is a cell pair, not a signer)
-        lines.append(b.search)
-        if len(lines) >= 4:
+        blocks.append(b)
+        if len(blocks) >= 4:
             break
-    return D.signature_date(lines[::-1], page.today)
+    blocks.reverse()
+    found = D.find_signature([b.search for b in blocks], page.today)
+    return (found[0], blocks[found[1]].index) if found else None
 
 
 def _in_data_row(el: Any) -> bool:

@@ -60,3 +60,25 @@ def test_a_date_that_is_followed_by_more_text_is_not_a_signature() -> None:
            "如需调整请提前一周向教务处提出书面申请，经审核同意后方可调整，未经同意不得擅自变更考试时间和地点。</p>")
     rec = extract(notice(end), "http://jwc.x.edu.cn/tzgg/n1.html", today=TODAY)
     assert rec.published is None
+
+
+def test_a_short_notice_with_a_file_and_a_signature_is_a_dated_article() -> None:
+    """Too short for a main-content block: the signature under the title still dates it, as a signature."""
+    html = """<html><head><meta charset="utf-8"><title>示例大学2019年部门预算公开-示例大学财务处</title></head><body>
+<div class="nav"><a href="/">首页</a> <a href="/tzgg/">通知公告</a></div>
+<div class="mainbox"><h2>示例大学2019年部门预算公开</h2>
+<div class="txt"><p>现将我校2019年部门预算予以公开。</p>
+<p><a href="/upload/2019bmys.pdf">示例大学2019年部门预算.pdf</a></p>
+<p>财务处</p><p>2019年4月12日</p></div></div>
+<div class="foot">版权所有 示例大学财务处</div></body></html>"""
+    rec = extract(html, "http://cwc.x.edu.cn/show.asp?id=12", today=TODAY)
+    assert (rec.kind, rec.title, rec.published, rec.published_source) == (
+        "article", "示例大学2019年部门预算公开", "2019-04-12", "signature")
+    assert [a.url for a in rec.attachments] == ["http://cwc.x.edu.cn/upload/2019bmys.pdf"]
+
+
+def test_a_date_line_under_the_title_before_the_body_is_still_a_heading_date() -> None:
+    html = notice("<p>请各学院遵照执行。</p>").replace(
+        '<div class="article-body">', '<p>教务处</p><p>2019-12-20</p><div class="article-body">')
+    rec = extract(html, "http://jwc.x.edu.cn/tzgg/n1.html", today=TODAY)
+    assert (rec.published, rec.published_source) == ("2019-12-20", "heading")
