@@ -415,6 +415,11 @@ def test_health_shows_findings_in_chinese_and_masked(app, estate, findings) -> N
     assert all("*" in r["masked"] for r in rows)
     parsed = list(csv.reader(io.StringIO(client.get("/export/findings.csv").content.decode("utf-8-sig"))))
     assert parsed[0][:3] == ["处理状态", "类型", "内容（已脱敏）"] and len(parsed) == 3
+    # Per page or file: what a unit has to take down.
+    pages = client.get("/api/tables/finding_pages").json()["rows"]
+    assert sorted(r["url"] for r in pages) == sorted(f["url"] for f in findings)
+    assert all(r["open"] == 1 and r["kinds"] == "身份证号 1 处" for r in pages)
+    assert 'id="finding_pages"' in html and "含个人信息的页面和文件" in html
     # A unit user sees its own unit's leak only.
     unit_rows = login(app, "unit1").get("/api/tables/findings").json()["rows"]
     assert [r["unit_name"] for r in unit_rows] == [estate["cfg"].unit_name("u01")]

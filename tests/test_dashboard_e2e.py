@@ -221,11 +221,21 @@ def test_site_health_shows_what_compliance_found(browser, site) -> None:
     assert "未处理" in text and any(f["kind_label"] in text for f in findings)
     shown = _section_rows(page, "findings")
     assert len(shown) == min(20, len(findings)) and all("*" in r for r in shown)
+    # The same findings per page or file, most unresolved first.
+    page_rows = _section_rows(page, "finding_pages")
+    assert len(page_rows) == min(20, len({f["url"] for f in findings}))
+    per_url = Counter(f["url"] for f in findings if f["status"] == "open")
+    top_url, top_open = per_url.most_common(1)[0]
+    first = page.locator('section#finding_pages table[data-table="finding_pages"] tbody tr').first
+    assert first.locator("td").first.locator("a").get_attribute("href") == top_url
+    assert str(top_open) in page_rows[0]
     # Broken links: each once, with the number of pages it appears on.
     link_rows = _section_rows(page, "deadlinks")
     assert len(link_rows) == len(links)
+    link_cells = page.locator('section#deadlinks table[data-table="deadlinks"] tbody tr')
+    hrefs = [row.locator("td").first.locator("a").get_attribute("href") for row in link_cells.all()]
     for link in links:
-        row = next(r for r in link_rows if link["url"] in r)
+        row = link_rows[hrefs.index(link["url"])]
         assert link["label"] in row and str(link["page_count"]) in row
     # Blank and stale columns with their reasons.
     col_rows = _section_rows(page, "blank")

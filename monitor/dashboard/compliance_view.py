@@ -99,6 +99,45 @@ def findings_table(estate: Estate, db: sqlite_utils.Database, user: User, page: 
     return table
 
 
+FINDING_PAGE_COLUMNS = [
+    Column("url", "页面或文件", "url"), Column("parent_url", "链接该文件的页面", "url"),
+    Column("unit_name", "所属单位"), Column("open", "未处理", "num"), Column("kinds", "内容", sortable=False),
+    Column("total", "全部记录", "num"), Column("first_seen", "首次发现", "date"),
+]
+
+
+def finding_pages_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
+                        sort: str | None = None, desc: bool = False) -> Table | None:
+    """Findings per page or file: what a unit has to take down or re-publish, most unresolved first."""
+    compliance = compliance_module()
+    if compliance is None:
+        return None
+    groups: dict[str, dict[str, Any]] = {}
+    for f in compliance.list_findings(db, status=None, unit=_scope(user)):
+        g = groups.setdefault(f["url"], {"url": f["url"], "parent_url": f["parent_url"],
+                                         "unit_name": _owner(estate, f["unit"]), "open": 0, "total": 0,
+                                         "kind_counts": {}, "first_seen": (f["first_seen_at"] or "")[:10]})
+        g["total"] += 1
+        if f["status"] == "open":
+            g["open"] += 1
+            g["kind_counts"][f["kind_label"]] = g["kind_counts"].get(f["kind_label"], 0) + 1
+        g["first_seen"] = min(g["first_seen"], (f["first_seen_at"] or "")[:10]) or g["first_seen"]
+    rows_ = []
+    for g in groups.values():
+        kinds = g.pop("kind_counts")
+        g["kinds"] = "、".join(f"{k} {n} 处" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1])) or "已处理"
+        g["row_class"] = "r-bad" if g["open"] else "r-done"
+        rows_.append(g)
+    rows_.sort(key=lambda r: (-r["open"], r["unit_name"], r["url"]))
+    table = Table("finding_pages", "含个人信息的页面和文件", FINDING_PAGE_COLUMNS, rows_,
+                  empty="没有含个人信息的页面",
+                  extra={"note": "按页面汇总：请责任单位删除或遮盖后重新发布；下一次扫描会自动确认整改。"})
+    sort_rows(table, sort, desc)
+    if page is not None:
+        paginate(table, page, FINDINGS_PER_PAGE)
+    return table
+
+
 # ------------------------------------------------------------------------------------ broken links
 
 DEADLINK_COLUMNS = [
@@ -203,7 +242,8 @@ def summary(tables: dict[str, Table]) -> list[dict[str, Any]]:
     if "sites" in tables:
         add("sites", "网站无法访问", sum(r["status"] == "unreachable" for r in tables["sites"].rows))
     if "findings" in tables:
-        add("findings", "个人信息泄露未处理", tables["findings"].extra.get("open", 0))
+        add("finding_pages" if "finding_pages" in tables else "findings", "个人信息泄露未处理",
+            tables["findings"].extra.get("open", 0))
     if "deadlinks" in tables:
         t = tables["deadlinks"]
         add("deadlinks", "失效链接", t.total if t.total is not None else len(t.rows))
@@ -231,6 +271,6 @@ def overview_figures(estate: Estate, db: sqlite_utils.Database, user: User) -> l
     broken = sum(len(s["links"]) for s in compliance.link_report(db, unit=scope))
     down = sum(1 for s in compliance.site_status(db, estate.cfg)
                if s["status"] == "unreachable" and (scope is None or (s["unit"] or "") == scope))
-    return [{"anchor": "findings", "label": "个人信息泄露未处理", "n": open_findings, "unit": "条"},
+    return [{"anchor": "finding_pages", "label": "个人信息泄露未处理", "n": open_findings, "unit": "条"},
             {"anchor": "deadlinks", "label": "失效链接", "n": broken, "unit": "个"},
             {"anchor": "sites", "label": "网站无法访问", "n": down, "unit": "个"}]

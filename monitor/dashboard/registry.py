@@ -120,6 +120,13 @@ def findings(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
     return table
 
 
+def finding_pages(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
+    table = cv.finding_pages_table(ctx.estate, ctx.db, ctx.user, page, sort, desc)
+    if table is None:
+        raise NotFound("没有合规检查数据（合规检查模块未启用或尚未运行）。")
+    return table
+
+
 def sites(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
     table = cv.sites_table(ctx.estate, ctx.db, ctx.user, sort, desc)
     if table is None:
@@ -209,7 +216,8 @@ Builder = Callable[[Ctx, "int | None", "str | None", bool], Table]
 TABLES: dict[str, Builder] = {
     "items": items, "heatmap": heatmap, "changes": changes, "upcoming": upcoming, "units": units,
     "review": review, "unmapped": unmapped, "unreachable": unreachable, "errors": errors, "undated": undated,
-    "blank": blank, "findings": findings, "sites": sites, "deadlinks": deadlinks, "scans": scans,
+    "blank": blank, "findings": findings, "finding_pages": finding_pages, "sites": sites, "deadlinks": deadlinks,
+    "scans": scans,
     "search": pages_search, "evidence": evidence, "notifications": notifications,
 }
 

@@ -250,8 +250,8 @@ def _sub_page(ctx: Ctx, name: str) -> int:
         return 1
 
 
-HEALTH_SECTIONS = ("sites", "findings", "deadlinks", "blank", "unreachable", "undated", "errors")
-OPTIONAL = {"sites", "findings", "deadlinks"}  # present when monitor.compliance is installed
+HEALTH_SECTIONS = ("sites", "finding_pages", "findings", "deadlinks", "blank", "unreachable", "undated", "errors")
+OPTIONAL = {"sites", "finding_pages", "findings", "deadlinks"}  # present when monitor.compliance is installed
 
 
 @router.get("/health", response_class=HTMLResponse)
