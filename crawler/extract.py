@@ -170,7 +170,8 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     elif best_group is not None and len(best_group.rows) >= 3 and plain_column(page, best_group, groups):
         kind = "list"  # a column of documents without dates (规章制度, 办事指南…)
 
-    if kind == "article" and not (pubs or upds or meta_pub or url_day) and main_plain < 100 and main is not None:
+    has_date = bool(pubs or upds or meta_pub or url_day or signature)
+    if kind == "article" and not has_date and main_plain < 100 and main is not None:
         # a column page that only points to another site ("请访问：财务处—部门预算") is a signpost
         host = urlsplit(page.url).netloc
         away = [a for a in main.iter("a") if (u := abs_url(page.base, a.get("href"))) and urlsplit(u).netloc != host]
