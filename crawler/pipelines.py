@@ -43,7 +43,7 @@ class StorePipeline:
         self.buffer: list[dict] = []
         self.last_flush = time.monotonic()
         self.counts = {"pages_fetched": 0, "pages_new": 0, "pages_changed": 0, "not_modified": 0, "errors": 0,
-                       "bytes": 0}
+                       "bytes": 0, "pages_skipped": 0}
 
     # Scrapy hooks ---------------------------------------------------------------------------
     def open_spider(self, spider: Any = None) -> None:
@@ -119,15 +119,18 @@ class StorePipeline:
                     self._page(item)
                 elif kind == "not_modified":
                     self._not_modified(item)
+                elif kind == "fresh":
+                    self._fresh(item)
                 elif kind == "failed":
                     self._failed(item)
                 else:
                     self._other(item)
             conn.execute(
-                "UPDATE scans SET pages_fetched=?, pages_new=?, pages_changed=?, not_modified=?, errors=?, bytes=? "
-                "WHERE id=?",
+                "UPDATE scans SET pages_fetched=?, pages_new=?, pages_changed=?, not_modified=?, errors=?, bytes=?, "
+                "pages_skipped=? WHERE id=?",
                 (self.counts["pages_fetched"], self.counts["pages_new"], self.counts["pages_changed"],
-                 self.counts["not_modified"], self.counts["errors"], self.counts["bytes"], self.scan_id))
+                 self.counts["not_modified"], self.counts["errors"], self.counts["bytes"],
+                 self.counts["pages_skipped"], self.scan_id))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -265,6 +268,19 @@ class StorePipeline:
             """UPDATE pages SET last_seen_scan=?, last_seen_at=?, last_fetch_scan=?, last_status=304,
                last_error=NULL, fail_count=0 WHERE id=?""", (self.scan_id, self.now, self.scan_id, row["id"]))
         row["last_seen_at"] = self.now
+        self._touch_children(row["id"])
+
+    def _fresh(self, item: dict) -> None:
+        """Not fetched (checked recently): still part of the site as of this scan, with its links,
+        entries and files; its fetch fields (last_seen_at, status, validators) stay those of the
+        fetch that really happened."""
+        self.counts["pages_skipped"] += 1
+        row = self.pages.get(item["url"])
+        if row is None:
+            return
+        self.conn.execute("UPDATE pages SET last_seen_scan=? WHERE id=?", (self.scan_id, row["id"]))
+        self.conn.execute("UPDATE pages SET last_seen_scan=? WHERE id IN (SELECT file_page_id FROM attachments "
+                          "WHERE page_id=? AND file_page_id IS NOT NULL)", (self.scan_id, row["id"]))
         self._touch_children(row["id"])
 
     def _failed(self, item: dict) -> None:

@@ -20,7 +20,8 @@ from monitor.store import open_db, rows
 
 def _known(db) -> dict[str, dict]:
     known = {}
-    for r in rows(db, """SELECT p.url, p.etag, p.last_modified, r.url AS list_root FROM pages p
+    for r in rows(db, """SELECT p.url, p.etag, p.last_modified, p.kind, p.last_seen_at, p.last_status,
+                                r.url AS list_root FROM pages p
                          LEFT JOIN pages r ON r.id = p.list_root_id WHERE p.fingerprint IS NOT NULL"""):
         known[r["url"]] = r
     return known

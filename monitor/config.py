@@ -467,6 +467,7 @@ class Crawl(_Model):
     max_query_variants: int = Field(5000, ge=1)
     max_calendar_variants: int = Field(40, ge=1)
     fetch_attachments: bool = True
+    revisit_days: int = Field(7, ge=0)
     selectors: dict[Host, SiteSelectors] = {}
 
 

@@ -148,7 +148,8 @@ def summary_lines(result: ScanResult) -> list[str]:
     r = result.row
     lines = [f"扫描 #{r['id']}（{r['started_at'][:16].replace('T', ' ')}）：{_STATUS_ZH.get(r['status'], r['status'])}",
              f"  页面 {r['pages_fetched'] + r['not_modified']}：新增 {r['pages_new']}，内容变化 {r['pages_changed']}，"
-             f"未变（304）{r['not_modified']}，错误 {r['errors']}"]
+             f"未变（304）{r['not_modified']}，错误 {r['errors']}"
+             + (f"；近期已核对、本次未重抓 {r['pages_skipped']}" if r.get("pages_skipped") else "")]
     limits = json.loads(r["limits_hit"] or "[]")
     for lim in limits:
         name = _LIMIT_ZH.get(lim["limit"], lim["limit"])

@@ -191,9 +191,15 @@ def _m2_matching(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m7_revisit(db: sqlite_utils.Database) -> None:
+    cols = {r[1] for r in db.execute("PRAGMA table_info(scans)").fetchall()}
+    if "pages_skipped" not in cols:  # ALTER TABLE has no IF NOT EXISTS
+        db.execute("ALTER TABLE scans ADD COLUMN pages_skipped INTEGER DEFAULT 0")
+
+
 # Migration numbers are owned by features: 1 core scan, 2 matching/assessment,
-# 3 notifications, 4 users/auth, 5 compliance findings, 6 report inputs, 7+ free.
-MIGRATIONS: dict[int, Migration] = {1: _m1_core, 2: _m2_matching}
+# 3 notifications, 4 users/auth, 5 compliance findings, 6 report inputs, 7 revisit policy, 8+ free.
+MIGRATIONS: dict[int, Migration] = {1: _m1_core, 2: _m2_matching, 7: _m7_revisit}
 
 
 def register_migration(number: int, fn: Migration) -> None:

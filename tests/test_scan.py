@@ -209,3 +209,26 @@ def test_second_scan_while_one_runs_is_refused(scanned_estate, tmp_path):
     with ScanLock(cfg.database_path, purpose="test"):
         out = run_xxgk("scan", "--config", str(scanned_estate.config_path), check=False)
     assert out.returncode == 4 and "扫描正在进行" in out.stderr
+
+
+def test_next_day_rescan_skips_recently_checked_articles_and_loses_nothing(estate_copy):
+    """Nightly scans do not re-fetch every article: lists are fetched (new content arrives there),
+    articles and files checked within `revisit_days` wait; every item keeps its evidence."""
+    from monitor.assess import assess_all
+    from monitor.store import open_db
+
+    cfg = estate_copy.config()
+    day = date(2020, 1, 11)
+    before = {s.id: (s.status, s.last_changed, len(s.evidence)) for s in assess_all(open_db(cfg.database_path), cfg, day)}
+    tb = estate_copy.testbed
+    n0 = len(tb.requests)
+    run_xxgk("scan", "--config", str(estate_copy.config_path), now="2020-01-11T03:00")
+    served = {r.path for r in tb.requests.snapshot()[n0:]}
+    conn = _db(estate_copy)
+    scan = conn.execute("SELECT * FROM scans ORDER BY id DESC LIMIT 1").fetchone()
+    articles = conn.execute("SELECT COUNT(*) FROM pages WHERE kind='article'").fetchone()[0]
+    assert scan["status"] == "done" and scan["pages_skipped"] > articles / 2, dict(scan)
+    lists = [r["url"] for r in conn.execute("SELECT url FROM pages WHERE kind='list' AND last_status=200")]
+    assert all(_path(u) in served for u in lists), "every column list is fetched on every scan"
+    after = {s.id: (s.status, s.last_changed, len(s.evidence)) for s in assess_all(open_db(cfg.database_path), cfg, day)}
+    assert after == before
