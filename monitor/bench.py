@@ -58,16 +58,17 @@ def _timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
     return elapsed, int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
-def crawl_bench(workdir: Path, as_of: date, profile: str, rescan_days: int = 1) -> dict:
+def crawl_bench(workdir: Path, as_of: date, profile: str, rescan_days: int = 1, latency: float = 0.0,
+                **crawl: object) -> dict:
     from crawler.settings import build_settings
     from monitor.config import load_config
     from monitor.testbed import Testbed
 
     out: dict = {}
-    with Testbed(as_of=as_of, profile=profile) as tb:
+    with Testbed(as_of=as_of, profile=profile, latency=latency) as tb:
         tb.start()
         tb.warm()  # render every page once first: both crawls then meet the same warm server
-        cfg_path = tb.write_config(workdir / "bench.yaml", database=str(workdir / "bench.db"))
+        cfg_path = tb.write_config(workdir / "bench.yaml", database=str(workdir / "bench.db"), **crawl)
         env = dict(os.environ, XXGK_NOW=as_of.isoformat(), XXGK_PROGRESS="0")
         xxgk = [sys.executable, "-m", "monitor.cli"]
         full_s, full_rss = _timed(xxgk + ["scan", "--config", str(cfg_path), "--no-post"], env)
@@ -91,7 +92,7 @@ def crawl_bench(workdir: Path, as_of: date, profile: str, rescan_days: int = 1) 
         re_s, _ = _timed(xxgk + ["scan", "--config", str(cfg_path), "--no-post"], env2)
         rescan = rows(db, "SELECT * FROM scans ORDER BY id DESC LIMIT 1")[0]
         touched = rescan["pages_new"] + rescan["pages_changed"]
-        total = rescan["pages_fetched"] + rescan["not_modified"]
+        total = rows(db, "SELECT COUNT(*) AS n FROM pages WHERE last_seen_scan = ?", (rescan["id"],))[0]["n"]
         out.update({
             "profile": profile, "pages": fetched, "bare_urls": len(urls),
             "full_scan_s": round(full_s, 2), "bare_crawl_s": round(bare_s, 2),
@@ -99,7 +100,9 @@ def crawl_bench(workdir: Path, as_of: date, profile: str, rescan_days: int = 1) 
             "throughput_ratio": round((fetched / full_s) / (len(urls) / bare_s), 3),
             "peak_rss_mb_full": round(full_rss, 1), "peak_rss_mb_bare": round(bare_rss, 1),
             "rescan_s": round(re_s, 2), "rescan_changed_share": round(touched / max(total, 1), 4),
-            "rescan_304": rescan["not_modified"], "rescan_ratio": round(re_s / full_s, 3),
+            "rescan_304": rescan["not_modified"], "rescan_skipped": rescan["pages_skipped"],
+            "rescan_fetched": rescan["pages_fetched"], "rescan_ratio": round(re_s / full_s, 3),
+            "latency_ms": round(latency * 1000), "concurrency_per_host": crawl.get("concurrency_per_host", 8),
         })
     return out
 
@@ -112,24 +115,49 @@ def dashboard_bench(workdir: Path) -> dict | None:
     return dbench.run(workdir)
 
 
+SCENARIOS = {
+    # Our pipeline against a bare crawl on a zero-latency local server: every millisecond of our
+    # CPU shows. The worst case, not how a scan meets real servers.
+    "cpu-bound": {"latency": 0.0},
+    # The product's default politeness (4 requests per host, AutoThrottle) against servers that take
+    # 100 ms per response, as campus CMS pages do: how a nightly scan actually runs.
+    "polite": {"latency": 0.1, "concurrency_per_host": 4, "autothrottle": True, "timeout": 30},
+}
+
+
 def write_markdown(results: dict, path: Path) -> None:
-    c = results["crawl"]
     lines = [
         "# Benchmarks", "",
-        "Measured by `make bench` (`python -m monitor.bench`) in one run on this machine; the ratios are the",
-        "figures that matter (absolute numbers depend on the machine).", "",
-        f"Run: {results['when']} · profile `{c['profile']}` of the simulated university", "",
-        "| figure | value | aim |", "|---|---|---|",
-        f"| pages crawled (full scan) | {c['pages']} | >= 5,000 |",
-        f"| full pipeline pages/s | {c['pages_per_s_full']} | |",
-        f"| bare Scrapy pages/s (same URLs, same politeness) | {c['pages_per_s_bare']} | |",
-        f"| **throughput ratio** (ours / bare) | **{c['throughput_ratio']}** | >= 0.7 |",
-        f"| peak RSS, our crawl process (MB) | {c['peak_rss_mb_full']} | |",
-        f"| peak RSS, bare crawl (MB) | {c['peak_rss_mb_bare']} | |",
-        f"| re-scan: share of pages new or changed | {c['rescan_changed_share']:.1%} | ~2% |",
-        f"| re-scan: answered 304 | {c['rescan_304']} | |",
-        f"| **re-scan / full-scan time** | **{c['rescan_ratio']}** | <= 0.2 |",
+        "Measured by `make bench` (`python -m monitor.bench`) in one run on this machine (2 cores; the simulated",
+        "university's servers run on the same cores as the crawler). The ratios are the figures that matter;",
+        "absolute numbers depend on the machine.", "",
+        f"Run: {results['when']} · profile `{results['profile']}` of the simulated university", "",
+        "| figure | " + " | ".join(results["crawl"]) + " | aim |",
+        "|---|" + "---|" * len(results["crawl"]) + "---|",
     ]
+    rows_ = [
+        ("server latency per response (ms)", "latency_ms", ""),
+        ("requests per host at once", "concurrency_per_host", ""),
+        ("pages crawled (full scan)", "pages", ">= 5,000"),
+        ("full pipeline pages/s", "pages_per_s_full", ""),
+        ("bare Scrapy pages/s (same URLs, same settings)", "pages_per_s_bare", ""),
+        ("**throughput ratio** (ours / bare)", "throughput_ratio", ">= 0.7"),
+        ("peak RSS of our crawl (MB)", "peak_rss_mb_full", ""),
+        ("peak RSS of the bare crawl (MB)", "peak_rss_mb_bare", ""),
+        ("re-scan next day: pages new or changed", "rescan_changed_share", "~2%"),
+        ("re-scan: fetched / answered 304 / not re-fetched (checked recently)", None, ""),
+        ("**re-scan / full-scan time**", "rescan_ratio", "<= 0.2"),
+    ]
+    for label, key, aim in rows_:
+        cells = []
+        for c in results["crawl"].values():
+            if key is None:
+                cells.append(f"{c['rescan_fetched']} / {c['rescan_304']} / {c['rescan_skipped']}")
+            elif key == "rescan_changed_share":
+                cells.append(f"{c[key]:.1%}")
+            else:
+                cells.append(str(c[key]))
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {aim} |")
     d = results.get("dashboard")
     if d:
         lines += ["", "## Dashboard", "", f"Synthetic database: {d.get('pages')} pages, {d.get('units')} units.", "",
@@ -150,8 +178,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="xxgk-bench-") as tmp:
         work = Path(tmp)
-        results = {"when": time.strftime("%Y-%m-%d %H:%M"), "crawl": crawl_bench(work, date.fromisoformat(args.as_of),
-                                                                                 args.profile, args.rescan_days)}
+        results = {"when": time.strftime("%Y-%m-%d %H:%M"), "profile": args.profile, "crawl": {}}
+        for name, scenario in SCENARIOS.items():
+            sub = work / name
+            sub.mkdir()
+            results["crawl"][name] = crawl_bench(sub, date.fromisoformat(args.as_of), args.profile,
+                                                 args.rescan_days, **scenario)
         if not args.no_dashboard:
             results["dashboard"] = dashboard_bench(work)
     print(json.dumps(results, ensure_ascii=False, indent=2))

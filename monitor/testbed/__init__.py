@@ -33,7 +33,7 @@ class Testbed:
     __test__ = False   # not a pytest test class despite the name
 
     def __init__(self, as_of: date | str = date(2019, 10, 15), profile: str = "default", *,
-                 seed: int = 2019, port_base: int | None = None):
+                 seed: int = 2019, port_base: int | None = None, latency: float = 0.0):
         if profile not in PROFILES:
             raise ValueError(f"未知的模拟规模 {profile!r}（可选：{'、'.join(PROFILES)}）")
         self.profile = profile
@@ -45,6 +45,9 @@ class Testbed:
         self._servers: dict[str, SiteHTTPServer] = {}
         self._threads: list[threading.Thread] = []
         self.port_base = port_base
+        # Seconds each response waits before it is sent: a campus network and a busy CMS, for
+        # benchmarks that should measure a crawl the way it runs against real servers.
+        self.latency = latency
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> "Testbed":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
@@ -156,6 +157,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(head=True)
 
     def _serve(self, head: bool) -> None:
+        if self.server.testbed.latency:
+            time.sleep(self.server.testbed.latency)
         tb = self.server.testbed
         site = self.server.site
         target = self.path
