@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import click
 
 from crawler.extract import PageRecord, extract, extract_attachment, is_attachment_link, record_to_json
+from crawler.records import DATE_SOURCE_LABELS
 from monitor import clock
 from monitor.cli import fail, now_option
 
@@ -25,8 +26,7 @@ TIMEOUT = 20
 MAX_BYTES = 20 * 1024 * 1024
 _ATTACHMENT_TYPES = ("pdf", "msword", "officedocument", "ms-excel", "ms-powerpoint", "zip", "rar", "wps")
 
-SOURCE_NAMES = {"meta": "页面元数据", "label": "页面标注", "list": "列表日期", "url": "网址中的日期", "heading": "标题下日期行",
-                "http": "服务器 Last-Modified", "observed": "监测观察"}
+SOURCE_NAMES = DATE_SOURCE_LABELS
 KIND_NAMES = {"article": "文章页", "list": "列表页（栏目）", "attachment": "附件", "other": "其他页面（首页/导航等）"}
 
 

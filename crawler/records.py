@@ -5,6 +5,20 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
 
+# Where a date came from, and how a person reads it. Every place that shows a date's source (inspect,
+# status, dashboard, report) uses these words, so a supervisor meets one vocabulary.
+DATE_SOURCE_LABELS: dict[str, str] = {
+    "meta": "页面元数据",
+    "label": "页面标注",
+    "list": "栏目列表中的日期",
+    "url": "网址中的日期",
+    "heading": "标题下的日期",
+    "signature": "落款日期",
+    "http": "服务器修改时间（Last-Modified）",
+    "observed": "监测发现内容变化",
+}
+
+
 @dataclass
 class Entry:
     title: str

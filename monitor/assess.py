@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
+from crawler.records import DATE_SOURCE_LABELS
 from monitor import clock
 from monitor.rules import evaluate
 from monitor.store import rows
@@ -27,8 +28,7 @@ COUNTED_STATES = ("auto", "confirmed")
 _KIND_PREFERENCE = {"article": 3, "entry": 2, "column": 1, "attachment": 0}
 FAILING_SCANS = 2         # "unreachable": the last two fetches of every matched page failed
 KIND_ZH = {"article": "文章", "attachment": "附件", "entry": "栏目条目", "column": "栏目"}
-SOURCE_ZH = {"meta": "页面元数据", "label": "页面标注", "list": "栏目列表", "url": "网址中的日期",
-             "heading": "标题中的日期", "http": "服务器修改时间", "observed": "监测发现变化", "linking": "引用页面日期"}
+SOURCE_ZH = {**DATE_SOURCE_LABELS, "linking": "引用页面的日期"}
 
 
 @dataclass

@@ -10,14 +10,12 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from monitor.assess import SOURCE_ZH
 from monitor.report import KIND_LABELS, PLACEHOLDER_RE, AnnualReport
 
 TEMPLATES = Path(__file__).parent / "templates" / "report"
 
-SOURCE_LABELS = {
-    "meta": "页面元数据", "label": "页面标注", "list": "列表日期", "url": "网址日期", "heading": "标题日期",
-    "http": "服务器时间", "observed": "监测发现", "entry": "列表日期",
-}
+SOURCE_LABELS = {**SOURCE_ZH, "entry": "栏目列表中的日期"}
 
 
 def _mark_placeholders(text: str) -> Markup:

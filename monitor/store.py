@@ -64,7 +64,7 @@ def _m1_core(db: sqlite_utils.Database) -> None:
             sha256 TEXT,                       -- of the raw body (attachments: of the file)
             fingerprint TEXT,                  -- current main-content fingerprint
             published TEXT,                    -- YYYY-MM-DD
-            published_source TEXT,             -- meta|label|list|url|heading|http|observed
+            published_source TEXT,             -- meta|label|list|url|heading|signature|http|observed
             updated TEXT,
             updated_source TEXT,
             last_changed TEXT,                 -- YYYY-MM-DD: newest of published/updated, else observed

@@ -14,16 +14,13 @@ from typing import Any, Callable
 
 import sqlite_utils
 
+from monitor.assess import SOURCE_ZH
 from monitor import store
 from monitor.auth import User
 from monitor.dashboard.estate import ON_TIME, STATUSES, Estate, Item, ItemState, status_labels
 from monitor.dashboard.tables import PER_PAGE, Column, Table, paginate, sort_rows
 
-SOURCE_LABELS = {
-    "meta": "页面元数据", "label": "页面“发布时间”标注", "list": "栏目列表中的日期", "url": "网址中的日期",
-    "heading": "标题中的日期", "http": "HTTP Last-Modified", "observed": "扫描发现内容变化",
-    "linking": "引用页面的日期", "entry": "栏目条目", "attachment": "附件",
-}
+SOURCE_LABELS = {**SOURCE_ZH, "entry": "栏目条目", "attachment": "附件"}
 SCAN_STATUS = {"done": "完成", "running": "进行中", "failed": "失败", "killed": "被终止",
                "interrupted": "中断", "timeout": "超时"}
 LIMIT_LABELS = {"max_pages_per_site": "单站页面上限", "max_depth": "深度上限", "trap": "疑似爬虫陷阱",
