@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import date
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from monitor import clock, store
