@@ -82,5 +82,9 @@ def build_settings(cfg: Any, *, log_level: str = "WARNING") -> dict[str, Any]:
             "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
         },
         "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
-        "EXTENSIONS": {"crawler.progress.Progress": 500},
+        "EXTENSIONS": {
+            "crawler.progress.Progress": 500,
+            "scrapy.extensions.throttle.AutoThrottle": None,
+            "crawler.throttle.ConditionalAwareThrottle": 0,
+        },
     }

@@ -173,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--as-of", default="2019-10-15")
     parser.add_argument("--rescan-days", type=int, default=1,
                         help="days the estate's clock moves before the re-scan (1 day: ~2% of pages change)")
+    parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS),
+                        help="run only this crawl scenario (repeatable; default: all)")
     parser.add_argument("--no-dashboard", action="store_true")
     parser.add_argument("--out", default="docs/benchmarks.md")
     args = parser.parse_args(argv)
@@ -180,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         results = {"when": time.strftime("%Y-%m-%d %H:%M"), "profile": args.profile, "crawl": {}}
         for name, scenario in SCENARIOS.items():
+            if args.scenario and name not in args.scenario:
+                continue
             sub = work / name
             sub.mkdir()
             results["crawl"][name] = crawl_bench(sub, date.fromisoformat(args.as_of), args.profile,
