@@ -54,7 +54,9 @@ class Testbed:
         if self._servers:
             return self
         try:
-            for i, (key, site) in enumerate(self.estate.sites.items()):
+            # the eight sites, then the host of the school's other systems (linked, never configured)
+            servers = [*self.estate.sites.items(), (self.estate.services.key, self.estate.services)]
+            for i, (key, site) in enumerate(servers):
                 port = (self.port_base + i) if self.port_base else 0
                 httpd, thread = serve_site(site, self, port)
                 self._servers[key] = httpd
@@ -101,6 +103,14 @@ class Testbed:
         if not self._servers:
             raise RuntimeError("testbed not started: call start() first")
         return {k: self.estate.base_url(k) for k in self.estate.sites}
+
+    @property
+    def services_url(self) -> str:
+        """The host of the school's other systems (网上办事大厅, 选课 …): linked from notices, not a
+        configured site, so only the link check visits it."""
+        if not self._servers:
+            raise RuntimeError("testbed not started: call start() first")
+        return self.estate.base_url(self.estate.services.key)
 
     @property
     def requests(self) -> RequestLog:

@@ -9,6 +9,7 @@ from monitor.testbed.cms.asp import AspSite
 from monitor.testbed.cms.base import SiteBase
 from monitor.testbed.cms.jsp import JspSite
 from monitor.testbed.cms.portal import PortalSite
+from monitor.testbed.cms.services import CATEGORY_OF, ServicesSite
 from monitor.testbed.cms.trs import TrsSite
 from monitor.testbed.cms.vsb import VsbSite
 from monitor.testbed.cms.webplus import WebPlusSite
@@ -88,14 +89,19 @@ class Estate:
             return next(c for c in cols_by_site[site] if c.key == key)
 
         docs: list[tuple[Column, Doc]] = []
+        appended: list[tuple[Column, Doc]] = []
         rng = random.Random(self.seed)
         for spec in item_docs():
             col = column(*spec.where)
             published = _d(spec.date)
             doc = Doc(0, spec.title, published, spec.item, [], login_wall=spec.login_wall, pii=list(spec.pii),
-                      pii_masked=spec.pii_masked)
-            doc.paragraphs = body(random.Random(f"{self.seed}:{spec.title}"), spec.item,
-                                  self._unit_of(spec.item, None), published, spec.fact)
+                      pii_masked=spec.pii_masked, table=list(spec.table), table_at=spec.table_at, links=list(spec.links),
+                      leaks=list(spec.leaks), decoys=list(spec.decoys))
+            if spec.paras is not None:
+                doc.paragraphs = list(spec.paras)
+            else:
+                doc.paragraphs = body(random.Random(f"{self.seed}:{spec.title}"), spec.item,
+                                      self._unit_of(spec.item, None), published, spec.fact)
             doc.edits = [Edit(_d(on), old, new) for on, old, new in spec.edits]
             for i, a in enumerate(spec.atts):
                 added = _d(a.added) if a.added else published
@@ -104,8 +110,9 @@ class Estate:
                     removed=_d(a.removed) if a.removed else None,
                     lines=a.lines or [a.name.rsplit(".", 1)[0], "示例大学", spec.title,
                                       f"项目|数值|说明", f"合计|{rng.randint(100, 99999)}|单位：万元",
-                                      f"编制日期：{added.year}年{added.month}月"]))
-            docs.append((col, doc))
+                                      f"编制日期：{added.year}年{added.month}月"],
+                    sheet=a.sheet, leaks=list(a.leaks), decoys=list(a.decoys)))
+            (appended if spec.appended else docs).append((col, doc))
         for n, d in enumerate(news_dates()):
             topic = NEWS_TOPICS[n % len(NEWS_TOPICS)]
             doc = Doc(0, f"示例大学新闻发布会（第{n + 1}期）：{topic}", d, "52", [])
@@ -124,8 +131,11 @@ class Estate:
                                                       [doc.title, "示例大学", "附件：报名表"]))
                 docs.append((col, doc))
                 d += timedelta(days=frng.randint(max(1, mean // 2), max(1, mean + mean // 2)))
-        # Ids grow with publication time, as in a real CMS database.
+        # Ids grow with publication time, as in a real CMS database; the compliance notices come after
+        # all of them, so adding such a notice renumbers (and re-URLs) nothing else.
         docs.sort(key=lambda cd: (cd[1].published, cd[0].site, cd[0].key, cd[1].title))
+        appended.sort(key=lambda cd: (cd[1].published, cd[0].site, cd[0].key, cd[1].title))
+        docs += appended
         for i, (col, doc) in enumerate(docs):
             doc.id = 10001 + i
             doc.source = self._unit_of(doc.item, None) if doc.item else ""
@@ -155,6 +165,9 @@ class Estate:
         for site in self.sites.values():
             site.bind(self)
             site.assign_paths(lambda: 0)
+        # The school's other systems: linked from notices, not configured, not crawled (cms/services.py).
+        self.services = ServicesSite()
+        self.services.bind(self)
 
     # -- queries used by the ground truth ---------------------------------------------------------
     def item_columns(self, item: str) -> list[tuple[SiteBase, Column]]:
@@ -184,3 +197,15 @@ class Estate:
 
     def item_docs(self, item: str) -> list[Doc]:
         return [d for s in self.sites.values() for d in s.docs() if d.item == item]
+
+    def link_categories(self, as_of: date) -> dict[str, str]:
+        """Every link on the estate's pages on `as_of` that a link check must not call ok, with its
+        category: the sites' own (404s, intranet, login walls) and the links to the other systems."""
+        out: dict[str, str] = {}
+        for site in self.sites.values():
+            out.update(site.link_categories(as_of))
+            for d in site.docs():
+                if d.visible(as_of):
+                    for path, _text in d.links:
+                        out[self.services.url(path)] = CATEGORY_OF[path]
+        return dict(sorted(out.items()))

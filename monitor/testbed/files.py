@@ -40,6 +40,31 @@ def _when(att: Attachment) -> datetime:
     return datetime(att.added.year, att.added.month, att.added.day, 9, 30, 0)
 
 
+PAGE_BREAK = "\f"     # a line that starts a new PDF page (a name list on page 2)
+_PDF_CHUNK = 40       # characters per drawn PDF line
+
+
+def _pdf_pages(att: Attachment) -> list[list[str]]:
+    """The text lines of each PDF page as `_pdf` draws them (title first, long lines wrapped)."""
+    from reportlab.lib.pagesizes import A4
+
+    height = A4[1]
+    pages: list[list[str]] = [[att.lines[0] if att.lines else att.name]]
+    y = height - 72 - 32
+    for line in att.lines[1:]:
+        if line == PAGE_BREAK:
+            pages.append([])
+            y = height - 72
+            continue
+        for i in range(0, max(len(line), 1), _PDF_CHUNK):
+            if y < 72:
+                pages.append([])
+                y = height - 72
+            pages[-1].append(line[i:i + _PDF_CHUNK])
+            y -= 18
+    return pages
+
+
 def _pdf(att: Attachment) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfbase import pdfmetrics
@@ -59,22 +84,56 @@ def _pdf(att: Attachment) -> bytes:
     stamp = _when(att).strftime("D:%Y%m%d%H%M%S+08'00'")
     c.setDateFormatter(lambda *_: stamp)   # the day the file was published, not the wall clock
     width, height = A4
-    y = height - 72
-    c.setFont("STSong-Light", 16)
-    c.drawString(72, y, att.lines[0] if att.lines else att.name)
-    y -= 32
-    c.setFont("STSong-Light", 11)
-    for line in att.lines[1:]:
-        for i in range(0, max(len(line), 1), 40):
-            if y < 72:
-                c.showPage()
-                c.setFont("STSong-Light", 11)
-                y = height - 72
-            c.drawString(72, y, line[i:i + 40])
+    for n, lines in enumerate(_pdf_pages(att)):
+        y = height - 72
+        if n:
+            c.showPage()
+        start = 0
+        if n == 0:
+            c.setFont("STSong-Light", 16)
+            c.drawString(72, y, lines[0])
+            y -= 32
+            start = 1
+        c.setFont("STSong-Light", 11)
+        for line in lines[start:]:
+            c.drawString(72, y, line)
             y -= 18
     c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def locate(att: Attachment, value: str) -> str:
+    """Where `value` sits in the file as rendered here, named as a reader would look for it:
+    `pdf page 2`, `docx table 1 row 4` / `docx paragraph 3`, `xlsx 录取名单!D3` (real row and column)."""
+    if att.fmt == "pdf":
+        for n, lines in enumerate(_pdf_pages(att), 1):
+            if any(value in line for line in lines):
+                return f"pdf page {n}"
+    elif att.fmt == "xlsx":
+        from openpyxl.utils import get_column_letter
+
+        for r, line in enumerate(att.lines, 1):
+            cells = line.split("|") if r > 1 else [line]
+            for c, cell in enumerate(cells, 1):
+                if value in cell:
+                    return f"xlsx {att.sheet}!{get_column_letter(c)}{r}"
+    elif att.fmt == "docx":
+        table = row = para = 0
+        in_table = False
+        for line in att.lines[1:]:
+            if "|" in line:
+                if not in_table:
+                    table, row, in_table = table + 1, 0, True
+                row += 1
+                if value in line:
+                    return f"docx table {table} row {row}"
+                continue
+            in_table = False
+            para += 1
+            if value in line:
+                return f"docx paragraph {para + 1}"   # paragraph 1 is the heading
+    raise ValueError(f"{value!r} is not in {att.name}")
 
 
 def _normalise_zip(data: bytes) -> bytes:
@@ -168,7 +227,7 @@ def _xlsx(att: Attachment) -> bytes:
     wb.properties.created = _when(att)
     wb.properties.modified = _when(att)
     ws = wb.active
-    ws.title = "Sheet1"
+    ws.title = att.sheet
     ws.append([att.lines[0] if att.lines else att.name])
     for line in att.lines[1:]:
         ws.append([cell for cell in line.split("|")])

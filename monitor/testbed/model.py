@@ -9,6 +9,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 
+@dataclass(frozen=True)
+class Leak:
+    """One piece of personal data published in full (what a compliance check must find)."""
+    kind: str                     # id_card | mobile | address (monitor.pii kinds)
+    value: str                    # the raw value as published (invented people, see people.py)
+    masked: str                   # the only form a product may show (docs/compliance.md)
+
+
 @dataclass
 class Attachment:
     key: str                      # stable id (also seeds the file's bytes)
@@ -19,6 +27,9 @@ class Attachment:
     removed: date | None = None   # replaced/withdrawn on this date (the URL 404s from then on)
     path: str = ""                # URL path (+query) on the owning site, set by the CMS
     doc: "Doc | None" = field(default=None, repr=False)
+    sheet: str = "Sheet1"         # XLSX sheet title
+    leaks: list[Leak] = field(default_factory=list)     # personal data in full inside the file
+    decoys: list[str] = field(default_factory=list)     # look-alikes in the file that are not personal data
 
     def visible(self, as_of: date) -> bool:
         return self.added <= as_of and (self.removed is None or as_of < self.removed)
@@ -47,6 +58,12 @@ class Doc:
     pii_masked: bool = False      # shows only masked ID numbers (a compliant page)
     path: str = ""                # URL path (+query) on its site, set by the CMS
     column: "Column | None" = field(default=None, repr=False)
+    # Article-body extras (rendered by CMSs that support them, see cms/base.py body_blocks):
+    table: list[str] = field(default_factory=list)      # "a|b|c" rows, the first is the header
+    table_at: int = 1                                    # the table (and links) follow this many paragraphs
+    links: list[tuple[str, str]] = field(default_factory=list)   # (service path, link text) on the services host
+    leaks: list[Leak] = field(default_factory=list)     # personal data in full in the article body
+    decoys: list[str] = field(default_factory=list)     # look-alikes in the body that are not personal data
 
     def visible(self, as_of: date) -> bool:
         return self.published <= as_of

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 import random
 from datetime import date, timedelta
 
-from monitor.testbed.people import admission_rows, hardship_lines, masked_paragraph
+from monitor.testbed.model import Leak
+from monitor.testbed.people import (admission_list, campus_card_list, hardship_list, insurance_notice,
+                                    masked_decoys, masked_paragraph)
 
 
 @dataclass
@@ -21,6 +23,9 @@ class A:
     added: str | None = None       # default: with the article
     removed: str | None = None
     lines: list[str] | None = None
+    sheet: str = "Sheet1"
+    leaks: list[Leak] = field(default_factory=list)
+    decoys: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -33,8 +38,16 @@ class DocSpec:
     edits: list[tuple[str, str, str]] = field(default_factory=list)   # (date, old, new)
     fact: str | None = None
     login_wall: bool = False
-    pii: list[str] = field(default_factory=list)   # personal data kinds leaked in its attachments
+    pii: list[str] = field(default_factory=list)   # personal data kinds it leaks (body or attachments)
     pii_masked: bool = False                         # shows only masked numbers (must not be flagged)
+    paras: list[str] | None = None                   # the body as written (default: text.body)
+    table: list[str] = field(default_factory=list)   # a table in the body ("a|b|c" rows)
+    table_at: int = 1                                # the table and links follow this many paragraphs
+    links: list[tuple[str, str]] = field(default_factory=list)   # links to the school's other systems
+    leaks: list[Leak] = field(default_factory=list)  # personal data in the body
+    decoys: list[str] = field(default_factory=list)  # look-alikes in the body
+    # Ids after every other document's, so adding it renumbers (and re-URLs) nothing else.
+    appended: bool = False
 
 
 # Short notes on each item's story (developer-facing; copied into the ground truth).
@@ -159,7 +172,8 @@ def item_docs() -> list[DocSpec]:  # noqa: C901 - one flat table is easier to au
         add(Y("zsgz/fscj"), f"{y}-05-{6 + y % 4:02d}", f"{y}年博士研究生复试（考核）成绩", "12")
         add(Y("zsgz/nlq"), f"{y}-04-{2 + y % 3:02d}", f"{y}年拟录取硕士研究生名单公示（第一批）", "13")
         add(Y("zsgz/nlq"), f"{y}-04-{22 + y % 5:02d}", f"{y}年拟录取硕士研究生名单公示（第二批）", "13",
-            atts=[A("xlsx", f"{y}年拟录取硕士研究生名单（第二批）.xlsx", lines=admission_rows(f"nlq{y}"))] if y == 2018 else [],
+            atts=[_listing_att("xlsx", f"{y}年拟录取硕士研究生名单（第二批）.xlsx", admission_list(f"nlq{y}"),
+                               sheet="录取名单")] if y == 2018 else [],
             pii=["id_card", "mobile"] if y == 2018 else [])
         add(Y("zsgz/nlq"), f"{y}-06-{3 + y % 4:02d}", f"{y}年拟录取博士研究生名单公示", "13")
     add(Y("zsgz/zxss"), "2016-09-15", "研究生招生咨询及申诉渠道", "14",
@@ -263,10 +277,10 @@ def item_docs() -> list[DocSpec]:  # noqa: C901 - one flat table is easier to au
         add(S_("jzxj"), f"{y}-10-{26 + y % 4:02d}", f"{y}-{y + 1}学年国家奖学金拟推荐名单公示", "37")
     add(S_("jzxj"), "2017-03-10", "示例大学家庭经济困难学生认定办法", "37")
     add(S_("jzxj"), "2018-11-16", "2018年家庭经济困难学生认定结果公示", "37",
-        atts=[A("docx", "2018年家庭经济困难学生认定名单.docx", lines=hardship_lines("kn2018"))],
+        atts=[_listing_att("docx", "2018年家庭经济困难学生认定名单.docx", hardship_list("kn2018"))],
         pii=["id_card", "address"])
     add(S_("jzxj"), "2019-11-12", "2019-2020学年国家励志奖学金获奖学生名单公示", "37",
-        fact=masked_paragraph("lz2019"), pii_masked=True)
+        fact=masked_paragraph("lz2019"), pii_masked=True, decoys=masked_decoys("lz2019"))
     add(S_("wjcf"), "2017-09-05", "示例大学学生违纪处分规定（2017年修订）", "38")
     add(S_("wjcf"), "2018-09-10", "示例大学学生奖励办法", "38")
     add(S_("xsss"), "2017-09-05", "示例大学学生申诉处理办法", "39",
@@ -314,7 +328,44 @@ def item_docs() -> list[DocSpec]:  # noqa: C901 - one flat table is easier to au
     for y in _years(2017, 2021):
         add(X("xyaq"), f"{y}-03-{12 + y % 9:02d}", f"示例大学{y}年春季学期校园安全检查情况通报", "55")
         add(X("xyaq"), f"{y}-09-{5 + y % 7:02d}", f"示例大学{y}年秋季学期校园安全隐患排查整治情况", "55")
+    S.extend(compliance_docs())
     return S
+
+
+def _listing_att(fmt: str, name: str, listing, **kw) -> A:
+    """A name-list attachment (its text, sheet title) with the ground truth of what it leaks."""
+    title = name.rsplit(".", 1)[0]
+    lines = listing.lines if fmt == "pdf" else [title] + listing.lines
+    return A(fmt, name, lines=lines, leaks=listing.leaks, decoys=listing.decoys, **kw)
+
+
+def compliance_docs() -> list[DocSpec]:
+    """Notices in news columns that are no catalog item (so no item's evidence changes): personal data in
+    an HTML table and on page 2 of a PDF, with look-alikes next to them, and links to the school's other
+    systems (anti-bot challenge, rate limit, a slow one, a persistent 500). Published after 2019-10-15 /
+    2019-11-15, so the earlier reference days show the estate as it was."""
+    paras, table = insurance_notice("yb2019")
+    card = campus_card_list("xyk2019")
+    return [
+        DocSpec(("jwc", "tzgg"), "2019-10-21", "关于启用网上办事大厅及教务系统迁移的通知", None, appended=True,
+                paras=["为推进“一网通办”，学校网上办事大厅已正式上线，教务相关业务将陆续迁移至新系统，现将有关事项通知如下。",
+                       "一、以下系统的访问地址如下，请师生收藏：",
+                       "二、旧版教务管理系统将于本学期末停止服务，请及时导出个人历史数据。",
+                       "如有疑问，请与教务处联系，联系电话：0571-88884567。",
+                       "教务处",
+                       "2019年10月21日"],
+                table_at=2, links=[("/ehall/index.html", "网上办事大厅"), ("/lib/eresources.htm", "图书馆电子资源"),
+                                   ("/xk/", "本科生选课系统"), ("/cjcx/", "成绩查询系统"),
+                                   ("/jwxt/", "旧版教务管理系统（停用前可查询历史数据）")]),
+        DocSpec(("xsc", "xgdt"), "2019-12-04", "关于2019级新生城乡居民医疗保险参保信息核对的公示", None, appended=True,
+                paras=paras, table=table.lines, pii=["id_card", "mobile"], leaks=table.leaks, decoys=table.decoys),
+        DocSpec(("yjsy", "tzgg"), "2019-12-16", "关于2019级研究生新生校园卡信息核对的通知", None, appended=True,
+                paras=["研究生新生校园卡已制作完成，请各位新生核对附件名单中的本人信息，信息有误的请于12月27日前到研究生院更正。",
+                       "附件：2019级研究生新生校园卡信息核对名单",
+                       "研究生院",
+                       "2019年12月16日"],
+                atts=[_listing_att("pdf", "2019级研究生新生校园卡信息核对名单.pdf", card)], pii=["id_card"]),
+    ]
 
 
 def news_dates() -> list[date]:

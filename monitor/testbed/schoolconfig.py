@@ -21,6 +21,9 @@ DEFAULT_CRAWL: dict[str, Any] = {
     "timeout": 10,
     "retries": 1,
 }
+# Link checks give up after this many seconds: short, so the slow system of the estate
+# (cms/services.py, SLOW_SECONDS) is a timeout without making every test wait.
+LINK_CHECK_TIMEOUT = 2
 
 
 def build_config(urls: dict[str, str], units_of_sites: dict[str, str | None], changes: dict[str, list[str]],
@@ -50,6 +53,7 @@ def build_config(urls: dict[str, str], units_of_sites: dict[str, str | None], ch
         "units": units,
         "items": {item: {"changes": list(dates)} for item, dates in changes.items()},
         "crawl": crawl,
+        "compliance": {"link_check_timeout": LINK_CHECK_TIMEOUT},
     }
 
 

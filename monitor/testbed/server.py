@@ -164,6 +164,9 @@ class _Handler(BaseHTTPRequestHandler):
         target = self.path
         if target.startswith("http://") or target.startswith("https://"):
             target = "/" + target.split("/", 3)[-1] if target.count("/") >= 3 else "/"
+        pause = site.delay_for(target)
+        if pause:
+            time.sleep(pause)     # a slow system: the client may give up first (then the write fails quietly)
         rendered = tb._cache.get(site, target, tb.as_of)
         status, headers, body = rendered.status, dict(rendered.headers), rendered.body
         if status == 200 and rendered.etag:

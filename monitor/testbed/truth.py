@@ -69,15 +69,48 @@ def updated_in_period(items: dict[str, dict], period: tuple[date, date] = REPORT
 
 
 def pii_leaks(estate: Estate, as_of: date) -> list[dict]:
-    """Attachments that publish personal data in full (what a compliance check must find)."""
+    """Every piece of personal data published in full on `as_of`, one entry per (url, kind, value):
+    `url` the page or file, `article` the page that links the file, `kind`, `masked` (the only form a
+    product may show), `location` (`html`, `pdf page 2`, `xlsx 录取名单!D3`, `docx table 1 row 4`),
+    and per document `kinds` and `people` (the number of persons listed)."""
+    from monitor.testbed.files import locate
+
     out = []
     for site in estate.sites.values():
         for d in site.docs():
-            if d.pii and d.visible(as_of):
-                for a in d.attachments_at(as_of):
-                    out.append({"url": site.url(a.path), "article": site.url(site.doc_url_path(d, as_of)),
-                                "kinds": list(d.pii), "people": sum("|" in x for x in a.lines) - 1})
-    return sorted(out, key=lambda x: x["url"])
+            if not d.visible(as_of):
+                continue
+            article = site.url(site.doc_url_path(d, as_of))
+            people = max(0, len(d.table) - 1)
+            for leak in d.leaks:
+                out.append({"url": article, "article": article, "kind": leak.kind, "masked": leak.masked,
+                            "location": "html", "kinds": list(d.pii), "people": people})
+            for a in d.attachments_at(as_of):
+                people = sum("|" in x for x in a.lines) - 1
+                for leak in a.leaks:
+                    out.append({"url": site.url(a.path), "article": article, "kind": leak.kind, "masked": leak.masked,
+                                "location": locate(a, leak.value), "kinds": list(d.pii), "people": people})
+    return sorted(out, key=lambda x: (x["url"], x["location"], x["kind"]))
+
+
+def pii_decoys(estate: Estate, as_of: date) -> list[dict]:
+    """Look-alikes published on `as_of` that are not personal data (no finding may name them):
+    `url` and the `text` as published."""
+    out = []
+    for site in estate.sites.values():
+        for d in site.docs():
+            if not d.visible(as_of):
+                continue
+            out += [{"url": site.url(site.doc_url_path(d, as_of)), "text": t} for t in d.decoys]
+            for a in d.attachments_at(as_of):
+                out += [{"url": site.url(a.path), "text": t} for t in a.decoys]
+    return sorted(out, key=lambda x: (x["url"], x["text"]))
+
+
+def full_values(estate: Estate, as_of: date) -> list[str]:
+    """The leaked values in full: what must never appear in anything the product writes (tests only)."""
+    return sorted({leak.value for s in estate.sites.values() for d in s.docs() if d.visible(as_of)
+                   for leak in d.leaks + [x for a in d.attachments_at(as_of) for x in a.leaks]})
 
 
 def ground_truth(estate: Estate, as_of: date) -> dict:
@@ -108,7 +141,9 @@ def ground_truth(estate: Estate, as_of: date) -> dict:
         "traps": sorted(u for s in estate.sites.values() for u in s.traps()),
         "broken_links": sorted(u for s in estate.sites.values() for u in s.broken_links(as_of)),
         "intranet": sorted(u for s in estate.sites.values() for u in s.intranet_links(as_of)),
+        "link_categories": estate.link_categories(as_of),
         "pii": pii_leaks(estate, as_of),
+        "pii_decoys": pii_decoys(estate, as_of),
         "pii_masked": sorted(s.url(s.doc_url_path(d, as_of)) for s in estate.sites.values() for d in s.docs()
                              if d.pii_masked and d.visible(as_of)),
         "report_period": {"start": REPORT_PERIOD[0].isoformat(), "end": REPORT_PERIOD[1].isoformat(),

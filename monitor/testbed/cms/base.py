@@ -140,7 +140,35 @@ class SiteBase:
     def intranet_links(self, as_of: date) -> list[str]:
         return []
 
+    def link_categories(self, as_of: date) -> dict[str, str]:
+        """Every link on this site's pages that a link check must not call ok, with its category
+        (dead, server_error, blocked, intranet, timeout). Services-host links come from the estate."""
+        out = {u: "dead" for u in self.broken_links(as_of)}
+        out.update({u: "intranet" for u in self.intranet_links(as_of)})
+        return out
+
+    def delay_for(self, target: str) -> float:
+        """Seconds to wait before answering this request (a slow system)."""
+        return 0.0
+
     # -- shared helpers -------------------------------------------------------------------
+    def body_html(self, d: Doc, as_of: date, para: str = "<p>{}</p>") -> str:
+        """The article's paragraphs (HTML-escaped, each in `para`), with its table and its links to
+        the school's other systems inserted after the first `d.table_at` paragraphs."""
+        paras = [para.format(h(p)) for p in d.text(as_of)]
+        extra = ""
+        if d.table:
+            head, *rows = [r.split("|") for r in d.table]
+            extra += ('<table class="gs-table" border="1" cellspacing="0"><thead><tr>'
+                      + "".join(f"<th>{h(c)}</th>" for c in head) + "</tr></thead><tbody>"
+                      + "".join("<tr>" + "".join(f"<td>{h(c)}</td>" for c in r) + "</tr>" for r in rows)
+                      + "</tbody></table>")
+        if d.links:
+            assert self.estate is not None
+            extra += "".join(f'<p><a href="{h(self.other_url("svc", path))}" target="_blank">{h(text)}</a></p>'
+                             for path, text in d.links)
+        return "".join(paras[:d.table_at]) + extra + "".join(paras[d.table_at:])
+
     def visible_docs(self, as_of: date) -> list[Doc]:
         docs = [d for d in self.docs() if d.visible(as_of)]
         docs.sort(key=lambda d: (d.published, d.id), reverse=True)

@@ -165,7 +165,7 @@ class PortalSite(ListSite):
             sub = f"{d.published:%Y.%m.%d}&nbsp;&nbsp;来源：就业指导中心"
             sub += f"&nbsp;&nbsp;更新时间：{upd:%Y.%m.%d}" if upd else ""
             heading = f'<div class="arc-title"><h1>{h(d.title)}</h1><div class="arc-sub">{sub}</div></div>'
-        paras = "".join(f"<p>{h(p)}</p>" for p in d.text(as_of))
+        paras = self.body_html(d, as_of)
         files = "".join(f'<li><a href="{h(a.path)}">{h(a.name)}</a></li>' for a in d.attachments_at(as_of))
         files = f'<ul class="attachments">{files}</ul>' if files else ""
         body = (f'<div class="crumbs">当前位置：<a href="/">首页</a> &gt; <a href="{h(self.column_path(col))}">{h(col.title)}</a> &gt; 正文</div>'

@@ -99,7 +99,7 @@ class TrsSite(ListSite):
         info = f"发布时间：{iso(d.published)}　来源：研究生院"
         if upd:
             info += f"　更新时间：{iso(upd)}"
-        paras = "".join(f"<p>{h(p)}</p>" for p in d.text(as_of))
+        paras = self.body_html(d, as_of)
         files = "".join(f'<p>附件：<a href="./{h(rel(here, a.path))}">{h(a.name)}</a></p>' for a in d.attachments_at(as_of))
         body = (f'<div class="location">您当前的位置：<a href="/">首页</a> &gt; '
                 f'<a href="{h(rel(here, self.column_path(col)))}">{h(col.title)}</a></div>'

@@ -158,5 +158,11 @@ class VsbSite(ListSite):
             return [PageInfo("/system/login.jsp", "other", "统一身份认证")]
         return []
 
+    def link_categories(self, as_of: date) -> dict[str, str]:
+        out = super().link_categories(as_of)
+        # a list row links a news page that redirects to the login page: for campus users only
+        out.update({self.url(d.path): "intranet" for d in self.docs() if d.login_wall and d.visible(as_of)})
+        return out
+
     def never_fetch(self, as_of: date) -> list[str]:
         return sorted(self.url(self.clicks_url(d)) for d in self.docs() if d.visible(as_of) and not d.login_wall)
