@@ -349,8 +349,13 @@ def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = 
             results.append((url, is_internal, "crawl", None, None, "skipped", "计数器地址，不访问", None, None))
             continue
         key = _canonical(url)
-        if key in crawled or url in crawled:
-            p = crawled.get(key) or crawled[url]
+        crawled_page = crawled.get(key) or crawled.get(url)
+        if crawled_page is not None and _unfollowed_redirect(crawled_page["last_status"]):
+            # The crawl keeps a redirect as it got it (its target unknown here): a redirect to the login
+            # page is a login wall, not ok. The checker follows it.
+            to_check.append(url)
+        elif crawled_page is not None:
+            p = crawled_page
             cat, reason = classify_crawled(p["last_status"], p["last_error"], p["title"], url, settings,
                                            hints.get(url))
             if cat == "ok" and (p["text_len"] or 0) < 80:
@@ -395,6 +400,10 @@ def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = 
         stats.results[url] = (cat, reason, status)
     stats.broken = len({b["url"] for b in broken_links(db)})  # rows are (link, page) pairs
     return stats
+
+
+def _unfollowed_redirect(status: int | None) -> bool:
+    return bool(status) and 300 <= status < 400 and status != 304
 
 
 def _recheck_empty_page(db: Any, page_id: int, url: str, status: int | None,
