@@ -23,7 +23,7 @@ BATCH_ITEMS = 300
 BATCH_SECONDS = 2.0
 MAX_SNAPSHOT_BYTES = 30 * 1024 * 1024
 EXCERPT_CHARS = 3000
-QUEUE_ITEMS = 2000  # back-pressure: the crawl waits when the writer is this far behind
+QUEUE_ITEMS = 300  # back-pressure: the crawl waits when the writer is this far behind (bounds memory)
 _STOP = object()
 
 _PAGE_COLS = ("id", "url", "fingerprint", "last_seen_at", "last_changed", "last_changed_source", "changed_after",
