@@ -206,6 +206,7 @@ class Estate:
             out.update(site.link_categories(as_of))
             for d in site.docs():
                 if d.visible(as_of):
-                    for path, _text in d.links:
-                        out[self.services.url(path)] = CATEGORY_OF[path]
+                    for host, path, _text in d.links:
+                        if host == "svc":
+                            out[self.services.url(path)] = CATEGORY_OF[path]
         return dict(sorted(out.items()))

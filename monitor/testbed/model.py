@@ -61,7 +61,9 @@ class Doc:
     # Article-body extras (rendered by CMSs that support them, see cms/base.py body_blocks):
     table: list[str] = field(default_factory=list)      # "a|b|c" rows, the first is the header
     table_at: int = 1                                    # the table (and links) follow this many paragraphs
-    links: list[tuple[str, str]] = field(default_factory=list)   # (service path, link text) on the services host
+    # (host, path, link text): host "svc" = the school's other systems (cms/services.py), "self" = a path of
+    # the article's own site that sits behind a 瑞数 challenge (crawled, answered 200 with the script only)
+    links: list[tuple[str, str, str]] = field(default_factory=list)
     leaks: list[Leak] = field(default_factory=list)     # personal data in full in the article body
     decoys: list[str] = field(default_factory=list)     # look-alikes in the body that are not personal data
 

@@ -43,7 +43,7 @@ class DocSpec:
     paras: list[str] | None = None                   # the body as written (default: text.body)
     table: list[str] = field(default_factory=list)   # a table in the body ("a|b|c" rows)
     table_at: int = 1                                # the table and links follow this many paragraphs
-    links: list[tuple[str, str]] = field(default_factory=list)   # links to the school's other systems
+    links: list[tuple[str, str, str]] = field(default_factory=list)   # (host, path, text), see model.Doc.links
     leaks: list[Leak] = field(default_factory=list)  # personal data in the body
     decoys: list[str] = field(default_factory=list)  # look-alikes in the body
     # Ids after every other document's, so adding it renumbers (and re-URLs) nothing else.
@@ -354,9 +354,11 @@ def compliance_docs() -> list[DocSpec]:
                        "如有疑问，请与教务处联系，联系电话：0571-88884567。",
                        "教务处",
                        "2019年10月21日"],
-                table_at=2, links=[("/ehall/index.html", "网上办事大厅"), ("/lib/eresources.htm", "图书馆电子资源"),
-                                   ("/xk/", "本科生选课系统"), ("/cjcx/", "成绩查询系统"),
-                                   ("/jwxt/", "旧版教务管理系统（停用前可查询历史数据）")]),
+                table_at=2, links=[("svc", "/ehall/index.html", "网上办事大厅"),
+                                   ("svc", "/lib/eresources.htm", "图书馆电子资源"),
+                                   ("svc", "/xk/", "本科生选课系统"), ("svc", "/cjcx/", "成绩查询系统"),
+                                   ("svc", "/jwxt/", "旧版教务管理系统（停用前可查询历史数据）"),
+                                   ("self", "/jxpj/", "学生评教系统")]),
         DocSpec(("xsc", "xgdt"), "2019-12-04", "关于2019级新生城乡居民医疗保险参保信息核对的公示", None, appended=True,
                 paras=paras, table=table.lines, pii=["id_card", "mobile"], leaks=table.leaks, decoys=table.decoys),
         DocSpec(("yjsy", "tzgg"), "2019-12-16", "关于2019级研究生新生校园卡信息核对的通知", None, appended=True,

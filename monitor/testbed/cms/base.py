@@ -145,7 +145,13 @@ class SiteBase:
         (dead, server_error, blocked, intranet, timeout). Services-host links come from the estate."""
         out = {u: "dead" for u in self.broken_links(as_of)}
         out.update({u: "intranet" for u in self.intranet_links(as_of)})
+        out.update({self.url(p): "blocked" for p in self.challenged_paths(as_of)})
         return out
+
+    def challenged_paths(self, as_of: date | None = None) -> list[str]:
+        """Paths of this site behind a 瑞数 challenge that articles link (visible on `as_of`, or ever)."""
+        return sorted({path for d in self.docs() if as_of is None or d.visible(as_of)
+                       for host, path, _ in d.links if host == "self"})
 
     def delay_for(self, target: str) -> float:
         """Seconds to wait before answering this request (a slow system)."""
@@ -165,8 +171,9 @@ class SiteBase:
                       + "</tbody></table>")
         if d.links:
             assert self.estate is not None
-            extra += "".join(f'<p><a href="{h(self.other_url("svc", path))}" target="_blank">{h(text)}</a></p>'
-                             for path, text in d.links)
+            extra += "".join(
+                f'<p><a href="{h(self.other_url("svc", path) if host == "svc" else path)}" target="_blank">'
+                f'{h(text)}</a></p>' for host, path, text in d.links)
         return "".join(paras[:d.table_at]) + extra + "".join(paras[d.table_at:])
 
     def visible_docs(self, as_of: date) -> list[Doc]:

@@ -32,6 +32,11 @@ _TOMCAT_500 = ("<!doctype html><html lang=\"en\"><head><title>HTTP Status 500 �
                "java.lang.NullPointerException</p><hr class=\"line\" /><h3>Apache Tomcat/7.0.76</h3></body></html>")
 
 
+def ts_challenge(nsd: int, script_dir: str) -> str:
+    """The page a 瑞数-protected path answers with: a script that sets a cookie and reloads."""
+    return _TS_PAGE.replace("{nsd}", str(nsd)).replace("{path}", script_dir)
+
+
 @dataclass(frozen=True)
 class Service:
     path: str
@@ -72,10 +77,10 @@ class ServicesSite(SiteBase):
     def route(self, path: str, query: dict[str, str], raw_query: str, as_of: date) -> Resp | None:
         nocache = {"Cache-Control": "no-cache, no-store"}
         if path == "/ehall/index.html":
-            return Resp(412, _TS_PAGE.replace("{nsd}", "48213").replace("{path}", "ehall"), headers=nocache)
+            return Resp(412, ts_challenge(48213, "ehall"), headers=nocache)
         if path == "/lib/eresources.htm":
             # no Cache-Control here: a 200 with validators, as 瑞数's second stage is often served
-            return Resp(200, _TS_PAGE.replace("{nsd}", "73105").replace("{path}", "lib"), changed=SITE_LAUNCH)
+            return Resp(200, ts_challenge(73105, "lib"), changed=SITE_LAUNCH)
         if path == "/xk/":
             return Resp(429, _RATE_LIMITED, headers={"Retry-After": "3600"})
         if path == "/cjcx/":

@@ -35,6 +35,7 @@ class ListSite(SiteBase):
         self.by_path: dict[str, Doc | Attachment] = {}
         self._maps: dict[date, dict[str, tuple[Column, int]]] = {}
         self._maps_lock = threading.Lock()
+        self._challenged: frozenset[str] | None = None
 
     # -- to implement ---------------------------------------------------------------------
     def doc_path(self, col: Column, d: Doc) -> str:
@@ -86,6 +87,12 @@ class ListSite(SiteBase):
         special = self.route_special(path, query, raw_query, as_of)
         if special is not None:
             return special
+        if self._challenged is None:
+            self._challenged = frozenset(self.challenged_paths())
+        if path in self._challenged:
+            from monitor.testbed.cms.services import ts_challenge
+            return Resp(200, ts_challenge(len(path) * 7919, path.strip("/").split("/")[0]),
+                        headers={"Cache-Control": "no-cache, no-store"})
         key = norm(path, raw_query)
         if key == norm(self.home_path):
             return self.render_home(as_of)
@@ -119,6 +126,8 @@ class ListSite(SiteBase):
                                     d.updated(as_of), d.item, [d.item] if d.item else []))
             out.extend(self.attachment_pages([d for d in docs if not d.login_wall], as_of))
         out.extend(self.extra_pages(as_of))
+        # a 200 answer a crawler reaches, though its body is only the challenge script
+        out.extend(PageInfo(p, "other", "") for p in self.challenged_paths(as_of))
         return out
 
     def list_changed(self, col: Column, as_of: date) -> date:
