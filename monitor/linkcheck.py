@@ -221,6 +221,9 @@ def classify_crawled(status: int | None, error: str | None, title: str | None, u
     err = error or ""
     if err.startswith(("附件解析失败", "解析失败")):
         return "ok", "可访问（内容无法解析）"
+    if err.startswith("blocked"):
+        # the crawl answered 200 but saw only an anti-bot challenge (spiders/school.py): not ok
+        return "blocked", "反爬虫验证页面（如瑞数 $_ts），无法自动检查"
     if status in (200, 203, 206, 304) or (status and 200 <= status < 400 and not err):
         if title and _LOGIN_BODY_RE.search(title):
             return "intranet", "需要登录（统一身份认证），校外无法访问"
