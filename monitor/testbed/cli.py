@@ -66,6 +66,7 @@ def serve_command(as_of: str | None, profile: str, config_out: str, truth_out: s
         click.echo(f"示例大学模拟站点已启动（日期 {day}，规模 {profile}）：")
         for key, url in tb.sites.items():
             click.echo(f"  {key:<5} {url:<26} {names[key]}")
+        click.echo(f"  {'svc':<5} {tb.services_url:<26} {tb.estate.services.name}（仅供链接检查：不在学校配置中，不抓取）")
         try:
             cfg = tb.write_config(config_out, database=database)
         except OSError as exc:
