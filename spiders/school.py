@@ -30,6 +30,9 @@ _ATTACHMENT_TYPES = ("pdf", "msword", "officedocument", "ms-excel", "ms-powerpoi
                      "wps", "vnd.ms-")
 
 
+_HANDLED_STATUSES = [304, *range(400, 600)]
+
+
 def is_attachment_url(url: str) -> bool:
     path = urlsplit(url).path.lower()
     return path.endswith(ATTACHMENT_EXTENSIONS)
@@ -130,7 +133,9 @@ class SchoolSpider(scrapy.Spider):
         if referrer:
             headers["Referer"] = referrer
         meta = {
-            "handle_httpstatus_all": True,
+            # Every answer but a redirect comes to parse (errors are recorded against their URL);
+            # redirects are left to RedirectMiddleware, which `handle_httpstatus_all` would switch off.
+            "handle_httpstatus_list": _HANDLED_STATUSES,
             "download_slot": netloc_of(url),  # politeness per host:port
             "depth": depth,
             "site": site.url,
@@ -258,13 +263,20 @@ class SchoolSpider(scrapy.Spider):
     def on_error(self, failure: Failure) -> Iterator:
         request = failure.request
         meta = request.meta
-        url = canonical_url(request.url)
+        # A redirected request carries the URL it started from: the failure belongs to that URL.
+        url = canonical_url((meta.get("redirect_urls") or [request.url])[0])
+        error = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
         if failure.check(IgnoreRequest):
             reason = str(failure.value)
             if "robots.txt" in reason:
                 self._limit("robots", meta.get("site", ""), "disallowed", url)
-            return
-        error = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
+                return
+            if "max redirections" in reason:
+                error = f"重定向次数过多（可能是重定向循环）：{request.url}"[:500]
+            elif "outside the configured hosts" in reason and meta.get("redirect_urls"):
+                error = f"重定向到配置范围以外的网站：{request.url}"[:500]
+            else:  # counters, ignore_urls, scope: policy, not a failure of the page
+                return
         if "maxsize" in error.lower() or "Cancelled" in error:
             self._limit("max_download_mb", meta.get("site", ""), self.cfg.crawl.max_download_mb, url)
         self.site_stats[meta.get("site", "")]["errors"] += 1
