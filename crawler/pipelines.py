@@ -24,6 +24,8 @@ BATCH_SECONDS = 2.0
 MAX_SNAPSHOT_BYTES = 30 * 1024 * 1024
 EXCERPT_CHARS = 3000
 QUEUE_ITEMS = 300  # back-pressure: the crawl waits when the writer is this far behind (bounds memory)
+FLUSH_BYTES = 16 * 1024 * 1024      # files are large: a batch is also written once its bodies reach this
+MAX_PENDING_BYTES = 48 * 1024 * 1024  # and the crawl waits while this much is queued or buffered
 _STOP = object()
 
 _PAGE_COLS = ("id", "url", "fingerprint", "last_seen_at", "last_changed", "last_changed_source", "changed_after",
@@ -58,6 +60,9 @@ class StorePipeline:
         spider.pipeline = self  # the worker reads store_errors when the crawl ends
         self._reload_pages()
         self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_ITEMS)
+        self.pending = threading.Condition()
+        self.pending_bytes = 0
+        self.buffer_bytes = 0
         self.writer = threading.Thread(target=self._writer_loop, name="xxgk-store-writer", daemon=True)
         self.writer.start()
 
@@ -68,6 +73,12 @@ class StorePipeline:
         return pipe
 
     def process_item(self, item: dict, spider: Any = None) -> dict:
+        size = len(item.get("body") or b"") + 4096
+        with self.pending:
+            while self.pending_bytes and self.pending_bytes + size > MAX_PENDING_BYTES:
+                self.pending.wait(timeout=BATCH_SECONDS)
+            self.pending_bytes += size
+        item["_size"] = size
         self.queue.put(item)
         return item
 
@@ -87,12 +98,15 @@ class StorePipeline:
                 self.flush()
                 return
             self.buffer.append(item)
-            if len(self.buffer) >= BATCH_ITEMS or time.monotonic() - self.last_flush > BATCH_SECONDS:
+            self.buffer_bytes += item.get("_size", 0)
+            if (len(self.buffer) >= BATCH_ITEMS or self.buffer_bytes >= FLUSH_BYTES
+                    or time.monotonic() - self.last_flush > BATCH_SECONDS):
                 self.flush()
 
     # Writing --------------------------------------------------------------------------------
     def flush(self) -> None:
         items, self.buffer = self.buffer, []
+        self.buffer_bytes = 0
         self.last_flush = time.monotonic()
         if not items:
             return
@@ -108,6 +122,12 @@ class StorePipeline:
                 except Exception as exc:
                     self._reload_pages()
                     self._record_store_error(item, exc)
+        finally:
+            released = sum(item.get("_size", 0) for item in items)
+            items.clear()
+            with self.pending:
+                self.pending_bytes -= released
+                self.pending.notify_all()
 
     def _write(self, items: list[dict]) -> None:
         conn = self.conn

@@ -4,11 +4,8 @@ yields one item per URL for the store pipeline. Re-scans send conditional reques
 validators kept in our database, and follow a 304 page's stored links so nothing is lost."""
 from __future__ import annotations
 
-import asyncio
-import functools
 import re
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 from collections import defaultdict
 from datetime import datetime
 from typing import Any, Iterator
@@ -64,7 +61,6 @@ class SchoolSpider(scrapy.Spider):
         self.traps = TrapGuard(crawl.max_query_variants, crawl.max_calendar_variants)
         self.fetch_attachments = crawl.fetch_attachments
         self.revisit_days = crawl.revisit_days
-        self.extractor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xxgk-extract")
         self.now = clock.now()
         self.ignore_re = re.compile("|".join(f"(?:{p})" for p in crawl.ignore_urls)) if crawl.ignore_urls else None
         self.selectors = {host.lower(): sel for host, sel in (crawl.selectors or {}).items()}
@@ -198,14 +194,10 @@ class SchoolSpider(scrapy.Spider):
                 yield req
 
     # ----- responses ------------------------------------------------------------------------
-    async def _off_reactor(self, fn, *args, **kwargs):
-        """Run extraction in the spider's worker thread: the reactor stays free to send and
-        receive (a blocked reactor inflates the latencies AutoThrottle measures, which slows the
-        crawl), and lxml's parsing runs beside it."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.extractor, functools.partial(fn, *args, **kwargs))
-
-    async def parse(self, response: Response, **kwargs: Any):
+    # Extraction stays on the reactor thread: run in a worker thread it made the crawl faster
+    # against slow servers, but lxml work in a long-lived thread grew the crawl's memory 3-4x on
+    # the large estate (docs/benchmarks.md); bounded memory matters more on a small campus server.
+    def parse(self, response: Response, **kwargs: Any) -> Iterator:
         meta = response.meta
         url = canonical_url(response.request.url)
         final_url = canonical_url(response.url)
@@ -217,8 +209,7 @@ class SchoolSpider(scrapy.Spider):
         if status == 304:
             stats["not_modified"] += 1
             yield {**base, "type": "not_modified"}
-            for out in self._follow(url, meta, None, self.known_links.get(url)):
-                yield out
+            yield from self._follow(url, meta, None, self.known_links.get(url))
             return
         if status >= 400 or status < 200:
             stats["errors"] += 1
@@ -231,7 +222,7 @@ class SchoolSpider(scrapy.Spider):
         validators = {"etag": headers.get("ETag"), "last_modified": headers.get("Last-Modified")}
         if meta.get("attachment") or is_attachment_url(url) or any(t in ctype for t in _ATTACHMENT_TYPES):
             try:
-                record = await self._off_reactor(extract_attachment, body, url, ctype, headers)
+                record = extract_attachment(body, url, ctype, headers)
             except Exception as exc:  # a broken file is recorded, the scan goes on
                 stats["errors"] += 1
                 yield {**base, "type": "failed", "error": f"附件解析失败: {type(exc).__name__}: {exc}"[:500]}
@@ -244,8 +235,7 @@ class SchoolSpider(scrapy.Spider):
         host = netloc_of(url)
         selectors = self.selectors.get(host) or self.selectors.get(host.split(":")[0])
         try:
-            record = await self._off_reactor(extract, body, final_url, headers, selectors=selectors,
-                                             today=clock.today())
+            record = extract(body, final_url, headers, selectors=selectors, today=clock.today())
         except Exception as exc:  # a malformed page is recorded against its URL; the scan goes on
             stats["errors"] += 1
             yield {**base, "type": "failed", "error": f"解析失败: {type(exc).__name__}: {exc}"[:500]}
@@ -257,8 +247,7 @@ class SchoolSpider(scrapy.Spider):
             yield {**base, "type": "failed", "error": "blocked: 反爬虫验证页面（未计为页面内容）"}
             return
         yield {**base, "type": "page", "record": record, "body": body, "headers": headers, **validators}
-        for out in self._follow(url, meta, record, None):
-            yield out
+        yield from self._follow(url, meta, record, None)
 
     def on_error(self, failure: Failure) -> Iterator:
         request = failure.request
