@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import NoReturn
 
 import click
 
@@ -83,7 +84,7 @@ def now_option(f):
                         is_eager=True, help="把“现在”设为此时间（回放过去某天）。")(f)
 
 
-def fail(message: str, code: int = 2) -> "NoReturn":  # noqa: F821
+def fail(message: str, code: int = 2) -> NoReturn:
     """Print one clear line for a user mistake and exit (no stack trace)."""
     click.echo(f"错误：{message}", err=True)
     sys.exit(code)

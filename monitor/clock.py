@@ -76,5 +76,20 @@ def env_for_child() -> dict[str, str]:
     return env
 
 
+def as_date(value: object) -> date | None:
+    """A date from a date, a datetime or an ISO text (``2019-10-31``, ``2019-10-31T08:00+08:00``);
+    None for None, empty or unreadable input."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
 def days_ago(n: int) -> date:
     return today() - timedelta(days=n)

@@ -21,9 +21,8 @@ import json
 import re
 import secrets
 import sys
-import zlib
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Iterable
 
 import click

@@ -17,16 +17,16 @@ lose it); a failed delivery is retried by later digest runs with a growing gap a
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import click
 
 from monitor import clock
+from monitor.clock import as_date
 from monitor.cli import config_option, fail, now_option
 from monitor.logging_setup import log_event
 from monitor.store import dumps, open_db, register_migration, rows
@@ -120,17 +120,6 @@ def _as_list(value: Any) -> list:
     return list(value)
 
 
-def _as_date(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
 
 
 def status_labels() -> dict[str, str]:
@@ -286,7 +275,7 @@ def _already_today(db, recipient: str, day: date) -> bool:
 
 
 def _status_value(s: Any) -> str:
-    due = _as_date(_get(s, "due", None))
+    due = as_date(_get(s, "due", None))
     return f"{_get(s, 'status', '')}@{due.isoformat() if due else ''}"
 
 
@@ -297,7 +286,7 @@ def _item_label(s: Any) -> str:
 
 def _item_lines(s: Any, dashboard_url: str, labels: Mapping[str, str], *, extra: str | None = None) -> list[str]:
     status = str(_get(s, "status", ""))
-    due = _as_date(_get(s, "due", None))
+    due = as_date(_get(s, "due", None))
     head = f"{_item_label(s)} —— {labels.get(status, status)}"
     if due:
         head += f"（{'应于' if status != 'ok' else '下次'} {due.isoformat()} 前）"
@@ -310,7 +299,7 @@ def _item_lines(s: Any, dashboard_url: str, labels: Mapping[str, str], *, extra:
     reason = _get(s, "reason", None)
     if reason:
         lines.append(f"说明：{reason}")
-    last = _as_date(_get(s, "last_changed", None))
+    last = as_date(_get(s, "last_changed", None))
     if last:
         lines.append(f"最近更新：{last.isoformat()}")
     if dashboard_url:
@@ -379,7 +368,7 @@ def _plan_unit(plan: Plan, db, cfg, rcp: Recipient, items: Sequence[Any], state:
         value = _status_value(s)
         known = state.get((rcp.key, iid, "status"))
         win = window_opening(s, as_of)
-        last = _as_date(_get(s, "last_changed", None))
+        last = as_date(_get(s, "last_changed", None))
         if win and state.get((rcp.key, iid, "window")) != win[0].isoformat() and not (last and last >= win[0]):
             windows.append((s, win[0], win[1]))
             pending_state.append((rcp.key, iid, "window", win[0].isoformat()))
@@ -432,14 +421,14 @@ def _plan_unit(plan: Plan, db, cfg, rcp: Recipient, items: Sequence[Any], state:
 def _overdue_since(db, s: Any, state: Mapping) -> date | None:
     """The day an overdue item became overdue: the day after its due day, else the first day of
     its current overdue streak in the assessment history."""
-    due = _as_date(_get(s, "due", None))
+    due = as_date(_get(s, "due", None))
     if due:
         return due + timedelta(days=1)
     iid = str(_get(s, "id", ""))
     last_ok = rows(db, "SELECT MAX(as_of) AS d FROM assessments WHERE item_id=? AND status != 'overdue'", (iid,))
     first = rows(db, "SELECT MIN(as_of) AS d FROM assessments WHERE item_id=? AND status='overdue' AND as_of > ?",
                  (iid, (last_ok[0]["d"] if last_ok and last_ok[0]["d"] else "0000-00-00")))
-    return _as_date(first[0]["d"]) if first and first[0]["d"] else None
+    return as_date(first[0]["d"]) if first and first[0]["d"] else None
 
 
 def _plan_office(plan: Plan, db, cfg: Any, rcp: Recipient, statuses: Sequence[Any], state: Mapping,
@@ -478,7 +467,7 @@ def _plan_office(plan: Plan, db, cfg: Any, rcp: Recipient, statuses: Sequence[An
                     pending_state.append((rcp.key, iid, "escalation", key))
                     items_json.append({"item": iid, "status": status, "topic": "escalation", "overdue_days": days})
         win = window_opening(s, as_of)
-        last = _as_date(_get(s, "last_changed", None))
+        last = as_date(_get(s, "last_changed", None))
         if win and state.get((rcp.key, iid, "window")) != win[0].isoformat():
             pending_state.append((rcp.key, iid, "window", win[0].isoformat()))
             if not (last and last >= win[0]):
@@ -544,7 +533,7 @@ def _plan_office(plan: Plan, db, cfg: Any, rcp: Recipient, statuses: Sequence[An
 
 def _short_lines(s: Any, dashboard_url: str, text: str) -> list[str]:
     lines = [f"{_item_label(s)}：{text}"]
-    due = _as_date(_get(s, "due", None))
+    due = as_date(_get(s, "due", None))
     if due and _get(s, "status", "") != "ok":
         lines.append(f"截止日期：{due.isoformat()}")
     reason = _get(s, "reason", None)
@@ -579,7 +568,7 @@ def _scan_health(db, rcp: Recipient, state: Mapping, as_of: date) -> tuple[list[
     else:
         lines.append("自上次日报以来没有新的扫描")
     last_done = rows(db, "SELECT id, started_at FROM scans WHERE status='done' ORDER BY id DESC LIMIT 1")
-    last_day = _as_date(last_done[0]["started_at"]) if last_done else None
+    last_day = as_date(last_done[0]["started_at"]) if last_done else None
     stale = last_day is None or (as_of - last_day).days >= 2
     if stale:
         marker = f"{last_done[0]['id'] if last_done else 0}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
@@ -21,6 +21,7 @@ import click
 import sqlite_utils
 
 from monitor import clock
+from monitor.clock import as_date
 from monitor.cli import config_option, fail, now_option
 from monitor.store import dumps, open_db, register_migration, rows
 
@@ -100,7 +101,7 @@ class AcademicYear:
         return cls.parse(f"{first}-{first + 1}")
 
     def contains(self, day: str | date | None) -> bool:
-        d = _as_date(day)
+        d = as_date(day)
         return d is not None and self.start <= d <= self.end
 
     @property
@@ -305,21 +306,10 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
-def _as_date(value: str | date | None) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
 
 
 def _cn_date(d: date | str | None) -> str:
-    d = _as_date(d)
+    d = as_date(d)
     return f"{d.year}年{d.month}月{d.day}日" if d else ""
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from monitor.testbed.cms.base import SITE_LAUNCH, Resp, cn_date, h, iso
-from monitor.testbed.cms.simple import ListSite, norm
+from monitor.testbed.cms.simple import ListSite
 from monitor.testbed.model import Attachment, Column, Doc
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from urllib.parse import quote
 
 from monitor.testbed.cms.base import SITE_LAUNCH, PageInfo, Resp, h, iso
-from monitor.testbed.cms.simple import ListSite, norm, rel
+from monitor.testbed.cms.simple import ListSite, rel
 from monitor.testbed.model import Attachment, Column, Doc
 
 OWNER = 1768465416
