@@ -82,7 +82,7 @@ def demo_command(no_serve: bool, as_of: str, workdir: str, host: str, port: int)
         for line in _status_table(cfg_path, day):
             click.echo(line)
         click.echo(f"\n演示用时 {time.monotonic() - started:.1f} 秒。以后可以用 `xxgk status --config {cfg_path} --now {day}`"
-                   " 查看，或 `xxgk report --year 2018-2019` 生成年度报告。")
+                   f" 查看，或 `xxgk report --config {cfg_path} --now {day} --year 2018-2019` 生成年度报告。")
         if no_serve:
             return
         _serve(cfg_path, host, port)
