@@ -77,9 +77,8 @@ class SchoolSpider(scrapy.Spider):
             for col in getattr(item, "columns", None) or []:
                 starts.append((col, self.scope.site_for(col)))
         for url, site in starts:
-            req = self._request(url, depth=0, referrer=None, site=site)
-            if req is not None:
-                yield req
+            for out in self._emit(url, depth=0, referrer=None, site=site):
+                yield out
 
     def _limit(self, limit: str, site: str, value: Any, detail: str = "") -> None:
         key = (limit, site)
@@ -153,6 +152,17 @@ class SchoolSpider(scrapy.Spider):
         age = (self.now - datetime.fromisoformat(known["last_seen_at"])).total_seconds()
         return 0 <= age < period
 
+    def _emit(self, url: str, **kw: Any) -> Iterator:
+        """The request for a URL, or, for a page checked recently, its `fresh` item plus what the
+        page links (from the store): pages reached only through it must stay reached."""
+        out = self._request(url, **kw)
+        if out is None:
+            return
+        yield out
+        if isinstance(out, dict):
+            meta = {"depth": kw["depth"], "list_root": kw.get("list_root")}
+            yield from self._follow(out["url"], meta, None, self.known_links.get(out["url"]))
+
     def _follow(self, response_url: str, meta: dict, record: Any | None, stored: list[str] | None) -> Iterator:
         depth = meta["depth"]
         root = meta.get("list_root") or response_url
@@ -168,20 +178,14 @@ class SchoolSpider(scrapy.Spider):
             attachments = [u for u in stored if is_attachment_url(u)]
             links = stored
         for url in pagination:
-            req = self._request(url, depth=depth, referrer=response_url, list_root=root)
-            if req is not None:
-                yield req
+            yield from self._emit(url, depth=depth, referrer=response_url, list_root=root)
         if self.fetch_attachments:
             for url in attachments:
-                req = self._request(url, depth=depth + 1, referrer=response_url, attachment=True)
-                if req is not None:
-                    yield req
+                yield from self._emit(url, depth=depth + 1, referrer=response_url, attachment=True)
         for url in links:
             if is_attachment_url(url):
                 if self.fetch_attachments:
-                    req = self._request(url, depth=depth + 1, referrer=response_url, attachment=True)
-                    if req is not None:
-                        yield req
+                    yield from self._emit(url, depth=depth + 1, referrer=response_url, attachment=True)
                 continue
             if not self.scope.allows(url):
                 # A disclosure-site column that only links off-site: the item lives on that site.
@@ -189,9 +193,7 @@ class SchoolSpider(scrapy.Spider):
                     self.scope.add(_site_root(url), None, "linked")
                 else:
                     continue
-            req = self._request(url, depth=depth + 1, referrer=response_url)
-            if req is not None:
-                yield req
+            yield from self._emit(url, depth=depth + 1, referrer=response_url)
 
     # ----- responses ------------------------------------------------------------------------
     # Extraction stays on the reactor thread: run in a worker thread it made the crawl faster

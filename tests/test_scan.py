@@ -232,3 +232,8 @@ def test_next_day_rescan_skips_recently_checked_articles_and_loses_nothing(estat
     assert all(_path(u) in served for u in lists), "every column list is fetched on every scan"
     after = {s.id: (s.status, s.last_changed, len(s.evidence)) for s in assess_all(open_db(cfg.database_path), cfg, day)}
     assert after == before
+    # pages reached only through a page that was not re-fetched are still part of the site
+    previous = conn.execute("SELECT id FROM scans ORDER BY id DESC LIMIT 1 OFFSET 1").fetchone()[0]
+    dropped = [r[0] for r in conn.execute(
+        "SELECT url FROM pages WHERE last_seen_scan = ? AND kind IN ('article', 'list', 'attachment')", (previous,))]
+    assert not dropped, dropped[:5]
