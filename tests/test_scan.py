@@ -50,8 +50,7 @@ def test_every_page_of_the_estate_is_reached(scanned_estate):
 
 def test_counter_urls_robots_and_trap(scanned_estate):
     truth = scanned_estate.truth(scanned_estate.scan_dates[-1])
-    tb = scanned_estate.testbed
-    served = [(r.site, r.path) for r in tb.requests]
+    served = [(r.site, r.path) for scan in scanned_estate.requests_by_scan for r in scan]  # what the scans sent
     assert served, "the testbed saw no requests"
     never = {_path(u) for u in truth["never_fetch"]}
     fetched_counters = [p for _, p in served if p in never or "_visitcount" in p or "dynclicks" in p]
@@ -72,7 +71,8 @@ def test_counter_urls_robots_and_trap(scanned_estate):
 
 
 def test_user_agent_names_the_product(scanned_estate):
-    agents = {r.headers.get("User-Agent", "") for r in scanned_estate.testbed.requests if r.headers}
+    # only what the scans sent (other tests fetch from the same testbed with their own clients)
+    agents = {r.headers.get("User-Agent", "") for scan in scanned_estate.requests_by_scan for r in scan if r.headers}
     assert agents and all(a.startswith("xxgk-monitor/") and "+http" in a for a in agents if a), agents
 
 
