@@ -173,6 +173,13 @@ class ItemRow:
     def name(self) -> str:
         return self.short or self.title
 
+    @property
+    def update_label(self) -> str:
+        """本学年是否更新, as every output states it."""
+        if self.updated_in_year:
+            return "已更新"
+        return "无需更新" if self.no_update == "not_required" else "未更新"
+
 
 @dataclass
 class CategoryRow:
@@ -225,6 +232,20 @@ class ReportInputs:
     reconsiderations: int | None
     lawsuits: int | None
     texts: dict[str, str]
+
+    def rows(self) -> list[tuple[str, int | str]]:
+        """The 附表五 indicator rows (label, figure), the same in every output format."""
+        out: list[tuple[str, int | str]] = []
+        req = self.requests
+        if req:
+            out += [("收到申请（件）", req.received), ("上学年结转（件）", req.carried_over)]
+            out += [(f"申请方式：{k}", v) for k, v in req.channels.items()]
+            out += [(f"答复：{k}", v) for k, v in req.outcomes.items()]
+            out.append(("结转下学年（件）", req.pending))
+        for label, value in (("举报（件）", self.complaints), ("行政复议（件）", self.reconsiderations),
+                             ("行政诉讼（件）", self.lawsuits)):
+            out.append((label, "未填报" if value is None else value))
+        return out
 
 
 @dataclass

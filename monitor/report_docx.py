@@ -311,25 +311,15 @@ def build_document(report: AnnualReport) -> Document:
         t = _table(doc, ["序号", "事项", "本学年公开内容（条）", "本学年是否更新", "学年末状态", "最近更新日期"])
         for iid in u.items:
             it = report.item(iid)
-            done = "已更新" if it.updated_in_year else ("无需更新" if it.no_update == "not_required" else "未更新")
-            _row(t, [it.item_id, it.name, len(it.published), done, it.status_label, it.last_changed or "无"])
+            _row(t, [it.item_id, it.name, len(it.published), it.update_label, it.status_label,
+                     it.last_changed or "无"])
 
     doc.add_heading("附表五：依申请公开及举报、复议、诉讼情况", level=1)
     if report.inputs:
         inp = report.inputs
         t = _table(doc, ["指标", "数量"])
-        if inp.requests:
-            req = inp.requests
-            _row(t, ["收到申请（件）", req.received])
-            _row(t, ["上学年结转（件）", req.carried_over])
-            for k, v in req.channels.items():
-                _row(t, [f"申请方式：{k}", v])
-            for k, v in req.outcomes.items():
-                _row(t, [f"答复：{k}", v])
-            _row(t, ["结转下学年（件）", req.pending])
-        for label, value in (("举报（件）", inp.complaints), ("行政复议（件）", inp.reconsiderations),
-                             ("行政诉讼（件）", inp.lawsuits)):
-            _row(t, [label, "未填报" if value is None else value])
+        for label, value in inp.rows():
+            _row(t, [label, value])
         para = doc.add_paragraph()
         _run(para, f"数据来源：{inp.source}", size=10.5)
     else:

@@ -117,7 +117,7 @@ def build_workbook(report: AnnualReport) -> Workbook:
     for u in report.units:
         for iid in u.items:
             it = report.item(iid)
-            done = "已更新" if it.updated_in_year else ("无需更新" if it.no_update == "not_required" else "未更新")
+            done = it.update_label
             link = it.columns[0].url if it.columns else ""
             _append(ws, [u.name, it.item_id, it.name, len(it.published), done, it.status_label,
                          it.last_changed or "", link], links={8: link})
@@ -125,18 +125,8 @@ def build_workbook(report: AnnualReport) -> Workbook:
     ws = _sheet(wb, "依申请公开", ["指标", "数量"], [30, 60])
     inp = report.inputs
     if inp:
-        if inp.requests:
-            req = inp.requests
-            _append(ws, ["收到申请（件）", req.received])
-            _append(ws, ["上学年结转（件）", req.carried_over])
-            for k, v in req.channels.items():
-                _append(ws, [f"申请方式：{k}", v])
-            for k, v in req.outcomes.items():
-                _append(ws, [f"答复：{k}", v])
-            _append(ws, ["结转下学年（件）", req.pending])
-        for label, value in (("举报（件）", inp.complaints), ("行政复议（件）", inp.reconsiderations),
-                             ("行政诉讼（件）", inp.lawsuits)):
-            _append(ws, [label, "未填报" if value is None else value])
+        for label, value in inp.rows():
+            _append(ws, [label, value])
         _append(ws, ["数据来源", inp.source])
     else:
         _append(ws, ["数据来源", "【待填写：未提供填报文件，依申请公开及举报、复议、诉讼数据需人工填写】"])
