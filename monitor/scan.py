@@ -73,10 +73,12 @@ def _start_row(db, trigger: str) -> int:
 def run_scan(cfg: Any, *, trigger: str = "cli", timeout: float | None = None, post: bool = True) -> ScanResult:
     """Run one scan of every configured site and return its stored row."""
     db = open_db(cfg.database_path)
-    mark_interrupted(db)
     # Raises LockHeld when another scan of this database runs (the service hands its lock to the
     # `xxgk scan` it starts, so that one is adopted instead of refused).
     with ScanLock(cfg.database_path, purpose=f"scan:{trigger}") as lock:
+        # Only under the lock: a row another scan has just inserted (its pid not yet written)
+        # must not be taken for a dead one.
+        mark_interrupted(db)
         scan_id = _start_row(db, trigger)
         lock.update(scan_id=scan_id)
         cmd = [sys.executable, "-m", "crawler.worker", "--config", str(cfg.path), "--scan-id", str(scan_id)]
