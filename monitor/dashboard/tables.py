@@ -8,6 +8,9 @@ from typing import Any, Callable
 
 from openpyxl import Workbook
 
+# Page titles are untrusted text: formula-like cells are neutralised by the rule shared with the report.
+from monitor.safe_text import sheet_value as _safe
+
 PER_PAGE = 50
 
 
@@ -98,13 +101,6 @@ def to_csv(table: Table, labels: dict[str, str]) -> bytes:
         writer.writerow(["" if (v := _cell(c, row, labels)) is None else _safe(v) for c in table.columns])
     # UTF-8 with BOM: Excel on Chinese Windows opens it without mojibake.
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def _safe(value: Any) -> Any:
-    # Cells starting with = + - @ are formulas to spreadsheets: page titles are untrusted text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def to_xlsx(table: Table, labels: dict[str, str]) -> bytes:
