@@ -23,6 +23,7 @@ import sqlite_utils
 from monitor import clock
 from monitor.clock import as_date
 from monitor.cli import config_option, fail, now_option
+from monitor.safe_text import EXCERPT_MAX, TITLE_MAX, clean
 from monitor.store import dumps, open_db, register_migration, rows
 
 PLACEHOLDER_RE = re.compile(r"【待填写：[^】]*】")
@@ -582,8 +583,8 @@ class _Citations:
             cap = _latest_capture(self.db, page_id, url)
             if cap is None and kind == "entry":
                 cap = _entry_capture(self.db, url)
-            c = Citation(id=f"E{len(self.by_url) + 1:03d}", url=url, title=title or url, kind=kind,
-                         page_id=page_id, version_id=cap["id"] if cap else None,
+            c = Citation(id=f"E{len(self.by_url) + 1:03d}", url=url, title=title or clean(url, TITLE_MAX),
+                         kind=kind, page_id=page_id, version_id=cap["id"] if cap else None,
                          captured_url=cap["url"] if cap else None,
                          captured_at=cap["fetched_at"] if cap else None)
             self.by_url[url] = c
@@ -652,7 +653,7 @@ def build_report(db: sqlite_utils.Database, cfg: Any, year: AcademicYear, *,
         for c in col_list:
             if not c["url"] or any(cl.url == c["url"] for cl in col_links):
                 continue
-            title = c.get("title") or ""
+            title = clean(c.get("title"), TITLE_MAX)   # crawled: capped here for every rendering
             col_links.append(ColumnLink(c["url"], title, cites.cite(c["url"], title, "column", iid,
                                                                    c.get("page_id"))))
 
@@ -666,7 +667,7 @@ def build_report(db: sqlite_utils.Database, cfg: Any, year: AcademicYear, *,
                 continue
             pub_keys.add(url_key(url))
             ev_kind = _get(ev, "kind") or "article"
-            title = _get(ev, "title") or ""
+            title = clean(_get(ev, "title"), TITLE_MAX)
             pubs.append(Publication(url=url, title=title, date=str(d)[:10],
                                     date_source=_get(ev, "date_source"), kind=ev_kind,
                                     page_id=_get(ev, "page_id"),
@@ -683,7 +684,7 @@ def build_report(db: sqlite_utils.Database, cfg: Any, year: AcademicYear, *,
                                                 if unit_id else _office_name(cfg)),
             rule_kind=kind, rule_text=rule_text(rule), columns=col_links, published=pubs,
             updated_in_year=bool(pubs), status=status, status_label=labels.get(status, status),
-            reason=_get(st, "reason") or ("未找到对应栏目或页面" if st is None else ""),
+            reason=clean(_get(st, "reason"), EXCERPT_MAX) or ("未找到对应栏目或页面" if st is None else ""),
             last_changed=_get(st, "last_changed"), last_changed_source=_get(st, "last_changed_source"),
             due=str(_get(st, "due"))[:10] if _get(st, "due") else None,
         )
@@ -759,7 +760,7 @@ def _channels(db: sqlite_utils.Database, cfg: Any, year: AcademicYear,
             name, unit_id = names[key]
         else:  # a linked host outside the configuration (e.g. a column hosted elsewhere)
             unit_id = site_unit.get(site) or None
-            name = _host(site)
+            name = clean(_host(site), TITLE_MAX)
         unit_name = units.get(unit_id, {}).get("name", unit_id) if unit_id else office
         out.append(Channel(site=site, name=name, unit_id=unit_id, unit_name=unit_name,
                            articles=counts.get(site, 0)))

@@ -23,6 +23,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from monitor.report import KIND_LABELS, PLACEHOLDER_RE, AnnualReport
+from monitor.safe_text import clean, safe_url
 
 BODY_FONT = "仿宋_GB2312"
 BODY_FALLBACK = "宋体"
@@ -108,7 +109,7 @@ def _r(text: str, rpr):
     r = OxmlElement("w:r")
     r.append(rpr)
     t = OxmlElement("w:t")
-    t.text = text
+    t.text = clean(text)   # crawled text: a control character would make lxml refuse the whole report
     t.set(qn("xml:space"), "preserve")
     r.append(t)
     return r
@@ -132,7 +133,13 @@ def _text_with_placeholders(paragraph, text: str, size: float | None = None) -> 
 
 
 def _hyperlink(paragraph, url: str, text: str, size: float | None = None) -> None:
-    """python-docx has no hyperlink API: add the relationship and the w:hyperlink element."""
+    """python-docx has no hyperlink API: add the relationship and the w:hyperlink element.
+    Only http(s) targets are linked (a crawled ``file:``/UNC/``javascript:`` address stays text)."""
+    target = safe_url(url)
+    if target is None:
+        _run(paragraph, text, size=size)
+        return
+    url = target
     part = paragraph.part
     # relate_to searches every relationship linearly; a report has hundreds of links.
     cache = part.__dict__.setdefault("_xxgk_link_ids", {})
@@ -257,7 +264,7 @@ def build_document(report: AnnualReport) -> Document:
     sec.left_margin = sec.right_margin = Cm(2.6)
     _page_number_footer(sec)  # later sections inherit the footer
 
-    title = doc.add_paragraph(report.title, style="Title")
+    title = doc.add_paragraph(clean(report.title), style="Title")
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     meta = doc.add_paragraph()
     meta.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -307,7 +314,7 @@ def build_document(report: AnnualReport) -> Document:
         _row(t, [u.name, len(u.items), len(u.updated), len(u.not_updated_due), len(u.not_updated_not_required),
                  len(u.overdue_at_year_end), u.publications, u.articles])
     for u in report.units:
-        doc.add_heading(u.name, level=2)
+        doc.add_heading(clean(u.name), level=2)
         t = _table(doc, ["序号", "事项", "本学年公开内容（条）", "本学年是否更新", "学年末状态", "最近更新日期"])
         for iid in u.items:
             it = report.item(iid)
@@ -336,8 +343,8 @@ def build_document(report: AnnualReport) -> Document:
         _row(t, [c.id, KIND_LABELS.get(c.kind, c.kind), c.title, _links_cell([("", c.url, c.url)], ""),
                  "、".join(c.items), when], widths)
 
-    doc.core_properties.title = report.title
-    doc.core_properties.author = report.school
+    doc.core_properties.title = clean(report.title)
+    doc.core_properties.author = clean(report.school)
     doc.core_properties.language = "zh-CN"
     return doc
 

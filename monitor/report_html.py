@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from monitor.assess import SOURCE_ZH
 from monitor.report import KIND_LABELS, PLACEHOLDER_RE, AnnualReport
+from monitor.safe_text import TITLE_MAX, URL_TEXT_MAX, md_block, md_inline, md_link, one_line, safe_url
 
 TEMPLATES = Path(__file__).parent / "templates" / "report"
 
@@ -29,8 +30,14 @@ def _mark_placeholders(text: str) -> Markup:
     return Markup("").join(out)
 
 
-def _md_cell(text: object) -> str:
-    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ").strip()
+def _html_link(url: str | None, text: str | None = None) -> Markup:
+    """``<a href>`` for an http(s) URL; any other scheme (``javascript:`` …) is shown as text only.
+    Text is escaped here: this builds markup outside the template's autoescape."""
+    shown = one_line(text, TITLE_MAX) if text else one_line(url, URL_TEXT_MAX)
+    target = safe_url(url)
+    if target is None:
+        return escape(shown)
+    return Markup('<a href="{}">{}</a>').format(target, shown)
 
 
 def _env(autoescape: bool) -> Environment:
@@ -38,8 +45,12 @@ def _env(autoescape: bool) -> Environment:
                       autoescape=select_autoescape(["html"]) if autoescape else False,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["todo"] = _mark_placeholders
-    env.filters["md"] = _md_cell
-    env.globals.update(kind_label=lambda k: KIND_LABELS.get(k, k or ""),
+    # Markdown has no autoescape: every value goes through md (inline, table cells), mdp (a
+    # paragraph) or md_link; crawled text must not become a tag, a link, an image or a new table cell.
+    env.filters["md"] = md_inline
+    env.filters["mdp"] = md_block
+    env.globals.update(md_link=md_link, link=_html_link,
+                       kind_label=lambda k: KIND_LABELS.get(k, k or ""),
                        source_label=lambda s: SOURCE_LABELS.get(s, s or ""))
     return env
 

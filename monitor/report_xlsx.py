@@ -2,7 +2,8 @@
 
 Sheets: 概览 (headline figures), 逐项说明 (the item table, hyperlinked), 本学年公开内容 (one row per
 publication, hyperlinked), 栏目链接 (one row per column link), 发布渠道, 各单位汇总, 各单位事项
-(per-unit appendix), 依申请公开, 证据存档. Every value comes from the same report model.
+(per-unit appendix), 依申请公开, 证据存档. Every value comes from the same report model; every text
+cell is a string cell, so a crawled title such as ``=HYPERLINK(…)`` is shown, never evaluated.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from monitor.report import KIND_LABELS, AnnualReport
+from monitor.safe_text import HYPERLINK_MAX, safe_url, set_text_cell
 
 HEADER_FONT = Font(name="黑体", bold=True)
 BODY_FONT = Font(name="宋体")
@@ -34,16 +36,22 @@ def _sheet(wb: Workbook, title: str, header: list[str], widths: list[int]) -> Wo
 
 
 def _append(ws: Worksheet, values: list, links: dict[int, str] | None = None) -> None:
-    """Append a row; ``links`` maps 1-based column -> URL for a working hyperlink."""
-    ws.append(values)
+    """Append a row; ``links`` maps 1-based column -> URL for a working hyperlink.
+
+    Titles, names and URLs are crawled: every text goes in as a string cell (never a formula, see
+    monitor.safe_text.set_text_cell), and only http(s) addresses become hyperlinks.
+    """
+    ws.append([None] * len(values))   # allocates the row (an empty list still leaves a blank row)
     row = ws.max_row
-    for col in range(1, len(values) + 1):
+    for col, value in enumerate(values, start=1):
         cell = ws.cell(row=row, column=col)
+        set_text_cell(cell, value)
         cell.font, cell.alignment = BODY_FONT, WRAP
     for col, url in (links or {}).items():
-        if url:
+        target = safe_url(url)
+        if target and len(target) <= HYPERLINK_MAX:
             cell = ws.cell(row=row, column=col)
-            cell.hyperlink = url
+            cell.hyperlink = target
             cell.font = LINK_FONT
 
 

@@ -21,17 +21,27 @@ from http import HTTPStatus
 from io import BytesIO
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import sqlite_utils
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from monitor.report import AnnualReport
+from monitor.safe_text import sheet_value
 from monitor.store import decompress, rows
 
 # The stored body is already decoded (no gzip/chunking): these headers would lie about it.
 _DROP_HEADERS = {"content-encoding", "transfer-encoding", "content-length", "connection", "keep-alive"}
+# warcio writes "name: value\r\n" as given: a CR/LF in a crawled URL or header would forge records.
+_HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_URL_BREAK_RE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _warc_url(url: str) -> str:
+    """A URL fit for a WARC header or a metadata line: whitespace and controls percent-encoded."""
+    return _URL_BREAK_RE.sub(lambda m: quote(m.group(0), safe=""), url)
 
 
 @dataclass
@@ -84,10 +94,13 @@ def parse_headers(raw: str | None) -> list[tuple[str, str]]:
         if not isinstance(entry, (list, tuple)) or len(entry) != 2:
             continue
         name, value = entry
+        name = str(name).strip()
+        if not _HEADER_NAME_RE.fullmatch(name):
+            continue   # not an HTTP header name: it could only corrupt the record
         for v in value if isinstance(value, list) else [value]:
             if isinstance(v, bytes):
                 v = v.decode("latin-1")
-            pairs.append((str(name), str(v)))
+            pairs.append((name, _CONTROL_RE.sub(" ", str(v))))
     return pairs
 
 
@@ -98,7 +111,8 @@ def _load_capture(db: sqlite_utils.Database, version_id: int) -> Capture | None:
     if not found or found[0]["snapshot"] is None:
         return None
     r = found[0]
-    return Capture(version_id=r["id"], url=r["url"], captured_at=r["fetched_at"], status=r["status"] or 200,
+    return Capture(version_id=r["id"], url=_warc_url(r["url"]), captured_at=r["fetched_at"],
+                   status=r["status"] or 200,
                    content_type=r["content_type"], headers=parse_headers(r["headers"]),
                    body=decompress(r["snapshot"]) or b"", page_kind=r["kind"])
 
@@ -106,7 +120,7 @@ def _load_capture(db: sqlite_utils.Database, version_id: int) -> Capture | None:
 def _http_headers(cap: Capture) -> StatusAndHeaders:
     headers = [(k, v) for k, v in cap.headers if k.lower() not in _DROP_HEADERS]
     if cap.content_type and not any(k.lower() == "content-type" for k, _ in headers):
-        headers.append(("Content-Type", cap.content_type))
+        headers.append(("Content-Type", _CONTROL_RE.sub(" ", cap.content_type)))
     headers.append(("Content-Length", str(len(cap.body))))
     try:
         reason = HTTPStatus(cap.status).phrase
@@ -130,6 +144,10 @@ def _file_relpath(url: str) -> str:
     if parts.query:
         digest = hashlib.sha256(parts.query.encode()).hexdigest()[:8]
         segments[-1] = f"{segments[-1]}_{digest}"
+    if sum(len(s) + 1 for s in segments) > 200:
+        # a crawled path a hundred folders deep would exceed what file systems and unzip tools accept
+        digest = hashlib.sha256(parts.path.encode()).hexdigest()[:16]
+        segments = [f"{digest}_{segments[-1][-80:]}"]
     return "/".join(["files", _host_key(url), *segments])
 
 
@@ -162,6 +180,7 @@ def collect_captures(db: sqlite_utils.Database, report: AnnualReport) -> list[Ca
         for i in items:
             if i not in cap.items:
                 cap.items.append(i)
+        cited_url = _warc_url(cited_url)
         if cited_url not in cap.cited_urls:
             cap.cited_urls.append(cited_url)
 
@@ -262,7 +281,8 @@ def write_manifest(dest: Path, report: AnnualReport, entries: list[dict]) -> lis
         w = csv.DictWriter(fh, fieldnames=MANIFEST_FIELDS)
         w.writeheader()
         for e in all_entries:
-            w.writerow({**e, "citations": " ".join(e["citations"]), "items": " ".join(e["items"])})
+            row = {**e, "citations": " ".join(e["citations"]), "items": " ".join(e["items"])}
+            w.writerow({k: sheet_value(v) for k, v in row.items()})   # opened in Excel: never a formula
     return [json_path, csv_path]
 
 
