@@ -29,6 +29,7 @@ from monitor import clock
 from monitor.clock import as_date
 from monitor.cli import config_option, fail, now_option
 from monitor.logging_setup import log_event
+from monitor.safe_text import EXCERPT_MAX, TITLE_MAX, URL_TEXT_MAX, md_block, md_inline
 from monitor.store import dumps, open_db, register_migration, rows
 
 log = logging.getLogger("monitor.notify")
@@ -279,9 +280,16 @@ def _status_value(s: Any) -> str:
     return f"{_get(s, 'status', '')}@{due.isoformat() if due else ''}"
 
 
+# Bodies are Markdown (Apprise renders them as HTML for e-mail and chat): every value that is not
+# this module's own wording goes through md(), so a crawled reason, finding or error message can
+# neither become a tag, link or image nor break a list line.
+def _md(value: Any, limit: int | None = TITLE_MAX) -> str:
+    return md_inline(value, limit)
+
+
 def _item_label(s: Any) -> str:
     title = _get(s, "short", None) or _get(s, "title", "")
-    return f"【{_get(s, 'id', '')}】{title}"
+    return f"【{_md(_get(s, 'id', ''))}】{_md(title)}"
 
 
 def _item_lines(s: Any, dashboard_url: str, labels: Mapping[str, str], *, extra: str | None = None) -> list[str]:
@@ -295,10 +303,10 @@ def _item_lines(s: Any, dashboard_url: str, labels: Mapping[str, str], *, extra:
         lines.append(extra)
     rule_text = _get(s, "rule_text", None)
     if rule_text:
-        lines.append(f"更新要求：{rule_text}")
+        lines.append(f"更新要求：{_md(rule_text)}")
     reason = _get(s, "reason", None)
     if reason:
-        lines.append(f"说明：{reason}")
+        lines.append(f"说明：{_md(reason, EXCERPT_MAX)}")
     last = as_date(_get(s, "last_changed", None))
     if last:
         lines.append(f"最近更新：{last.isoformat()}")
@@ -333,9 +341,10 @@ def _unit_findings(db, cfg, unit: str, recipient: str, state: Mapping) -> list[t
         fid = str(_get(f, "id", ""))
         if not fid or state.get((recipient, f"finding:{fid}", "finding")):
             continue
-        text = str(_get(f, "text", "") or _get(f, "summary", ""))
+        # md_block: the text opens a list item, where a leading "#" or "-" would be markup too
+        text = md_block(_get(f, "text", "") or _get(f, "summary", ""), EXCERPT_MAX)
         url = _get(f, "url", None)
-        out.append((fid, text, [f"页面：{url}"] if url else []))
+        out.append((fid, text, [f"页面：{_md(url, URL_TEXT_MAX)}"] if url else []))
     return out
 
 
@@ -395,8 +404,8 @@ def _plan_unit(plan: Plan, db, cfg, rcp: Recipient, items: Sequence[Any], state:
     plan.state.extend(pending_state)
     n_items = len({n["item"] for n in notified})
     title = f"【信息公开提醒】{rcp.unit_name}：{n_items} 项需要处理（{as_of.isoformat()}）"
-    body = [f"{rcp.name}，您好：", "",
-            f"截至 {as_of.isoformat()}，{rcp.unit_name}负责的以下信息公开事项需要处理。", ""]
+    body = [f"{_md(rcp.name)}，您好：", "",
+            f"截至 {as_of.isoformat()}，{_md(rcp.unit_name)}负责的以下信息公开事项需要处理。", ""]
     for status in NOTIFY_STATUSES:
         group = alerts[status]
         if group:
@@ -450,7 +459,7 @@ def _plan_office(plan: Plan, db, cfg: Any, rcp: Recipient, statuses: Sequence[An
         if before_status != status:
             pending_state.append((rcp.key, iid, "status", _status_value(s)))
             if not first_summary or status in NOTIFY_STATUSES:
-                unit = _get(s, "unit_name", None) or _get(s, "unit", None) or "信息公开办公室"
+                unit = _md(_get(s, "unit_name", None) or _get(s, "unit", None) or "信息公开办公室")
                 change = (f"{labels.get(before_status, before_status)} → {labels.get(status, status)}"
                           if before_status else labels.get(status, status))
                 changes.append(_short_lines(s, dashboard_url, f"{change}；责任单位：{unit}"))
@@ -461,7 +470,7 @@ def _plan_office(plan: Plan, db, cfg: Any, rcp: Recipient, statuses: Sequence[An
                 days = (as_of - since).days + 1   # days overdue, counting the first overdue day
                 key = since.isoformat()
                 if days > escalate_after and state.get((rcp.key, iid, "escalation")) != key:
-                    unit = _get(s, "unit_name", None) or _get(s, "unit", None) or "信息公开办公室"
+                    unit = _md(_get(s, "unit_name", None) or _get(s, "unit", None) or "信息公开办公室")
                     escalations.append(_short_lines(
                         s, dashboard_url, f"已逾期 {days} 天（超过 {escalate_after} 天）；责任单位：{unit}"))
                     pending_state.append((rcp.key, iid, "escalation", key))
@@ -471,7 +480,7 @@ def _plan_office(plan: Plan, db, cfg: Any, rcp: Recipient, statuses: Sequence[An
         if win and state.get((rcp.key, iid, "window")) != win[0].isoformat():
             pending_state.append((rcp.key, iid, "window", win[0].isoformat()))
             if not (last and last >= win[0]):
-                unit = _get(s, "unit_name", None) or _get(s, "unit", None) or "信息公开办公室"
+                unit = _md(_get(s, "unit_name", None) or _get(s, "unit", None) or "信息公开办公室")
                 windows.append(_short_lines(
                     s, dashboard_url, f"公开时段 {win[0].isoformat()} 至 {win[1].isoformat()}；责任单位：{unit}"))
                 items_json.append({"item": iid, "status": status, "topic": "window"})
@@ -495,7 +504,7 @@ def _plan_office(plan: Plan, db, cfg: Any, rcp: Recipient, statuses: Sequence[An
     order = ["overdue", "unreachable", "missing", "blank", "due_soon", "undated", "ok"]
     count_text = "，".join(f"{labels.get(k, k)} {counts[k]}" for k in sorted(
         counts, key=lambda k: order.index(k) if k in order else len(order)))
-    body = [f"{school}信息公开监测日报（{as_of.isoformat()}）", "",
+    body = [f"{_md(school)}信息公开监测日报（{as_of.isoformat()}）", "",
             f"**事项状态**：共 {len(statuses)} 项；{count_text or '暂无评估结果'}", ""]
     if changes:
         body.append(f"### {'当前需关注的事项' if first_summary else '较上次日报的变化'}（{len(changes)} 项）")
@@ -522,8 +531,8 @@ def _plan_office(plan: Plan, db, cfg: Any, rcp: Recipient, statuses: Sequence[An
         body.append(f"### 通知发送失败（{len(failures)} 条）")
         for f in failures:
             what = "已放弃重试" if f["status"] == "gave_up" else "将在下次发送时重试"
-            body.append(f"- {f['day']} 发给 {f['unit_name'] or ''} {f['contact_name'] or ''}（{f['target']}）："
-                        f"{f['last_error'] or '发送失败'}；{what}")
+            body.append(f"- {_md(f['day'])} 发给 {_md(f['unit_name'])} {_md(f['contact_name'])}（{_md(f['target'])}）："
+                        f"{_md(f['last_error'] or '发送失败', EXCERPT_MAX)}；{what}")
         body.append("")
     if dashboard_url:
         body.append(f"详情：{dashboard_url}/")
@@ -538,7 +547,7 @@ def _short_lines(s: Any, dashboard_url: str, text: str) -> list[str]:
         lines.append(f"截止日期：{due.isoformat()}")
     reason = _get(s, "reason", None)
     if reason:
-        lines.append(f"说明：{reason}")
+        lines.append(f"说明：{_md(reason, EXCERPT_MAX)}")
     if dashboard_url:
         lines.append(f"查看：{dashboard_url}/items/{_get(s, 'id', '')}")
     return lines
@@ -560,7 +569,7 @@ def _scan_health(db, rcp: Recipient, state: Mapping, as_of: date) -> tuple[list[
         for r in bad:
             news = True
             lines.append(f"扫描 #{r['id']}（{str(r['started_at'])[:16].replace('T', ' ')}）"
-                         f"{_SCAN_STATUS.get(r['status'], r['status'])}：{r['message'] or '无详细信息'}")
+                         f"{_SCAN_STATUS.get(r['status'], r['status'])}：{_md(r['message'] or '无详细信息', EXCERPT_MAX)}")
         if done:
             r = done[-1]
             lines.append(f"最近一次成功扫描 #{r['id']}：页面 {(r['pages_fetched'] or 0) + (r['not_modified'] or 0)}，"
