@@ -1,4 +1,4 @@
-"""Dashboard accounts: users with roles, server-side sessions, log-in rate limits.
+"""Dashboard accounts: users with roles, server-side sessions, log-in throttling.
 
 Migration 4 owns the tables the dashboard writes: ``users``, ``sessions``, ``login_attempts``,
 ``acknowledgements`` (a unit confirms it has seen an item's status), ``meta`` (the persisted
@@ -7,13 +7,23 @@ two-character Chinese words such as 招生 are searchable) and the indexes the d
 
 Passwords are hashed with argon2id; session tokens are random and only their SHA-256 is stored,
 so a copy of the database does not let anyone log in.
+
+Log-in throttling (docs/security.md): every attempt is first *reserved* in ``login_attempts`` inside
+one ``BEGIN IMMEDIATE`` transaction, so concurrent guesses count each other; after a few failures
+for one (user name, client address) — or many for one address — the next attempt must wait an
+exponentially growing, capped delay, and attempts during the wait are refused without checking the
+password; at most ``LOGIN_CONCURRENCY`` argon2 verifications (64 MiB each) run at once in the
+process, beyond that the attempt is refused at once. The correct password always works once the
+wait has passed: there is no lockout an attacker can keep up for someone else.
 """
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 import sys
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -34,8 +44,19 @@ ROLES: dict[str, str] = {
 ROLE_LABELS: dict[str, str] = {"admin": "管理员", "office": "信息公开办", "unit": "责任单位", "viewer": "只读"}
 
 SESSION_TTL = timedelta(hours=12)
-LOGIN_WINDOW = timedelta(minutes=15)
+# Back-off per (user name, client address): LOGIN_MAX_FAILURES failures (since that pair's last
+# success, within LOGIN_WINDOW) are free; then the next attempt waits BACKOFF_BASE, doubling with
+# every further failure up to BACKOFF_CAP. At the cap a guesser gets about 100 tries a day.
+LOGIN_WINDOW = timedelta(hours=24)
 LOGIN_MAX_FAILURES = 5
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(minutes=15)
+# Per client address over every user name (spraying names): the same back-off after this many
+# failures within the hour. Successes do not reset it (an attacker could log into their own account).
+ADDRESS_WINDOW = timedelta(hours=1)
+ADDRESS_MAX_FAILURES = 20
+# argon2 verifications at once in this process (each needs 64 MiB; the scheduler shares the process).
+LOGIN_CONCURRENCY = 2
 MIN_PASSWORD = 8
 _USERNAME = re.compile(r"^[\w.@-]{1,64}$")
 
@@ -73,9 +94,10 @@ def _m4_auth(db: sqlite_utils.Database) -> None:
             username TEXT NOT NULL,
             ip TEXT,
             at TEXT NOT NULL,                  -- real UTC time
-            ok INTEGER NOT NULL
+            ok INTEGER NOT NULL                -- 1 success, 0 failure, -1 being verified (counts as failure)
         );
         CREATE INDEX IF NOT EXISTS idx_login_attempts_key ON login_attempts(username, ip, at);
+        CREATE INDEX IF NOT EXISTS idx_login_attempts_ip ON login_attempts(ip, at);
         CREATE TABLE IF NOT EXISTS acknowledgements (
             id INTEGER PRIMARY KEY,
             item_id TEXT NOT NULL,
@@ -107,7 +129,15 @@ class AuthError(ValueError):
 
 
 class RateLimited(AuthError):
-    pass
+    """Refused without checking the password; ``retry_after`` is in whole seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class LoginBusy(RateLimited):
+    """Too many password checks running at once: refused immediately, not queued."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +175,12 @@ def _utcnow() -> datetime:
 
 def _iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _iso_us(dt: datetime) -> str:
+    # Log-in attempts keep microseconds: back-off waits are measured from them. Seconds-only rows
+    # from older versions still sort correctly against these.
+    return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _user_from_row(row: dict) -> User:
@@ -224,39 +260,122 @@ def remove_user(db: sqlite_utils.Database, username: str) -> None:
 
 
 def recent_failures(db: sqlite_utils.Database, username: str, ip: str | None) -> int:
-    since = _iso(_utcnow() - LOGIN_WINDOW)
+    """Failures (and attempts being verified) for this pair since its last success, within the window."""
+    return _pair_failures(db, username, ip, _utcnow())[0]
+
+
+def _pair_failures(db: sqlite_utils.Database, username: str, ip: str | None,
+                   now: datetime) -> tuple[int, str | None]:
     return db.execute(
-        "SELECT COUNT(*) FROM login_attempts WHERE username = ? AND ip IS ? AND at >= ? AND ok = 0",
-        (username, ip, since),
-    ).fetchone()[0]
+        "SELECT COUNT(*), MAX(at) FROM login_attempts WHERE username = ? AND ip IS ? AND ok != 1 AND at >= ?"
+        " AND id > COALESCE((SELECT MAX(id) FROM login_attempts WHERE username = ? AND ip IS ? AND ok = 1), 0)",
+        (username, ip, _iso_us(now - LOGIN_WINDOW), username, ip),
+    ).fetchone()
+
+
+def _address_failures(db: sqlite_utils.Database, ip: str | None, now: datetime) -> tuple[int, str | None]:
+    return db.execute("SELECT COUNT(*), MAX(at) FROM login_attempts WHERE ip IS ? AND ok != 1 AND at >= ?",
+                      (ip, _iso_us(now - ADDRESS_WINDOW))).fetchone()
+
+
+def backoff(failures: int, free: int = LOGIN_MAX_FAILURES) -> timedelta:
+    """How long the next attempt must wait after ``failures`` failures (zero while they are free)."""
+    if failures < free:
+        return timedelta(0)
+    steps = min(failures - free, 30)  # 2**30 minutes is far past the cap: no overflow
+    return min(BACKOFF_CAP, BACKOFF_BASE * (2 ** steps))
+
+
+def _remaining(failures: int, last: str | None, free: int, now: datetime) -> float:
+    wait = backoff(failures, free)
+    if not wait or not last:
+        return 0.0
+    return (datetime.fromisoformat(last) + wait - now).total_seconds()
+
+
+def wait_text(seconds: float) -> str:
+    """ "45 秒" / "3 分钟": how long to wait, rounded up."""
+    whole = max(1, math.ceil(seconds))
+    return f"{whole} 秒" if whole < 60 else f"{math.ceil(whole / 60)} 分钟"
+
+
+_reserve_lock = threading.Lock()   # threads of this process queue here, not in SQLite's busy handler
+_verify_slots = threading.BoundedSemaphore(LOGIN_CONCURRENCY)
+_indexed: set[str] = set()
+
+
+def _ensure_index(db: sqlite_utils.Database) -> None:
+    # Databases migrated before the per-address index existed get it on first use.
+    name = db.execute("PRAGMA database_list").fetchone()[2] or ":memory:"
+    if name not in _indexed:
+        db.execute("CREATE INDEX IF NOT EXISTS idx_login_attempts_ip ON login_attempts(ip, at)")
+        _indexed.add(name)
+
+
+def _reserve(db: sqlite_utils.Database, username: str, ip: str | None) -> int:
+    """Check both back-offs and record the attempt in one write transaction; returns the attempt id.
+
+    Raises RateLimited while a wait is running (nothing is recorded, so the wait does not grow)."""
+    _ensure_index(db)
+    with _reserve_lock:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            now = _utcnow()
+            pair = _remaining(*_pair_failures(db, username, ip, now), LOGIN_MAX_FAILURES, now)
+            address = _remaining(*_address_failures(db, ip, now), ADDRESS_MAX_FAILURES, now)
+            wait = max(pair, address)
+            if wait > 0:
+                db.execute("ROLLBACK")
+                raise RateLimited(f"登录失败次数过多，请 {wait_text(wait)}后再试（等待期间提交的密码不会被核对）",
+                                  max(1, math.ceil(wait)))
+            attempt = db.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, ?, ?, -1)",
+                                 (username, ip, _iso_us(now))).lastrowid
+            db.execute("COMMIT")
+        except RateLimited:
+            raise
+        except BaseException:
+            if db.conn.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+    return attempt
+
+
+def _check_password(row: dict | None, password: str) -> bool:
+    try:
+        if row is not None:
+            return _hasher.verify(row["password_hash"], password)
+        # An unknown name costs one real verification too, so timing does not reveal accounts.
+        _hasher.verify(_dummy_hash(), password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        pass
+    return False
 
 
 def authenticate(db: sqlite_utils.Database, username: str, password: str, ip: str | None) -> User | None:
-    """Check a log-in; None for a wrong name or password. Raises RateLimited after too many failures
-    for this account from this address (the attempt is then not even checked)."""
+    """Check a log-in; None for a wrong name or password.
+
+    Raises RateLimited (without checking the password) while this pair or this address must wait
+    after repeated failures, and LoginBusy when LOGIN_CONCURRENCY checks are already running."""
     username = (username or "").strip()[:64]
-    if recent_failures(db, username, ip) >= LOGIN_MAX_FAILURES:
-        raise RateLimited(f"登录失败次数过多，请 {int(LOGIN_WINDOW.total_seconds() // 60)} 分钟后再试")
-    row = store.rows(db, "SELECT * FROM users WHERE username = ?", (username,))
-    ok = False
-    if row:
-        try:
-            ok = _hasher.verify(row[0]["password_hash"], password or "")
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-    else:
-        # Spend about the same time as a real check so response times do not reveal accounts.
-        try:
-            _hasher.verify(_dummy_hash(), password or "")
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            pass
-    db.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, ?, ?, ?)",
-               (username, ip, _iso(_utcnow()), int(ok)))
-    if not ok:
-        return None
-    if _hasher.check_needs_rehash(row[0]["password_hash"]):
-        db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (_hasher.hash(password), row[0]["id"]))
-    return _user_from_row(row[0])
+    password = password or ""
+    attempt = _reserve(db, username, ip)
+    if not _verify_slots.acquire(blocking=False):
+        db.execute("DELETE FROM login_attempts WHERE id = ?", (attempt,))  # not checked: not an attempt
+        raise LoginBusy("同时登录的请求过多，服务器繁忙，请几秒后再试", 2)
+    try:
+        row = store.rows(db, "SELECT * FROM users WHERE username = ?", (username,))
+        user_row = row[0] if row else None
+        ok = _check_password(user_row, password)
+        if ok and _hasher.check_needs_rehash(user_row["password_hash"]):
+            db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (_hasher.hash(password), user_row["id"]))
+    except BaseException:
+        db.execute("UPDATE login_attempts SET ok = 0, at = ? WHERE id = ?", (_iso_us(_utcnow()), attempt))
+        raise
+    finally:
+        _verify_slots.release()
+    # The wait after a failure runs from when the check ended.
+    db.execute("UPDATE login_attempts SET ok = ?, at = ? WHERE id = ?", (int(ok), _iso_us(_utcnow()), attempt))
+    return _user_from_row(user_row) if ok else None
 
 
 _dummy: list[str] = []

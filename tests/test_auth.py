@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import timedelta
+import threading
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,139 @@ def test_user_command(tmp_path: Path) -> None:
     assert r.returncode == 0 and "wang" not in _xxgk("user", "list", "--config", str(cfg), cwd=tmp_path).stdout
     r = _xxgk("user", "list", "--config", str(tmp_path / "missing.yaml"), cwd=tmp_path)
     assert r.returncode != 0 and "找不到配置文件" in r.stderr and "Traceback" not in r.stderr
+
+
+# --------------------------------------------------------------- throttling: atomic, back-off, caps
+
+class CountingHasher:
+    """The real argon2 hasher, counting (and optionally slowing) password verifications."""
+
+    def __init__(self, real, delay: float = 0.0) -> None:
+        self.real, self.delay, self.calls = real, delay, 0
+        self.lock = threading.Lock()
+
+    def verify(self, hashed: str, password: str) -> bool:
+        with self.lock:
+            self.calls += 1
+        time.sleep(self.delay)
+        return self.real.verify(hashed, password)
+
+    def hash(self, password: str) -> str:
+        return self.real.hash(password)
+
+    def check_needs_rehash(self, hashed: str) -> bool:
+        return self.real.check_needs_rehash(hashed)
+
+
+@pytest.fixture()
+def hasher(monkeypatch) -> CountingHasher:
+    auth._dummy_hash()  # made once up front, outside the counted calls
+    counting = CountingHasher(auth._hasher)
+    monkeypatch.setattr(auth, "_hasher", counting)
+    return counting
+
+
+def test_concurrent_guesses_are_counted_before_any_is_verified(tmp_path, hasher, monkeypatch) -> None:
+    """30 wrong guesses at once (each thread on its own connection, as the server's threads are):
+    the limit is taken atomically, so only LOGIN_MAX_FAILURES of them are ever checked."""
+    path = tmp_path / "x.db"
+    auth.add_user(store.open_db(path), "admin", "right-password", "admin")
+    # Only the limit is tested here, not the cap on concurrent checks.
+    monkeypatch.setattr(auth, "_verify_slots", threading.BoundedSemaphore(64), raising=False)
+    hasher.delay = 0.2  # every guess is still being checked while the others arrive
+    conns = [store.open_db(path) for _ in range(30)]
+    start = threading.Barrier(30)
+    outcomes: list[str] = []
+
+    def guess(db) -> None:
+        start.wait()
+        try:
+            outcomes.append("none" if auth.authenticate(db, "admin", "wrong-guess", "10.0.0.9") is None else "ok")
+        except auth.RateLimited:
+            outcomes.append("limited")
+
+    threads = [threading.Thread(target=guess, args=(c,)) for c in conns]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(outcomes) == 30
+    assert hasher.calls <= auth.LOGIN_MAX_FAILURES, hasher.calls
+    assert outcomes.count("none") == hasher.calls and outcomes.count("limited") == 30 - hasher.calls
+    assert conns[0].execute("SELECT COUNT(*) FROM login_attempts WHERE ok = -1").fetchone()[0] == 0
+
+
+def test_backoff_grows_is_capped_and_never_refuses_after_the_wait(db, hasher) -> None:
+    assert [auth.backoff(n).total_seconds() for n in range(4, 11)] == [0, 60, 120, 240, 480, 900, 900]
+    assert auth.backoff(10_000) == auth.BACKOFF_CAP
+    auth.add_user(db, "office1", "right-password", "office")
+    for _ in range(auth.LOGIN_MAX_FAILURES):
+        assert auth.authenticate(db, "office1", "wrong", "10.0.0.9") is None
+    checked = hasher.calls
+    with pytest.raises(auth.RateLimited) as exc:
+        auth.authenticate(db, "office1", "right-password", "10.0.0.9")
+    assert exc.value.retry_after == 60 and "1 分钟后再试" in str(exc.value)
+    assert hasher.calls == checked  # refused during the wait without checking the password
+    # Let the wait pass: the correct password works (no lockout), and a success starts afresh.
+    _age(db, seconds=61)
+    assert auth.authenticate(db, "office1", "right-password", "10.0.0.9") is not None
+    assert auth.recent_failures(db, "office1", "10.0.0.9") == 0
+    # A wrong guess after the wait makes the next wait twice as long.
+    for _ in range(auth.LOGIN_MAX_FAILURES):
+        auth.authenticate(db, "office1", "wrong", "10.0.0.9")
+    _age(db, seconds=61)
+    assert auth.authenticate(db, "office1", "wrong", "10.0.0.9") is None
+    with pytest.raises(auth.RateLimited) as exc:
+        auth.authenticate(db, "office1", "right-password", "10.0.0.9")
+    assert 110 < exc.value.retry_after <= 120 and "2 分钟后再试" in str(exc.value)
+
+
+def _age(db, seconds: float) -> None:
+    """Move every recorded attempt into the past (the waits run on real time)."""
+    for rid, at in db.execute("SELECT id, at FROM login_attempts").fetchall():
+        moved = datetime.fromisoformat(at) - timedelta(seconds=seconds)
+        db.execute("UPDATE login_attempts SET at = ? WHERE id = ?", (auth._iso_us(moved), rid))
+
+
+def test_unknown_names_cost_a_check_and_count_against_the_limits(db, hasher) -> None:
+    for _ in range(auth.LOGIN_MAX_FAILURES):
+        before = hasher.calls
+        assert auth.authenticate(db, "no-such-user", "whatever-1", "10.0.0.9") is None
+        assert hasher.calls == before + 1  # as costly as a real account's check
+    with pytest.raises(auth.RateLimited, match="分钟后再试"):
+        auth.authenticate(db, "no-such-user", "whatever-1", "10.0.0.9")
+
+
+def test_one_address_cannot_spray_many_names(db, hasher) -> None:
+    auth.add_user(db, "viewer1", "right-password", "viewer")
+    for n in range(auth.ADDRESS_MAX_FAILURES):
+        assert auth.authenticate(db, f"name{n}", "guess-guess", "10.0.0.66") is None
+    checked = hasher.calls
+    with pytest.raises(auth.RateLimited, match="分钟后再试"):
+        auth.authenticate(db, "fresh-name", "guess-guess", "10.0.0.66")
+    with pytest.raises(auth.RateLimited):
+        auth.authenticate(db, "viewer1", "right-password", "10.0.0.66")
+    assert hasher.calls == checked
+    # Other addresses are not affected; after the wait the sprayed address is heard again.
+    assert auth.authenticate(db, "viewer1", "right-password", "10.0.0.67") is not None
+    _age(db, seconds=61)
+    assert auth.authenticate(db, "viewer1", "right-password", "10.0.0.66") is not None
+
+
+def test_verifications_beyond_the_cap_are_refused_at_once(db, monkeypatch) -> None:
+    auth.add_user(db, "viewer1", "right-password", "viewer")
+    slots = threading.BoundedSemaphore(auth.LOGIN_CONCURRENCY)
+    monkeypatch.setattr(auth, "_verify_slots", slots)
+    for _ in range(auth.LOGIN_CONCURRENCY):
+        assert slots.acquire(blocking=False)  # the cap is taken by checks still running
+    try:
+        started = time.monotonic()
+        with pytest.raises(auth.LoginBusy, match="繁忙") as exc:
+            auth.authenticate(db, "viewer1", "right-password", "10.0.0.9")
+        assert time.monotonic() - started < 1 and exc.value.retry_after > 0
+    finally:
+        for _ in range(auth.LOGIN_CONCURRENCY):
+            slots.release()
+    # Not checked, so not counted: the next try goes through.
+    assert db.execute("SELECT COUNT(*) FROM login_attempts").fetchone()[0] == 0
+    assert auth.authenticate(db, "viewer1", "right-password", "10.0.0.9") is not None

@@ -39,13 +39,16 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
     if not check_login_nonce(request, nonce):
         return _login_form(request, 400, "登录表单已过期，请重新输入。", username, next)
     db = db_of(request)
+    ip = client_ip(request)
     try:
-        user = auth.authenticate(db, username, password, client_ip(request))
-    except auth.RateLimited as exc:
-        return _login_form(request, 429, str(exc), username, next)
+        user = auth.authenticate(db, username, password, ip)
+    except auth.RateLimited as exc:  # also LoginBusy: answered at once, the password never checked
+        resp = _login_form(request, 429, str(exc), username, next)
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
     if user is None:
         return _login_form(request, 401, "用户名或密码错误。", username, next)
-    token = auth.create_session(db, user, client_ip(request))
+    token = auth.create_session(db, user, ip)
     resp = RedirectResponse(safe_next(next), status_code=303)
     set_cookie(resp, SESSION_COOKIE, serializer(request, "session").dumps(token),
                max_age=int(auth.SESSION_TTL.total_seconds()))
