@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
+from monitor.safe_text import TITLE_MAX, clean
+
 
 # Where a date came from, and how a person reads it. Every place that shows a date's source (inspect,
 # status, dashboard, report) uses these words, so a supervisor meets one vocabulary.
@@ -18,9 +20,30 @@ DATE_SOURCE_LABELS: dict[str, str] = {
     "observed": "监测发现内容变化",
 }
 
+def cap_label(value: Any) -> Any:
+    """A crawled label (title, column or file name, list-row or link text) as stored: at most
+    TITLE_MAX characters with an ellipsis, no control characters. A hostile page can put 400,000
+    characters in <title>; every output shows these labels, and none needs more than a line."""
+    return clean(value, TITLE_MAX) if isinstance(value, str) else value
+
+
+class _CappedLabels:
+    """Caps the fields named in ``_LABELS`` whenever they are set (the dataclass __init__ and every
+    later ``rec.title = …`` in extraction), so no path that builds a record can skip the cap."""
+    _LABELS: frozenset[str] = frozenset()
+    _LABEL_LISTS: frozenset[str] = frozenset()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._LABELS:
+            value = cap_label(value)
+        elif name in self._LABEL_LISTS and isinstance(value, list):
+            value = [cap_label(v) for v in value]
+        object.__setattr__(self, name, value)
+
 
 @dataclass
-class Entry:
+class Entry(_CappedLabels):
+    _LABELS = frozenset({"title"})
     title: str
     url: str
     date: str | None
@@ -28,13 +51,16 @@ class Entry:
 
 
 @dataclass
-class Link:
+class Link(_CappedLabels):
+    _LABELS = frozenset({"text"})   # link text; for attachments, the file's name as the page shows it
     url: str
     text: str
 
 
 @dataclass
-class PageRecord:
+class PageRecord(_CappedLabels):
+    _LABELS = frozenset({"title", "column"})
+    _LABEL_LISTS = frozenset({"breadcrumb"})
     url: str
     title: str | None
     kind: str  # 'article' | 'list' | 'attachment' | 'other'
