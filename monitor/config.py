@@ -485,10 +485,21 @@ class Notifications(_Model):
     enabled: bool = True
 
 
+def _check_proxy(value: Any) -> str:
+    # A reverse proxy's address or address range; only its X-Forwarded-For / X-Real-IP is believed.
+    try:
+        if not isinstance(value, str):
+            raise ValueError
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise _custom(f"应为反向代理的 IP 地址或地址段（如 127.0.0.1 或 10.0.0.0/24），实际为 {value!r}") from None
+
+
 class Dashboard(_Model):
     host: Text = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     secret_key: str | None = None
+    trusted_proxies: list[Annotated[str, PlainValidator(_check_proxy)]] = []
 
 
 class Compliance(_Model):

@@ -549,7 +549,10 @@ def start_dashboard(cfg: Any, config_path: str, host: str, port: int):
     import uvicorn
 
     app = create_app(cfg, config_path=Path(config_path).absolute())
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False))
+    # proxy_headers off: the dashboard itself decides whose X-Forwarded-For to believe
+    # (dashboard.trusted_proxies); uvicorn's default would trust any client on 127.0.0.1.
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                                           proxy_headers=False))
     thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
     thread.start()
     deadline = time.monotonic() + 15

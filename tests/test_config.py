@@ -73,6 +73,12 @@ def test_valid_config_defaults_and_helpers(tmp_path):
     assert len(cfg.catalog_obj.items) == 50
 
 
+def test_trusted_proxies(tmp_path):
+    assert load_config(write(tmp_path, BASE)).dashboard.trusted_proxies == []
+    cfg = load_config(write(tmp_path, BASE + "dashboard:\n  trusted_proxies: [127.0.0.1, 10.20.0.0/16, '::1']\n"))
+    assert cfg.dashboard.trusted_proxies == ["127.0.0.1/32", "10.20.0.0/16", "::1/128"]
+
+
 def test_timezone_is_applied_to_the_clock(tmp_path):
     load_config(write(tmp_path, BASE + "timezone: Asia/Urumqi\n"))
     assert str(clock.timezone()) == "Asia/Urumqi"
@@ -97,6 +103,11 @@ def test_database_and_catalog_paths_are_relative_to_the_config(tmp_path):
     ("crawl:\n  timeout: 半分钟\n", "xxgk.yaml:16: crawl.timeout: 应为数字，实际为 文本 '半分钟'"),
     ("crawl:\n  obey_robots: 也许\n", "xxgk.yaml:16: crawl.obey_robots: 应为 true 或 false"),
     ("dashboard: {port: 70000}\n", "xxgk.yaml:15: dashboard.port: 应不大于 65535"),
+    ("dashboard:\n  trusted_proxies:\n    - 127.0.0.1\n    - proxy.example.edu.cn\n",
+     "xxgk.yaml:18: dashboard.trusted_proxies[1]: 应为反向代理的 IP 地址或地址段（如 127.0.0.1 或 10.0.0.0/24），"
+     "实际为 'proxy.example.edu.cn'"),
+    ("dashboard: {trusted_proxies: [10.0.0.0/33]}\n", "xxgk.yaml:15: dashboard.trusted_proxies[0]: 应为反向代理的"),
+    ("dashboard: {trusted_proxies: 127.0.0.1}\n", "xxgk.yaml:15: dashboard.trusted_proxies: 应为列表"),
     # bad cron, timezone, regex, selector, network
     ("schedule:\n  scan: '61 2 * * *'\n", "xxgk.yaml:16: schedule.scan: 不是有效的 cron 表达式"),
     ("timezone: Asia/Beijing\n", "xxgk.yaml:15: timezone: 未知的时区 'Asia/Beijing'"),

@@ -7,6 +7,7 @@ is the expensive step and the answer only changes when one of those changes.
 """
 from __future__ import annotations
 
+import ipaddress
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -147,6 +148,12 @@ def _sites_of(cfg: Any) -> dict[str, str | None]:
         return {}
 
 
+def trusted_proxies_of(cfg: Any) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``dashboard.trusted_proxies`` as networks (the config has validated them)."""
+    found = get(get(cfg, "dashboard"), "trusted_proxies") or []
+    return tuple(ipaddress.ip_network(str(p).strip(), strict=False) for p in found)
+
+
 def load_estate_config(config_path: str | Path) -> Any:
     """Load the school config; user mistakes end in one Chinese line (``monitor.cli.fail``)."""
     from monitor.cli import fail
@@ -175,6 +182,8 @@ class Estate:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     generation: int = 0  # bumped by every decision made through the dashboard
     sites: dict[str, str | None] = field(default_factory=dict)  # site URL key -> unit id (None: disclosure)
+    # Reverse proxies whose X-Forwarded-For / X-Real-IP is believed (dashboard.trusted_proxies).
+    trusted_proxies: tuple = ()
 
     @classmethod
     def from_config(cls, cfg: Any, config_path: str | Path | None = None) -> "Estate":
@@ -195,7 +204,8 @@ class Estate:
         return cls(db_path=db_path_of(cfg), school=school_name_of(cfg), categories=categories, items=items,
                    units=unit_names_of(cfg), secret_key=get(dash, "secret_key") or None,
                    office=get(get(cfg, "office"), "name") or "信息公开办公室", cfg=cfg,
-                   config_path=Path(path) if path else None, sites=_sites_of(cfg))
+                   config_path=Path(path) if path else None, sites=_sites_of(cfg),
+                   trusted_proxies=trusted_proxies_of(cfg))
 
     # ------------------------------------------------------------------ lookups
     @property

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -137,8 +138,47 @@ def check_login_nonce(request: Request, form_nonce: str | None) -> bool:
     return hmac.compare_digest(str(expected).encode(), form_nonce.encode())
 
 
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address from a header entry ("10.0.0.1", "10.0.0.1:443", "[::1]:443"), else None."""
+    text = text.strip().strip('"')
+    if text.startswith("["):
+        text = text[1:].split("]", 1)[0]
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]
+    try:
+        addr = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    mapped = getattr(addr, "ipv4_mapped", None)
+    return mapped or addr
+
+
+def forwarded_client(peer: str | None, headers: Any, trusted: tuple) -> str | None:
+    """The client address: the direct peer, unless the peer is a trusted proxy; then the right-most
+    X-Forwarded-For entry that is not a trusted proxy (entries left of it are the client's own
+    claims), else X-Real-IP."""
+    peer_ip = _ip(peer or "")
+    if peer_ip is None or not any(peer_ip in net for net in trusted):
+        return str(peer_ip) if peer_ip is not None else peer
+    chain = [e for line in headers.getlist("x-forwarded-for") for e in line.split(",") if e.strip()]
+    if chain:
+        nearest = peer_ip
+        for entry in reversed(chain):
+            addr = _ip(entry)
+            if addr is None:
+                # Written by a trusted hop but unreadable: group it under that hop.
+                return str(nearest)
+            if not any(addr in net for net in trusted):
+                return str(addr)
+            nearest = addr
+        return str(nearest)  # every hop is a trusted proxy
+    real = _ip(headers.get("x-real-ip") or "")
+    return str(real) if real is not None else str(peer_ip)
+
+
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    peer = request.client.host if request.client else None
+    return forwarded_client(peer, request.headers, estate_of(request).trusted_proxies)
 
 
 def parse_date(text: str | None) -> date:
