@@ -313,6 +313,58 @@ def test_api_docs_are_offline(app) -> None:
     assert not re.search(r'(src|href)="https?://', docs)
 
 
+def test_api_document_needs_login(app) -> None:
+    anonymous = TestClient(app, base_url="https://testserver")
+    r = anonymous.get("/api/openapi.json")
+    assert r.status_code == 401 and r.json() == {"error": "请先登录"} and "paths" not in r.text
+    assert r.headers["x-content-type-options"] == "nosniff"
+    r = anonymous.get("/api/docs", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
+
+
+def _has_security_headers(r) -> bool:
+    return ("script-src 'self'" in r.headers.get("content-security-policy", "")
+            and r.headers.get("x-content-type-options") == "nosniff"
+            and r.headers.get("x-frame-options") == "SAMEORIGIN" and "no-store" in r.headers.get("cache-control", ""))
+
+
+HUGE = "99999999999999999999"   # past SQLite's 64-bit integers
+
+
+def test_huge_numbers_in_urls_are_not_found_with_the_usual_headers(app) -> None:
+    client = login(app, "admin")
+    for path in (f"/versions/{HUGE}", f"/versions/{HUGE}/raw", f"/versions/{HUGE}/source", f"/versions/{HUGE}/text",
+                 f"/versions/1/diff/{HUGE}", f"/versions/{HUGE}/diff/1", f"/notifications/{HUGE}",
+                 f"/versions/{2 ** 63}", "/versions/-1"):
+        r = client.get(path)
+        assert r.status_code == 404 and "找不到" in r.text and _has_security_headers(r), (path, r.status_code)
+    r = client.post(f"/matches/{HUGE}/confirm", data={"csrf_token": csrf(client)})
+    assert r.status_code == 404 and _has_security_headers(r)
+    r = client.get(f"/api/items/{HUGE}")
+    assert r.status_code == 404 and r.json()["error"] and _has_security_headers(r)
+    for path in (f"/units?page={HUGE}", f"/health?unreachable_page={HUGE}", f"/scans?page={HUGE}",
+                 f"/api/tables/unreachable?page={HUGE}", f"/api/tables/scans?page={HUGE}",
+                 f"/export/unreachable.csv?page={HUGE}"):
+        r = client.get(path)
+        assert r.status_code == 200 and _has_security_headers(r), (path, r.status_code)
+
+
+def test_an_unexpected_error_is_a_chinese_500_with_the_usual_headers(app, monkeypatch) -> None:
+    from monitor.dashboard import registry
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setitem(registry.TABLES, "units", broken)
+    client = TestClient(app, base_url="https://testserver", raise_server_exceptions=False)
+    client.cookies = login(app, "viewer").cookies
+    page = client.get("/units")
+    assert page.status_code == 500 and "服务器内部错误" in page.text and _has_security_headers(page)
+    assert "simulated bug" not in page.text and "Traceback" not in page.text
+    api = client.get("/api/tables/units")
+    assert api.status_code == 500 and "服务器内部错误" in api.json()["error"] and _has_security_headers(api)
+
+
 # ---------------------------------------------------------------------------- snapshots and diffs
 
 def test_snapshots_never_run_scripts(app, estate) -> None:

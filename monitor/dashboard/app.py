@@ -11,7 +11,7 @@ from typing import Any
 import click
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -20,8 +20,8 @@ from monitor.cli import config_option, fail, now_option
 from monitor.dashboard import routes_actions, routes_api, routes_pages, search
 from monitor.dashboard.estate import Estate, connect, load_estate_config
 from monitor.dashboard.scanrun import ScanRunner
-from monitor.dashboard.web import (CSP, HERE, BadInput, Forbidden, LoginRequired, NotFound, error_response,
-                                   login_redirect)
+from monitor.dashboard.web import (HERE, BadInput, Forbidden, LoginRequired, NotFound, add_security_headers,
+                                   error_response, login_redirect)
 
 log = logging.getLogger("monitor.dashboard")
 
@@ -32,9 +32,10 @@ def create_app(cfg: Any, *, config_path: str | Path | None = None) -> FastAPI:
     if config_path is not None:
         estate.config_path = Path(config_path)
     db = store.open_db(estate.db_path)
-    # Swagger UI and ReDoc load their assets from a CDN: replaced by our own /api/docs page.
+    # Swagger UI and ReDoc load their assets from a CDN: replaced by our own /api/docs page. The
+    # OpenAPI document is served by routes_api behind the log-in like every other API route.
     app = FastAPI(title=f"{estate.school} 信息公开监测看板", version="1", docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json")
+                  openapi_url=None)
     app.state.estate = estate
     app.state.secret_key = auth.secret_key(db, estate.secret_key)
     app.state.scan_runner = ScanRunner()
@@ -46,14 +47,17 @@ def create_app(cfg: Any, *, config_path: str | Path | None = None) -> FastAPI:
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "private, no-store")
-        return response
+        return add_security_headers(request, await call_next(request))
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        # Runs outside the middleware above (Starlette's outermost error layer): set the headers here.
+        # The traceback is logged by the server (Starlette re-raises after this response).
+        try:
+            response = error_response(request, 500, "服务器内部错误，请稍后再试；如果一直出现，请联系管理员。")
+        except Exception:  # the error page itself failed: a plain line still carries the headers
+            response = PlainTextResponse("服务器内部错误，请稍后再试。", status_code=500)
+        return add_security_headers(request, response)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
@@ -73,6 +77,9 @@ def create_app(cfg: Any, *, config_path: str | Path | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # A path that cannot name a record (/versions/abc, an id past SQLite's 64-bit range) is not found.
+        if any(err.get("loc", ("",))[0] == "path" for err in exc.errors()):
+            return error_response(request, 404, "找不到该页面。")
         return error_response(request, 400, "请求参数有误，请检查网址。")
 
     @app.exception_handler(StarletteHTTPException)

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from monitor import auth, clock
 from monitor.dashboard import registry
-from monitor.dashboard.web import (LOGIN_COOKIE, SESSION_COOKIE, BadInput, Ctx, NotFound, check_csrf,
+from monitor.dashboard.web import (LOGIN_COOKIE, SESSION_COOKIE, BadInput, Ctx, DbId, NotFound, check_csrf,
                                    check_login_nonce, client_ip, context, db_of, filters, login_nonce, render,
                                    require, safe_next, serializer, session_token, set_cookie)
 
@@ -83,7 +83,7 @@ def _decide(ctx: Ctx, action: str, item_id: str, url: str, note: str | None) -> 
 
 
 @router.post("/matches/{match_id}/{action}")
-def decide_match(match_id: int, action: str, csrf_token: str = Form(""), note: str = Form(""),
+def decide_match(match_id: DbId, action: str, csrf_token: str = Form(""), note: str = Form(""),
                  back: str = Form(""), ctx: Ctx = Depends(context)) -> Response:
     check_csrf(ctx, csrf_token)
     require(ctx, "admin", "office", message="只有管理员和信息公开办公室可以确认或排除匹配。")

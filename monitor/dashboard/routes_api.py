@@ -1,13 +1,14 @@
 """JSON API: the same data as the pages, with the same filters and role checks (log-in cookie required).
 
-The OpenAPI document is at /api/openapi.json; /api/docs renders it as a plain page (no CDN assets).
+The OpenAPI document is at /api/openapi.json; /api/docs renders it as a plain page (no CDN assets);
+both need the log-in too.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from monitor.dashboard import queries as q, registry
 from monitor.dashboard.estate import STATUSES, status_labels
@@ -110,5 +111,11 @@ def docs_page(request: Request, ctx: Ctx = Depends(context)) -> Response:
     return render(ctx, request, "api_docs.html", title="JSON 接口", endpoints=endpoints)
 
 
+def openapi_document(request: Request, ctx: Ctx = Depends(context)) -> JSONResponse:
+    # Behind the log-in: the document lists every route and parameter (docs/dashboard.md).
+    return JSONResponse(request.app.openapi())
+
+
 def add_docs_route(app) -> None:
     app.add_api_route("/api/docs", docs_page, methods=["GET"], response_class=HTMLResponse, include_in_schema=False)
+    app.add_api_route("/api/openapi.json", openapi_document, methods=["GET"], include_in_schema=False)

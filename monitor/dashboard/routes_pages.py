@@ -14,8 +14,8 @@ from monitor.dashboard import compliance_view as cv
 from monitor.dashboard import notifications as notify_view
 from monitor.dashboard.estate import status_labels
 from monitor.dashboard.tables import to_csv, to_xlsx
-from monitor.dashboard.web import (BadInput, Ctx, Forbidden, NotFound, context, export_links, filters, page_arg,
-                                   render, sort_args)
+from monitor.dashboard.web import (BadInput, Ctx, DbId, Forbidden, NotFound, context, export_links, filters,
+                                   page_arg, page_number, render, sort_args)
 
 router = APIRouter()
 
@@ -102,7 +102,7 @@ def _version_access(ctx: Ctx, vid: int) -> dict:
 
 
 @router.get("/versions/{vid}", response_class=HTMLResponse)
-def version_page(vid: int, ctx: Ctx = Depends(context)) -> Response:
+def version_page(vid: DbId, ctx: Ctx = Depends(context)) -> Response:
     v = _version_access(ctx, vid)
     others = store.rows(ctx.db, "SELECT id, fetched_at, scan_id FROM versions WHERE page_id = ? ORDER BY id DESC",
                         (v["page_id"],))
@@ -144,7 +144,7 @@ SNAPSHOT_CSP = ("sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src
 
 
 @router.get("/versions/{vid}/raw")
-def version_raw(vid: int, ctx: Ctx = Depends(context)) -> Response:
+def version_raw(vid: DbId, ctx: Ctx = Depends(context)) -> Response:
     v = _version_access(ctx, vid)
     body = store.decompress(v["snapshot"])
     if body is None:
@@ -159,7 +159,7 @@ def version_raw(vid: int, ctx: Ctx = Depends(context)) -> Response:
 
 
 @router.get("/versions/{vid}/source")
-def version_source(vid: int, ctx: Ctx = Depends(context)) -> Response:
+def version_source(vid: DbId, ctx: Ctx = Depends(context)) -> Response:
     v = _version_access(ctx, vid)
     body = store.decompress(v["snapshot"])
     if body is None:
@@ -171,7 +171,7 @@ def version_source(vid: int, ctx: Ctx = Depends(context)) -> Response:
 
 
 @router.get("/versions/{vid}/text")
-def version_text(vid: int, ctx: Ctx = Depends(context)) -> Response:
+def version_text(vid: DbId, ctx: Ctx = Depends(context)) -> Response:
     v = _version_access(ctx, vid)
     text = store.decompress(v["text"])
     if text is None:
@@ -181,7 +181,7 @@ def version_text(vid: int, ctx: Ctx = Depends(context)) -> Response:
 
 
 @router.get("/versions/{a}/diff/{b}", response_class=HTMLResponse)
-def version_diff(a: int, b: int, ctx: Ctx = Depends(context)) -> Response:
+def version_diff(a: DbId, b: DbId, ctx: Ctx = Depends(context)) -> Response:
     va, vb = _version_access(ctx, a), _version_access(ctx, b)
     if va["page_id"] != vb["page_id"]:
         raise BadInput("只能比较同一页面的两个版本。")
@@ -243,10 +243,7 @@ def review_page(ctx: Ctx = Depends(context)) -> Response:
 
 
 def _sub_page(ctx: Ctx, name: str) -> int:
-    try:
-        return max(1, int(ctx.request.query_params.get(name) or 1))
-    except ValueError:
-        return 1
+    return page_number(ctx.request.query_params.get(name))
 
 
 HEALTH_SECTIONS = ("sites", "finding_pages", "findings", "deadlinks", "blank", "unreachable", "undated", "errors")
@@ -277,7 +274,7 @@ def notifications_page(ctx: Ctx = Depends(context)) -> Response:
 
 
 @router.get("/notifications/{nid}", response_class=HTMLResponse)
-def notification_page(nid: int, ctx: Ctx = Depends(context)) -> Response:
+def notification_page(nid: DbId, ctx: Ctx = Depends(context)) -> Response:
     if ctx.user.role not in registry.NOTIFY_ROLES:
         raise Forbidden("只有管理员和信息公开办公室账号可以查看通知记录。")
     msg = notify_view.notification(ctx.db, nid, office=ctx.estate.office)

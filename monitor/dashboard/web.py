@@ -7,11 +7,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import sqlite_utils
-from fastapi import Request
+from fastapi import Path as PathParam, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -38,6 +38,22 @@ NOTICES = {
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-src 'self'; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+
+
+# SQLite integers are 64-bit: a larger id in a path can name nothing (and would overflow the driver).
+MAX_ID = 2 ** 63 - 1
+MAX_PAGE = 1_000_000  # page numbers beyond any table: keeps OFFSET inside SQLite's integers
+DbId = Annotated[int, PathParam(ge=0, le=MAX_ID)]
+
+
+def add_security_headers(request: Request, response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if not request.url.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
 
 
 class LoginRequired(Exception):
@@ -205,11 +221,15 @@ def filters(ctx: Ctx) -> Filters:
     return f
 
 
-def page_arg(ctx: Ctx) -> int:
+def page_number(text: str | None) -> int:
     try:
-        return max(1, int(ctx.request.query_params.get("page") or 1))
+        return min(MAX_PAGE, max(1, int(text or 1)))
     except ValueError:
         return 1
+
+
+def page_arg(ctx: Ctx) -> int:
+    return page_number(ctx.request.query_params.get("page"))
 
 
 def sort_args(ctx: Ctx) -> tuple[str | None, bool]:
@@ -250,7 +270,7 @@ def export_links(request: Request, table: Table) -> dict[str, str]:
 
 
 def wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith("/api/") and request.url.path != "/api/docs"  # /api/docs is a page
 
 
 def error_response(request: Request, status: int, message: str) -> Response:
