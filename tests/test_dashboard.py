@@ -210,6 +210,53 @@ def test_unit_user_sees_only_own_unit(app, estate) -> None:
     assert client.get(f"/items/{own[0].id}").status_code == 200
 
 
+@pytest.fixture()
+def unit_scan(estate):
+    """A latest scan whose per-site counters and limits name three sites (u01, u02, the disclosure site)."""
+    import json
+
+    db = estate["db"]
+    sites = {"http://u01.example.edu.cn/": {"pages": 111, "not_modified": 22, "errors": 3},
+             "http://u02.example.edu.cn/": {"pages": 777, "not_modified": 88, "errors": 55},
+             "http://xxgk.example.edu.cn/": {"pages": 999, "errors": 66}}
+    limits = [{"limit": "max_pages_per_site", "site": "http://u02.example.edu.cn/", "value": 5000, "count": 1},
+              {"limit": "trap", "site": "http://u01.example.edu.cn/", "value": "/calendar/", "count": 2},
+              {"limit": "counter_urls", "site": "", "value": 9, "count": 9}]
+    # 'interrupted', not 'done': the item statuses of the other tests stay as they are.
+    sid = db.execute(
+        "INSERT INTO scans (started_at, finished_at, status, trigger, pages_fetched, pages_new, pages_changed,"
+        " not_modified, errors, limits_hit, sites, message) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (f"{AS_OF}T04:00:00+08:00", f"{AS_OF}T04:30:00+08:00", "interrupted", "cli", 1887, 41, 42, 110, 124,
+         json.dumps(limits), json.dumps(sites), "抓取中断；7 个页面保存失败")).lastrowid
+    yield sid
+    db.execute("DELETE FROM scans WHERE id = ?", (sid,))
+
+
+def test_unit_user_sees_only_own_sites_scan_figures(app, estate, unit_scan) -> None:
+    other = estate["cfg"].unit_name("u02")
+    client = login(app, "unit1")
+    box = client.get("/").text.split('id="scan-health"')[1].split("</dl>")[0]
+    assert "133" in box and "（未变 22）" in box and ">3<" in box           # u01: 111 + 22 pages, 3 errors
+    assert "疑似爬虫陷阱" in box and "/calendar/" in box
+    for school_wide in ("1997", "124", "单站页面上限", other, "计数器", "保存失败", 'href="/scans"'):
+        assert school_wide not in box, school_wide
+    scan = client.get("/api/overview").json()["scan"]["scan"]
+    assert scan["id"] == unit_scan and (scan["pages"], scan["errors"], scan["not_modified"]) == (133, 3, 22)
+    assert scan["pages_new"] is None and scan["message"] == "" and len(scan["limits"]) == 1
+    assert other not in str(client.get("/api/overview").json()["scan"])
+    health = client.get("/health").text.split("<main>")[1].split('<section id=')[0]
+    assert "本单位网站页面 133，错误 3" in health
+    for school_wide in ("1997", "124", "单站页面上限", other, "计数器"):
+        assert school_wide not in health, school_wide
+    for path in ("/scans", "/api/tables/scans", "/export/scans.csv"):
+        assert client.get(path).status_code == 403, path
+    # The office still sees the whole school.
+    office = login(app, "office")
+    assert office.get("/api/overview").json()["scan"]["scan"]["pages"] == 1997
+    box = office.get("/").text.split('id="scan-health"')[1].split("</dl>")[0]
+    assert "1997" in box and "单站页面上限" in box and other in box
+
+
 def test_roles_for_decisions_and_scans(app, estate) -> None:
     db = estate["db"]
     match_id = db.execute("SELECT id FROM matches WHERE state = 'review' ORDER BY id LIMIT 1").fetchone()[0]

@@ -134,7 +134,7 @@ def school_name_of(cfg: Any) -> str:
     return get(school, "name") or get(cfg, "name") or "本校"
 
 
-def _site_key(url: str) -> str:
+def site_key(url: str) -> str:
     return url.strip().rstrip("/").lower()
 
 
@@ -143,7 +143,7 @@ def _sites_of(cfg: Any) -> dict[str, str | None]:
     if not callable(refs):
         return {}
     try:
-        return {_site_key(r.url): r.unit_id for r in refs()}
+        return {site_key(r.url): r.unit_id for r in refs()}
     except Exception:  # a partial config without sites: names fall back to host names
         return {}
 
@@ -223,11 +223,15 @@ class Estate:
 
     def site_name(self, url: str) -> str:
         """A reader's name for a site: 信息公开网, the owning unit's site, or its host."""
-        key = _site_key(url)
+        key = site_key(url)
         if key in self.sites:
             unit = self.sites[key]
             return "信息公开网" if unit is None else f"{self.unit_name(unit)}网站"
         return urlsplit(url).netloc or url
+
+    def sites_of_unit(self, unit: str | None) -> set[str]:
+        """URL keys (``site_key``) of the configured sites a unit owns."""
+        return {key for key, owner in self.sites.items() if owner is not None and owner == unit}
 
     def item_unit(self, item: Item, state: ItemState | None) -> str | None:
         return (state.unit if state and state.unit else None) or item.unit

@@ -17,7 +17,7 @@ import sqlite_utils
 from monitor.assess import SOURCE_ZH
 from monitor import store
 from monitor.auth import User
-from monitor.dashboard.estate import ON_TIME, STATUSES, Estate, Item, ItemState, status_labels
+from monitor.dashboard.estate import ON_TIME, STATUSES, Estate, Item, ItemState, site_key, status_labels
 from monitor.dashboard.tables import PER_PAGE, Column, Table, paginate, sort_rows
 
 SOURCE_LABELS = {**SOURCE_ZH, "entry": "栏目条目", "attachment": "附件"}
@@ -161,13 +161,23 @@ def upcoming(scoped: list[tuple[Item, ItemState | None, str | None]], as_of: dat
     return sorted(out, key=lambda r: (r["due"], _item_sort_key(r["item_id"])))
 
 
-def scan_health(db: sqlite_utils.Database, site_name: SiteNamer | None = None) -> dict[str, Any] | None:
+def scan_health(db: sqlite_utils.Database, site_name: SiteNamer | None = None,
+                sites: set[str] | None = None) -> dict[str, Any] | None:
+    """The latest scan and the latest finished one. ``sites`` (site URL keys) limits every figure to
+    those sites — a unit user's own — instead of the whole school."""
     found = store.rows(db, "SELECT * FROM scans ORDER BY id DESC LIMIT 1")
     if not found:
         return None
     scan = found[0]
     done = store.latest_scan(db)
-    return {"scan": _scan_row(scan, site_name), "last_done": _scan_row(done, site_name) if done else None}
+    return {"scan": _scan_row(scan, site_name, sites),
+            "last_done": _scan_row(done, site_name, sites) if done else None}
+
+
+def user_scan_health(estate: Estate, db: sqlite_utils.Database, user: User) -> dict[str, Any] | None:
+    """``scan_health`` as this user may see it: unit users get their own unit's sites only."""
+    sites = estate.sites_of_unit(user.unit) if user.role == "unit" else None
+    return scan_health(db, estate.site_name, sites)
 
 
 def assessment_days(db: sqlite_utils.Database, limit: int = 40) -> list[str]:
@@ -193,23 +203,43 @@ def limit_text(limit: dict, site_name: SiteNamer | None = None) -> str:
     return f"{prefix}{label}（{value}{times}）" if value not in (None, "") else f"{prefix}{label}{times}"
 
 
-def _scan_row(scan: dict, site_name: SiteNamer | None = None) -> dict[str, Any]:
+def _json(text: str | None, default: Any) -> Any:
     try:
-        limits = json.loads(scan.get("limits_hit") or "[]")
+        value = json.loads(text or "null")
     except ValueError:
-        limits = []
+        return default
+    return value if isinstance(value, type(default)) else default
+
+
+def _scan_row(scan: dict, site_name: SiteNamer | None = None, sites: set[str] | None = None) -> dict[str, Any]:
+    limits = [l for l in _json(scan.get("limits_hit"), []) if isinstance(l, dict)]
     pages = (scan.get("pages_fetched") or 0) + (scan.get("not_modified") or 0)
     label = SCAN_STATUS.get(scan["status"], scan["status"])
     message = scan.get("message") or ""
-    return {
+    row = {
         "id": scan["id"], "started_at": (scan["started_at"] or "")[:16].replace("T", " "),
         "finished_at": (scan.get("finished_at") or "")[:16].replace("T", " "),
         "status": scan["status"], "status_label": label,
         "trigger": scan.get("trigger") or "", "pages": pages, "pages_new": scan.get("pages_new") or 0,
         "pages_changed": scan.get("pages_changed") or 0, "not_modified": scan.get("not_modified") or 0,
         "errors": scan.get("errors") or 0, "message": "" if message == label else message,
-        "limits": [limit_text(l, site_name) for l in limits if isinstance(l, dict)],
+        "limits": [limit_text(l, site_name) for l in limits],
     }
+    if sites is None:
+        return row
+    # Scoped to some sites: only their per-site counters (scans.sites) and limits. New/changed
+    # pages are counted for the whole scan only, and the message may speak of other sites.
+    per_site = {site_key(str(k)): v for k, v in _json(scan.get("sites"), {}).items() if isinstance(v, dict)}
+    own = [per_site[k] for k in sites if k in per_site]
+
+    def total(name: str) -> int | None:
+        return sum(int(v.get(name) or 0) for v in own) if own else None
+
+    fetched, not_modified = total("pages"), total("not_modified")
+    row.update(pages=None if fetched is None else fetched + (not_modified or 0), not_modified=not_modified,
+               errors=total("errors"), pages_new=None, pages_changed=None, message="", scoped=True,
+               limits=[limit_text(l, site_name) for l in limits if site_key(str(l.get("site") or "")) in sites])
+    return row
 
 
 # ------------------------------------------------------------------------------------- items table

@@ -36,7 +36,7 @@ def overview(ctx: Ctx = Depends(context), as_of: str | None = AS_OF, category: s
         "as_of": f.as_of.isoformat(), "school": ctx.estate.school, "status_labels": status_labels(),
         "totals": q.totals(scoped), "categories": q.heatmap(ctx.estate, scoped),
         "changes": q.status_changes(ctx.estate, ctx.db, ctx.user, f.as_of),
-        "upcoming": q.upcoming(scoped, f.as_of), "scan": q.scan_health(ctx.db, ctx.estate.site_name),
+        "upcoming": q.upcoming(scoped, f.as_of), "scan": q.user_scan_health(ctx.estate, ctx.db, ctx.user),
     }
 
 

@@ -44,7 +44,7 @@ def overview(ctx: Ctx = Depends(context)) -> Response:
     series = q.trend(ctx.estate, ctx.db, ctx.user, category=f.category, unit=f.unit, until=f.as_of)
     return render(ctx, ctx.request, "overview.html", title="概览", f=f, totals=totals, heat=heat,
                   changes=changes, upcoming=upcoming, calendar=q.calendar(ctx.estate, scoped, f.as_of),
-                  health=q.scan_health(ctx.db, ctx.estate.site_name), chart=charts.status_bars(series, labels, title="各状态事项数随时间变化"),
+                  health=q.user_scan_health(ctx.estate, ctx.db, ctx.user), chart=charts.status_bars(series, labels, title="各状态事项数随时间变化"),
                   assessed=bool(states), compliance=cv.overview_figures(ctx.estate, ctx.db, ctx.user),
                   **_filter_options(ctx),
                   exports={name: export_links(ctx.request, t) for name, t in
@@ -263,7 +263,7 @@ def health_page(ctx: Ctx = Depends(context)) -> Response:
                 raise
     sections = [{"name": n, "table": t, "exports": export_links(ctx.request, t)} for n, t in tables.items()]
     return render(ctx, ctx.request, "health.html", title="站点健康", sections=sections,
-                  summary=cv.summary(tables), health=q.scan_health(ctx.db, ctx.estate.site_name))
+                  summary=cv.summary(tables), health=q.user_scan_health(ctx.estate, ctx.db, ctx.user))
 
 
 @router.get("/notifications", response_class=HTMLResponse)
