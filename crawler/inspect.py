@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import urllib.error
 import urllib.request
 from datetime import date
@@ -17,7 +18,9 @@ from urllib.parse import urlsplit
 import click
 
 from crawler.extract import PageRecord, extract, extract_attachment, is_attachment_link, record_to_json
+from crawler.middlewares import COUNTER_RE
 from crawler.records import DATE_SOURCE_LABELS
+from crawler.scope import CheckScope, Refusal, is_internal_address, parse_ip
 from monitor import clock
 from monitor.cli import fail, now_option
 
@@ -34,11 +37,66 @@ class FetchError(Exception):
     pass
 
 
+class _ScopedRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects are followed only where the link checker would go (crawler.scope.CheckScope): never to
+    another host's internal address, an unusual port or a non-web scheme."""
+    max_redirections = 5
+
+    def __init__(self, scope: CheckScope) -> None:
+        self.scope = scope
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 (urllib's signature)
+        refusal = self.scope.refusal(newurl) or _resolves_internal(newurl, self.scope.configured_hosts)
+        if refusal is not None:
+            raise FetchError(f"重定向到检查范围以外的地址（{refusal.message}），未访问：{newurl[:300]}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _resolves_internal(url: str, configured: frozenset[str]) -> Refusal | None:
+    host = (urlsplit(url).hostname or "").lower()
+    if not host or host in configured or parse_ip(host) is not None:
+        return None  # literal addresses were judged by the scope already
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return None  # the fetch itself reports the name as unknown
+    for info in infos:
+        ip = parse_ip(str(info[4][0]))
+        if ip is None or is_internal_address(ip):
+            return Refusal("address", f"{host} 解析到本机或内网地址")
+    return None
+
+
 def fetch(url: str, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES) -> tuple[bytes, dict[str, str], str]:
-    """GET one URL: (body, headers, final URL). Raises FetchError with a Chinese message."""
+    """GET one URL: (body, headers, final URL). Raises FetchError with a Chinese message.
+
+    The whole exchange (connect, redirects, headers, body) has one deadline: a server that trickles its
+    answer a byte at a time cannot hold the command. The URL given is fetched wherever it is (the user
+    asked for it); its redirects stay within the link checker's scope."""
+    outcome: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            outcome["ok"] = _fetch(url, timeout, max_bytes)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="xxgk-inspect-fetch", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():  # the daemon thread is abandoned; the command ends right after
+        raise FetchError(f"读取超时（{timeout:g} 秒内未完成）：{url}")
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["ok"]  # type: ignore[return-value]
+
+
+def _fetch(url: str, timeout: float, max_bytes: int) -> tuple[bytes, dict[str, str], str]:
+    scope = CheckScope(frozenset({(urlsplit(url).hostname or "").lower()}), COUNTER_RE)
+    opener = urllib.request.build_opener(_ScopedRedirects(scope))
     req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with opener.open(req, timeout=timeout) as resp:
             body = resp.read(max_bytes + 1)
             headers = {k: v for k, v in resp.headers.items()}
             final = resp.geturl()

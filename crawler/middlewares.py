@@ -1,33 +1,47 @@
-"""Downloader middleware that enforces what must never be fetched, whatever produced the request
-(a link, a redirect, a sitemap): counter URLs, ignored patterns, hosts outside the scan's scope."""
+"""Downloader middleware that enforces what must never be fetched, whatever produced the request (a link,
+a redirect, a meta refresh, an attachment, robots.txt, the link checker): every request is tested by the
+spider's ``scope`` (``crawler.scope``) on its parsed URL, here, in one place."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
+from crawler.scope import Refusal
 from crawler.settings import COUNTER_PATTERNS
 
-_COUNTER_RE = re.compile("|".join(COUNTER_PATTERNS), re.I)
+COUNTER_RE = re.compile("|".join(COUNTER_PATTERNS), re.I)
 
 
 def is_counter_url(url: str) -> bool:
-    return bool(_COUNTER_RE.search(url))
+    return bool(COUNTER_RE.search(url))
+
+
+class OutOfScope(IgnoreRequest):
+    """A request the scope refused; ``refusal`` says why (its ``code`` is stable, its message Chinese)."""
+
+    def __init__(self, refusal: Refusal, url: str) -> None:
+        self.refusal = refusal
+        self.url = url
+        super().__init__(f"{refusal.message}: {url}")
 
 
 class SafetyMiddleware:
-    def process_request(self, request: Request, spider: Spider | None = None):
-        url = request.url
-        if is_counter_url(url):
-            raise IgnoreRequest(f"counter URL never fetched: {url}")
-        if url.endswith("/robots.txt"):
-            return None
-        scope = getattr(spider, "scope", None)
-        if scope is not None and not scope.allows(url):
-            raise IgnoreRequest(f"outside the configured hosts: {urlsplit(url).netloc}")
-        ignore = getattr(spider, "ignore_re", None)
-        if ignore is not None and ignore.search(url):
-            raise IgnoreRequest(f"ignored by crawl.ignore_urls: {url}")
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "SafetyMiddleware":
+        return cls(crawler)
+
+    # Scrapy passes `spider` only to methods that require it: take the crawler's, never trust the argument.
+    def process_request(self, request: Request, spider: Spider | None = None) -> None:
+        scope = getattr(self.crawler.spider, "scope", None)
+        if scope is None:  # a spider without a scope fetches nothing
+            raise OutOfScope(Refusal("outside", "没有配置抓取范围"), request.url)
+        refusal = scope.refusal(request.url)
+        if refusal is not None:
+            raise OutOfScope(refusal, request.url)
         return None

@@ -15,6 +15,7 @@ import threading
 import time
 from typing import Any
 
+from crawler.records import PAGINATION_LINK_TEXT
 from monitor import clock
 from monitor.pii import redact
 from monitor.store import compress, dumps, open_db
@@ -252,8 +253,8 @@ class StorePipeline:
                    last_seen_scan=excluded.last_seen_scan""",
                 [(root_id, page_id, e.url, e.title, e.date, e.date_source, scan, scan) for e in rec.entries])
         links = {l.url: l.text for l in rec.links}
-        for p in rec.pagination:
-            links.setdefault(p, "（分页）")
+        for p in rec.pagination:  # marked even when it is also an ordinary link ("下一页"): a re-scan relies on it
+            links[p] = PAGINATION_LINK_TEXT
         for a in rec.attachments:
             links.setdefault(a.url, a.text)
         if links:

@@ -20,6 +20,11 @@ DATE_SOURCE_LABELS: dict[str, str] = {
     "observed": "监测发现内容变化",
 }
 
+# The stored text of a link that is a further page of a list (``links.text``): a re-scan that gets a 304
+# for the list follows these as pagination, never as columns of their own.
+PAGINATION_LINK_TEXT = "（分页）"
+
+
 def cap_label(value: Any) -> Any:
     """A crawled label (title, column or file name, list-row or link text) as stored: at most
     TITLE_MAX characters with an ellipsis, no control characters. A hostile page can put 400,000

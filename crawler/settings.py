@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy.settings import default_settings as _scrapy_defaults
+
 from monitor import __version__ as _version
 
 DEFAULT_CONTACT = "https://github.com/xxgk-monitor/xxgk-monitor"
@@ -26,6 +28,17 @@ SKIP_EXTENSIONS = (
 )
 
 
+# Scrapy renamed DNS_RESOLVER (deprecated) to TWISTED_DNS_RESOLVER; set whichever this Scrapy reads.
+_RESOLVER_SETTING = ("TWISTED_DNS_RESOLVER" if hasattr(_scrapy_defaults, "TWISTED_DNS_RESOLVER")
+                     else "DNS_RESOLVER")
+
+
+def resolver_settings(configured_hosts) -> dict[str, Any]:
+    """Settings that make a crawl refuse names resolving to internal addresses (``crawler.resolver``)."""
+    return {_RESOLVER_SETTING: "crawler.resolver.GuardedResolver",
+            "XXGK_INTERNAL_HOSTS_ALLOWED": sorted(configured_hosts)}
+
+
 def user_agent(crawl: Any) -> str:
     if getattr(crawl, "user_agent", None):
         return crawl.user_agent
@@ -34,6 +47,8 @@ def user_agent(crawl: Any) -> str:
 
 
 def build_settings(cfg: Any, *, log_level: str = "WARNING") -> dict[str, Any]:
+    from crawler.scope import Scope
+
     c = cfg.crawl
     max_bytes = int(c.max_download_mb * 1024 * 1024)
     return {
@@ -66,6 +81,8 @@ def build_settings(cfg: Any, *, log_level: str = "WARNING") -> dict[str, Any]:
         "LOG_ENABLED": True,
         "REQUEST_FINGERPRINTER_IMPLEMENTATION": "2.7",
         "DNS_TIMEOUT": min(c.timeout, 20),
+        # names resolving to internal addresses are refused unless they are a configured site's host
+        **resolver_settings(Scope.from_config(cfg).configured_hosts),
         "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
         "DOWNLOADER_MIDDLEWARES": {
             "crawler.middlewares.SafetyMiddleware": 50,  # before robots.txt and everything else

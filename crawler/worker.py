@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 
 from scrapy.crawler import CrawlerProcess
@@ -28,7 +29,9 @@ def _known(db) -> dict[str, dict]:
 
 
 class _LinkLookup(dict):
-    """url -> stored outlinks, queried lazily (only 304 pages need them)."""
+    """url -> stored outlinks as (url, text), queried lazily (only 304 and recently checked pages need
+    them). The text tells pagination apart (``PAGINATION_LINK_TEXT``), also for a further page that an
+    interrupted scan never stored."""
 
     def __init__(self, db) -> None:
         super().__init__()
@@ -36,8 +39,9 @@ class _LinkLookup(dict):
 
     def get(self, url, default=None):
         cur = self.db.execute(
-            "SELECT l.url FROM links l JOIN pages p ON p.id = l.page_id WHERE p.url = ? ORDER BY l.id", (url,))
-        return [r[0] for r in cur.fetchall()] or default
+            "SELECT l.url, l.text FROM links l JOIN pages p ON p.id = l.page_id WHERE p.url = ? ORDER BY l.id",
+            (url,))
+        return [(r[0], r[1]) for r in cur.fetchall()] or default
 
 
 def run(config_path: str, scan_id: int) -> int:
@@ -81,7 +85,28 @@ _REASONS_ZH = {
 }
 
 
+PARENT_PID_ENV = "XXGK_SCAN_PARENT_PID"
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Ask the kernel for SIGTERM when the `xxgk scan` that started us dies (even by SIGKILL): Scrapy then
+    stops cleanly and the scan lock we share is released only when we are gone."""
+    expected = os.environ.get(PARENT_PID_ENV)
+    if not expected or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if str(os.getppid()) != expected:  # the parent died before the request took effect
+        sys.exit(3)
+
+
 def main(argv: list[str] | None = None) -> int:
+    die_with_parent()
     parser = argparse.ArgumentParser(prog="crawler.worker")
     parser.add_argument("--config", required=True)
     parser.add_argument("--scan-id", type=int, required=True)

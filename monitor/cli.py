@@ -9,6 +9,7 @@ from typing import NoReturn
 import click
 
 from monitor import clock
+from monitor.private_files import restrict_umask
 
 # name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
@@ -58,6 +59,7 @@ def main(now: str | None) -> None:
     """xxgk-monitor：高校信息公开网站监测（栏目匹配、更新时效、通知与年度报告）。"""
     # Set (or, without --now/XXGK_NOW, clear) the clock for this invocation. Subprocesses get it
     # through clock.env_for_child(); os.environ is left alone so nothing leaks past this command.
+    restrict_umask()  # databases, logs, reports: private to this account (monitor.private_files)
     try:
         clock.set_now(now or None)
     except clock.ClockError as exc:

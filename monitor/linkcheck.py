@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
+from crawler.settings import resolver_settings
 from monitor import clock
 from monitor.store import rows
 
@@ -68,6 +69,8 @@ class LinkSettings:
     autothrottle: bool = True        # adapt the delay to the server's latency (as the crawl does)
     user_agent: str = "xxgk-monitor"
     enabled: bool = True
+    # hosts of the configured sites: the only ones checked on internal addresses or unusual ports
+    configured_hosts: list[str] = field(default_factory=list)
 
     @classmethod
     def from_config(cls, cfg: Any) -> "LinkSettings":
@@ -88,6 +91,10 @@ class LinkSettings:
             except Exception:  # a partial config in a test: keep the default agent
                 pass
         ranges = list(opt(comp, "intranet_ranges", [])) or list(DEFAULT_INTRANET_RANGES)
+        configured: list[str] = []
+        if hasattr(cfg, "all_sites"):
+            from crawler.scope import Scope
+            configured = sorted(Scope.from_config(cfg).configured_hosts)
         return cls(
             check_external=bool(opt(comp, "check_external_links", False)),
             intranet_hosts=[h.lower() for h in opt(comp, "intranet_hosts", [])],
@@ -101,6 +108,7 @@ class LinkSettings:
             autothrottle=bool(opt(crawl, "autothrottle", True)),
             user_agent=ua,
             enabled=bool(opt(comp, "check_links", True)),
+            configured_hosts=configured,
         )
 
     def scrapy_settings(self) -> dict[str, Any]:
@@ -126,6 +134,7 @@ class LinkSettings:
             "LOG_LEVEL": os.environ.get("XXGK_SCRAPY_LOG", "ERROR"),
             "CLOSESPIDER_TIMEOUT": self.total_seconds,
             "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.SafetyMiddleware": 50},
+            **resolver_settings(self.configured_hosts),
         }
 
 
@@ -169,6 +178,16 @@ def classify(result: dict, settings: LinkSettings, hint: str | None = None) -> t
     hops = [final, *(result.get("redirects") or [])[1:]]
     if is_intranet(url, settings) or is_intranet(final, settings):
         return "intranet", "内网地址，校外无法访问"
+    refused = result.get("refused")
+    if refused:  # the checker's scope (crawler.scope.CheckScope) kept it, or a redirect's target, unfetched
+        redirected = bool(result.get("redirects"))
+        if refused == "address":
+            return "intranet", ("重定向到本机或内网地址，未检查" if redirected else "本机或内网地址，未检查")
+        if refused == "port":
+            return "skipped", ("重定向到非常用端口，未检查" if redirected else "非常用端口，未检查")
+        if refused == "counter":
+            return "skipped", "计数器地址，不访问"
+        return "skipped", ("重定向到不支持的地址，未检查" if redirected else "按规则跳过，未检查")
     if error:
         if "robots.txt" in error.lower() or "Forbidden by robots" in error:
             return "skipped", "robots.txt 禁止访问，未检查"
@@ -246,7 +265,8 @@ def run_checker(urls: Iterable[str], settings: LinkSettings) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="xxgk-linkcheck-") as tmp:
         job, out = os.path.join(tmp, "job.json"), os.path.join(tmp, "out.jsonl")
         with open(job, "w", encoding="utf-8") as fh:
-            json.dump({"urls": urls, "settings": settings.scrapy_settings()}, fh, ensure_ascii=False)
+            json.dump({"urls": urls, "configured_hosts": settings.configured_hosts,
+                       "settings": settings.scrapy_settings()}, fh, ensure_ascii=False)
         cmd = [sys.executable, "-m", "spiders.linkcheck", "--input", job, "--output", out]
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env = clock.env_for_child()

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor import clock
+from monitor.private_files import private_dir
 
 ENV_FD = "XXGK_SCAN_LOCK_FD"
 
@@ -80,8 +81,8 @@ class ScanLock:
             return self
         if self._adopt_inherited():
             return self
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        private_dir(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         # A short minimum wait absorbs holder() probes, which hold a shared lock for microseconds.
         deadline = time.monotonic() + max(wait, 0.3)
         while True:

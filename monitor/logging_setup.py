@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from monitor.private_files import private_file
+
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is a field.
 _STANDARD = set(vars(logging.LogRecord("x", 0, "x", 0, "x", None, None))) | {"message", "asctime"}
 _HANDLER_MARK = "_xxgk_handler"
@@ -72,7 +74,7 @@ def setup_logging(log_file: str | Path | None = None, *, fmt: str = "kv", level:
     """
     formatter: logging.Formatter = JsonFormatter() if fmt == "json" else KeyValueFormatter()
     if log_file:
-        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        private_file(log_file)  # logs name pages and people: 0600 (rotated files keep the mode)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
             log_file, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
     else:

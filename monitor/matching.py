@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import click
 
+from crawler.records import PAGINATION_LINK_TEXT
 from monitor import clock
 from monitor.store import rows
 from monitor.textsim import CatalogIndex, ItemScore, ItemText, clean_label, id_key, normalize, title_key
@@ -41,7 +42,6 @@ CONTENT_SHARE = 0.25  # a column whose articles are this much about an item also
 INHERIT_FACTOR = 0.98
 
 _ATTACHMENT_RE = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|wps|et|zip|rar|7z|txt|csv|ofd)(?:$|[?#])", re.I)
-_PAGINATION_TEXT = "（分页）"
 _LIST_WORD_RE = re.compile(r"list|index|column|channel|lanmu|TreeTempUrl", re.I)
 _LIST_URL_RE = re.compile(r"(/|/list\d*\.s?html?|/index(_\d+)?\.s?html?|/main\.s?html?)$", re.I)
 
@@ -448,7 +448,7 @@ class Matcher:
             current: str | None = None
             placed: list[tuple[str, str]] = []
             for url, text in self.crawl.links_of.get(page.id, []):
-                if not text or text == _PAGINATION_TEXT or url == page.url:
+                if not text or text == PAGINATION_LINK_TEXT or url == page.url:
                     continue
                 cat = self._category_of_text(text)
                 if cat:
@@ -500,7 +500,7 @@ class Matcher:
             if crawl.is_disclosure(p):
                 continue
             for url, text in crawl.links_of.get(p.id, []):
-                if url in columns and text and text != _PAGINATION_TEXT:
+                if url in columns and text and text != PAGINATION_LINK_TEXT:
                     site_labels[url].append(text)
 
         overrides: dict[str, list[str]] = defaultdict(list)

@@ -21,6 +21,7 @@ import click
 
 from monitor import clock
 from monitor.cli import config_option, fail, now_option
+from crawler.worker import PARENT_PID_ENV
 from monitor.locks import LockHeld, ScanLock
 from monitor.store import open_db, rows
 
@@ -86,7 +87,11 @@ def run_scan(cfg: Any, *, trigger: str = "cli", timeout: float | None = None, po
         # The crawl uses a few threads (extraction, store writer); glibc gives each its own malloc
         # arena, which multiplies resident memory for no gain. Two arenas are plenty.
         env.setdefault("MALLOC_ARENA_MAX", "2")
-        proc = subprocess.Popen(cmd, env=env)
+        # The crawl holds the scan lock with us (the same open file description, so the lock lives as
+        # long as either process) and dies with us (crawler.worker asks the kernel for a signal when its
+        # parent dies): a killed `xxgk scan` can never leave a crawl running that the next scan races.
+        env[PARENT_PID_ENV] = str(os.getpid())
+        proc = subprocess.Popen(cmd, env=env, pass_fds=(lock.fd,) if lock.fd is not None else ())
         db.execute("UPDATE scans SET pid=? WHERE id=?", (proc.pid, scan_id))
         previous = {}
 
@@ -181,7 +186,8 @@ def summary_lines(result: ScanResult) -> list[str]:
 _STATUS_ZH = {"done": "完成", "running": "进行中", "failed": "失败", "killed": "被终止", "interrupted": "中断",
               "timeout": "超时"}
 _LIMIT_ZH = {"max_pages_per_site": "单站页面上限", "max_depth": "深度上限", "trap": "疑似爬虫陷阱",
-             "robots": "robots.txt 禁止", "max_download_mb": "下载大小上限", "counter_urls": "跳过的计数器地址（从不抓取）"}
+             "robots": "robots.txt 禁止", "max_download_mb": "下载大小上限", "counter_urls": "跳过的计数器地址（从不抓取）",
+             "internal_address": "内网地址或非常用端口（从不访问）", "redirect_out_of_scope": "重定向到配置范围以外（已拦截）"}
 
 
 @click.command("scan")

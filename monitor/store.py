@@ -15,6 +15,8 @@ from typing import Any, Callable, Iterable
 
 import sqlite_utils
 
+from monitor.private_files import private_file
+
 Migration = Callable[[sqlite_utils.Database], None]
 
 
@@ -226,7 +228,8 @@ def _load_feature_migrations() -> None:
 def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed) the database in WAL mode and bring its schema up to date."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    # private from the first byte: SQLite gives the -wal/-shm files the database file's permissions
+    private_file(path)
     conn = sqlite3.connect(str(path), timeout=60, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 60000")
     db = sqlite_utils.Database(conn)

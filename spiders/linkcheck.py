@@ -5,7 +5,7 @@ Run as a subprocess by ``monitor.linkcheck.run_checker``::
 
     python -m spiders.linkcheck --input job.json --output results.jsonl
 
-``job.json`` is ``{"urls": [...], "settings": {Scrapy settings}}``; each output line is
+``job.json`` is ``{"urls": [...], "configured_hosts": [...], "settings": {Scrapy settings}}``; each output line is
 ``{url, method, status, final_url, redirects, content_type, body, error, elapsed_ms}`` (``body`` is
 the first few kilobytes of small HTML answers, enough to recognise anti-bot challenge pages and
 login walls). Classification happens in ``monitor.linkcheck.classify``, not here.
@@ -24,6 +24,10 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.middlewares import COUNTER_RE, OutOfScope
+from crawler.resolver import InternalAddress
+from crawler.scope import CheckScope
+
 BODY_CHARS = 6000
 # GET after a good HEAD only for HTML small enough to be a challenge page or a login wall.
 SMALL_HTML_BYTES = 20000
@@ -34,9 +38,11 @@ _ERROR_CODES = list(range(400, 600))
 class LinkCheckSpider(scrapy.Spider):
     name = "linkcheck"
 
-    def __init__(self, urls: list[str], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, urls: list[str], configured_hosts: list[str] | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.urls = list(dict.fromkeys(urls))  # each URL at most once per run
+        # every request, redirects included, passes this in crawler.middlewares.SafetyMiddleware
+        self.scope = CheckScope(frozenset(h.lower() for h in configured_hosts or ()), COUNTER_RE)
 
     async def start(self) -> Iterator[scrapy.Request]:
         for url in self.urls:
@@ -81,14 +87,19 @@ class LinkCheckSpider(scrapy.Spider):
         meta = request.meta
         error = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
         name = failure.type.__name__
+        refused = None  # the scope's reason code when the URL (or a redirect's target) was not fetched
+        if failure.check(OutOfScope):
+            refused = failure.value.refusal.code
+        elif failure.check(InternalAddress):
+            refused = "address"
         network = ("DNSLookupError" in name or "Timeout" in name or "TimedOut" in name)
-        if meta["method"] == "HEAD" and not network and "IgnoreRequest" not in name:
+        if meta["method"] == "HEAD" and not network and not refused and "IgnoreRequest" not in name:
             yield self._request(meta["check_url"], "GET")
             return
         yield {
             "url": meta["check_url"], "method": meta["method"], "status": None, "final_url": request.url,
             "redirects": meta.get("redirect_urls") or [], "content_type": "", "body": "", "error": error,
-            "elapsed_ms": int((time.monotonic() - meta["t0"]) * 1000),
+            "refused": refused, "elapsed_ms": int((time.monotonic() - meta["t0"]) * 1000),
         }
 
 
@@ -127,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = dict(job.get("settings") or {})
     settings["FEEDS"] = {args.output: {"format": "jsonlines", "encoding": "utf8", "overwrite": True}}
     process = CrawlerProcess(settings)
-    process.crawl(LinkCheckSpider, urls=job["urls"])
+    process.crawl(LinkCheckSpider, urls=job["urls"], configured_hosts=job.get("configured_hosts") or [])
     process.start()
     return 0
 

@@ -4,7 +4,6 @@ yields one item per URL for the store pipeline. Re-scans send conditional reques
 validators kept in our database, and follow a 304 page's stored links so nothing is lost."""
 from __future__ import annotations
 
-import re
 import zlib
 from collections import defaultdict
 from datetime import datetime
@@ -14,13 +13,15 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.extract import extract, extract_attachment
+from crawler.records import PAGINATION_LINK_TEXT
 from crawler.scope import Scope, canonical_url, netloc_of
 from crawler.settings import ATTACHMENT_EXTENSIONS, SKIP_EXTENSIONS
 from crawler.traps import TrapGuard
-from crawler.middlewares import is_counter_url
+from crawler.middlewares import COUNTER_RE, OutOfScope
 from monitor import clock
 
 _ATTACHMENT_TYPES = ("pdf", "msword", "officedocument", "ms-excel", "ms-powerpoint", "zip", "rar", "octet-stream",
@@ -47,14 +48,14 @@ class SchoolSpider(scrapy.Spider):
         "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
     }
 
-    def __init__(self, cfg: Any, scan_id: int, known: dict[str, dict], known_links: dict[str, list[str]],
+    def __init__(self, cfg: Any, scan_id: int, known: dict[str, dict], known_links: dict[str, list[tuple[str, str]]],
                  *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.cfg = cfg
         self.scan_id = scan_id
-        self.scope = Scope.from_config(cfg)
+        self.scope = Scope.from_config(cfg, counter_re=COUNTER_RE)
         self.known = known                  # canonical url -> {etag, last_modified, list_root}
-        self.known_links = known_links      # canonical url -> stored outlinks (for 304 pages)
+        self.known_links = known_links      # canonical url -> stored (outlink, text) pairs (for 304 pages)
         crawl = cfg.crawl
         self.max_pages = crawl.max_pages_per_site
         self.max_depth = crawl.max_depth
@@ -62,7 +63,6 @@ class SchoolSpider(scrapy.Spider):
         self.fetch_attachments = crawl.fetch_attachments
         self.revisit_days = crawl.revisit_days
         self.now = clock.now()
-        self.ignore_re = re.compile("|".join(f"(?:{p})" for p in crawl.ignore_urls)) if crawl.ignore_urls else None
         self.selectors = {host.lower(): sel for host, sel in (crawl.selectors or {}).items()}
         self.pages_per_site: dict[str, int] = defaultdict(int)
         self.limits_hit: dict[tuple[str, str], dict] = {}
@@ -91,10 +91,14 @@ class SchoolSpider(scrapy.Spider):
         url = canonical_url(url)
         if url in self.seen:
             return None
-        if is_counter_url(url):
-            self.skipped_counter += 1
+        if _skip_url(url):
             return None
-        if _skip_url(url) or (self.ignore_re is not None and self.ignore_re.search(url)):
+        refusal = self.scope.refusal(url)
+        if refusal is not None:
+            if refusal.code == "counter":
+                self.skipped_counter += 1
+            elif refusal.code in ("address", "port"):
+                self._limit("internal_address", "", netloc_of(url), url)
             return None
         site = site or self.scope.site_for(url)
         if site is None:
@@ -163,7 +167,8 @@ class SchoolSpider(scrapy.Spider):
             meta = {"depth": kw["depth"], "list_root": kw.get("list_root")}
             yield from self._follow(out["url"], meta, None, self.known_links.get(out["url"]))
 
-    def _follow(self, response_url: str, meta: dict, record: Any | None, stored: list[str] | None) -> Iterator:
+    def _follow(self, response_url: str, meta: dict, record: Any | None,
+                stored: list[tuple[str, str]] | None) -> Iterator:
         depth = meta["depth"]
         root = meta.get("list_root") or response_url
         from_disclosure = self.scope.site_for(response_url)
@@ -173,10 +178,11 @@ class SchoolSpider(scrapy.Spider):
             attachments = [a.url for a in record.attachments]
             links = [l.url for l in record.links]
         else:  # 304: the page is unchanged, follow what we stored for it
-            stored = stored or []
-            pagination = [u for u in stored if self.known.get(u, {}).get("list_root") == root]
-            attachments = [u for u in stored if is_attachment_url(u)]
-            links = stored
+            pairs = stored or []
+            pagination = [u for u, text in pairs
+                          if text == PAGINATION_LINK_TEXT or self.known.get(u, {}).get("list_root") == root]
+            links = [u for u, _ in pairs]
+            attachments = [u for u in links if is_attachment_url(u)]
         for url in pagination:
             yield from self._emit(url, depth=depth, referrer=response_url, list_root=root)
         if self.fetch_attachments:
@@ -221,7 +227,8 @@ class SchoolSpider(scrapy.Spider):
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
         ctype = headers.get("Content-Type", "").lower()
         body = response.body
-        validators = {"etag": headers.get("ETag"), "last_modified": headers.get("Last-Modified")}
+        # Scrapy title-cases header names ("Etag"): look validators up without regard to case
+        validators = {"etag": _header(headers, "ETag"), "last_modified": _header(headers, "Last-Modified")}
         if meta.get("attachment") or is_attachment_url(url) or any(t in ctype for t in _ATTACHMENT_TYPES):
             try:
                 record = extract_attachment(body, url, ctype, headers)
@@ -257,23 +264,42 @@ class SchoolSpider(scrapy.Spider):
         # A redirected request carries the URL it started from: the failure belongs to that URL.
         url = canonical_url((meta.get("redirect_urls") or [request.url])[0])
         error = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:500]
-        if failure.check(IgnoreRequest):
+        site = meta.get("site", "")
+        if failure.check(OutOfScope):
+            refusal = failure.value.refusal
+            if not meta.get("redirect_urls"):
+                return  # a link the scope refuses was never ours to fetch: policy, not a failure of a page
+            # A page that redirects (3xx, meta refresh) out of scope: recorded against that page, never fetched.
+            self._limit("redirect_out_of_scope", site, refusal.code, url)
+            error = f"重定向到配置范围以外的网站：{request.url[:300]}（{refusal.message}）"[:500]
+        elif failure.check(HttpError):
+            response = failure.value.response
+            location = response.headers.get("Location", b"").decode("latin-1", "replace")
+            if 300 <= response.status < 400:  # Scrapy follows only http(s): file://, ftp:// … stop here
+                error = f"重定向到不支持的地址（HTTP {response.status}）：{location[:300]}"[:500]
+            else:
+                error = f"HTTP {response.status}"
+        elif failure.check(IgnoreRequest):
             reason = str(failure.value)
             if "robots.txt" in reason:
-                self._limit("robots", meta.get("site", ""), "disallowed", url)
+                self._limit("robots", site, "disallowed", url)
                 return
             if "max redirections" in reason:
                 error = f"重定向次数过多（可能是重定向循环）：{request.url}"[:500]
-            elif "outside the configured hosts" in reason and meta.get("redirect_urls"):
-                error = f"重定向到配置范围以外的网站：{request.url}"[:500]
-            else:  # counters, ignore_urls, scope: policy, not a failure of the page
-                return
+            elif "DOWNLOAD_MAXSIZE" in reason and "decompress" in reason:  # a gzip/deflate/br bomb
+                self._limit("max_download_mb", site, self.cfg.crawl.max_download_mb, url)
+                error = f"解压后超过下载大小上限（{self.cfg.crawl.max_download_mb:g} MB），文件过大或过于复杂，已跳过"
         if "maxsize" in error.lower() or "Cancelled" in error:
-            self._limit("max_download_mb", meta.get("site", ""), self.cfg.crawl.max_download_mb, url)
-        self.site_stats[meta.get("site", "")]["errors"] += 1
+            self._limit("max_download_mb", site, self.cfg.crawl.max_download_mb, url)
+        self.site_stats[site]["errors"] += 1
         yield {"type": "failed", "scan_id": self.scan_id, "url": url, "final_url": url, "site": meta.get("site"),
                "unit": meta.get("unit"), "depth": meta.get("depth"), "referrer": meta.get("referrer"),
                "list_root": meta.get("list_root"), "status": 0, "error": error}
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    name = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == name), None)
 
 
 def _site_root(url: str) -> str:

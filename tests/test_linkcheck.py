@@ -136,7 +136,10 @@ def site():
 
 
 def settings(**kw) -> LinkSettings:
-    base = dict(delay=0.02, timeout=1.0, total_seconds=60, obey_robots=False, max_urls=500, autothrottle=False)
+    # The test server on 127.0.0.1 stands for one of the school's configured sites: only those are
+    # checked on a loopback address (crawler.scope.CheckScope).
+    base = dict(delay=0.02, timeout=1.0, total_seconds=60, obey_robots=False, max_urls=500, autothrottle=False,
+                configured_hosts=["127.0.0.1"])
     base.update(kw)
     return LinkSettings(**base)
 
