@@ -31,26 +31,32 @@ def normalize(text: str) -> str:
 # Date formats
 # ---------------------------------------------------------------------------------------------
 _Y4 = r"((?:19|20)\d{2})"
+# These patterns run on crawled text: each stays linear in its input. "Not followed by more digits"
+# is written `(?!\.*+\d)`, not `(?![\d.]*\d)` (same meaning: the first digit of such a run follows
+# only dots), which rescanned a whole run of digits from every start.
 # 2019-10-31, 2019/10/31, 2019.10.31, 2019年10月31日, with optional spaces and times after.
 FULL_DATE_RE = re.compile(
     _Y4 + r"\s*(?:年\s*(\d{1,2})\s*月\s*(\d{1,2})(?!\d)\s*[日号]?"
-    r"|([-/.])\s*(\d{1,2})\s*\4\s*(\d{1,2})(?![\d.]*\d))"
+    r"|([-/.])\s*(\d{1,2})\s*\4\s*(\d{1,2})(?!\.*+\d))"
 )
 # 20191031 (meta values, file names) - only used where we know a date is expected.
 COMPACT_DATE_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")
 # 19-10-31 / 19.10.31 - only in labelled or list context.
-SHORT_YEAR_RE = re.compile(r"(?<![\d./-])(\d{2})([-/.])(\d{1,2})\2(\d{1,2})(?![\d./-]*\d)")
+SHORT_YEAR_RE = re.compile(r"(?<![\d./-])(\d{2})([-/.])(\d{1,2})\2(\d{1,2})(?![./-]*+\d)")
 # 10-31, [10-31], 10/31, 10月31日 - list rows, the year comes from elsewhere.
-MONTH_DAY_RE = re.compile(r"(?<![\d./-])(\d{1,2})\s*(?:([-/.])\s*(\d{1,2})|月\s*(\d{1,2})\s*[日号]?)(?![\d./-]*\d)")
+MONTH_DAY_RE = re.compile(r"(?<![\d./-])(\d{1,2})\s*(?:([-/.])\s*(\d{1,2})|月\s*(\d{1,2})\s*[日号]?)(?![./-]*+\d)")
 # 2019.10 / 2019-10 / 2019年10月 - the "year-month" half of split list dates.
-YEAR_MONTH_RE = re.compile(_Y4 + r"\s*(?:年\s*(\d{1,2})\s*月?|[-/.]\s*(\d{1,2}))(?![\d]|\s*[-/.]\s*\d|\s*月?\s*\d{1,2}\s*日)")
+YEAR_MONTH_RE = re.compile(_Y4 + r"\s*(?:年\s*(\d{1,2})\s*月?|[-/.]\s*(\d{1,2}))"
+                           r"(?![\d]|\s*+[-/.]\s*\d|\s*+月?\s*+\d{1,2}\s*日)")
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
               "九": 9}
 CN_DATE_RE = re.compile(r"([〇○零O一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
 _EN_MONTHS = {m: i for i, m in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+# The month word is at most 9 letters ("September"): bounded, so a page of letters is not quadratic.
 EN_DATE_RE = re.compile(
-    r"(?:(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?,?\s+((?:19|20)\d{2}))|(?:([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}),?\s+((?:19|20)\d{2}))")
+    r"(?:(\d{1,2})\s+([A-Za-z]{3})[a-z]*\.?,?\s+((?:19|20)\d{2}))"
+    r"|(?:([A-Za-z]{3})[a-z]{0,6}\.?\s+(\d{1,2}),?\s+((?:19|20)\d{2}))")
 
 
 @dataclass(frozen=True)
@@ -257,7 +263,7 @@ def url_year(url: str, today: date | None = None) -> int | None:
     return None
 
 
-_YEAR_HEADING_RE = re.compile(r"^\s*[\[【(（]?\s*((?:19|20)\d{2})\s*(?:年度?)?\s*[\]】)）]?\s*$")
+_YEAR_HEADING_RE = re.compile(r"^\s*+[\[【(（]?\s*+((?:19|20)\d{2})\s*+(?:年度?)?\s*+[\]】)）]?\s*+$")
 
 
 def year_heading(text: str, today: date | None = None) -> int | None:

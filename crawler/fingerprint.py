@@ -16,11 +16,13 @@ from typing import Iterable
 _DROP_LINE_RE = re.compile(
     r"(上一篇|下一篇|上一条|下一条|上一页|下一页|上篇|下篇|前一篇|后一篇|返回列表|返回顶部|打印本页|关闭窗口|"
     r"今天是|当前时间|现在时间|版权所有|copyright|©|ICP备|ICP证|公网安备|技术支持)", re.I)
-# Counters inside otherwise meaningful lines: keep the words, drop the number.
+# Counters inside otherwise meaningful lines: keep the words, drop the number. Linear on any line:
+# a bare count has at most 24 digits and commas (from every digit of a long run, `\d[\d,]*` rescanned
+# the rest of the run), and nothing is given back between the optional parts.
 _COUNTER_RE = re.compile(
-    r"((?:点击|浏览|阅读|访问|查看|围观|阅览)(?:数|次数|量|人次|总数)?|人气|热度)\s*[:：]?\s*[\[【(（]?\s*\d[\d,]*\s*[\]】)）]?\s*次?"
-    r"|\d[\d,]*\s*(?:人|次)(?:阅读|浏览|访问|点击|查看)"
-    r"|(?:已有|共有)\s*\d[\d,]*\s*(?:人|次)")
+    r"((?:点击|浏览|阅读|访问|查看|围观|阅览)(?:数|次数|量|人次|总数)?|人气|热度)\s*+[:：]?\s*+[\[【(（]?\s*+\d[\d,]*+\s*+[\]】)）]?\s*次?"
+    r"|\d[\d,]{0,23}+\s*+(?:人|次)(?:阅读|浏览|访问|点击|查看)"
+    r"|(?:已有|共有)\s*+\d[\d,]*+\s*+(?:人|次)")
 _SPACE_RE = re.compile(r"\s+")
 
 

@@ -3,6 +3,7 @@ paging bar is.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -28,6 +29,9 @@ _TOTAL_PAGES_RES = (
 _CREATE_PAGE_RE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
 _VAR_RE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*=\s*(\d{1,5})(?![\d.\w])")
 _NUM_RE = re.compile(r"\d+")
+_PAGE_PARAM_RE = re.compile(r"[?&][\w]*(?:page|pageno|pageindex|curpage|p|pn|pg|pagenum|start)=", re.I)
+_WEBPLUS_PARAM_RE = re.compile(r"[?&]a\d+p=")
+MAX_PAGE_DIGITS = 9  # a longer "page number" is no page number (and int() refuses thousands of digits)
 MAX_PAGES = 500
 _STRONG_PAGE_WORDS_RE = re.compile(r"(下一页|下页|后一页|上一页|上页|前一页|尾页|末页|最后一页|最末页|next|prev|previous|last|>>|<<|»|«)",
                                    re.I)
@@ -81,13 +85,13 @@ def _number_template(url: str, others: list[str]) -> tuple[str, int, int] | None
     nums = list(_NUM_RE.finditer(url))
     if not nums:
         return None
+    skel = _NUM_RE.sub("#", url)
     for other in others:
         if other == url:
             continue
         onums = list(_NUM_RE.finditer(other))
         if len(onums) != len(nums):
             continue
-        skel = _NUM_RE.sub("#", url)
         if skel != _NUM_RE.sub("#", other):
             continue
         diff = [i for i, (m, o) in enumerate(zip(nums, onums)) if m.group() != o.group()]
@@ -95,14 +99,19 @@ def _number_template(url: str, others: list[str]) -> tuple[str, int, int] | None
             return url, diff[0], len(nums)
     # single link: a page= parameter, WebPlus listN / TRS index_N, or the last number in the path
     query_start = url.find("?")
-    for i, m in enumerate(nums):
-        before = url[:m.start()]
-        if query_start != -1 and m.start() > query_start and re.search(r"(?:^|[?&])[\w]*(?:page|pageno|pageindex|"
-                                                                      r"curpage|p|pn|pg|pagenum|start)=$",
-                                                                      before, re.I):
-            return url, i, len(nums)
-        if query_start != -1 and m.start() > query_start and re.search(r"[?&]a\d+p=$", before):
-            return url, i, len(nums)
+    if query_start != -1:
+        # A query parameter that names the page ("?page=3", "&a2p=3"): the number right after the first
+        # "=" of its parameter, the name made of word characters. Each parameter is looked at once, so
+        # a hostile URL of many numbers stays linear (a search of the whole prefix per number did not).
+        starts = [i for i, ch in enumerate(url) if ch in "?&" and i >= query_start]
+        for i, m in enumerate(nums):
+            if m.start() <= query_start or url[m.start() - 1] != "=":
+                continue
+            param = url[starts[bisect.bisect_right(starts, m.start() - 1) - 1]:m.start()]
+            if "=" in param[:-1]:
+                continue
+            if _PAGE_PARAM_RE.fullmatch(param) or _WEBPLUS_PARAM_RE.fullmatch(param):
+                return url, i, len(nums)
     path_nums = [i for i, m in enumerate(nums) if query_start == -1 or m.start() < query_start]
     if path_nums:
         i = path_nums[-1]
@@ -149,14 +158,17 @@ def pagination_urls(page: Page) -> list[str]:
         if tpl is None:
             continue
         idx = tpl[1]
+        digits = list(_NUM_RE.finditer(u))[idx].group()
+        if len(digits) > MAX_PAGE_DIGITS:
+            continue
         key = (_NUM_RE.sub("#", u), idx)
-        value = int(list(_NUM_RE.finditer(u))[idx].group())
-        numbered.setdefault(key, (u, set()))[1].add(value)
+        numbered.setdefault(key, (u, set()))[1].add(int(digits))
     for (skeleton, idx), (sample, nums) in numbered.items():
         lo, hi = min(nums), max(nums)
         cur_tpl = _NUM_RE.sub("#", current) == skeleton
-        if cur_tpl:
-            cur_num = int(list(_NUM_RE.finditer(current))[idx].group())
+        cur_digits = list(_NUM_RE.finditer(current))[idx].group() if cur_tpl else ""
+        if cur_tpl and len(cur_digits) <= MAX_PAGE_DIGITS:
+            cur_num = int(cur_digits)
             lo, hi = min(lo, cur_num), max(hi, cur_num)
         if total and lo == 2 and hi < total and not cur_tpl:
             hi = total  # only "下一页" is a link: the page count says how far the list goes
@@ -192,7 +204,9 @@ def pagination_urls(page: Page) -> list[str]:
 
 
 def _natural_key(url: str) -> list:
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", url)]
+    # numbers compare by digit count, then value; a hostile run of thousands of digits is never int()-ed
+    return [(len(p.lstrip("0")), int(p) if len(p) <= 18 else p) if p.isdigit() else p
+            for p in re.split(r"(\d+)", url)]
 
 
 _PAGER_TEXT_RE = re.compile(r"(共\s*\d+\s*页|第\s*\d+\s*页|\d+\s*/\s*\d+\s*页|共\s*\d+\s*条(记录)?|页次|每页\s*\d+|"
