@@ -41,8 +41,8 @@ from crawler.pagination import near_pager, pager_elements, pager_present, pagina
 from crawler.records import Entry, Link, PageRecord, SiteSelectors, record_to_json
 from crawler.titles import find_title, strip_site_name
 
-__all__ = ["Entry", "Link", "PageRecord", "SiteSelectors", "extract", "extract_attachment", "record_to_json",
-           "is_attachment_link"]
+__all__ = ["Entry", "Link", "PageRecord", "SiteSelectors", "extract", "extract_attachment", "attachment_record",
+           "record_to_json", "is_attachment_link"]
 
 _MORE_RE = re.compile(r"^(更多|more|查看更多|更多>>|more>>|>>|更多\+|\+更多|更多»|more\+|\+more|more»|更多>|MORE>)$", re.I)
 
@@ -279,15 +279,25 @@ _FORMAT_EXT = {"pdf": "pdf", "docx": "docx", "xlsx": "xlsx", "pptx": "pptx"}
 
 def extract_attachment(body: bytes, url: str, content_type: str | None = None,
                        headers: Mapping[str, Any] | None = None, *, today: date | None = None) -> PageRecord:
-    """A PDF/DOCX/XLSX/… file as a record: text, title, date from the document (else Last-Modified)."""
+    """A PDF/DOCX/XLSX/… file as a record: text, title, date from the document (else Last-Modified).
+
+    Reads the file in the shared document worker (blocking); the crawl reads files in its own
+    workers off the reactor thread and calls :func:`attachment_record` with the result."""
     from crawler.attachments import extract_text
+
+    doc = extract_text(body, _filename(url, headers), content_type)
+    return attachment_record(doc, body, url, content_type, headers, today=today)
+
+
+def attachment_record(doc: Any, body: bytes, url: str, content_type: str | None = None,
+                      headers: Mapping[str, Any] | None = None, *, today: date | None = None) -> PageRecord:
+    """The record of a file from what the document reader returned (``crawler.documents.DocText``)."""
     from crawler.fingerprint import bytes_fingerprint
 
     if today is None:
         from monitor import clock
         today = clock.today()
     name = _filename(url, headers)
-    doc = extract_text(body, name, content_type)
     # the title is the file's name as people see it ("招生章程.pdf"): the document title when it has one
     ext_m = re.search(r"\.([A-Za-z0-9]{1,5})$", name)
     ext = ext_m.group(1).lower() if ext_m else _FORMAT_EXT.get(doc.format, "")
@@ -320,5 +330,5 @@ def extract_attachment(body: bytes, url: str, content_type: str | None = None,
         rec.updated, rec.updated_source = modified.isoformat(), "meta"
     rec.fingerprint = content_fingerprint(title, doc.text) if doc.text.strip() else bytes_fingerprint(body)
     rec.metadata = {"format": doc.format, "pages": doc.pages, "doc_title": doc.title, "truncated": doc.truncated,
-                    "error": doc.error, "filename": name, "size": len(body)}
+                    "error": doc.error, "limit": doc.limit, "filename": name, "size": len(body)}
     return rec

@@ -6,13 +6,18 @@ reactor thread only queues items, while hashing, compression and SQLite (which r
 run beside the crawl. A scan killed between two batches leaves a consistent database (each batch
 is atomic); the next scan re-fetches the rest. A new ``versions`` row is written only when a
 page's main-content fingerprint changes.
+
+Before it, ``DocumentPipeline`` reads the files the spider fetched (``document`` items) in worker
+processes (``crawler.documents``) and turns each into a ``page``, ``failed`` or ``too_complex`` item.
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import queue
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from crawler.records import PAGINATION_LINK_TEXT
@@ -39,6 +44,103 @@ def _newest(*pairs: tuple[str | None, str | None]) -> tuple[str | None, str | No
         if date and (best[0] is None or date > best[0]):
             best = (date, source)
     return best
+
+
+class DocumentPipeline:
+    """Reads fetched files off the reactor thread, in ``CRAWL_WORKERS`` persistent worker processes
+    with memory and wall-time limits (``crawler.documents.DocumentPool``).
+
+    A file past a limit becomes a ``too_complex`` item: a failure recorded against its URL, counted
+    in the scan's limits report, stored with its validators and hash. The next scan asks for it
+    conditionally, and a 304 or the same bytes again skip it without reading it."""
+
+    def __init__(self) -> None:
+        self.pool: Any = None
+        self.threads: ThreadPoolExecutor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "DocumentPipeline":
+        pipe = cls()
+        pipe.crawler = crawler
+        return pipe
+
+    def open_spider(self, spider: Any = None) -> None:
+        from crawler.documents import CRAWL_WORKERS, DocumentPool
+
+        self.spider = spider or self.crawler.spider
+        self.pool = DocumentPool(CRAWL_WORKERS)
+        # Started from this long-lived thread: the workers' parent-death signal follows the thread
+        # that spawned them, and their imports overlap with the first requests.
+        self.pool.start()
+        self.threads = ThreadPoolExecutor(CRAWL_WORKERS, thread_name_prefix="xxgk-documents")
+
+    def close_spider(self, spider: Any = None) -> None:
+        if self.threads is not None:
+            self.threads.shutdown(wait=True)
+        if self.pool is not None:
+            self.pool.close()
+
+    async def process_item(self, item: dict, spider: Any = None) -> dict:
+        kind = item.get("type")
+        if kind == "not_modified":
+            known = self.spider.known.get(item["url"]) or {}
+            if known.get("too_complex"):  # unchanged since it was skipped: skipped again, unread
+                return self._too_complex(item, known.get("last_error"), None, unchanged=True)
+            return item
+        if kind != "document":
+            return item
+        from crawler.documents import too_complex_message
+        from crawler.extract import _filename, attachment_record
+
+        body: bytes = item["body"]
+        sha = hashlib.sha256(body).hexdigest()
+        known = self.spider.known.get(item["url"]) or {}
+        if known.get("too_complex") and known.get("sha256") == sha:
+            return self._too_complex(item, known.get("last_error"), sha, unchanged=True)
+        ctype = item.pop("content_type", None)
+        headers = item.get("headers") or {}
+        try:
+            doc = await self._read(body, _filename(item["url"], headers), ctype)
+        except Exception as exc:  # noqa: BLE001 - the pool itself failed: still a failure of this URL
+            self.spider.site_stats[item["site"]]["errors"] += 1
+            return {**_without_body(item), "type": "failed",
+                    "error": f"附件解析失败：{type(exc).__name__}: {exc}"[:500]}
+        if doc.limit:
+            return self._too_complex(item, too_complex_message(doc.limit), sha)
+        if doc.error:
+            self.spider.site_stats[item["site"]]["errors"] += 1
+            reason = "文件已加密，无法读取" if doc.error == "encrypted" else doc.error
+            return {**_without_body(item), "type": "failed", "error": f"附件解析失败：{reason}"[:500]}
+        record = attachment_record(doc, body, item["url"], ctype, headers, today=clock.today())
+        return {**item, "type": "page", "record": record}
+
+    async def _read(self, body: bytes, name: str, ctype: str | None) -> Any:
+        from scrapy.utils.asyncio import is_asyncio_available
+
+        if not is_asyncio_available():  # still isolated in the worker, only not concurrent
+            return self.pool.read(body, name, ctype)
+        future = self.threads.submit(self.pool.read, body, name, ctype)
+        return await asyncio.wrap_future(future)
+
+    def _too_complex(self, item: dict, message: str | None, sha: str | None, *, unchanged: bool = False) -> dict:
+        from crawler.documents import TOO_COMPLEX, too_complex_message
+
+        message = message or too_complex_message(None)
+        site = item.get("site") or ""
+        self.spider.site_stats[site]["errors"] += 1
+        if unchanged:
+            self.spider.site_stats[site]["files_skipped_unchanged"] += 1
+        detail = message.split("（", 1)[1].rstrip("）") if "（" in message else TOO_COMPLEX
+        self.spider._limit("file_too_complex", site, detail, item["url"])
+        out = {**_without_body(item), "type": "too_complex", "error": message[:500]}
+        if sha is not None and not unchanged:
+            out["sha256"] = sha
+            out["size"] = len(item.get("body") or b"")
+        return out
+
+
+def _without_body(item: dict) -> dict:
+    return {k: v for k, v in item.items() if k not in ("body", "content_type")}
 
 
 class StorePipeline:
@@ -144,6 +246,8 @@ class StorePipeline:
                     self._fresh(item)
                 elif kind == "failed":
                     self._failed(item)
+                elif kind == "too_complex":
+                    self._too_complex(item)
                 else:
                     self._other(item)
             conn.execute(
@@ -315,6 +419,18 @@ class StorePipeline:
             (self.scan_id, item.get("status") or 0, item.get("error"), fails, row["id"]))
         self.conn.execute("INSERT INTO fetch_errors (scan_id, url, status, error, at) VALUES (?,?,?,?,?)",
                           (self.scan_id, url, item.get("status") or 0, item.get("error"), self.now))
+
+    def _too_complex(self, item: dict) -> None:
+        """A file skipped at a limit: a failure, plus what identifies the file (validators, hash) so the
+        next scan asks for it conditionally and does not read the same bytes again."""
+        self._failed(item)
+        if item.get("sha256"):
+            row = self.pages[item["url"]]
+            headers = item.get("headers") or {}
+            self.counts["bytes"] += item.get("size") or 0
+            self.conn.execute("UPDATE pages SET etag=?, last_modified=?, sha256=?, size=?, content_type=? WHERE id=?",
+                              (item.get("etag"), item.get("last_modified"), item["sha256"], item.get("size"),
+                               headers.get("Content-Type"), row["id"]))
 
     def _other(self, item: dict) -> None:
         self.counts["pages_fetched"] += 1

@@ -98,7 +98,8 @@ def build_settings(cfg: Any, *, log_level: str = "WARNING") -> dict[str, Any]:
             "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
             "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
         },
-        "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": 300},
+        # files are read (in worker processes) before the store writes them
+        "ITEM_PIPELINES": {"crawler.pipelines.DocumentPipeline": 200, "crawler.pipelines.StorePipeline": 300},
         "EXTENSIONS": {
             "crawler.progress.Progress": 500,
             "scrapy.extensions.throttle.AutoThrottle": None,

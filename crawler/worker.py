@@ -20,10 +20,16 @@ from monitor.store import open_db, rows
 
 
 def _known(db) -> dict[str, dict]:
+    """Stored pages, and files skipped at a limit (their validators and hash: the same file is not
+    read again, crawler.pipelines.DocumentPipeline)."""
+    from crawler.documents import TOO_COMPLEX, is_too_complex
+
     known = {}
     for r in rows(db, """SELECT p.url, p.etag, p.last_modified, p.kind, p.last_seen_at, p.last_status,
-                                r.url AS list_root FROM pages p
-                         LEFT JOIN pages r ON r.id = p.list_root_id WHERE p.fingerprint IS NOT NULL"""):
+                                r.url AS list_root, p.sha256, p.last_error FROM pages p
+                         LEFT JOIN pages r ON r.id = p.list_root_id
+                         WHERE p.fingerprint IS NOT NULL OR instr(p.last_error, ?) > 0""", (TOO_COMPLEX,)):
+        r["too_complex"] = is_too_complex(r["last_error"])
         known[r["url"]] = r
     return known
 

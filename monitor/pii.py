@@ -21,17 +21,20 @@ Masking (the only form that may ever be stored, logged or shown):
 * bank cards keep the first 6 (BIN) and last 4 digits: ``622202*********1234``;
 * addresses keep the text up to the district/county: ``北京市海淀区****``.
 
-The lower part of this module turns documents (HTML, PDF, DOCX, XLSX) into text segments that
-know where each offset is ("pdf page 3", "xlsx Sheet1!C7"), so a finding can point at the cell.
+The lower part of this module gives documents as text segments that know where each offset is
+("pdf page 3", "xlsx Sheet1!C7"), so a finding can point at the cell: HTML here, files through the
+crawler's bounded reader (``crawler.documents``), never a reader of its own.
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
-import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Iterable
+from typing import Iterable
+
+from crawler import documents as _documents
 
 KIND_LABELS: dict[str, str] = {
     "id_card": "身份证号",
@@ -93,8 +96,14 @@ _MOBILE_RE = re.compile(
 _MOBILE_NEAR_RE = re.compile(r"(?<![0-9A-Za-z+])(?:\+|00)?86[\s-]?$|86-$")
 _CARD_RE = re.compile(_B + r"(\d{16,19}|\d{4}(?P<sep>[ -])\d{4}(?P=sep)\d{4}(?P=sep)\d{4}(?:(?P=sep)?\d{1,3})?)" + _E)
 # URL-ish runs: an ASCII token with a letter and a URL delimiter (scheme, path, query).
-_URL_RE = re.compile(r"(?:https?://|ftp://|www\.)[^\s\"'<>，。；）】]+|[A-Za-z0-9_.~%+-]*[A-Za-z][A-Za-z0-9_.~%+-]*"
-                     r"(?:[/?=&#][A-Za-z0-9_.~%+=&#/?:;-]*)+")
+# Linear in its input (hostile pages carry megabytes of run-together links and base64): the token
+# only starts where a token starts (the lookbehind), the part before its first letter cannot hold a
+# letter, and nothing is given back (possessive). It matches exactly what the older, cubic form
+# `[A-Za-z0-9_.~%+-]*[A-Za-z][A-Za-z0-9_.~%+-]*(?:[/?=&#][…]*)+` matched.
+_TOKEN = "A-Za-z0-9_.~%+-"
+_URL_RE = re.compile(r"(?:https?://|ftp://|www\.)[^\s\"'<>，。；）】]+"
+                     r"|(?<![" + _TOKEN + r"])[0-9_.~%+-]*+[A-Za-z][" + _TOKEN + r"]*+"
+                     r"[/?=&#][A-Za-z0-9_.~%+=&#/?:;-]*+")
 
 
 @dataclass(frozen=True)
@@ -230,9 +239,46 @@ class _Line:
     start: int
     end: int
     cells: list[tuple[int, int]]  # (start, end) offsets of tab/| separated cells
+    cell_starts: list[int] = field(default_factory=list)
 
 
-_CELL_SPLIT_RE = re.compile(r"\t|\s*\|\s*")
+# Cells are split at a tab, or at a `|` with the whitespace around it: what `\t|\s*\|\s*` found
+# scanning left to right, which is quadratic on a long whitespace run. Done here token by token.
+_WS_OR_PIPE_RE = re.compile(r"[^\S\n]+|\|")
+
+
+def _separators(raw: str) -> list[tuple[int, int]]:
+    """(start, end) of each cell separator in one line, exactly as ``re.finditer(r"\\t|\\s*\\|\\s*")``."""
+    out: list[tuple[int, int]] = []
+    toks = [m.span() for m in _WS_OR_PIPE_RE.finditer(raw)]
+    n, i = len(toks), 0
+
+    def pipe_end(j: int) -> tuple[int, int]:  # a `|` at toks[j] takes the whitespace right after it
+        end = toks[j][1]
+        if j + 1 < n and toks[j + 1][0] == end and raw[end] != "|":
+            return toks[j + 1][1], j + 2
+        return end, j + 1
+
+    while i < n:
+        a, b = toks[i]
+        if raw[a] == "|":
+            end, i = pipe_end(i)
+            out.append((a, end))
+            continue
+        if b < len(raw) and raw[b] == "|":  # whitespace then a pipe: leading tabs alone, then the rest
+            f = a
+            while f < b and raw[f] == "\t":
+                out.append((f, f + 1))
+                f += 1
+            end, i = pipe_end(i + 1)
+            out.append((f, end))
+            continue
+        k = raw.find("\t", a, b)  # whitespace elsewhere: each tab separates
+        while k != -1:
+            out.append((k, k + 1))
+            k = raw.find("\t", k + 1, b)
+        i += 1
+    return out
 
 
 def _lines(text: str) -> list[_Line]:
@@ -241,11 +287,11 @@ def _lines(text: str) -> list[_Line]:
     for raw in text.split("\n"):
         cells: list[tuple[int, int]] = []
         cpos = pos
-        for m in _CELL_SPLIT_RE.finditer(raw):
-            cells.append((cpos, pos + m.start()))
-            cpos = pos + m.end()
+        for a, b in _separators(raw):
+            cells.append((cpos, pos + a))
+            cpos = pos + b
         cells.append((cpos, pos + len(raw)))
-        out.append(_Line(pos, pos + len(raw), cells))
+        out.append(_Line(pos, pos + len(raw), cells, [c[0] for c in cells]))
         pos += len(raw) + 1
     return out
 
@@ -294,13 +340,12 @@ class _Structure:
         return self.text[s:e]
 
     def locate(self, pos: int) -> tuple[int, int]:
-        import bisect
-
         li = bisect.bisect_right(self.line_starts, pos) - 1
         ln = self.lines[li]
-        for ci, (s, e) in enumerate(ln.cells):
-            if s <= pos <= e:
-                return li, ci
+        # cells are disjoint and in order: the one that can hold pos is the last starting at or before it
+        ci = bisect.bisect_right(ln.cell_starts, pos) - 1
+        if ci >= 0 and pos <= ln.cells[ci][1]:
+            return li, ci
         return li, len(ln.cells) - 1
 
     def column_label(self, pos: int) -> str | None:
@@ -354,16 +399,38 @@ def _official_contact(text: str, struct: _Structure, start: int) -> bool:
 
 
 # ---- detection ------------------------------------------------------------------------------------
-def _url_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _URL_RE.finditer(text)]
+class _Spans:
+    """Disjoint (start, end) spans kept in order: containment and overlap tests by bisection, not a
+    scan of every span (a page of a hundred thousand links or numbers must stay linear)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()) -> None:
+        self.spans = sorted(spans)
+        self.starts = [a for a, _ in self.spans]
+
+    def add(self, s: int, e: int) -> None:
+        i = bisect.bisect_left(self.starts, s)
+        self.starts.insert(i, s)
+        self.spans.insert(i, (s, e))
+
+    def inside(self, s: int, e: int) -> bool:
+        i = bisect.bisect_right(self.starts, s) - 1
+        return i >= 0 and e <= self.spans[i][1]
+
+    def overlaps(self, s: int, e: int) -> bool:
+        i = bisect.bisect_left(self.starts, e) - 1  # the last span starting before e ends last of those
+        return i >= 0 and self.spans[i][1] > s
 
 
-def _inside(spans: list[tuple[int, int]], s: int, e: int) -> bool:
-    return any(a <= s and e <= b for a, b in spans)
+def _url_spans(text: str) -> _Spans:
+    return _Spans(m.span() for m in _URL_RE.finditer(text))
 
 
-def _overlaps(taken: list[tuple[int, int]], s: int, e: int) -> bool:
-    return any(s < b and a < e for a, b in taken)
+def _inside(spans: _Spans, s: int, e: int) -> bool:
+    return spans.inside(s, e)
+
+
+def _overlaps(taken: _Spans, s: int, e: int) -> bool:
+    return taken.overlaps(s, e)
 
 
 _SURNAMES = set(
@@ -394,14 +461,16 @@ _ADDR_RE = re.compile(
     r"(?:[\u4e00-\u9fa5]{2,8}(?:省|自治区))?(?:[\u4e00-\u9fa5]{2,9}(?:市|自治州|州|盟|地区))?"
     r"[\u4e00-\u9fa5]{1,9}(?:区|县|旗|市)"
     r"[\u4e00-\u9fa50-9A-Za-z\-－#（）()]{2,40}?"
-    r"(?:\d+(?:号楼|号院|号|室|栋|幢|单元|组|弄|户)|[\u4e00-\u9fa5]{1,8}(?:村|组|屯))"
-    r"(?:[\u4e00-\u9fa50-9\-－]{0,12}?\d+(?:号|室|户|组))*"
-)
+    r"(?:\d{1,8}(?:号楼|号院|号|室|栋|幢|单元|组|弄|户)|[\u4e00-\u9fa5]{1,8}(?:村|组|屯))"
+    r"(?:[\u4e00-\u9fa50-9\-－]{0,12}?\d{1,8}(?:号|室|户|组)){0,8}"
+)  # every part bounded (no house number has 9 digits): one attempt costs the same on any input
+_ADDR_SLACK = 3          # an address starts within this many characters of its label or cell
+_ADDR_CANDIDATES = 16    # address labels tried per line (a line of 住址住址… is not a list of homes)
 _ADDR_FORBIDDEN = ("大学", "学院", "学校", "校区", "研究所", "研究院", "医院", "公司", "中学", "小学", "政府", "委员会")
-_NAME_INLINE_RE = re.compile(r"(?:学生姓名|考生姓名|姓名)\s*[:：]?\s*([\u4e00-\u9fa5]{2,4})")
+_NAME_INLINE_RE = re.compile(r"(?:学生姓名|考生姓名|姓名)\s*+[:：]?\s*+([\u4e00-\u9fa5]{2,4})")
 
 
-def _address_hits(text: str, struct: _Structure, taken: list[tuple[int, int]]) -> list[tuple[int, int, str, str]]:
+def _address_hits(text: str, struct: _Structure, taken: _Spans) -> list[tuple[int, int, str, str]]:
     """(start, end, address, name) for home addresses in a person's row or line."""
     out = []
     for li, ln in enumerate(struct.lines):
@@ -433,11 +502,14 @@ def _address_hits(text: str, struct: _Structure, taken: list[tuple[int, int]]) -
             for lm in _LABEL_RE.finditer(line):
                 if _LABEL_KIND[lm.group(0)] == "address":
                     candidates.append((ln.start + lm.end(), ln.end))
+                    if len(candidates) >= _ADDR_CANDIDATES:
+                        break
         if not name:
             continue
         for s, e in candidates:
-            m = _ADDR_RE.search(text, s, e)
-            if not m or m.start() - s > 3:
+            # the leftmost match within the slack, as a search would find it, without scanning the rest
+            m = next((m for p in range(s, min(s + _ADDR_SLACK + 1, e)) if (m := _ADDR_RE.match(text, p, e))), None)
+            if not m:
                 continue
             addr = m.group(0)
             if any(w in addr for w in _ADDR_FORBIDDEN) or _overlaps(taken, m.start(), m.end()):
@@ -453,11 +525,11 @@ def find_pii(text: str, *, today: date | None = None) -> list[PiiHit]:
     struct = _Structure(text)
     urls = _url_spans(text)
     found: list[tuple[int, int, str]] = []  # (start, end, kind)
-    taken: list[tuple[int, int]] = []
+    taken = _Spans()
 
     def take(s: int, e: int, kind: str) -> None:
         found.append((s, e, kind))
-        taken.append((s, e))
+        taken.add(s, e)
 
     for m in _ID18_RE.finditer(text):
         s, e = m.span(1)
@@ -496,38 +568,69 @@ def find_pii(text: str, *, today: date | None = None) -> list[PiiHit]:
         take(s, e, "address")
 
     found.sort()
-    masks = {(s, e): mask_value(k, text[s:e]) for s, e, k in found}
-    names = [(n, mask_name(n)) for _s, _e, _a, n in _address_hits(text, struct, [])]
-    hits = []
-    for s, e, kind in found:
-        hits.append(PiiHit(kind, s, e, masks[(s, e)], _context(text, s, e, masks, names)))
-    return hits
+    mask_of = {(s, e): mask_value(k, text[s:e]) for s, e, k in found}
+    masks = _Masks(mask_of)
+    names = {n for _s, _e, _a, n in _address_hits(text, struct, _Spans())}
+    return [PiiHit(kind, s, e, mask_of[(s, e)], _context(text, s, e, masks, names)) for s, e, kind in found]
 
 
 _CONTEXT = 16
 
 
-def _context(text: str, s: int, e: int, masks: dict[tuple[int, int], str], names: list[tuple[str, str]]) -> str:
+class _Masks:
+    """The masked hits of a text in order, for excerpts: what lies in or across a window is found by
+    bisection (a sheet of ten thousand IDs must not cost ten thousand steps per excerpt)."""
+
+    def __init__(self, masks: dict[tuple[int, int], str]) -> None:
+        self.items = sorted(masks.items())
+        self.starts = [a for (a, _b), _m in self.items]
+        self.reach: list[int] = []  # the furthest end among hits so far (hits of one line may overlap)
+        for (_a, b), _m in self.items:
+            self.reach.append(max(b, self.reach[-1]) if self.reach else b)
+
+    def first_ending_after(self, pos: int) -> int:
+        return bisect.bisect_right(self.reach, pos)
+
+
+def _context(text: str, s: int, e: int, masks: _Masks, names: set[str]) -> str:
     lo, hi = max(0, s - _CONTEXT), min(len(text), e + _CONTEXT)
+    items, starts = masks.items, masks.starts
     # widen the window so no other hit is cut in half (a cut number could escape masking)
-    for a, b in masks:
-        if a < lo < b:
-            lo = a
-        if a < hi < b:
-            hi = b
+    i = masks.first_ending_after(lo)
+    if i < len(items) and items[i][0][0] < lo:
+        lo = items[i][0][0]
+    i = masks.first_ending_after(hi)
+    while i < len(items) and items[i][0][0] < hi:
+        if items[i][0][1] > hi:
+            hi = items[i][0][1]
+        i += 1
     parts, pos = [], lo
-    for (a, b), masked in sorted(masks.items()):
+    for (a, b), masked in items[masks.first_ending_after(lo):bisect.bisect_left(starts, hi)]:
         if b <= lo or a >= hi:
             continue
         parts.append(_scrub(text[pos:a]))
         parts.append(masked)
         pos = b
     parts.append(_scrub(text[pos:hi]))
-    out = "".join(parts)
-    for name, masked_name in names:
-        out = out.replace(name, masked_name)
+    out = _mask_names("".join(parts), names)
     out = re.sub(r"\s+", " ", out).strip()
     return ("…" if lo > 0 else "") + out + ("…" if hi < len(text) else "")
+
+
+def _mask_names(out: str, names: set[str]) -> str:
+    """Every occurrence of a listed person's name in an excerpt masked (``mask_name``), by set lookup:
+    a list of ten thousand people must not cost ten thousand replaces per excerpt."""
+    if not names:
+        return out
+    lengths = sorted({len(n) for n in names}, reverse=True)
+    chars: list[str] | None = None
+    for i in range(len(out)):
+        for n in lengths:
+            if out[i:i + n] in names:
+                chars = chars or list(out)
+                chars[i + 1:i + n] = "*" * (n - 1)
+                break  # the longest name starting here covers the shorter ones
+    return "".join(chars) if chars is not None else out
 
 
 def redact(text: str) -> str:
@@ -543,15 +646,9 @@ def redact(text: str) -> str:
 
 
 # ---- documents -> located text segments ------------------------------------------------------------
-@dataclass
-class Segment:
-    """A piece of a document's text and how to name a position in it ("pdf page 3", "xlsx Sheet1!C7")."""
-    text: str
-    where: str
-    locate: Callable[[int], str] | None = None
-
-    def where_at(self, offset: int) -> str:
-        return self.locate(offset) if self.locate else self.where
+# Files are read by crawler.documents, the crawler's own bounded reader (inflated-size, ratio, cell,
+# time and memory limits, in a worker process); only HTML pages are turned into text here.
+Segment = _documents.Segment
 
 
 def document_kind(url: str, content_type: str | None, body: bytes | None = None) -> str:
@@ -576,100 +673,21 @@ def document_kind(url: str, content_type: str | None, body: bytes | None = None)
 
 
 def document_segments(body: bytes, url: str, content_type: str | None = None) -> list[Segment] | None:
-    """Located text of a fetched document, or None when the format cannot be read here."""
+    """Located text of a fetched document, or None when it cannot be read here (damaged, past a
+    limit, a format without locations): the caller falls back to the crawler's extracted text."""
     kind = document_kind(url, content_type, body)
-    try:
-        if kind == "pdf":
-            return _pdf_segments(body)
-        if kind == "docx":
-            return _docx_segments(body)
-        if kind == "xlsx":
-            return _xlsx_segments(body)
-        if kind == "html":
+    if kind in _documents.SEGMENT_FORMATS:
+        name = url.split("?")[0].rsplit("/", 1)[-1]
+        doc = _documents.read(body, name, content_type, segments=True)
+        if doc.limit or doc.error:
+            return None
+        return _documents.segments_from(doc)
+    if kind == "html":
+        try:
             return [Segment(html_text(body, content_type), "html")]
-    except Exception:  # a damaged file: the caller falls back to the crawler's extracted text
-        return None
+        except Exception:  # noqa: BLE001 - a page lxml cannot walk: the crawler's text is used instead
+            return None
     return None
-
-
-def _pdf_segments(body: bytes) -> list[Segment]:
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(body))
-    return [Segment(page.extract_text() or "", f"pdf page {i}") for i, page in enumerate(reader.pages, 1)]
-
-
-def _docx_segments(body: bytes) -> list[Segment]:
-    import docx
-
-    document = docx.Document(io.BytesIO(body))
-    segs = []
-    for i, para in enumerate(document.paragraphs, 1):
-        if para.text.strip():
-            segs.append(Segment(para.text, f"docx paragraph {i}"))
-    for t, table in enumerate(document.tables, 1):
-        lines = []
-        for row in table.rows:
-            cells, last = [], None
-            for cell in row.cells:  # merged cells repeat: keep column positions, drop the copy's text
-                cells.append("" if cell._tc is last else cell.text.replace("\n", " ").replace("\t", " "))
-                last = cell._tc
-            lines.append("\t".join(cells))
-        segs.append(_row_segment(lines, lambda r, c, t=t: f"docx table {t} row {r}"))
-    return segs
-
-
-def _xlsx_segments(body: bytes) -> list[Segment]:
-    from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
-
-    wb = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
-    segs = []
-    for ws in wb.worksheets:
-        lines, first_row = [], None
-        for row in ws.iter_rows():
-            cells = [c for c in row if getattr(c, "column", None) is not None]
-            if first_row is None:
-                if not cells:
-                    continue
-                first_row = cells[0].row
-            values = [""] * (max((c.column for c in cells), default=0))
-            for c in cells:
-                values[c.column - 1] = _cell_text(c.value)
-            lines.append("\t".join(values))
-        if first_row is None:
-            continue
-        name = ws.title
-
-        def loc(r: int, c: int, name: str = name, first_row: int = first_row) -> str:
-            return f"xlsx {name}!{get_column_letter(c + 1)}{first_row + r - 1}"
-        segs.append(_row_segment(lines, loc))
-    wb.close()
-    return segs
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # IDs typed as numbers lose nothing up to 15 digits
-    return str(value).replace("\t", " ").replace("\n", " ")
-
-
-def _row_segment(lines: list[str], name: Callable[[int, int], str]) -> Segment:
-    text = "\n".join(lines)
-    starts, pos = [], 0
-    for ln in lines:
-        starts.append(pos)
-        pos += len(ln) + 1
-
-    def locate(offset: int) -> str:
-        import bisect
-
-        r = bisect.bisect_right(starts, offset) - 1
-        col = text[starts[r]:offset].count("\t")
-        return name(r + 1, col)
-    return Segment(text, name(1, 0).rsplit("!", 1)[0].rsplit(" row ", 1)[0], locate)
 
 
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",

@@ -187,7 +187,8 @@ _STATUS_ZH = {"done": "完成", "running": "进行中", "failed": "失败", "kil
               "timeout": "超时"}
 _LIMIT_ZH = {"max_pages_per_site": "单站页面上限", "max_depth": "深度上限", "trap": "疑似爬虫陷阱",
              "robots": "robots.txt 禁止", "max_download_mb": "下载大小上限", "counter_urls": "跳过的计数器地址（从不抓取）",
-             "internal_address": "内网地址或非常用端口（从不访问）", "redirect_out_of_scope": "重定向到配置范围以外（已拦截）"}
+             "internal_address": "内网地址或非常用端口（从不访问）", "redirect_out_of_scope": "重定向到配置范围以外（已拦截）",
+             "file_too_complex": "文件过大或过于复杂，已跳过"}
 
 
 @click.command("scan")

@@ -16,7 +16,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.extract import extract, extract_attachment
+from crawler.extract import extract
 from crawler.records import PAGINATION_LINK_TEXT
 from crawler.scope import Scope, canonical_url, netloc_of
 from crawler.settings import ATTACHMENT_EXTENSIONS, SKIP_EXTENSIONS
@@ -230,13 +230,9 @@ class SchoolSpider(scrapy.Spider):
         # Scrapy title-cases header names ("Etag"): look validators up without regard to case
         validators = {"etag": _header(headers, "ETag"), "last_modified": _header(headers, "Last-Modified")}
         if meta.get("attachment") or is_attachment_url(url) or any(t in ctype for t in _ATTACHMENT_TYPES):
-            try:
-                record = extract_attachment(body, url, ctype, headers)
-            except Exception as exc:  # a broken file is recorded, the scan goes on
-                stats["errors"] += 1
-                yield {**base, "type": "failed", "error": f"附件解析失败: {type(exc).__name__}: {exc}"[:500]}
-                return
-            yield {**base, "type": "page", "record": record, "body": body, "headers": headers, **validators}
+            # Files are read by crawler.pipelines.DocumentPipeline in a worker process, off the reactor
+            # thread: a hostile file may cost that worker its time or memory limit, never the crawl.
+            yield {**base, "type": "document", "body": body, "headers": headers, "content_type": ctype, **validators}
             return
         if "html" not in ctype and not body.lstrip()[:200].lower().startswith((b"<!doctype", b"<html", b"<")):
             yield {**base, "type": "other", "headers": headers, "size": len(body), **validators}

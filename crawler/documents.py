@@ -1,0 +1,983 @@
+"""The one reader of fetched documents (PDF, DOCX, XLSX, PPTX, legacy OLE, text, zip), with its limits.
+
+Files come from sites we do not control; a small file can inflate to gigabytes (zip members, a
+sheet row of millions of cells) or keep a parser busy for minutes. So every document is read here,
+by the crawler (``crawler.attachments`` / ``crawler.extract``) and by the personal-data checks
+(``monitor.pii``) alike:
+
+* before parsing, a zip-based file's directory is checked: member count, the sum of the members'
+  inflated sizes, and each large member's compression ratio (``check_archive``);
+* while parsing, budgets are enforced inside sheet rows and table rows, not only between them
+  (cells per row, cells per document, characters, pages/rows, a soft time budget);
+* the parsing itself runs in a persistent worker process (``DocumentPool``) with an address-space
+  limit (``RLIMIT_AS``) and a wall-time limit; a worker that exceeds either is killed and replaced.
+
+A file past a structural limit, the memory limit or the wall-time limit comes back with
+``DocText.limit`` set (a Chinese description of the limit) and no text: the caller records it as a
+failure with ``TOO_COMPLEX_MESSAGE``. Content caps (pages, rows, characters, the soft time
+budget) only truncate, as large legitimate files are common.
+
+This module must not import ``monitor``: monitor imports crawler, never the reverse.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import queue
+import re
+import select
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Callable
+
+# ---- limits ---------------------------------------------------------------------------------------
+MiB = 1024 * 1024
+MAX_BYTES = 40 * MiB           # compressed size of one file (the download cap is usually lower)
+MAX_INFLATED = 200 * MiB       # sum of a zip-based file's members once inflated (zip directory)
+MAX_RATIO = 100                # inflated / compressed, for any member larger than RATIO_MIN_SIZE
+RATIO_MIN_SIZE = 1 * MiB       # small members may compress as well as they like
+MAX_MEMBERS = 5_000            # members of a zip-based file (DOCX ~20, XLSX ~10 + 2 per sheet)
+MAX_CHARS = 300_000            # text kept per file
+MAX_PDF_PAGES = 80
+MAX_SHEET_ROWS = 5_000         # rows read per sheet (counted from row 1, blank rows included)
+MAX_ROW_CELLS = 16_384         # cells in one sheet or table row: XLSX's own column limit (XFD)
+MAX_CELLS = 1_000_000          # cells parsed per document (empty styled cells included)
+TIME_BUDGET = 15.0             # seconds: reading stops (text kept, truncated), checked inside rows
+HARD_TIMEOUT = 40.0            # seconds of wall time before the worker is killed (file skipped)
+MEMORY_LIMIT = 1024 * MiB      # address space of a worker process (RLIMIT_AS)
+RECYCLE_RSS = 300 * MiB        # a worker that grew past this is replaced after its job
+STARTUP_TIMEOUT = 60.0         # seconds for a new worker to import its parsers
+CRAWL_WORKERS = 2              # worker processes of a crawl (the PII checks and inspect use one)
+
+TOO_COMPLEX = "文件过大或过于复杂，已跳过"
+TOO_COMPLEX_PREFIX = "附件解析失败："   # monitor.linkcheck reads this prefix as "reachable, unreadable"
+
+
+def too_complex_message(detail: str | None) -> str:
+    """The failure recorded against a file's URL when it exceeded a limit."""
+    return f"{TOO_COMPLEX_PREFIX}{TOO_COMPLEX}" + (f"（{detail}）" if detail else "")
+
+
+def is_too_complex(error: str | None) -> bool:
+    return bool(error) and TOO_COMPLEX in error
+
+
+class TooComplex(Exception):
+    """A structural limit was exceeded: the file is skipped, not truncated."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class _SoftStop(Exception):
+    """The soft time budget ran out inside a row: keep what was read."""
+
+
+def _mb(n: int) -> str:
+    return f"{n / MiB:.0f} MB" if n >= 10 * MiB else f"{n / MiB:.1f} MB"
+
+
+# ---- result ---------------------------------------------------------------------------------------
+@dataclass
+class DocText:
+    text: str = ""
+    format: str = "unknown"
+    pages: int | None = None
+    title: str | None = None
+    created: date | None = None
+    modified: date | None = None
+    truncated: bool = False
+    error: str | None = None       # a damaged/unreadable file ("encrypted", "BadZipFile: …", "too_complex")
+    limit: str | None = None       # the limit a skipped file exceeded (Chinese), None otherwise
+    segments: list[dict] | None = None  # located text for the personal-data checks (see ``Segment``)
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "format": self.format, "pages": self.pages, "title": self.title,
+                "created": self.created.isoformat() if self.created else None,
+                "modified": self.modified.isoformat() if self.modified else None,
+                "truncated": self.truncated, "error": self.error, "limit": self.limit, "segments": self.segments}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "DocText":
+        return cls(text=d.get("text") or "", format=d.get("format") or "unknown", pages=d.get("pages"),
+                   title=d.get("title"), created=_iso_date(d.get("created")), modified=_iso_date(d.get("modified")),
+                   truncated=bool(d.get("truncated")), error=d.get("error"), limit=d.get("limit"),
+                   segments=d.get("segments"))
+
+
+def _iso_date(s: str | None) -> date | None:
+    try:
+        return date.fromisoformat(s) if s else None
+    except ValueError:
+        return None
+
+
+def _skipped(fmt: str, detail: str) -> DocText:
+    return DocText(format=fmt, truncated=True, error="too_complex", limit=detail)
+
+
+# ---- located text segments (personal-data checks) -------------------------------------------------
+@dataclass
+class Segment:
+    """A piece of a document's text and how to name a position in it ("pdf page 3", "xlsx Sheet1!C7")."""
+    text: str
+    where: str
+    locate: Callable[[int], str] | None = None
+
+    def where_at(self, offset: int) -> str:
+        return self.locate(offset) if self.locate else self.where
+
+
+def row_segment(lines: list[str], name: Callable[[int, int], str]) -> Segment:
+    """Tab-separated rows as one segment; ``name(row, column)`` (1-based row, 0-based column) names a cell."""
+    import bisect
+
+    text = "\n".join(lines)
+    starts, pos = [], 0
+    for ln in lines:
+        starts.append(pos)
+        pos += len(ln) + 1
+
+    def locate(offset: int) -> str:
+        r = max(0, bisect.bisect_right(starts, offset) - 1)
+        col = text[starts[r]:offset].count("\t") if starts else 0
+        return name(r + 1, col)
+    return Segment(text, name(1, 0).rsplit("!", 1)[0].rsplit(" row ", 1)[0], locate)
+
+
+def segments_from(doc: DocText) -> list[Segment] | None:
+    """Rebuild the located segments a reader produced (they cross the process boundary as dicts)."""
+    if doc.segments is None:
+        return None
+    from openpyxl.utils import get_column_letter
+
+    out: list[Segment] = []
+    for s in doc.segments:
+        kind = s.get("kind")
+        if kind == "xlsx":
+            sheet, first = s["sheet"], s["first_row"]
+            out.append(row_segment(s["lines"], lambda r, c, sheet=sheet, first=first:
+                                   f"xlsx {sheet}!{get_column_letter(c + 1)}{first + r - 1}"))
+        elif kind == "docx_table":
+            t = s["table"]
+            out.append(row_segment(s["lines"], lambda r, c, t=t: f"docx table {t} row {r}"))
+        else:
+            out.append(Segment(s["text"], s["where"]))
+    return out
+
+
+# ---- zip-based files: checked from the directory before anything is inflated -----------------------
+def _zip_entry_count(body: bytes) -> int | None:
+    """Entries announced by the end-of-central-directory record (ZIP64 included), read before
+    zipfile builds an object per entry (a 40 MB archive can hold ~500,000 of them)."""
+    tail_start = max(0, len(body) - (22 + 65535))
+    i = body.rfind(b"PK\x05\x06", tail_start)
+    if i < 0 or i + 22 > len(body):
+        return None
+    total = struct.unpack_from("<H", body, i + 10)[0]
+    if total != 0xFFFF:
+        return total
+    loc = i - 20
+    if loc < 0 or body[loc:loc + 4] != b"PK\x06\x07":
+        return None
+    off = struct.unpack_from("<Q", body, loc + 8)[0]
+    if off + 40 > len(body) or body[off:off + 4] != b"PK\x06\x06":
+        return None
+    return struct.unpack_from("<Q", body, off + 32)[0]
+
+
+def check_archive(z: zipfile.ZipFile, compressed: int) -> None:
+    """Raise TooComplex when a zip-based document would inflate past the limits."""
+    infos = z.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise TooComplex(f"压缩包内 {len(infos)} 个文件，上限 {MAX_MEMBERS} 个")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > RATIO_MIN_SIZE and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise TooComplex(f"压缩比 {ratio}:1（{info.filename[:60]}），上限 {MAX_RATIO}:1")
+    if total > MAX_INFLATED:
+        raise TooComplex(f"解压后 {_mb(total)}，上限 {_mb(MAX_INFLATED)}（压缩文件 {_mb(compressed)}）")
+
+
+def _open_zip(body: bytes) -> zipfile.ZipFile:
+    count = _zip_entry_count(body)
+    if count is not None and count > MAX_MEMBERS:
+        raise TooComplex(f"压缩包内 {count} 个文件，上限 {MAX_MEMBERS} 个")
+    return zipfile.ZipFile(io.BytesIO(body))
+
+
+# ---- format ---------------------------------------------------------------------------------------
+_EXT_RE = re.compile(r"\.([A-Za-z0-9]{1,5})$")
+
+
+def detect_format(body: bytes, name: str = "", content_type: str | None = None) -> str:
+    """'pdf' | 'docx' | 'xlsx' | 'pptx' | 'ole' (doc/xls/wps/et) | 'zip' | 'rar' | 'text' | 'unknown'."""
+    head = body[:8]
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "ole"
+    if head.startswith(b"Rar!"):
+        return "rar"
+    if head.startswith(b"PK"):
+        try:
+            count = _zip_entry_count(body)
+            if count is not None and count > MAX_MEMBERS:
+                return "zip"  # too many members to even list: read_document skips it
+            with zipfile.ZipFile(io.BytesIO(body)) as z:
+                names = set(z.namelist())
+        except (zipfile.BadZipFile, ValueError, OSError, struct.error):
+            return "zip"
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if "ppt/presentation.xml" in names:
+            return "pptx"
+        return "zip"
+    m = _EXT_RE.search(name.split("?")[0])
+    ext = m.group(1).lower() if m else ""
+    ctype = (content_type or "").lower()
+    if ext in ("txt", "csv") or ctype.startswith("text/plain") or "csv" in ctype:
+        return "text"
+    return "unknown"
+
+
+# ---- metadata helpers -----------------------------------------------------------------------------
+def _as_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None
+
+
+_PDF_DATE_RE = re.compile(r"D?:?((?:19|20)\d{2})(\d{2})(\d{2})")
+
+
+def _pdf_date(raw: object) -> date | None:
+    if raw is None:
+        return None
+    m = _PDF_DATE_RE.search(str(raw)[:64])
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+_TITLE_NOISE_RE = re.compile(r"^(Microsoft (Word|Excel|PowerPoint) - |WPS )", re.I)
+_BAD_TITLES = {"untitled", "无标题", "title", "文档", "document", "microsoft word", "sheet1", "工作簿1", "docx", "pdf"}
+
+
+def _clean_doc_title(title: object) -> str | None:
+    if not title:
+        return None
+    text = _TITLE_NOISE_RE.sub("", str(title)[:1000]).strip()
+    bare = re.sub(r"\.(docx?|xlsx?|pptx?|pdf|wps)$", "", text, flags=re.I).strip()
+    if len(bare) < 2 or bare.lower() in _BAD_TITLES:
+        return None
+    return text
+
+
+class _Budget:
+    """Per-document counters, checked inside rows (not only between them)."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.cells = 0
+
+    def cell(self, in_row: int) -> None:
+        self.cells += 1
+        if in_row > MAX_ROW_CELLS:
+            raise TooComplex(f"一行超过 {MAX_ROW_CELLS} 个单元格")
+        if self.cells > MAX_CELLS:
+            raise TooComplex(f"单元格超过 {MAX_CELLS} 个")
+        if not self.cells & 255 and time.monotonic() > self.deadline:
+            raise _SoftStop()
+
+    def late(self) -> bool:
+        return time.monotonic() > self.deadline
+
+
+# ---- PDF ------------------------------------------------------------------------------------------
+def _pdf(body: bytes, out: DocText, budget: _Budget, want_segments: bool) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(body), strict=False)
+    if reader.is_encrypted:
+        try:
+            reader.decrypt("")
+        except Exception:  # noqa: BLE001 - an unreadable encrypted file: metadata only
+            out.error = "encrypted"
+            return
+    out.pages = len(reader.pages)
+    info = reader.metadata or {}
+    out.title = _clean_doc_title(info.get("/Title"))
+    out.created = _pdf_date(info.get("/CreationDate"))
+    out.modified = _pdf_date(info.get("/ModDate"))
+    parts: list[str] = []
+    size = 0
+    broken: list[Exception] = []
+    for i, page in enumerate(reader.pages):
+        if i >= MAX_PDF_PAGES or budget.late() or size > MAX_CHARS:
+            out.truncated = True
+            break
+        try:
+            text = page.extract_text() or ""
+        except MemoryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one broken page does not lose the others
+            broken.append(exc)
+            text = ""
+        parts.append(text)
+        size += len(text)
+    if parts and len(broken) == len(parts):  # nothing could be read: a failure, not an empty file
+        raise broken[0]
+    out.text = "\n".join(parts)
+    if want_segments:
+        out.segments = [{"text": t, "where": f"pdf page {i}"} for i, t in enumerate(parts, 1)]
+
+
+# ---- DOCX -----------------------------------------------------------------------------------------
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _iterparse(source, **kw):
+    from lxml import etree
+
+    return etree.iterparse(source, resolve_entities=False, no_network=True, huge_tree=False, **kw)
+
+
+def _docx_precheck(z: zipfile.ZipFile, budget: _Budget) -> None:
+    """Count table cells per row and per document by streaming document.xml before python-docx
+    builds the whole tree (Word allows 63 columns; a row of a million cells is a bomb)."""
+    tr, tc = _W + "tr", _W + "tc"
+    in_row = 0
+    with z.open("word/document.xml") as src:
+        for event, el in _iterparse(src, events=("start", "end")):
+            if event == "end":
+                _drop(el)  # only counts are needed here: keep no tree
+            elif el.tag == tr:
+                in_row = 0
+            elif el.tag == tc:
+                in_row += 1
+                try:
+                    budget.cell(in_row)
+                except _SoftStop:
+                    return  # out of time counting: python-docx reading stops on the same deadline
+
+
+def _docx(body: bytes, out: DocText, budget: _Budget, want_segments: bool) -> None:
+    import docx  # python-docx
+
+    with _open_zip(body) as z:
+        check_archive(z, len(body))
+        _docx_precheck(z, budget)
+    document = docx.Document(io.BytesIO(body))
+    props = document.core_properties
+    out.title = _clean_doc_title(props.title)
+    out.created = _as_date(props.created)
+    out.modified = _as_date(props.modified)
+    if want_segments:
+        out.segments = _docx_segments(document, out, budget)
+        out.text = "\n".join(s.get("text") or "\n".join(s.get("lines", [])) for s in out.segments)
+        return
+    parts: list[str] = []
+    size = 0
+    for p in document.paragraphs:
+        parts.append(p.text)
+        size += len(p.text)
+        if size > MAX_CHARS or budget.late():
+            out.truncated = True
+            break
+    if not out.truncated:
+        for table in document.tables:
+            for row in table.rows:
+                try:
+                    cells = [c.text.strip() for c in row.cells]
+                except MemoryError:
+                    raise
+                except Exception:  # noqa: BLE001 - merged-cell oddities
+                    continue
+                line = "\t".join(c for c in cells if c)
+                parts.append(line)
+                size += len(line)
+                if size > MAX_CHARS or budget.late():
+                    out.truncated = True
+                    break
+            if out.truncated:
+                break
+    out.text = "\n".join(parts)
+
+
+def _docx_segments(document: Any, out: DocText, budget: _Budget) -> list[dict]:
+    segs: list[dict] = []
+    size = 0
+    for i, para in enumerate(document.paragraphs, 1):
+        text = para.text
+        if text.strip():
+            segs.append({"text": text, "where": f"docx paragraph {i}"})
+            size += len(text)
+        if size > MAX_CHARS or budget.late():
+            out.truncated = True
+            return segs
+    for t, table in enumerate(document.tables, 1):
+        lines: list[str] = []
+        for row in table.rows:
+            cells, last = [], None
+            try:
+                for cell in row.cells:  # merged cells repeat: keep column positions, drop the copy's text
+                    cells.append("" if cell._tc is last else cell.text.replace("\n", " ").replace("\t", " "))
+                    last = cell._tc
+            except MemoryError:
+                raise
+            except Exception:  # noqa: BLE001 - a broken row keeps its place so later rows keep their numbers
+                cells = []
+            line = "\t".join(cells)
+            lines.append(line)
+            size += len(line)
+            if size > MAX_CHARS or budget.late():
+                out.truncated = True
+                break
+        segs.append({"kind": "docx_table", "table": t, "lines": lines})
+        if out.truncated:
+            break
+    return segs
+
+
+# ---- XLSX -----------------------------------------------------------------------------------------
+_S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _sheet_rows(wb: Any, ws: Any, budget: _Budget):
+    """(row number, {column: value}) for every row openpyxl's read-only ``iter_rows()`` yields
+    (from row 1, missing rows as empty ones, cut at the sheet's declared dimension), with cell values
+    converted by openpyxl's own parser, but streamed here so the budgets hold inside a row."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    max_row, max_col = ws.max_row, ws.max_column
+    counter = 1
+    with wb._archive.open(ws._worksheet_path) as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                 date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+        row_tag, cell_tag = _S + "row", _S + "c"
+        cells: list[dict] = []
+        depth_in_cell = 0
+        for event, el in _iterparse(src, events=("start", "end")):
+            tag = el.tag
+            if event == "start":
+                if tag == cell_tag:
+                    depth_in_cell += 1
+                elif tag == row_tag and not depth_in_cell:
+                    r = el.get("r")
+                    if r is not None:
+                        try:
+                            parser.row_counter = int(r)
+                        except ValueError:
+                            val = float(r)
+                            if not val.is_integer():
+                                raise ValueError(f"{r} is not a valid row number") from None
+                            parser.row_counter = int(val)
+                    else:
+                        parser.row_counter += 1
+                    parser.col_counter = 0
+                    cells = []
+                continue
+            if tag == cell_tag:
+                depth_in_cell -= 1
+                budget.cell(len(cells) + 1)
+                cells.append(parser.parse_cell(el))
+                _drop(el)
+                continue
+            if depth_in_cell:
+                continue  # <v>, <is>, <f> … are read with their cell
+            if tag == row_tag:
+                idx = parser.row_counter
+                _drop(el)
+                if max_row is not None and idx > max_row:
+                    while counter <= max_row:  # openpyxl pads up to the declared last row
+                        counter += 1
+                        yield counter - 1, {}
+                    return
+                while counter < idx:
+                    counter += 1
+                    yield counter - 1, {}
+                if counter <= idx:
+                    counter += 1
+                    yield idx, _place(cells, max_col)
+                cells = []
+            else:
+                _drop(el)
+
+
+def _drop(el: Any) -> None:
+    """Free a parsed element and the siblings before it (iterparse keeps the tree otherwise)."""
+    el.clear(keep_tail=False)
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
+
+
+def _place(cells: list[dict], max_col: int | None) -> dict[int, Any]:
+    if not cells and not max_col:
+        return {}
+    width = max_col or cells[-1]["column"]
+    placed: dict[int, Any] = {}
+    for c in cells:
+        if 1 <= c["column"] <= width:
+            placed[c["column"]] = c["value"]
+    return placed
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # IDs typed as numbers lose nothing up to 15 digits
+    return str(value).replace("\t", " ").replace("\n", " ")
+
+
+def _xlsx(body: bytes, out: DocText, budget: _Budget, want_segments: bool) -> None:
+    from openpyxl import load_workbook
+
+    with _open_zip(body) as z:
+        check_archive(z, len(body))
+    wb = load_workbook(io.BytesIO(body), read_only=True, data_only=True)
+    try:
+        props = wb.properties
+        out.title = _clean_doc_title(props.title)
+        out.created = _as_date(props.created)
+        out.modified = _as_date(props.modified)
+        out.pages = len(wb.sheetnames)
+        parts: list[str] = []
+        segs: list[dict] = []
+        size = 0
+        for ws in wb.worksheets:
+            parts.append(f"# {ws.title}")
+            lines: list[str] = []
+            first_row = None
+            try:
+                for r, (rownum, placed) in enumerate(_sheet_rows(wb, ws, budget)):
+                    if r >= MAX_SHEET_ROWS or size > MAX_CHARS or budget.late():
+                        out.truncated = True
+                        break
+                    if want_segments:
+                        if first_row is None:
+                            if not placed:
+                                continue
+                            first_row = rownum
+                        values = [""] * max(placed, default=0)
+                        for col, v in placed.items():
+                            values[col - 1] = _cell_text(v)
+                        line = "\t".join(values)
+                        lines.append(line)
+                        size += len(line)
+                    else:
+                        width = max(placed, default=0)
+                        line = "\t".join("" if (v := placed.get(c)) is None else str(v)
+                                         for c in range(1, width + 1)).rstrip("\t")
+                        if line:
+                            parts.append(line)
+                            size += len(line)
+            except _SoftStop:
+                out.truncated = True
+            if want_segments and first_row is not None:
+                segs.append({"kind": "xlsx", "sheet": ws.title, "first_row": first_row, "lines": lines})
+            if out.truncated:
+                break
+        if want_segments:
+            out.segments = segs
+            out.text = "\n".join("\n".join(s["lines"]) for s in segs)
+        else:
+            out.text = "\n".join(parts)
+    finally:
+        wb.close()
+
+
+# ---- PPTX, legacy OLE, zip, text ------------------------------------------------------------------
+_SLIDE_RE = re.compile(r"ppt/slides/slide(\d{1,6})\.xml$")
+_RUN_TEXT_RE = re.compile(r"<a:t>([^<]*)</a:t>")
+
+
+def _pptx(body: bytes, out: DocText, budget: _Budget, want_segments: bool) -> None:
+    # No python-pptx: slide XML text runs (<a:t>) are enough for matching.
+    with _open_zip(body) as z:
+        check_archive(z, len(body))
+        names = z.namelist()
+        slides = sorted((n for n in names if _SLIDE_RE.match(n)), key=lambda n: int(_SLIDE_RE.match(n).group(1)))
+        out.pages = len(slides)
+        parts = []
+        size = 0
+        for n in slides:
+            if budget.late() or size > MAX_CHARS:
+                out.truncated = True
+                break
+            xml = z.read(n).decode("utf-8", "replace")
+            parts.append(" ".join(_RUN_TEXT_RE.findall(xml)))
+            size += len(parts[-1])
+        core = z.read("docProps/core.xml").decode("utf-8", "replace")[:200_000] if "docProps/core.xml" in names else ""
+    m = re.search(r"<dc:title>([^<]*)</dc:title>", core)
+    out.title = _clean_doc_title(m.group(1)) if m else None
+    m = re.search(r"<dcterms:created[^>]*>([^<]*)<", core)
+    out.created = _pdf_date(m.group(1).replace("-", "")) if m else None
+    m = re.search(r"<dcterms:modified[^>]*>([^<]*)<", core)
+    out.modified = _pdf_date(m.group(1).replace("-", "")) if m else None
+    out.text = "\n".join(parts)
+
+
+# Legacy OLE2 files (.doc/.xls/.wps/.et): text is stored as UTF-16LE runs. Decoding the whole
+# file as UTF-16 (at both byte alignments) and keeping runs of text-like characters is crude but
+# fast (all in C) and never fails.
+_TEXT_RUN_RE = re.compile("[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u0020-\u007e\r\n\t\u2018-\u201d\u2026\u00b7"
+                          "\u2014\u3001\u3002]{4,}")
+
+
+def _runs(text: str) -> list[str]:
+    out = []
+    for m in _TEXT_RUN_RE.finditer(text):
+        run = m.group(0).strip()
+        cjk = sum(1 for ch in run if "\u4e00" <= ch <= "\u9fff")
+        letters = sum(1 for ch in run if ch.isascii() and ch.isalpha())
+        if cjk >= 2 or (letters >= 6 and " " in run and cjk == 0 and len(run) >= 8):
+            out.append(run)
+    return out
+
+
+def strings_text(body: bytes) -> str:
+    """Best-effort text from a binary Office file: UTF-16LE runs with CJK or words, in order."""
+    data = body[:MAX_BYTES]
+    best: list[str] = []
+    best_score = -1
+    for offset in (0, 1):
+        chunk = data[offset:]
+        if len(chunk) % 2:
+            chunk = chunk[:-1]
+        runs = _runs(chunk.decode("utf-16-le", "replace"))
+        score = sum(len(r) for r in runs)
+        if score > best_score:
+            best, best_score = runs, score
+    text = "\n".join(best)
+    return text[:MAX_CHARS]
+
+
+def _zip_name(info: zipfile.ZipInfo) -> str:
+    """Zip member names: cp437-decoded GBK names are common in Chinese archives."""
+    name = info.filename
+    if not info.flag_bits & 0x800:
+        try:
+            name = name.encode("cp437").decode("gb18030")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    return name
+
+
+# ---- one document, in this process ----------------------------------------------------------------
+_READERS = {"pdf": _pdf, "docx": _docx, "xlsx": _xlsx, "pptx": _pptx}
+SEGMENT_FORMATS = ("pdf", "docx", "xlsx")
+
+
+_memory_limit = MEMORY_LIMIT  # the limit this process runs under (set by _serve), for messages
+
+
+def _memory_message() -> str:
+    return f"解析所需内存超过 {_mb(_memory_limit)} 上限"
+
+
+def read_document(body: bytes, name: str = "", content_type: str | None = None, *,
+                  segments: bool = False) -> DocText:
+    """Text + metadata of one file (the worker process runs this); never raises.
+
+    ``segments=True`` also fills ``DocText.segments`` for PDF/DOCX/XLSX (the personal-data checks'
+    located text: PDF pages, DOCX paragraphs and tables, XLSX sheets with column positions kept)."""
+    if len(body) > MAX_BYTES:
+        return _skipped(detect_format(body[:8], name, content_type), f"文件 {_mb(len(body))}，上限 {_mb(MAX_BYTES)}")
+    try:
+        fmt = detect_format(body, name, content_type)
+    except MemoryError:
+        return _skipped("unknown", _memory_message())
+    out = DocText(format=fmt)
+    budget = _Budget(time.monotonic() + TIME_BUDGET)
+    try:
+        reader = _READERS.get(fmt)
+        if reader is not None:
+            reader(body, out, budget, segments and fmt in SEGMENT_FORMATS)
+        elif fmt == "ole":
+            out.text = strings_text(body)
+        elif fmt == "text":
+            from crawler.encoding import decode_html
+            out.text = decode_html(body[:MAX_CHARS * 3], content_type)[0]
+        elif fmt == "zip":
+            with _open_zip(body) as z:
+                out.text = "\n".join(_zip_name(i) for i in z.infolist()[:500])
+    except TooComplex as exc:
+        return _skipped(fmt, exc.detail)
+    except MemoryError:
+        return _skipped(fmt, _memory_message())
+    except Exception as exc:  # noqa: BLE001 - files from the internet are often damaged
+        if "memory" in str(exc).lower() and "alloc" in str(exc).lower():  # libxml2 out of memory
+            return _skipped(fmt, _memory_message())
+        out.error = f"{type(exc).__name__}: {exc}"[:300]
+        out.segments = None
+    if len(out.text) > MAX_CHARS:
+        out.text = out.text[:MAX_CHARS]
+        out.truncated = True
+    out.text = out.text.replace("\x00", "")
+    return out
+
+
+# ---- the worker process ---------------------------------------------------------------------------
+# Frames on the worker's stdin: <u32 header length><u32 body length><header JSON><body>;
+# on its protocol fd: <u32 length><result JSON>. JSON, not pickle: the worker reads hostile data.
+def _read_exact(fd: int, n: int, deadline: float | None = None) -> bytes:
+    chunks, got = [], 0
+    while got < n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise TimeoutError
+        chunk = os.read(fd, min(n - got, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes, deadline: float | None = None) -> None:
+    view = memoryview(data)
+    while view:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [fd], [], left)[1]:
+                raise TimeoutError
+        try:
+            n = os.write(fd, view[:1 << 20])
+        except BlockingIOError:
+            continue
+        view = view[n:]
+
+
+def _rss() -> int:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _serve(memory_limit: int = MEMORY_LIMIT) -> None:
+    """Worker main loop: one request at a time until stdin closes."""
+    global _memory_limit
+    import logging
+    import resource
+    import signal
+    import warnings
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the crawl; the crawl stops us
+    try:  # die with the crawl even if it is killed mid-job
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        memory_limit = min(memory_limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    _memory_limit = memory_limit
+    out_fd = os.dup(1)
+    os.dup2(2, 1)  # a library that prints must not corrupt the protocol
+    warnings.simplefilter("ignore")
+    logging.disable(logging.CRITICAL)
+    import docx  # noqa: F401 - warm imports: the first file should not pay for them
+    import lxml.etree  # noqa: F401
+    import openpyxl  # noqa: F401
+    import pypdf  # noqa: F401
+    _write_all(out_fd, struct.pack("<I", 0))  # ready: a job's wall time starts after our imports
+    in_fd = sys.stdin.fileno()
+    while True:
+        try:
+            hlen, blen = struct.unpack("<II", _read_exact(in_fd, 8))
+            header = json.loads(_read_exact(in_fd, hlen))
+            body = _read_exact(in_fd, blen)
+        except (EOFError, OSError):
+            return
+        try:
+            doc = read_document(body, header.get("name") or "", header.get("content_type"),
+                                segments=bool(header.get("segments")))
+        except MemoryError:
+            doc = _skipped("unknown", _memory_message())
+        del body
+        result = doc.to_json()
+        recycle = _rss() > RECYCLE_RSS or doc.limit is not None
+        result["recycle"] = recycle
+        data = json.dumps(result).encode("ascii")
+        try:
+            _write_all(out_fd, struct.pack("<I", len(data)) + data)
+        except OSError:
+            return
+        if recycle:  # a fragmented heap or one near its limit: start afresh
+            return
+
+
+class _Worker:
+    def __init__(self, memory_limit: int) -> None:
+        env = dict(os.environ, MALLOC_ARENA_MAX="2", PYTHONDONTWRITEBYTECODE="1")
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", f"import crawler.documents as d; d._serve({int(memory_limit)})"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, env=env, close_fds=True)
+        os.set_blocking(self.proc.stdin.fileno(), False)
+        self.jobs = 0
+        self.ready = False
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def call(self, header: dict, body: bytes, timeout: float) -> dict:
+        fd = self.proc.stdout.fileno()
+        if not self.ready:  # a worker that cannot even start within this is broken, not slow
+            _read_exact(fd, 4, time.monotonic() + STARTUP_TIMEOUT)
+            self.ready = True
+        deadline = time.monotonic() + timeout
+        h = json.dumps(header).encode("utf-8")
+        _write_all(self.proc.stdin.fileno(), struct.pack("<II", len(h), len(body)) + h + body, deadline)
+        (n,) = struct.unpack("<I", _read_exact(fd, 4, deadline))
+        self.jobs += 1
+        return json.loads(_read_exact(fd, n, deadline))
+
+    def close(self, kill: bool = False) -> None:
+        proc = self.proc
+        if proc.poll() is None:
+            if kill:
+                proc.kill()
+            else:
+                try:
+                    proc.stdin.close()
+                except OSError:
+                    pass
+        for stream in (proc.stdin, proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            proc.wait(timeout=None if kill else 5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class DocumentPool:
+    """Persistent worker processes that read documents under the memory and wall-time limits.
+
+    ``read()`` blocks its calling thread (call it from a thread pool, never the reactor); up to
+    ``size`` documents are read at once. A worker that runs past ``timeout`` or dies is killed and
+    replaced, and the file comes back as skipped (``DocText.limit``)."""
+
+    def __init__(self, size: int = 1, *, timeout: float = HARD_TIMEOUT, memory_limit: int = MEMORY_LIMIT) -> None:
+        self.size = size
+        self.timeout = timeout
+        self.memory_limit = memory_limit
+        self._idle: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._workers: set[_Worker] = set()
+        self._closed = False
+        for _ in range(size):
+            self._idle.put(None)  # a slot; its worker starts on first use (or start())
+        self.started = 0  # worker processes started (replacements included)
+
+    def start(self) -> None:
+        """Start the workers now, so their imports overlap with the crawl's first requests."""
+        slots = [self._idle.get() for _ in range(self.size)]
+        for w in slots:
+            self._idle.put(w if w is not None and w.alive() else self._spawn())
+
+    def _spawn(self) -> _Worker:
+        w = _Worker(self.memory_limit)
+        with self._lock:
+            self._workers.add(w)
+            self.started += 1
+        return w
+
+    def _retire(self, w: _Worker, kill: bool) -> None:
+        with self._lock:
+            self._workers.discard(w)
+        w.close(kill=kill)
+
+    def read(self, body: bytes, name: str = "", content_type: str | None = None, *,
+             segments: bool = False) -> DocText:
+        if self._closed:
+            raise RuntimeError("DocumentPool is closed")
+        if len(body) > MAX_BYTES:  # not worth a trip to the worker
+            return _skipped(detect_format(body[:8], name, content_type), f"文件 {_mb(len(body))}，上限 {_mb(MAX_BYTES)}")
+        header = {"name": name[:500], "content_type": (content_type or "")[:200], "segments": segments}
+        w = self._idle.get()
+        try:
+            for attempt in (1, 2):
+                if w is None or not w.alive():
+                    if w is not None:
+                        self._retire(w, kill=True)
+                    w = self._spawn()
+                fresh = w.jobs == 0
+                try:
+                    result = w.call(header, body, self.timeout)
+                except TimeoutError:
+                    self._retire(w, kill=True)
+                    w = None
+                    return _skipped("unknown", f"解析超过 {self.timeout:.0f} 秒上限")
+                except (EOFError, OSError, ValueError):
+                    self._retire(w, kill=True)
+                    w = None
+                    if fresh or attempt == 2:  # it died on this file, not of old age
+                        return _skipped("unknown", "解析进程异常退出（可能超过内存上限）")
+                    continue
+                if result.pop("recycle", False):
+                    self._retire(w, kill=False)
+                    w = None
+                return DocText.from_json(result)
+            return _skipped("unknown", "解析进程异常退出")
+        finally:
+            self._idle.put(w)
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers = list(self._workers)
+            self._workers.clear()
+        for w in workers:
+            w.close()
+
+
+_shared: DocumentPool | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_pool() -> DocumentPool:
+    """One worker for synchronous callers (the personal-data checks, ``xxgk inspect``, tests)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None or _shared._closed:
+            import atexit
+
+            _shared = DocumentPool(1)
+            atexit.register(_shared.close)
+        return _shared
+
+
+def read(body: bytes, name: str = "", content_type: str | None = None, *, segments: bool = False) -> DocText:
+    """Read one document in the shared worker (blocking)."""
+    return shared_pool().read(body, name, content_type, segments=segments)
