@@ -25,7 +25,8 @@ SCAN_STATUS = {"done": "完成", "running": "进行中", "failed": "失败", "ki
                "interrupted": "中断", "timeout": "超时"}
 LIMIT_LABELS = {"max_pages_per_site": "单站页面上限", "max_depth": "深度上限", "trap": "疑似爬虫陷阱",
                 "robots": "robots.txt 禁止", "max_download_mb": "下载大小上限", "counter_urls": "跳过计数器地址",
-             "internal_address": "内网地址或非常用端口（从不访问）", "redirect_out_of_scope": "重定向到配置范围以外（已拦截）"}
+             "internal_address": "内网地址或非常用端口（从不访问）", "redirect_out_of_scope": "重定向到配置范围以外（已拦截）",
+             "file_too_complex": "文件过大或过于复杂，已跳过"}
 MATCH_STATE = {"auto": "自动匹配", "review": "待审核", "confirmed": "已确认", "rejected": "已排除"}
 TARGET_LABELS = {"column": "栏目", "article": "文章", "entry": "栏目条目", "attachment": "附件"}
 SiteNamer = Callable[[str], str]
