@@ -22,8 +22,13 @@ test: venv
 	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$rc
 
+# ruff on everything; mypy on the typed seams (monitor/core so far). CI runs it after the tests.
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy monitor/core
+
 bench: venv
-	$(PY) -m monitor.bench $(ARGS)
+	$(PY) -m monitor.testbed.bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

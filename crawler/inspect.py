@@ -18,11 +18,11 @@ from urllib.parse import urlsplit
 import click
 
 from crawler.extract import PageRecord, extract, extract_attachment, is_attachment_link, record_to_json
+from crawler.extract.records import DATE_SOURCE_LABELS
 from crawler.middlewares import COUNTER_RE
-from crawler.records import DATE_SOURCE_LABELS
 from crawler.scope import CheckScope, Refusal, is_internal_address, parse_ip
-from monitor import clock
 from monitor.cli import fail, now_option
+from monitor.core import clock
 
 USER_AGENT = "xxgk-monitor/0.1 (+https://github.com/xxgk-monitor/xxgk-monitor)"
 TIMEOUT = 20

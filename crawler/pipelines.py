@@ -8,7 +8,7 @@ is atomic); the next scan re-fetches the rest. A new ``versions`` row is written
 page's main-content fingerprint changes.
 
 Before it, ``DocumentPipeline`` reads the files the spider fetched (``document`` items) in worker
-processes (``crawler.documents``) and turns each into a ``page``, ``failed`` or ``too_complex`` item.
+processes (``crawler.extract.documents``) and turns each into a ``page``, ``failed`` or ``too_complex`` item.
 """
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from crawler.records import PAGINATION_LINK_TEXT
-from monitor import clock
+from crawler.extract.records import PAGINATION_LINK_TEXT
+from monitor.core import clock
 from monitor.pii import redact
 from monitor.store import compress, dumps, open_db
 
@@ -48,7 +48,7 @@ def _newest(*pairs: tuple[str | None, str | None]) -> tuple[str | None, str | No
 
 class DocumentPipeline:
     """Reads fetched files off the reactor thread, in ``CRAWL_WORKERS`` persistent worker processes
-    with memory and wall-time limits (``crawler.documents.DocumentPool``).
+    with memory and wall-time limits (``crawler.extract.documents.DocumentPool``).
 
     A file past a limit becomes a ``too_complex`` item: a failure recorded against its URL, counted
     in the scan's limits report, stored with its validators and hash. The next scan asks for it
@@ -65,7 +65,7 @@ class DocumentPipeline:
         return pipe
 
     def open_spider(self, spider: Any = None) -> None:
-        from crawler.documents import CRAWL_WORKERS, DocumentPool
+        from crawler.extract.documents import CRAWL_WORKERS, DocumentPool
 
         self.spider = spider or self.crawler.spider
         self.pool = DocumentPool(CRAWL_WORKERS)
@@ -89,8 +89,8 @@ class DocumentPipeline:
             return item
         if kind != "document":
             return item
-        from crawler.documents import too_complex_message
-        from crawler.extract import _filename, attachment_record
+        from crawler.extract.analyse import _filename, attachment_record
+        from crawler.extract.documents import too_complex_message
 
         body: bytes = item["body"]
         sha = hashlib.sha256(body).hexdigest()
@@ -123,7 +123,7 @@ class DocumentPipeline:
         return await asyncio.wrap_future(future)
 
     def _too_complex(self, item: dict, message: str | None, sha: str | None, *, unchanged: bool = False) -> dict:
-        from crawler.documents import TOO_COMPLEX, too_complex_message
+        from crawler.extract.documents import TOO_COMPLEX, too_complex_message
 
         message = message or too_complex_message(None)
         site = item.get("site") or ""

@@ -15,14 +15,14 @@ import sys
 from scrapy.crawler import CrawlerProcess
 
 from crawler.settings import build_settings
-from monitor import clock
+from monitor.core import clock
 from monitor.store import open_db, rows
 
 
 def _known(db) -> dict[str, dict]:
     """Stored pages, and files skipped at a limit (their validators and hash: the same file is not
     read again, crawler.pipelines.DocumentPipeline)."""
-    from crawler.documents import TOO_COMPLEX, is_too_complex
+    from crawler.extract.documents import TOO_COMPLEX, is_too_complex
 
     known = {}
     for r in rows(db, """SELECT p.url, p.etag, p.last_modified, p.kind, p.last_seen_at, p.last_status,

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
-from crawler.records import DATE_SOURCE_LABELS
-from monitor import clock
+from crawler.extract.records import DATE_SOURCE_LABELS
+from monitor.core import clock
 from monitor.rules import evaluate
 from monitor.store import rows
 

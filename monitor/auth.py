@@ -449,7 +449,7 @@ def generate_password() -> str:
 # ---------------------------------------------------------------- CLI: xxgk user add|passwd|remove|list
 
 def _open_from_config(config_path: str) -> tuple[sqlite_utils.Database, set[str] | None]:
-    from monitor.dashboard.estate import load_estate_config, db_path_of, unit_ids_of
+    from monitor.dashboard.estate import db_path_of, load_estate_config, unit_ids_of
 
     cfg = load_estate_config(config_path)
     return store.open_db(db_path_of(cfg, config_path)), unit_ids_of(cfg)

@@ -16,10 +16,19 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Mapping
 
-from pydantic import ConfigDict, BaseModel, PlainValidator, ValidationError
+from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError
 
-from monitor.config import (ConfigError, RuleField, Text, Url, YamlDoc, _custom, _describe_input,
-                            pydantic_problems, read_yaml)
+from monitor.config import (
+    ConfigError,
+    RuleField,
+    Text,
+    Url,
+    YamlDoc,
+    _custom,
+    _describe_input,
+    pydantic_problems,
+    read_yaml,
+)
 from monitor.rules import Rule, parse_rule
 
 NATIONAL = "national"

@@ -8,8 +8,8 @@ from typing import NoReturn
 
 import click
 
-from monitor import clock
-from monitor.private_files import restrict_umask
+from monitor.core import clock
+from monitor.core.private_files import restrict_umask
 
 # name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
@@ -20,7 +20,7 @@ COMMANDS: dict[str, str] = {
     "matches": "monitor.matching:matches_command",
     "match": "monitor.matching:match_command",
     "testbed": "monitor.testbed.cli:testbed_command",
-    "demo": "monitor.demo:demo_command",
+    "demo": "monitor.testbed.demo:demo_command",
     "run": "monitor.service:run_command",
     "notify": "monitor.notify:notify_command",
     "serve": "monitor.dashboard.app:serve_command",
@@ -59,7 +59,7 @@ def main(now: str | None) -> None:
     """xxgk-monitor：高校信息公开网站监测（栏目匹配、更新时效、通知与年度报告）。"""
     # Set (or, without --now/XXGK_NOW, clear) the clock for this invocation. Subprocesses get it
     # through clock.env_for_child(); os.environ is left alone so nothing leaks past this command.
-    restrict_umask()  # databases, logs, reports: private to this account (monitor.private_files)
+    restrict_umask()  # databases, logs, reports: private to this account (monitor.core.private_files)
     try:
         clock.set_now(now or None)
     except clock.ClockError as exc:

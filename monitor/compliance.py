@@ -27,8 +27,8 @@ from typing import Any, Iterable
 
 import click
 
-from monitor import clock
 from monitor.cli import config_option, fail, now_option
+from monitor.core import clock
 from monitor.linkcheck import CATEGORY_LABELS, FAILED, LinkSettings, check_links, link_report
 from monitor.pii import KIND_LABELS, Segment, document_segments, find_pii, fingerprint, redact
 from monitor.store import compress, decompress, register_migration, rows

@@ -22,12 +22,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, PrivateAttr,
-                      ValidationError)
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, PrivateAttr, ValidationError
 from pydantic_core import PydanticCustomError
 
-from monitor import clock
 from monitor.cli import config_option, now_option
+from monitor.core import clock
 from monitor.rules import Rule, RuleError, parse_rule
 
 if TYPE_CHECKING:
@@ -296,7 +295,7 @@ def check_url(value: Any) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise _custom(f"应为以 http:// 或 https:// 开头并带主机名的网址，实际为 {value!r}")
     try:
-        parts.port
+        _ = parts.port  # raises for a port that is not a number
     except ValueError:
         raise _custom(f"网址中的端口号无效：{value!r}") from None
     return text

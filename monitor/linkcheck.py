@@ -27,7 +27,7 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from crawler.settings import resolver_settings
-from monitor import clock
+from monitor.core import clock
 from monitor.store import rows
 
 log = logging.getLogger(__name__)

@@ -23,8 +23,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import click
 
-from crawler.records import PAGINATION_LINK_TEXT
-from monitor import clock
+from crawler.extract.records import PAGINATION_LINK_TEXT
+from monitor.core import clock
 from monitor.store import rows
 from monitor.textsim import CatalogIndex, ItemScore, ItemText, clean_label, id_key, normalize, title_key
 
@@ -882,7 +882,7 @@ class Matcher:
             second = own[ranked[1].item_id].score if ranked[1].item_id in own else 0
             if first >= AUTO and first - second >= 0.15:
                 ranked[0].state = "auto"
-                ranked[0].reason += f"，标题亦相符"
+                ranked[0].reason += "，标题亦相符"
                 live = [ranked[0]]
             elif all(c.state == "auto" for c in live[:2]) and live[0].score - live[1].score >= TIE_MARGIN:
                 live = [max(live, key=lambda c: c.score)]

@@ -25,11 +25,11 @@ from typing import Any, Callable, Mapping, Sequence
 
 import click
 
-from monitor import clock
-from monitor.clock import as_date
 from monitor.cli import config_option, fail, now_option
-from monitor.logging_setup import log_event
-from monitor.safe_text import EXCERPT_MAX, TITLE_MAX, URL_TEXT_MAX, md_block, md_inline
+from monitor.core import clock
+from monitor.core.clock import as_date
+from monitor.core.logging import log_event
+from monitor.core.safe_text import EXCERPT_MAX, TITLE_MAX, URL_TEXT_MAX, md_block, md_inline
 from monitor.store import dumps, open_db, register_migration, rows
 
 log = logging.getLogger("monitor.notify")
@@ -726,7 +726,7 @@ def run_notifications(db, cfg: Any, *, as_of: date | None = None, statuses: Sequ
     sender = sender or apprise_send
     if dry_run:
         return NotifyResult(as_of, plan_notifications(db, cfg, statuses, as_of))
-    from monitor.locks import ScanLock
+    from monitor.core.locks import ScanLock
 
     with ScanLock(db_path or _get(cfg, "database_path", "xxgk.db"), purpose="notify", name="notify").acquire(
             wait=120):
@@ -791,7 +791,7 @@ def notify_command(config_path: str, dry_run: bool) -> None:
         fail("配置中关闭了通知（notifications.enabled: false）；如需预览请加 --dry-run", code=1)
     if not recipients(cfg):
         fail("配置中没有任何联系人的通知地址（units[*].contacts[*].notify 或 office.contacts[*].notify）")
-    from monitor.locks import LockHeld
+    from monitor.core.locks import LockHeld
 
     db = open_db(cfg.database_path)
     try:

@@ -23,7 +23,7 @@ Masking (the only form that may ever be stored, logged or shown):
 
 The lower part of this module gives documents as text segments that know where each offset is
 ("pdf page 3", "xlsx Sheet1!C7"), so a finding can point at the cell: HTML here, files through the
-crawler's bounded reader (``crawler.documents``), never a reader of its own.
+crawler's bounded reader (``crawler.extract.documents``), never a reader of its own.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
 
-from crawler import documents as _documents
+from crawler.extract import documents as _documents
 
 KIND_LABELS: dict[str, str] = {
     "id_card": "身份证号",
@@ -646,7 +646,7 @@ def redact(text: str) -> str:
 
 
 # ---- documents -> located text segments ------------------------------------------------------------
-# Files are read by crawler.documents, the crawler's own bounded reader (inflated-size, ratio, cell,
+# Files are read by crawler.extract.documents, the crawler's own bounded reader (inflated-size, ratio, cell,
 # time and memory limits, in a worker process); only HTML pages are turned into text here.
 Segment = _documents.Segment
 

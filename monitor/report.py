@@ -20,10 +20,10 @@ from urllib.parse import urlsplit
 import click
 import sqlite_utils
 
-from monitor import clock
-from monitor.clock import as_date
 from monitor.cli import config_option, fail, now_option
-from monitor.safe_text import EXCERPT_MAX, TITLE_MAX, clean
+from monitor.core import clock
+from monitor.core.clock import as_date
+from monitor.core.safe_text import EXCERPT_MAX, TITLE_MAX, clean
 from monitor.store import dumps, open_db, register_migration, rows
 
 PLACEHOLDER_RE = re.compile(r"【待填写：[^】]*】")

@@ -22,8 +22,8 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from monitor.core.safe_text import clean, safe_url
 from monitor.report import KIND_LABELS, PLACEHOLDER_RE, AnnualReport
-from monitor.safe_text import clean, safe_url
 
 BODY_FONT = "仿宋_GB2312"
 BODY_FALLBACK = "宋体"

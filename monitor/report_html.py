@@ -11,8 +11,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup, escape
 
 from monitor.assess import SOURCE_ZH
+from monitor.core.safe_text import TITLE_MAX, URL_TEXT_MAX, md_block, md_inline, md_link, one_line, safe_url
 from monitor.report import KIND_LABELS, PLACEHOLDER_RE, AnnualReport
-from monitor.safe_text import TITLE_MAX, URL_TEXT_MAX, md_block, md_inline, md_link, one_line, safe_url
 
 TEMPLATES = Path(__file__).parent / "templates" / "report"
 

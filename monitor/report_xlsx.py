@@ -14,8 +14,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from monitor.core.safe_text import HYPERLINK_MAX, safe_url, set_text_cell
 from monitor.report import KIND_LABELS, AnnualReport
-from monitor.safe_text import HYPERLINK_MAX, safe_url, set_text_cell
 
 HEADER_FONT = Font(name="黑体", bold=True)
 BODY_FONT = Font(name="宋体")
@@ -39,7 +39,7 @@ def _append(ws: Worksheet, values: list, links: dict[int, str] | None = None) ->
     """Append a row; ``links`` maps 1-based column -> URL for a working hyperlink.
 
     Titles, names and URLs are crawled: every text goes in as a string cell (never a formula, see
-    monitor.safe_text.set_text_cell), and only http(s) addresses become hyperlinks.
+    monitor.core.safe_text.set_text_cell), and only http(s) addresses become hyperlinks.
     """
     ws.append([None] * len(values))   # allocates the row (an empty list still leaves a blank row)
     row = ws.max_row

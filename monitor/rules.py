@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Iterable, Mapping
 
-from monitor import workdays
+from monitor.core import workdays
 
 KINDS = ("static", "event", "periodic", "annual", "window", "on_change")
 KIND_LABELS = {

@@ -19,10 +19,10 @@ from typing import Any
 
 import click
 
-from monitor import clock
-from monitor.cli import config_option, fail, now_option
 from crawler.worker import PARENT_PID_ENV
-from monitor.locks import LockHeld, ScanLock
+from monitor.cli import config_option, fail, now_option
+from monitor.core import clock
+from monitor.core.locks import LockHeld, ScanLock
 from monitor.store import open_db, rows
 
 TERMINATE_GRACE_SECONDS = 20

@@ -11,10 +11,10 @@ timezone; the dashboard is served from the same process when it is installed.
   hard timeout: SIGTERM, a grace period, then SIGKILL for the whole group. The scan row is then
   marked ``timeout``/``killed``/``failed``/``interrupted`` — the service itself keeps going.
 * Two scans never overlap: ``max_instances=1`` inside the service, and the scan lock
-  (:mod:`monitor.locks`) against a manual `xxgk scan`; a run that finds the lock taken is skipped.
+  (:mod:`monitor.core.locks`) against a manual `xxgk scan`; a run that finds the lock taken is skipped.
 * SIGTERM / Ctrl-C: no new jobs; a running scan gets ``--stop-grace`` seconds, then is stopped and
   recorded as ``interrupted``.
-* The product clock (``monitor.clock``) is re-read before every job from ``--clock-file`` when
+* The product clock (``monitor.core.clock``) is re-read before every job from ``--clock-file`` when
   given, so a test or a replay can move "today" without restarting the service.
 """
 from __future__ import annotations
@@ -44,9 +44,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import datetime_to_utc_timestamp, undefined, utc_timestamp_to_datetime
 
-from monitor import clock, locks
 from monitor.cli import config_option, fail, now_option
-from monitor.logging_setup import log_event, setup_logging
+from monitor.core import clock, locks
+from monitor.core.logging import log_event, setup_logging
 from monitor.store import open_db, rows
 
 log = logging.getLogger("monitor.service")
@@ -245,7 +245,7 @@ class Service:
     def _run_locked(self, db, lock: locks.ScanLock) -> ScanOutcome:
         try:
             before = rows(db, "SELECT COALESCE(MAX(id), 0) AS n FROM scans")[0]["n"]
-            # The child adopts our lock (monitor.locks reads XXGK_SCAN_LOCK_FD), so a manual
+            # The child adopts our lock (monitor.core.locks reads XXGK_SCAN_LOCK_FD), so a manual
             # `xxgk scan` is refused for as long as this scan, or anything left of it, runs.
             env = lock.child_env(clock.env_for_child())
             env["XXGK_SCAN_TRIGGER"] = "schedule"

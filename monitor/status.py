@@ -10,10 +10,19 @@ from datetime import date
 
 import click
 
-from monitor import clock
-from monitor.assess import KIND_ZH, SOURCE_ZH, STATUS_LABELS, STATUS_ORDER, ItemStatus, assess_all, counts, status_to_json
+from monitor.assess import (
+    KIND_ZH,
+    SOURCE_ZH,
+    STATUS_LABELS,
+    STATUS_ORDER,
+    ItemStatus,
+    assess_all,
+    counts,
+    status_to_json,
+)
 from monitor.cli import config_option, fail, now_option
 from monitor.config import load_config_or_exit
+from monitor.core import clock
 from monitor.store import open_db, rows
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 
 import sqlite_utils
 
-from monitor.private_files import private_file
+from monitor.core.private_files import private_file
 
 Migration = Callable[[sqlite_utils.Database], None]
 
@@ -25,7 +25,7 @@ def _m1_core(db: sqlite_utils.Database) -> None:
         """
         CREATE TABLE IF NOT EXISTS scans (
             id INTEGER PRIMARY KEY,
-            started_at TEXT NOT NULL,          -- clock time (monitor.clock), ISO with offset
+            started_at TEXT NOT NULL,          -- clock time (monitor.core.clock), ISO with offset
             finished_at TEXT,
             wall_started_at TEXT,              -- real time, for ops
             status TEXT NOT NULL DEFAULT 'running',  -- running|done|failed|killed|interrupted|timeout

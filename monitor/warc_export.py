@@ -27,8 +27,8 @@ import sqlite_utils
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from monitor.core.safe_text import sheet_value
 from monitor.report import AnnualReport
-from monitor.safe_text import sheet_value
 from monitor.store import decompress, rows
 
 # The stored body is already decoded (no gzip/chunking): these headers would lie about it.
@@ -75,7 +75,7 @@ def _warc_date(fetched_at: str) -> str:
     except ValueError:
         return fetched_at
     if dt.tzinfo is None:
-        from monitor import clock
+        from monitor.core import clock
         dt = dt.replace(tzinfo=clock.timezone())
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 

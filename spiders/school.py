@@ -17,12 +17,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.extract import extract
-from crawler.records import PAGINATION_LINK_TEXT
+from crawler.extract.records import PAGINATION_LINK_TEXT
+from crawler.middlewares import COUNTER_RE, OutOfScope
 from crawler.scope import Scope, canonical_url, netloc_of
 from crawler.settings import ATTACHMENT_EXTENSIONS, SKIP_EXTENSIONS
 from crawler.traps import TrapGuard
-from crawler.middlewares import COUNTER_RE, OutOfScope
-from monitor import clock
+from monitor.core import clock
 
 _ATTACHMENT_TYPES = ("pdf", "msword", "officedocument", "ms-excel", "ms-powerpoint", "zip", "rar", "octet-stream",
                      "wps", "vnd.ms-")

@@ -39,7 +39,7 @@ def run_xxgk(*args: str, now: str | None = None, env: dict | None = None, check:
 @pytest.fixture(autouse=True)
 def _restore_clock(monkeypatch):
     """In-process CLI calls (CliRunner) set the one clock; no test may leave it set for the next."""
-    from monitor import clock
+    from monitor.core import clock
 
     saved = clock._override
     monkeypatch.setenv("XXGK_PROGRESS", "0")

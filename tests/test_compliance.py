@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from monitor import clock
 from monitor.cli import main
 from monitor.compliance import (
     blank_columns,
@@ -26,6 +25,7 @@ from monitor.compliance import (
     site_status,
 )
 from monitor.config import load_config
+from monitor.core import clock
 from monitor.linkcheck import LinkSettings
 from monitor.pii import id_check_char, luhn_valid
 from monitor.store import open_db
@@ -226,7 +226,7 @@ def scan_one(e: Estate, *, article_has_id: bool = True, pdf_status: int = 200) -
 def test_findings_lifecycle_across_scans(estate: Estate) -> None:
     e = estate
     e.new_scan("2019-10-01T02:30")
-    ids = scan_one(e)
+    scan_one(e)
     stats = e.check()
     assert stats.pages_checked == 5 and stats.findings_new == 6
     got = {(f["kind"], f["masked"], f["location"], f["unit"]) for f in list_findings(e.db)}

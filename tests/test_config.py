@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from monitor import clock
 from monitor.cli import main
 from monitor.config import ConfigError, load_config
+from monitor.core import clock
 
 BASE = """\
 school: 示例大学

@@ -13,10 +13,11 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
-from monitor import auth, clock, store
+from monitor import auth, store
 from monitor.config import load_config
+from monitor.core import clock
 from monitor.dashboard.app import create_app
-from monitor.dashboard.bench import build_estate
+from monitor.testbed.dashboard_bench import build_estate
 
 AS_OF = date(2019, 10, 15)
 # One worker builds the module's estate once (make test runs with --dist loadgroup).
@@ -619,7 +620,7 @@ def test_security_headers(app) -> None:
 
 
 def test_bench_runs_every_page(tmp_path: Path) -> None:
-    from monitor.dashboard import bench
+    from monitor.testbed import dashboard_bench as bench
 
     result = bench.run(tmp_path, pages=1500, units=8, repeat=2)
     assert set(result["pages_ms"]) == set(bench.BENCH_PAGES)

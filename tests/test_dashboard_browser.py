@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from monitor import auth, clock, store
+from monitor import auth, store
 from monitor.config import load_config
+from monitor.core import clock
 from monitor.dashboard.app import create_app
-from monitor.dashboard.bench import build_estate
+from monitor.testbed.dashboard_bench import build_estate
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"

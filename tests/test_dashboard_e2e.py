@@ -18,11 +18,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from monitor import auth, clock, store
-from monitor.config import load_config
-from monitor.dashboard.app import create_app
 from test_dashboard_browser import BROWSER_ARGS, CHROMIUM, Server, shot
+
+from monitor import auth, store
+from monitor.config import load_config
+from monitor.core import clock
+from monitor.dashboard.app import create_app
 
 STATUSES = ("ok", "due_soon", "overdue", "missing", "blank", "undated", "unreachable")
 README_SHOT = Path(__file__).resolve().parent.parent / "docs" / "images" / "overview.png"
@@ -141,7 +142,7 @@ def test_readme_screenshot_of_the_overview(browser, site) -> None:
     png = page.screenshot(full_page=True)
     page.context.close()
     # 256 colours without dithering: flat UI colours and text stay crisp at about a third of the size.
-    from PIL import Image   # Pillow comes with reportlab (report dependency)
+    from PIL import Image  # Pillow comes with reportlab (report dependency)
 
     with Image.open(io.BytesIO(png)) as img:
         img.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE

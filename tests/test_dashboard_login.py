@@ -14,10 +14,11 @@ import uvicorn
 import yaml
 from fastapi.testclient import TestClient
 
-from monitor import auth, clock, store
+from monitor import auth, store
 from monitor.config import load_config
+from monitor.core import clock
 from monitor.dashboard.app import create_app
-from monitor.dashboard.bench import build_estate
+from monitor.testbed.dashboard_bench import build_estate
 
 AS_OF = date(2019, 10, 15)
 PASSWORD = "right-password"

@@ -1,11 +1,11 @@
-"""Date formats, labels, URL dates and plausibility (crawler.dates)."""
+"""Date formats, labels, URL dates and plausibility (crawler.extract.dates)."""
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
 
-from crawler import dates as D
+from crawler.extract import dates as D
 
 TODAY = date(2026, 11, 21)
 

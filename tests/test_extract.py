@@ -5,8 +5,8 @@ from datetime import date
 
 import pytest
 
-from crawler.encoding import decode_html
 from crawler.extract import SiteSelectors, extract, is_attachment_link, record_to_json
+from crawler.extract.encoding import decode_html
 
 TODAY = date(2026, 11, 21)
 URL = "http://xxgk.example.edu.cn/info/1012/1004.htm"
@@ -105,7 +105,7 @@ def test_url_date_when_the_page_shows_none() -> None:
 
 
 def test_today_is_the_default_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    from monitor import clock
+    from monitor.core import clock
     monkeypatch.setenv("XXGK_NOW", "2019-05-01")
     clock.set_now(None)
     rec = extract(article(), URL)  # 2019-05-20 is in the future for this clock

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.attachments import detect_format, extract_text, strings_text
 from crawler.extract import extract_attachment
+from crawler.extract.attachments import detect_format, extract_text, strings_text
 
 TODAY = date(2026, 11, 21)
 FONT = Path("/usr/share/fonts")

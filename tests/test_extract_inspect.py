@@ -67,7 +67,7 @@ def _restore_clock():
     """`--now` sets the process clock and XXGK_NOW: undo it so other tests see the real clock."""
     import os
 
-    from monitor import clock
+    from monitor.core import clock
     before = os.environ.get("XXGK_NOW")
     yield
     clock.set_now(None)

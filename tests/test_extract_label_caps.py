@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from crawler.extract import extract, extract_attachment
-from crawler.records import Entry, Link, PageRecord
-from monitor.safe_text import TITLE_MAX
+from crawler.extract.records import Entry, Link, PageRecord
+from monitor.core.safe_text import TITLE_MAX
 from tests.test_extract_lists import column
 
 TODAY = date(2019, 10, 15)

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from crawler import dates as D
+from crawler.extract import dates as D
 from crawler.extract import extract
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler import documents as D
+from crawler.extract import documents as D
 from tests.conftest import ROOT
 
 MB = 1024 * 1024

@@ -264,7 +264,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_a_killed_scan_takes_its_crawl_with_it_and_the_lock_holds_meanwhile(tmp_path: Path) -> None:
-    from monitor.locks import LockHeld, ScanLock
+    from monitor.core.locks import LockHeld, ScanLock
 
     site = _serve("127.0.0.1", _slow_site(300, 0.2))
     base = f"http://127.0.0.1:{site.server_port}/"

@@ -15,7 +15,12 @@ from click.testing import CliRunner
 
 from monitor.config import load_config
 from monitor.matching import (
-    AUTO, assign_column, confirm_match, evaluate_matching, match_all, reject_match,
+    AUTO,
+    assign_column,
+    confirm_match,
+    evaluate_matching,
+    match_all,
+    reject_match,
 )
 from monitor.store import open_db, rows
 from monitor.textsim import CatalogIndex, ItemText, normalize

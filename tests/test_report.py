@@ -16,17 +16,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import yaml
 from click.testing import CliRunner
 from docx import Document
 from docx.oxml.ns import qn
 from openpyxl import load_workbook
 from warcio.archiveiterator import ArchiveIterator
 
-from monitor import clock
 from monitor.config import load_config
-from monitor.report import (AcademicYear, ReportError, build_report, load_inputs, placeholders,
-                            write_outputs)
+from monitor.core import clock
+from monitor.report import AcademicYear, ReportError, build_report, load_inputs, placeholders, write_outputs
 from monitor.store import compress, open_db
 
 YEAR = AcademicYear.parse("2018-2019")

@@ -12,7 +12,6 @@ import io
 import re
 import zipfile
 from html.parser import HTMLParser
-from pathlib import Path
 
 import markdown
 import pytest
@@ -20,11 +19,12 @@ from docx import Document
 from openpyxl import load_workbook
 from warcio.archiveiterator import ArchiveIterator
 
-from monitor import clock, notify
+from monitor import notify
 from monitor.config import load_config
+from monitor.core import clock
+from monitor.core.safe_text import TITLE_MAX, sheet_value
 from monitor.dashboard import tables
 from monitor.report import build_report, write_outputs
-from monitor.safe_text import TITLE_MAX, sheet_value
 from monitor.store import open_db
 from tests.test_notify import _Mailbox, item, receiver, smtp, write_config  # noqa: F401 (fixtures)
 from tests.test_report import CATALOG, CONFIG, XXGK, YEAR, ZSB, Store
@@ -253,7 +253,7 @@ def test_notification_body_is_escaped_for_markdown_and_the_html_mail(tmp_path, r
 # --------------------------------------------------------------------------- the dashboard's exports
 
 def test_dashboard_exports_use_the_shared_rule():
-    assert tables._safe is sheet_value   # one rule, in monitor.safe_text
+    assert tables._safe is sheet_value   # one rule, in monitor.core.safe_text
     table = tables.Table("items", "事项", [tables.Column("title", "标题")],
                          [{"title": t} for t in FORMULAS + [CONTROL, "正常标题"]])
     rows = list(__import__("csv").reader(io.StringIO(tables.to_csv(table, {}).decode("utf-8-sig"))))[1:]

@@ -2,7 +2,8 @@
 from datetime import date
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.rules import Rule, RuleError, evaluate, parse_rule
 

@@ -203,7 +203,7 @@ def test_killed_scan_leaves_a_consistent_database_and_the_next_completes(tmp_pat
 
 
 def test_second_scan_while_one_runs_is_refused(scanned_estate, tmp_path):
-    from monitor.locks import ScanLock
+    from monitor.core.locks import ScanLock
 
     cfg = scanned_estate.config()
     with ScanLock(cfg.database_path, purpose="test"):

@@ -18,17 +18,17 @@ from pathlib import Path
 
 import pytest
 
-from monitor import locks
-from monitor.logging_setup import KeyValueFormatter, log_event, setup_logging
+from monitor.core import locks
+from monitor.core.logging import KeyValueFormatter, log_event, setup_logging
 from monitor.store import open_db, rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
 FAKE_SCAN = textwrap.dedent("""
     import os, signal, sys, time
-    from monitor import clock
+    from monitor.core import clock
     from monitor.config import load_config
-    from monitor.locks import LockHeld, ScanLock
+    from monitor.core.locks import LockHeld, ScanLock
     from monitor.store import open_db
 
     cfg = load_config(sys.argv[1])
@@ -320,7 +320,7 @@ def test_bad_schedule_options_are_one_chinese_line(estate):
 
 def test_stale_lock_of_a_dead_process_is_taken_over(tmp_path):
     db_path = tmp_path / "x.db"
-    code = ("import sys, time; from monitor.locks import ScanLock; "
+    code = ("import sys, time; from monitor.core.locks import ScanLock; "
             f"l = ScanLock({str(db_path)!r}, purpose='scan:cli').acquire(); print('held', flush=True); time.sleep(600)")
     holder_proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:
@@ -372,9 +372,9 @@ def _section(message: str, heading: str) -> str:
 @pytest.mark.slow
 def test_service_on_the_testbed_notifies_the_owner_once_and_escalates_on_time(tmp_path):
     import yaml
+    from test_notify import Receiver
 
     from monitor.testbed import Testbed
-    from test_notify import Receiver
 
     due, before, after = "2019-12-31", "2019-12-31", "2020-01-01"
     receiver = Receiver()

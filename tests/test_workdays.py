@@ -2,10 +2,10 @@
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from monitor.workdays import (WorkdayError, add_working_days, is_working_day, known_years,
-                              working_days_between)
+from monitor.core.workdays import WorkdayError, add_working_days, is_working_day, known_years, working_days_between
 
 
 def test_national_day_2019_with_make_up_days():

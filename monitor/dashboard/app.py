@@ -20,8 +20,16 @@ from monitor.cli import config_option, fail, now_option
 from monitor.dashboard import routes_actions, routes_api, routes_pages, search
 from monitor.dashboard.estate import Estate, connect, load_estate_config
 from monitor.dashboard.scanrun import ScanRunner
-from monitor.dashboard.web import (HERE, BadInput, Forbidden, LoginRequired, NotFound, add_security_headers,
-                                   error_response, login_redirect)
+from monitor.dashboard.web import (
+    HERE,
+    BadInput,
+    Forbidden,
+    LoginRequired,
+    NotFound,
+    add_security_headers,
+    error_response,
+    login_redirect,
+)
 
 log = logging.getLogger("monitor.dashboard")
 

@@ -14,8 +14,8 @@ from typing import Any, Callable
 
 import sqlite_utils
 
-from monitor.assess import SOURCE_ZH
 from monitor import store
+from monitor.assess import SOURCE_ZH
 from monitor.auth import User
 from monitor.dashboard.estate import ON_TIME, STATUSES, Estate, Item, ItemState, site_key, status_labels
 from monitor.dashboard.tables import PER_PAGE, Column, Table, paginate, sort_rows

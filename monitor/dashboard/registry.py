@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Callable
 
 from monitor import store
-from monitor.dashboard import queries as q
 from monitor.dashboard import compliance_view as cv
 from monitor.dashboard import notifications as notify_view
+from monitor.dashboard import queries as q
 from monitor.dashboard import search
 from monitor.dashboard.estate import STATUSES, status_labels
 from monitor.dashboard.tables import PER_PAGE, Column, Table, paginate, sort_rows

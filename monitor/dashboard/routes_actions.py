@@ -7,11 +7,30 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from monitor import auth, clock
+from monitor import auth
+from monitor.core import clock
 from monitor.dashboard import registry
-from monitor.dashboard.web import (LOGIN_COOKIE, SESSION_COOKIE, BadInput, Ctx, DbId, NotFound, check_csrf,
-                                   check_login_nonce, client_ip, context, db_of, filters, login_nonce, render,
-                                   require, safe_next, serializer, session_token, set_cookie)
+from monitor.dashboard.web import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    BadInput,
+    Ctx,
+    DbId,
+    NotFound,
+    check_csrf,
+    check_login_nonce,
+    client_ip,
+    context,
+    db_of,
+    filters,
+    login_nonce,
+    render,
+    require,
+    safe_next,
+    serializer,
+    session_token,
+    set_cookie,
+)
 
 router = APIRouter()
 

@@ -10,7 +10,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from monitor.dashboard import queries as q, registry
+from monitor.dashboard import queries as q
+from monitor.dashboard import registry
 from monitor.dashboard.estate import STATUSES, status_labels
 from monitor.dashboard.web import Ctx, NotFound, context, filters, page_arg, render, sort_args
 

@@ -8,14 +8,28 @@ import re
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from monitor import clock, store
-from monitor.dashboard import charts, queries as q, registry
+from monitor import store
+from monitor.core import clock
+from monitor.dashboard import charts, registry
 from monitor.dashboard import compliance_view as cv
 from monitor.dashboard import notifications as notify_view
+from monitor.dashboard import queries as q
 from monitor.dashboard.estate import status_labels
 from monitor.dashboard.tables import to_csv, to_xlsx
-from monitor.dashboard.web import (BadInput, Ctx, DbId, Forbidden, NotFound, context, export_links, filters,
-                                   page_arg, page_number, render, sort_args)
+from monitor.dashboard.web import (
+    BadInput,
+    Ctx,
+    DbId,
+    Forbidden,
+    NotFound,
+    context,
+    export_links,
+    filters,
+    page_arg,
+    page_number,
+    render,
+    sort_args,
+)
 
 router = APIRouter()
 
@@ -119,7 +133,7 @@ def _is_html(content_type: str | None) -> bool:
 def _decode(body: bytes, content_type: str | None) -> str:
     """Decode an archived body the way the crawler did (header charset, then meta, GB* as GB18030)."""
     try:
-        from crawler.encoding import decode_html
+        from crawler.extract.encoding import decode_html
     except ImportError:
         decode_html = None
     if decode_html is not None:

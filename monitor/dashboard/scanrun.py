@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from monitor import clock
+from monitor.core import clock
 
 
 def _alive(pid: int | None) -> bool:

@@ -9,7 +9,7 @@ from typing import Any, Callable
 from openpyxl import Workbook
 
 # Page titles are untrusted text: formula-like cells are neutralised by the rule shared with the report.
-from monitor.safe_text import sheet_value as _safe
+from monitor.core.safe_text import sheet_value as _safe
 
 PER_PAGE = 50
 

@@ -11,12 +11,14 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import sqlite_utils
-from fastapi import Path as PathParam, Request
+from fastapi import Path as PathParam
+from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from monitor import auth, clock
+from monitor import auth
+from monitor.core import clock
 from monitor.dashboard import charts
 from monitor.dashboard.estate import STATUSES, Estate, connect, status_labels
 from monitor.dashboard.queries import Filters, source_label

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from monitor import clock
 from monitor.cli import fail
+from monitor.core import clock
 
 CONTENT_START, CONTENT_END = date(2016, 9, 1), date(2021, 12, 31)
 DEFAULT_AS_OF = date(2019, 10, 15)

@@ -109,7 +109,7 @@ class Estate:
                     key=f"{self.seed}:{spec.where[0]}:{spec.title}:{i}", name=a.name, fmt=a.fmt, added=added,
                     removed=_d(a.removed) if a.removed else None,
                     lines=a.lines or [a.name.rsplit(".", 1)[0], "示例大学", spec.title,
-                                      f"项目|数值|说明", f"合计|{rng.randint(100, 99999)}|单位：万元",
+                                      "项目|数值|说明", f"合计|{rng.randint(100, 99999)}|单位：万元",
                                       f"编制日期：{added.year}年{added.month}月"],
                     sheet=a.sheet, leaks=list(a.leaks), decoys=list(a.decoys)))
             (appended if spec.appended else docs).append((col, doc))

@@ -9,8 +9,8 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
-from xml.sax.saxutils import escape as xml_escape
 from datetime import datetime
+from xml.sax.saxutils import escape as xml_escape
 
 from monitor.testbed.model import Attachment
 

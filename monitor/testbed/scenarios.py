@@ -7,13 +7,19 @@ days 2019-06-15 / 2019-10-15 / 2019-11-15 / 2020-01-10 every status occurs (see 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import random
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from monitor.testbed.model import Leak
-from monitor.testbed.people import (admission_list, campus_card_list, hardship_list, insurance_notice,
-                                    masked_decoys, masked_paragraph)
+from monitor.testbed.people import (
+    admission_list,
+    campus_card_list,
+    hardship_list,
+    insurance_notice,
+    masked_decoys,
+    masked_paragraph,
+)
 
 
 @dataclass

@@ -190,7 +190,7 @@ class SiteBase:
             if a.path == path:
                 if not a.visible(as_of) or a.doc is None or not a.doc.visible(as_of):
                     return None
-                from monitor.testbed.files import render_file, CONTENT_TYPES
+                from monitor.testbed.files import CONTENT_TYPES, render_file
                 return Resp(200, render_file(a), CONTENT_TYPES[a.fmt], changed=a.added,
                             headers=self.attachment_headers(a), charset_header=None)
         return None

@@ -68,7 +68,7 @@ class WebPlusSite(SiteBase):
 
     # -- chrome ---------------------------------------------------------------------------
     def _nav(self) -> str:
-        links = [f'<li class="menu-item"><a href="/" class="menu-link">首页</a></li>']
+        links = ['<li class="menu-item"><a href="/" class="menu-link">首页</a></li>']
         for cid, cname, _ in self.categories:
             links.append(f'<li class="menu-item"><a href="/{self.cat_page_id[cid]}/list.htm" class="menu-link">{h(cname)}</a></li>')
         links.append(f'<li class="menu-item"><a href="{self.column_path(self.filler)}" class="menu-link">{h(self.filler.title)}</a></li>')

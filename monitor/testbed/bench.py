@@ -109,7 +109,7 @@ def crawl_bench(workdir: Path, as_of: date, profile: str, rescan_days: int = 1, 
 
 def dashboard_bench(workdir: Path) -> dict | None:
     try:
-        from monitor.dashboard import bench as dbench
+        from monitor.testbed import dashboard_bench as dbench
     except ModuleNotFoundError:
         return None
     return dbench.run(workdir)
@@ -128,7 +128,7 @@ SCENARIOS = {
 def write_markdown(results: dict, path: Path) -> None:
     lines = [
         "# Benchmarks", "",
-        "Measured by `make bench` (`python -m monitor.bench`) in one run on this machine (2 cores; the simulated",
+        "Measured by `make bench` (`python -m monitor.testbed.bench`) in one run on this machine (2 cores; the simulated",
         "university's servers run on the same cores as the crawler). The ratios are the figures that matter;",
         "absolute numbers depend on the machine.", "",
         f"Run: {results['when']} · profile `{results['profile']}` of the simulated university", "",
@@ -179,7 +179,7 @@ def write_markdown(results: dict, path: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="monitor.bench")
+    parser = argparse.ArgumentParser(prog="monitor.testbed.bench")
     parser.add_argument("--profile", default="large")
     parser.add_argument("--as-of", default="2019-10-15")
     parser.add_argument("--rescan-days", type=int, default=1,

@@ -8,10 +8,9 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from crawler.dom import WS_RE, abs_url, text_of
-from crawler.page import Page
-from crawler.regions import class_tokens
-
+from crawler.extract.dom import WS_RE, abs_url, text_of
+from crawler.extract.page import Page
+from crawler.extract.regions import class_tokens
 
 _PAGE_WORDS_RE = re.compile(r"^(下一页|下页|后一页|上一页|上页|前一页|首页|第一页|尾页|末页|最后一页|最末页|next|prev|previous|last|first|"
                             r">|>>|<|<<|»|«|›|‹|\d{1,4}|\[\d{1,4}\]|第\d{1,4}页|下一页>>|<<上一页|下一页>|<上一页)$", re.I)

@@ -4,8 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Mapping
 
-from monitor.safe_text import TITLE_MAX, clean
-
+from monitor.core.safe_text import TITLE_MAX, clean
 
 # Where a date came from, and how a person reads it. Every place that shows a date's source (inspect,
 # status, dashboard, report) uses these words, so a supervisor meets one vocabulary.

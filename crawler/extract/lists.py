@@ -8,17 +8,15 @@ from typing import Any, Iterable
 
 from lxml import etree
 
-from crawler import dates as D
-from crawler.breadcrumb import CRUMB_LABEL_RE
-from crawler.dom import SKIP_TAGS, WS_RE, abs_url, css_select, text_of
-from crawler.page import Page, in_rows
-from crawler.regions import class_tokens
-
+from crawler.extract import dates as D
+from crawler.extract.breadcrumb import CRUMB_LABEL_RE
+from crawler.extract.dom import SKIP_TAGS, WS_RE, abs_url, css_select, text_of
+from crawler.extract.page import Page, in_rows
+from crawler.extract.regions import class_tokens
 
 _ITEM_TAGS = frozenset(("li", "tr", "dd", "div", "p", "dl", "article", "section", "dt", "h3", "h4", "table"))
 LIST_CLASS_TOKENS = {"list", "lists", "infolist", "newslist", "news_list", "news-list", "list_con", "lb", "liebiao",
-                     "articlelist", "article-list", "article_list", "list-box", "listbox", "view-content", "newslist",
-                     "winstyle"}
+                     "articlelist", "article-list", "article_list", "list-box", "listbox", "view-content", "winstyle"}
 _NON_ENTRY_TEXT_RE = re.compile(r"^(更多|more|更多>>|更多>|more>>|more\+|\+more|查看更多|首页|上一页|下一页|尾页|末页|"
                                 r"下页|上页|前一页|后一页|返回|返回首页|详细|详情|阅读全文|登录|注册|打印|关闭|收藏|English|"
                                 r"\d+|>+|<+|»|«|\.\.\.)$", re.I)
@@ -201,7 +199,7 @@ def candidate_groups(page: Page, paged: bool = False) -> list[Group]:
         listy = paged or bool(class_tokens(parent) & LIST_CLASS_TOKENS) or (
             parent.tag in ("ul", "ol", "table", "tbody", "dl") and grand is not None
             and bool(class_tokens(grand) & LIST_CLASS_TOKENS))
-        for tag, items in by_tag.items():
+        for items in by_tag.values():
             if len(items) < (1 if listy else 2):
                 continue
             linked = [c for c in items if c.find(".//a[@href]") is not None]

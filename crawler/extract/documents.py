@@ -2,7 +2,7 @@
 
 Files come from sites we do not control; a small file can inflate to gigabytes (zip members, a
 sheet row of millions of cells) or keep a parser busy for minutes. So every document is read here,
-by the crawler (``crawler.attachments`` / ``crawler.extract``) and by the personal-data checks
+by the crawler (``crawler.extract.attachments`` / ``crawler.extract``) and by the personal-data checks
 (``monitor.pii``) alike:
 
 * before parsing, a zip-based file's directory is checked: member count, the sum of the members'
@@ -717,7 +717,7 @@ def read_document(body: bytes, name: str = "", content_type: str | None = None, 
         elif fmt == "ole":
             out.text = strings_text(body)
         elif fmt == "text":
-            from crawler.encoding import decode_html
+            from crawler.extract.encoding import decode_html
             out.text = decode_html(body[:MAX_CHARS * 3], content_type)[0]
         elif fmt == "zip":
             with _open_zip(body) as z:
@@ -835,10 +835,10 @@ def _serve(memory_limit: int = MEMORY_LIMIT) -> None:
 class _Worker:
     def __init__(self, memory_limit: int) -> None:
         env = dict(os.environ, MALLOC_ARENA_MAX="2", PYTHONDONTWRITEBYTECODE="1")
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the source tree
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", f"import crawler.documents as d; d._serve({int(memory_limit)})"],
+            [sys.executable, "-c", f"import crawler.extract.documents as d; d._serve({int(memory_limit)})"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, env=env, close_fds=True)
         os.set_blocking(self.proc.stdin.fileno(), False)
         self.jobs = 0

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from crawler import dates as D
-from crawler.lists import Row, heading_year, year_headings
-from crawler.page import Page
-from crawler.records import Entry
+from crawler.extract import dates as D
+from crawler.extract.lists import Row, heading_year, year_headings
+from crawler.extract.page import Page
+from crawler.extract.records import Entry
 
 
 def _url_years(rows: list[Row], today: date) -> list[int | None]:

@@ -4,10 +4,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crawler.dom import css_select
-from crawler.page import Page, in_rows, rule_matches
-from crawler.regions import FOOTER_TOKENS, HEADER_TOKENS, NAV_TOKENS, PAGER_TOKENS, SIDE_TOKENS, class_tokens
-
+from crawler.extract.dom import css_select
+from crawler.extract.page import Page, in_rows, rule_matches
+from crawler.extract.regions import FOOTER_TOKENS, HEADER_TOKENS, NAV_TOKENS, PAGER_TOKENS, SIDE_TOKENS, class_tokens
 
 # Known CMS containers, strongest first: ("class"|"id"|"id^"|"class^", names).
 _ARTICLE_BODY_RULES: list[tuple[str, tuple[str, ...]]] = [

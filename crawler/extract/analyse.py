@@ -3,15 +3,15 @@
 This module decides what kind of page it is and assembles the record; the work is done by modules
 with one job each:
 
-* ``crawler.dom`` / ``crawler.regions`` / ``crawler.page`` - parse once with lxml, flatten into
+* ``crawler.extract.dom`` / ``crawler.extract.regions`` / ``crawler.extract.page`` - parse once with lxml, flatten into
   blocks, know which region (nav, footer, sidebar, header) every element sits in;
-* ``crawler.content`` - the main content (a known CMS body container or the densest text block);
-* ``crawler.titles`` / ``crawler.breadcrumb`` - the article's own title, the column name;
-* ``crawler.page_dates`` - publication/update dates by evidence strength and position (labels
+* ``crawler.extract.content`` - the main content (a known CMS body container or the densest text block);
+* ``crawler.extract.titles`` / ``crawler.extract.breadcrumb`` - the article's own title, the column name;
+* ``crawler.extract.page_dates`` - publication/update dates by evidence strength and position (labels
   near the title, metas, URL, the signature at the end of a notice);
-* ``crawler.lists`` / ``crawler.list_choice`` / ``crawler.list_dates`` - list rows, the column's
-  own list, the dates of its entries; ``crawler.pagination`` - further pages of a list;
-* ``crawler.links`` - links and attachment links; ``crawler.records`` - the record dataclasses.
+* ``crawler.extract.lists`` / ``crawler.extract.list_choice`` / ``crawler.extract.list_dates`` - list rows, the column's
+  own list, the dates of its entries; ``crawler.extract.pagination`` - further pages of a list;
+* ``crawler.extract.links`` - links and attachment links; ``crawler.extract.records`` - the record dataclasses.
 
 Hot path: lxml only, no network, no BeautifulSoup.
 """
@@ -23,23 +23,29 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Mapping
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from crawler import dates as D
-from crawler.breadcrumb import column_from_crumb, find_breadcrumb, page_column
-from crawler.content import block_text, fingerprint_text, main_content
-from crawler.dom import WS_RE, abs_url, caches, header_value, parse_html, text_of
-from crawler.encoding import decode_html
-from crawler.fingerprint import content_fingerprint, list_fingerprint
-from crawler.links import ATT_EXT_RE, attachment_links, is_attachment_link, page_links
-from crawler.list_choice import (
-    ROOT_PATH_RE, ZERO_COUNT_RE, choose_list, empty_list_container, headed_by_column, plain_column,
-    with_year_groups)
-from crawler.list_dates import make_entries
-from crawler.lists import EMPTY_LIST_RE, Group, candidate_groups, list_heading
-from crawler.page import Page
-from crawler.page_dates import article_dates, find_signature, meta_dates, selector_date
-from crawler.pagination import near_pager, pager_elements, pager_present, pagination_urls
-from crawler.records import Entry, Link, PageRecord, SiteSelectors, record_to_json
-from crawler.titles import find_title, strip_site_name
+from crawler.extract import dates as D
+from crawler.extract.breadcrumb import column_from_crumb, find_breadcrumb, page_column
+from crawler.extract.content import block_text, fingerprint_text, main_content
+from crawler.extract.dom import WS_RE, abs_url, caches, header_value, parse_html, text_of
+from crawler.extract.encoding import decode_html
+from crawler.extract.fingerprint import content_fingerprint, list_fingerprint
+from crawler.extract.links import ATT_EXT_RE, attachment_links, is_attachment_link, page_links
+from crawler.extract.list_choice import (
+    ROOT_PATH_RE,
+    ZERO_COUNT_RE,
+    choose_list,
+    empty_list_container,
+    headed_by_column,
+    plain_column,
+    with_year_groups,
+)
+from crawler.extract.list_dates import make_entries
+from crawler.extract.lists import EMPTY_LIST_RE, Group, candidate_groups, list_heading
+from crawler.extract.page import Page
+from crawler.extract.page_dates import article_dates, find_signature, meta_dates, selector_date
+from crawler.extract.pagination import near_pager, pager_elements, pager_present, pagination_urls
+from crawler.extract.records import Entry, Link, PageRecord, SiteSelectors, record_to_json
+from crawler.extract.titles import find_title, strip_site_name
 
 __all__ = ["Entry", "Link", "PageRecord", "SiteSelectors", "extract", "extract_attachment", "attachment_record",
            "record_to_json", "is_attachment_link"]
@@ -51,7 +57,7 @@ def extract(body: bytes | str, url: str, headers: Mapping[str, str] | None = Non
             selectors: SiteSelectors | None = None, today: date | None = None) -> PageRecord:
     """Turn one fetched HTML response into a :class:`PageRecord` (no network access)."""
     if today is None:
-        from monitor import clock
+        from monitor.core import clock
         today = clock.today()
     selectors = SiteSelectors.coerce(selectors)
     if isinstance(body, bytes):
@@ -283,7 +289,7 @@ def extract_attachment(body: bytes, url: str, content_type: str | None = None,
 
     Reads the file in the shared document worker (blocking); the crawl reads files in its own
     workers off the reactor thread and calls :func:`attachment_record` with the result."""
-    from crawler.attachments import extract_text
+    from crawler.extract.attachments import extract_text
 
     doc = extract_text(body, _filename(url, headers), content_type)
     return attachment_record(doc, body, url, content_type, headers, today=today)
@@ -291,11 +297,11 @@ def extract_attachment(body: bytes, url: str, content_type: str | None = None,
 
 def attachment_record(doc: Any, body: bytes, url: str, content_type: str | None = None,
                       headers: Mapping[str, Any] | None = None, *, today: date | None = None) -> PageRecord:
-    """The record of a file from what the document reader returned (``crawler.documents.DocText``)."""
-    from crawler.fingerprint import bytes_fingerprint
+    """The record of a file from what the document reader returned (``crawler.extract.documents.DocText``)."""
+    from crawler.extract.fingerprint import bytes_fingerprint
 
     if today is None:
-        from monitor import clock
+        from monitor.core import clock
         today = clock.today()
     name = _filename(url, headers)
     # the title is the file's name as people see it ("招生章程.pdf"): the document title when it has one

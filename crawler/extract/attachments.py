@@ -1,13 +1,13 @@
 """Text and metadata from attachment files (PDF, DOCX, XLSX, PPTX; legacy DOC/XLS/WPS best-effort).
 
 Many disclosure items are published mainly as a file behind a one-line article, so the file's
-text is what matching and PII checks read. The reading itself is ``crawler.documents``: one bounded
+text is what matching and PII checks read. The reading itself is ``crawler.extract.documents``: one bounded
 reader (inflated-size, ratio, member-count, cell, character, page/row, time and memory limits) that
 runs in a worker process. This module keeps the crawler's names for it.
 """
 from __future__ import annotations
 
-from crawler.documents import (  # noqa: F401 - re-exported
+from crawler.extract.documents import (  # noqa: F401 - re-exported
     MAX_BYTES,
     MAX_CHARS,
     MAX_PDF_PAGES,
@@ -22,6 +22,6 @@ from crawler.documents import (  # noqa: F401 - re-exported
 def extract_text(body: bytes, name: str = "", content_type: str | None = None) -> DocText:
     """Text + metadata of one file, read in the shared worker process; never raises (a broken
     file gets ``error`` set, a file past a limit ``limit`` as well)."""
-    from crawler.documents import read
+    from crawler.extract.documents import read
 
     return read(body, name, content_type)

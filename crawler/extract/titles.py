@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crawler import dates as D
-from crawler.dom import WS_RE, clean_title, css_select, meta_content, text_of
-from crawler.page import Page, rule_matches
-from crawler.regions import class_tokens
-
+from crawler.extract import dates as D
+from crawler.extract.dom import WS_RE, clean_title, css_select, meta_content, text_of
+from crawler.extract.page import Page, rule_matches
+from crawler.extract.regions import class_tokens
 
 _TITLE_SPLIT_RE = re.compile(r"\s+[-–—|_·]+\s+|\s*(?:——|--|－－|｜|\||_|－|—)\s*|(?<=[^\d\s])-(?=[^\d\s])|\s*::\s*")
 _SITE_WORDS_RE = re.compile(r"(大学|学院|学校|网|网站|首页|门户|政府|主页|平台|中心|官网|频道|信息公开|university|college)$",

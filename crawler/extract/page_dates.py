@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from crawler import dates as D
-from crawler.dom import css_select, text_of
-from crawler.page import Page, in_rows
-
+from crawler.extract import dates as D
+from crawler.extract.dom import css_select, text_of
+from crawler.extract.page import Page, in_rows
 
 _META_PUBLISHED = {
     "pubdate", "publishdate", "publish_date", "publish-date", "publishtime", "publish_time", "article:published_time",

@@ -7,14 +7,13 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler import dates as D
-from crawler.breadcrumb import page_column
-from crawler.dom import text_of
-from crawler.lists import Group, LIST_CLASS_TOKENS, heading_year, list_heading, year_headings
-from crawler.page import Page
-from crawler.pagination import near_pager
-from crawler.regions import class_tokens
-
+from crawler.extract import dates as D
+from crawler.extract.breadcrumb import page_column
+from crawler.extract.dom import text_of
+from crawler.extract.lists import LIST_CLASS_TOKENS, Group, heading_year, list_heading, year_headings
+from crawler.extract.page import Page
+from crawler.extract.pagination import near_pager
+from crawler.extract.regions import class_tokens
 
 ROOT_PATH_RE = re.compile(r"^/(?:(?:index|default|main|home|portal)\.(?:s?html?|jsp|asp|aspx|php))?$", re.I)
 ZERO_COUNT_RE = re.compile(r"(?:共|总共|总计|合计)\s*0(?![\d.])\s*(?:条|篇|项)?\s*(?:记录|信息|文章|数据|内容)?"

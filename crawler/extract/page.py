@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from crawler.dom import WS_RE, abs_url, flatten_blocks
-from crawler.records import SiteSelectors
-from crawler.regions import Regions
+from crawler.extract.dom import WS_RE, abs_url, flatten_blocks
+from crawler.extract.records import SiteSelectors
+from crawler.extract.regions import Regions
 
 
 def rule_matches(page: Page, rule: tuple[str, tuple[str, ...]]) -> list:

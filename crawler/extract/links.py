@@ -5,10 +5,9 @@ import re
 from typing import Any, Iterable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from crawler.dom import abs_url, text_of
-from crawler.page import Page
-from crawler.records import Link
-
+from crawler.extract.dom import abs_url, text_of
+from crawler.extract.page import Page
+from crawler.extract.records import Link
 
 ATTACHMENT_EXTS = ("pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "zip", "rar", "7z", "wps", "et", "dps",
                    "ofd", "txt", "csv")

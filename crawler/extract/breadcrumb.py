@@ -4,12 +4,11 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from crawler import dates as D
-from crawler.dom import SKIP_TAGS, WS_RE, clean_title, text_of
-from crawler.page import Page
-from crawler.regions import class_tokens
-from crawler.titles import strip_site_name
-
+from crawler.extract import dates as D
+from crawler.extract.dom import SKIP_TAGS, WS_RE, clean_title, text_of
+from crawler.extract.page import Page
+from crawler.extract.regions import class_tokens
+from crawler.extract.titles import strip_site_name
 
 CRUMB_LABEL_RE = re.compile(r"(当前位置|您的位置|你的位置|您现在的位置|你现在的位置|现在位置|所在位置|当前页面|位置)\s*[:：]?")
 _CRUMB_TOKENS = {"breadcrumb", "breadcrumbs", "crumb", "crumbs", "position", "location", "weizhi", "dqwz", "curpos",

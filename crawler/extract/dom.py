@@ -15,8 +15,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import lxml.html
 from lxml import etree
 
-from crawler import dates as D
-
+from crawler.extract import dates as D
 
 _local = threading.local()
 _XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)

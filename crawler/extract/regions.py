@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crawler.dom import caches
-
+from crawler.extract.dom import caches
 
 _TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 NAV_TOKENS = {"nav", "navbar", "navi", "menu", "menus", "mainnav", "topnav", "subnav", "dh", "daohang", "breadcrumb",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from monitor import clock
+from monitor.core import clock
 
 
 def _scan(cfg_path: Path, day: date) -> list[str]:

@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from monitor import clock
-from monitor.private_files import private_dir
+from monitor.core import clock
+from monitor.core.private_files import private_dir
 
 ENV_FD = "XXGK_SCAN_LOCK_FD"
 

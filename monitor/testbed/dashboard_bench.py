@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from monitor import clock, store
+from monitor import store
+from monitor.core import clock
 
 UNIT_NAMES = ["招生办公室", "财务处", "人事处", "研究生院", "教务处", "学生工作部", "国际交流处", "科学技术研究院",
               "发展规划处", "资产管理处", "审计处", "工会", "校长办公室", "就业指导中心", "后勤管理处", "图书馆"]
