@@ -1,4 +1,4 @@
-"""`xxgk inspect URL_OR_FILE`: show what the extractor makes of one page or file.
+"""What the extractor makes of one page or file (`xxgk inspect URL_OR_FILE`, monitor/commands/inspect.py).
 
 For a URL the page is fetched once with the product's user agent (timeout and size cap); for a
 local file the bytes are read from disk and the encoding is detected. Output is a Chinese summary
@@ -6,7 +6,6 @@ or, with ``--json``, the record as JSON (keys of :func:`crawler.extract.record_t
 """
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import urllib.error
@@ -15,22 +14,16 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import click
-
-from crawler.extract import PageRecord, extract, extract_attachment, is_attachment_link, record_to_json
-from crawler.extract.records import DATE_SOURCE_LABELS
+from crawler.extract import PageRecord, extract, extract_attachment, is_attachment_link
 from crawler.middlewares import COUNTER_RE
 from crawler.scope import CheckScope, Refusal, is_internal_address, parse_ip
-from monitor.cli import fail, now_option
 from monitor.core import clock
+from monitor.core.vocab import DATE_SOURCE, KIND
 
 USER_AGENT = "xxgk-monitor/0.1 (+https://github.com/xxgk-monitor/xxgk-monitor)"
 TIMEOUT = 20
 MAX_BYTES = 20 * 1024 * 1024
 _ATTACHMENT_TYPES = ("pdf", "msword", "officedocument", "ms-excel", "ms-powerpoint", "zip", "rar", "wps")
-
-SOURCE_NAMES = DATE_SOURCE_LABELS
-KIND_NAMES = {"article": "文章页", "list": "列表页（栏目）", "attachment": "附件", "other": "其他页面（首页/导航等）"}
 
 
 class FetchError(Exception):
@@ -149,23 +142,23 @@ def inspect_source(source: str, *, url: str | None = None, today: date | None = 
 
 def format_record(rec: PageRecord, *, max_items: int = 10) -> str:
     """Human-readable Chinese summary of a record."""
-    lines = [f"网址：{rec.url}", f"页面类型：{KIND_NAMES.get(rec.kind, rec.kind)}", f"标题：{rec.title or '（无）'}"]
+    lines = [f"网址：{rec.url}", f"页面类型：{KIND.page.get(rec.kind, rec.kind)}", f"标题：{rec.title or '（无）'}"]
     if rec.column:
         lines.append(f"所属栏目：{rec.column}")
     if rec.breadcrumb:
         lines.append(f"当前位置：{' > '.join(rec.breadcrumb)}")
     if rec.published:
-        lines.append(f"发布日期：{rec.published}（来源：{SOURCE_NAMES.get(rec.published_source or '', rec.published_source)}）")
+        lines.append(f"发布日期：{rec.published}（来源：{DATE_SOURCE.label.get(rec.published_source or '', rec.published_source)}）")
     else:
         lines.append("发布日期：未识别（页面未显示日期）")
     if rec.updated:
-        lines.append(f"更新日期：{rec.updated}（来源：{SOURCE_NAMES.get(rec.updated_source or '', rec.updated_source)}）")
+        lines.append(f"更新日期：{rec.updated}（来源：{DATE_SOURCE.label.get(rec.updated_source or '', rec.updated_source)}）")
     if rec.encoding:
         lines.append(f"编码：{rec.encoding}")
     if rec.kind == "list":
         lines.append(f"列表条目：{len(rec.entries)} 条" + (f"，最新 {rec.newest_entry}" if rec.newest_entry else ""))
         for e in rec.entries[:max_items]:
-            src = f"，{SOURCE_NAMES.get(e.date_source or '', '')}" if e.date_source else ""
+            src = f"，{DATE_SOURCE.label.get(e.date_source or '', '')}" if e.date_source else ""
             lines.append(f"  - {e.date or '（无日期）'}{src}  {e.title}  {e.url}")
         if len(rec.entries) > max_items:
             lines.append(f"  …… 另有 {len(rec.entries) - max_items} 条")
@@ -194,21 +187,3 @@ def format_record(rec: PageRecord, *, max_items: int = 10) -> str:
         lines.append(f"正文摘要：{excerpt[:120]}{'…' if len(excerpt) > 120 else ''}")
     return "\n".join(lines)
 
-
-@click.command("inspect")
-@click.argument("source", metavar="URL_OR_FILE")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出完整记录。")
-@click.option("--url", "page_url", metavar="URL", help="本地文件对应的原始网址（用于解析相对链接和网址日期）。")
-@now_option
-def inspect_command(source: str, as_json: bool, page_url: str | None) -> None:
-    """查看一个网页或本地文件的抽取结果（标题、类型、日期及来源、列表条目、分页、附件）。"""
-    if page_url and not urlsplit(page_url).scheme.startswith("http"):
-        fail(f"--url 应为 http(s) 网址，收到 {page_url!r}")
-    try:
-        rec = inspect_source(source, url=page_url)
-    except FetchError as exc:
-        fail(str(exc))
-    if as_json:
-        click.echo(json.dumps(record_to_json(rec), ensure_ascii=False, indent=2))
-    else:
-        click.echo(format_record(rec))

@@ -6,7 +6,6 @@ service. It reads the same clock (``XXGK_NOW``) and writes into the scan row it 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
@@ -16,7 +15,9 @@ from scrapy.crawler import CrawlerProcess
 
 from crawler.settings import build_settings
 from monitor.core import clock
-from monitor.store import open_db, rows
+from monitor.core.vocab import CRAWL_END
+from monitor.store import history, open_db
+from monitor.store.pages import finish_scan
 
 
 def _known(db) -> dict[str, dict]:
@@ -24,13 +25,9 @@ def _known(db) -> dict[str, dict]:
     read again, crawler.pipelines.DocumentPipeline)."""
     from crawler.extract.documents import TOO_COMPLEX, is_too_complex
 
-    known = {}
-    for r in rows(db, """SELECT p.url, p.etag, p.last_modified, p.kind, p.last_seen_at, p.last_status,
-                                r.url AS list_root, p.sha256, p.last_error FROM pages p
-                         LEFT JOIN pages r ON r.id = p.list_root_id
-                         WHERE p.fingerprint IS NOT NULL OR instr(p.last_error, ?) > 0""", (TOO_COMPLEX,)):
-        r["too_complex"] = is_too_complex(r["last_error"])
-        known[r["url"]] = r
+    known: dict[str, dict] = {}
+    for r in history.known_pages(db, TOO_COMPLEX):
+        known[r["url"]] = {**r, "too_complex": is_too_complex(r["last_error"])}
     return known
 
 
@@ -44,10 +41,7 @@ class _LinkLookup(dict):
         self.db = db
 
     def get(self, url, default=None):
-        cur = self.db.execute(
-            "SELECT l.url, l.text FROM links l JOIN pages p ON p.id = l.page_id WHERE p.url = ? ORDER BY l.id",
-            (url,))
-        return [(r[0], r[1]) for r in cur.fetchall()] or default
+        return history.outlinks(self.db, url) or default
 
 
 def run(config_path: str, scan_id: int) -> int:
@@ -65,7 +59,7 @@ def run(config_path: str, scan_id: int) -> int:
     spider = crawler.spider
     reason = (crawler.stats.get_value("finish_reason") or "finished") if crawler.stats else "finished"
     status = "done" if reason == "finished" else "interrupted"
-    message = _REASONS_ZH.get(reason, f"抓取结束（{reason}）")
+    message = CRAWL_END.label.get(reason, f"抓取结束（{reason}）")
     pipeline = getattr(spider, "pipeline", None)
     if pipeline is None:  # the store never opened: nothing was recorded
         status, message = "failed", "存储未能打开，本次扫描没有保存任何页面"
@@ -76,19 +70,9 @@ def run(config_path: str, scan_id: int) -> int:
     if spider and spider.skipped_counter:
         limits.append({"limit": "counter_urls", "site": "", "value": spider.skipped_counter,
                        "detail": "计数器地址从不抓取", "count": spider.skipped_counter})
-    db.execute("UPDATE scans SET finished_at=?, status=?, limits_hit=?, sites=?, message=? WHERE id=?",
-               (clock.now_iso(), status, json.dumps(limits, ensure_ascii=False),
-                json.dumps(sites, ensure_ascii=False), message, scan_id))
+    finish_scan(db, scan_id, finished_at=clock.now_iso(), status=status, limits=limits, sites=sites,
+                message=message)
     return 0 if status == "done" else 3
-
-
-_REASONS_ZH = {
-    "finished": "完成",
-    "shutdown": "收到停止信号，已中止",
-    "closespider_timeout": "达到时间上限，已中止",
-    "closespider_pagecount": "达到页面上限，已中止",
-    "closespider_errorcount": "错误过多，已中止",
-}
 
 
 PARENT_PID_ENV = "XXGK_SCAN_PARENT_PID"

@@ -13,22 +13,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping, TypeGuard
 
-from crawler.extract.records import DATE_SOURCE_LABELS
 from monitor.core import clock
+from monitor.core.vocab import STATUS, STATUS_BY_URGENCY
 from monitor.rules import evaluate
-from monitor.store import rows
+from monitor.store import history, rows
 
-STATUS_LABELS = {"ok": "正常", "due_soon": "即将到期", "overdue": "逾期", "missing": "缺失", "blank": "空白栏目",
-                 "undated": "无日期", "unreachable": "无法访问"}
-# Most urgent first: the order tables and summaries list statuses in.
-STATUS_ORDER = ["overdue", "missing", "unreachable", "blank", "undated", "due_soon", "ok"]
 COUNTED_STATES = ("auto", "confirmed")
 _KIND_PREFERENCE = {"article": 3, "entry": 2, "column": 1, "attachment": 0}
 FAILING_SCANS = 2         # "unreachable": the last two fetches of every matched page failed
-KIND_ZH = {"article": "文章", "attachment": "附件", "entry": "栏目条目", "column": "栏目"}
-SOURCE_ZH = {**DATE_SOURCE_LABELS, "linking": "引用页面的日期"}
 
 
 @dataclass
@@ -63,7 +57,7 @@ class ItemStatus:
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS.get(self.status, self.status)
+        return STATUS.label.get(self.status, self.status)
 
     @property
     def name(self) -> str:
@@ -71,11 +65,6 @@ class ItemStatus:
 
 
 # ---------------------------------------------------------------- the as-of view of the store
-
-_PAGE_COLUMNS = ("id, url, kind, title, column_name, first_seen_scan, published, published_source, updated, "
-                 "updated_source, last_changed, last_changed_source, fail_count, last_status, last_error, "
-                 "list_root_id, last_seen_at, last_fetch_scan")
-
 
 class _View:
     """Read access to the store limited to what was known by ``known_by``, judged as of ``as_of``.
@@ -94,7 +83,7 @@ class _View:
         self.iso = as_of.isoformat()
         self.known_by = known_by or as_of
         self.known_iso = self.known_by.isoformat()
-        scans = rows(db, "SELECT id, started_at FROM scans ORDER BY started_at, id")
+        scans = history.scan_starts(db)
         # Scans that started after the knowledge day (clock time, local date prefix of the ISO string).
         self.future_scans = {r["id"] for r in scans if (r["started_at"] or "")[:10] > self.known_iso}
         # Scans after the as-of day: what they found first is known only with a later ``known_by``.
@@ -103,31 +92,29 @@ class _View:
         cutoff = min(self.iso, self.known_iso)
         self.scans_by_then = [r["id"] for r in scans if (r["started_at"] or "")[:10] <= cutoff]
         self._scans_by_then = set(self.scans_by_then)
-        self._by_id: dict[int, dict] = {}
-        self._by_url: dict[str, dict] = {}
-        for p in rows(db, f"SELECT {_PAGE_COLUMNS} FROM pages"):
+        self._by_id: dict[int, history.AssessPage] = {}
+        self._by_url: dict[str, history.AssessPage] = {}
+        for p in history.assess_pages(db):
             if self.known(p["first_seen_scan"]):
                 self._by_id[p["id"]] = p
                 self._by_url[p["url"]] = p
         # Every stored version is evidence of the dates the page showed when it was fetched: a page
         # updated twice keeps its first update in an older version after its row moved on.
-        self._versions: dict[int, list[dict]] = defaultdict(list)
+        self._versions: dict[int, list[history.VersionDates]] = defaultdict(list)
         self._versioned: set[int] = set()
-        for v in rows(db, "SELECT page_id, fetched_at, changed_after, published, published_source, updated, "
-                          "updated_source FROM versions ORDER BY id"):
+        for v in history.version_dates(db):
             self._versioned.add(v["page_id"])
             if self.fetched_by(v["fetched_at"]):
                 self._versions[v["page_id"]].append(v)
-        self._entries_by_list: dict[int, list[dict]] = defaultdict(list)
-        self._entries_by_url: dict[str, list[dict]] = defaultdict(list)
-        for e in rows(db, "SELECT id, list_page_id, url, title, date, date_source, first_seen_scan FROM entries "
-                          "ORDER BY id"):
+        self._entries_by_list: dict[int, list[history.EntryRow]] = defaultdict(list)
+        self._entries_by_url: dict[str, list[history.EntryRow]] = defaultdict(list)
+        for e in history.all_entries(db):
             if self.known(e["first_seen_scan"]):
                 self._entries_by_list[e["list_page_id"]].append(e)
                 self._entries_by_url[e["url"]].append(e)
-        self._att_by_page: dict[int, list[dict]] = defaultdict(list)
+        self._att_by_page: dict[int, list[history.AttachmentRow]] = defaultdict(list)
         self._linking: dict[Any, list[int]] = defaultdict(list)
-        for a in rows(db, "SELECT page_id, file_page_id, url, name, first_seen_scan FROM attachments ORDER BY id"):
+        for a in history.all_attachments(db):
             if self.known(a["first_seen_scan"]):
                 self._att_by_page[a["page_id"]].append(a)
                 self._linking[a["url"]].append(a["page_id"])
@@ -142,11 +129,11 @@ class _View:
         """Something fetched at this clock time was in the store by the knowledge day."""
         return not fetched_at or fetched_at[:10] <= self.known_iso
 
-    def date_ok(self, d: str | None) -> bool:
+    def date_ok(self, d: str | None) -> TypeGuard[str]:
         """A date that can be evidence on the as-of day."""
-        return bool(d) and d[:10] <= self.iso
+        return bool(d and d[:10] <= self.iso)
 
-    def failure(self, page: dict) -> tuple[int | None, str | None] | None:
+    def failure(self, page: Mapping[str, Any]) -> tuple[int | None, str | None] | None:
         """(HTTP status, error) if the last FAILING_SCANS fetches of the page up to the as-of day
         failed, else None."""
         if page.get("id") is None:
@@ -161,23 +148,21 @@ class _View:
         recent = self.scans_by_then[-FAILING_SCANS:]
         if len(recent) < FAILING_SCANS:
             return None
-        marks = ",".join("?" * len(recent))
-        errors = rows(self.db, f"SELECT scan_id, status, error FROM fetch_errors WHERE scan_id IN ({marks}) "
-                               "AND url = ? ORDER BY id", [*recent, page["url"]])
+        errors = history.fetch_errors_of(self.db, recent, page["url"])
         if {r["scan_id"] for r in errors} != set(recent):
             return None
         return errors[-1]["status"], errors[-1]["error"]
 
-    def page(self, *, page_id: int | None = None, url: str | None = None) -> dict | None:
+    def page(self, *, page_id: int | None = None, url: str | None = None) -> history.AssessPage | None:
         """A page known by the as-of day, by id or URL (None if unknown then)."""
         if page_id is not None:
             return self._by_id.get(page_id)
         return self._by_url.get(url or "")
 
-    def own_dates(self, page: dict) -> list[tuple[str, str | None]]:
+    def own_dates(self, page: history.AssessPage) -> list[tuple[str, str | None]]:
         """(date, source) of every published/updated date the page showed in a fetch known by the
         knowledge day: its stored versions, and its current row when that fetch was known too."""
-        found: list[tuple[str, str | None]] = []
+        found: list[tuple[str | None, str | None]] = []
         # The current row shows what the last fetch saw (versions are written only on a content
         # change); a row last refreshed after the knowledge day is not known then.
         if page["id"] not in self._versioned or self.fetched_by(page.get("last_seen_at")):
@@ -187,7 +172,7 @@ class _View:
             found += [(v["published"], v["published_source"]), (v["updated"], v["updated_source"])]
         return [(d[:10], src) for d, src in found if d and src != "observed"]
 
-    def page_dates(self, page: dict) -> list[tuple[str, str | None]]:
+    def page_dates(self, page: history.AssessPage) -> list[tuple[str, str | None]]:
         """The page's own dates that can be evidence on the as-of day."""
         return [(d, src) for d, src in self.own_dates(page) if d <= self.iso]
 
@@ -196,7 +181,7 @@ class _View:
         return [(e["date"][:10], e["date_source"] or "list") for e in self._entries_by_url.get(url, ())
                 if e["date"]]
 
-    def not_yet_published(self, row: dict, dates: Iterable[tuple[str | None, Any]]) -> bool:
+    def not_yet_published(self, row: history.AssessPage | history.EntryRow, dates: Iterable[tuple[str | None, Any]]) -> bool:
         """A page or list row first seen after the as-of day whose every date is after it did not
         exist on that day: with a later ``known_by`` it is not content of that day, not even
         undated content. (Seen by then, a later date only means its date changed since.)"""
@@ -205,28 +190,29 @@ class _View:
         found = [d for d, _ in dates if d]
         return bool(found) and all(d[:10] > self.iso for d in found)
 
-    def page_not_yet(self, page: dict) -> bool:
+    def page_not_yet(self, page: history.AssessPage) -> bool:
         return self.not_yet_published(page, self.own_dates(page) or self.listed_dates(page["url"]))
 
-    def observed_changes(self, page: dict) -> list[tuple[str, str]]:
+    def observed_changes(self, page: history.AssessPage) -> list[tuple[str, str | None]]:
         """Dates a content change was observed (a new fingerprint after an earlier fetch)."""
-        out = [(v["fetched_at"][:10], "observed") for v in self._versions.get(page["id"], ())
+        out: list[tuple[str, str | None]] = [(v["fetched_at"][:10], "observed") for v in self._versions.get(page["id"], ())
                if v["changed_after"] and self.date_ok(v["fetched_at"])]
-        if (not out and page.get("last_changed_source") == "observed" and self.date_ok(page.get("last_changed"))
-                and self.fetched_by(page.get("last_changed"))):
-            out.append((page["last_changed"][:10], "observed"))
+        changed = page.get("last_changed")
+        if (not out and page.get("last_changed_source") == "observed" and self.date_ok(changed)
+                and self.fetched_by(changed)):
+            out.append((changed[:10], "observed"))
         return out
 
-    def entries(self, list_page_id: int) -> list[dict]:
+    def entries(self, list_page_id: int) -> list[history.EntryRow]:
         return self._entries_by_list.get(list_page_id, [])
 
-    def entries_for_url(self, url: str) -> list[dict]:
+    def entries_for_url(self, url: str) -> list[history.EntryRow]:
         return self._entries_by_url.get(url, [])
 
-    def attachments_of(self, page_id: int) -> list[dict]:
+    def attachments_of(self, page_id: int) -> list[history.AttachmentRow]:
         return self._att_by_page.get(page_id, [])
 
-    def linking_pages(self, page: dict) -> list[dict]:
+    def linking_pages(self, page: history.AssessPage) -> list[history.AssessPage]:
         ids = dict.fromkeys(self._linking.get(page["id"], []) + self._linking.get(page["url"], []))
         return [p for p in (self.page(page_id=i) for i in ids) if p is not None]
 
@@ -258,7 +244,7 @@ class _Collector:
             self.by_url[ev.url] = ev
 
     # a page of any kind, dispatched on what the crawler found it to be
-    def from_page(self, page: dict, via: str | None, fallback: tuple[str | None, str | None] = (None, None)) -> None:
+    def from_page(self, page: history.AssessPage, via: str | None, fallback: tuple[str | None, str | None] = (None, None)) -> None:
         kind = page.get("kind") or "other"
         if kind == "list":
             self.from_column(page)
@@ -267,7 +253,7 @@ class _Collector:
         else:
             self.from_article(page, via, fallback)
 
-    def from_column(self, page: dict) -> None:
+    def from_column(self, page: history.AssessPage) -> None:
         view = self.view
         root_id = page.get("list_root_id") or page["id"]
         if root_id in self.columns_done:
@@ -315,7 +301,7 @@ class _Collector:
                 self.add(Evidence(url=column_url, title=root.get("column_name") or root.get("title"), date=d,
                                   date_source=src, kind="column", page_id=root["id"]))
 
-    def from_article(self, page: dict, via: str | None, fallback: tuple[str | None, str | None]) -> None:
+    def from_article(self, page: history.AssessPage, via: str | None, fallback: tuple[str | None, str | None]) -> None:
         view = self.view
         # The page's own dates are authoritative; the date its list row shows is the fallback
         # (short list dates such as [12-04] need a guessed year), then an observed change.
@@ -336,7 +322,7 @@ class _Collector:
             linking = (d, "linking") if d and src != "observed" else (None, None)
             self._attachment_row(a, via or page["url"], linking)
 
-    def _attachment_row(self, a: dict, via: str | None, linking: tuple[str | None, str | None]) -> None:
+    def _attachment_row(self, a: history.AttachmentRow, via: str | None, linking: tuple[str | None, str | None]) -> None:
         file_page = self.view.page(page_id=a["file_page_id"]) if a.get("file_page_id") else self.view.page(url=a["url"])
         if file_page is not None:
             self.from_file(file_page, via, linking, name=a.get("name"))
@@ -344,7 +330,7 @@ class _Collector:
             self.add(Evidence(url=a["url"], title=a.get("name"), date=linking[0], date_source=linking[1],
                               kind="attachment", page_id=None, via=via))
 
-    def from_file(self, page: dict, via: str | None, linking: tuple[str | None, str | None], *,
+    def from_file(self, page: history.AssessPage, via: str | None, linking: tuple[str | None, str | None], *,
                   name: str | None = None) -> None:
         view = self.view
         # The date of the article/entry linking the file, or the file's own date (document
@@ -402,7 +388,7 @@ def _assess_item(view: _View, cfg: Any, it: Any, matches: list[dict], counted_ur
     excluded |= {u for u, items in counted_urls.items() if it.id not in items}
     coll = _Collector(view, excluded)
 
-    matched_pages: list[dict] = []
+    matched_pages: list[Mapping[str, Any]] = []
     columns: list[str] = list(it.columns)
     seen_pages: set[int] = set()
     targets = [(m, m.get("target")) for m in counted] + [({"url": u, "page_id": None}, "column") for u in it.columns]
@@ -414,9 +400,9 @@ def _assess_item(view: _View, cfg: Any, it: Any, matches: list[dict], counted_ur
                 for e in view.entries_for_url(m["url"]):
                     if view.not_yet_published(e, [(e["date"], None)]):
                         continue
-                    ok = view.date_ok(e["date"])
-                    coll.add(Evidence(url=e["url"], title=e["title"], date=e["date"][:10] if ok else None,
-                                      date_source=(e["date_source"] or "list") if ok else None, kind="entry"))
+                    d = e["date"] if view.date_ok(e["date"]) else None
+                    coll.add(Evidence(url=e["url"], title=e["title"], date=d[:10] if d else None,
+                                      date_source=(e["date_source"] or "list") if d else None, kind="entry"))
                     matched_pages.append({"id": None, "fail_count": 0})
             continue
         if page["id"] in seen_pages:
@@ -452,8 +438,9 @@ def _assess_item(view: _View, cfg: Any, it: Any, matches: list[dict], counted_ur
     if not matched_pages:
         return result("missing", "未找到对应的栏目或页面")
     failures = [view.failure(p) for p in matched_pages]
-    if all(failures):
-        status, error = failures[0]
+    first = failures[0]   # matched_pages is not empty here
+    if first is not None and all(failures):
+        status, error = first
         what = f"HTTP {status}" if status else (error or "网络错误")
         return result("unreachable", f"对应的{len(matched_pages)}个页面最近{FAILING_SCANS}次访问均失败（{what}）")
     if not evidence:
@@ -465,7 +452,7 @@ def _assess_item(view: _View, cfg: Any, it: Any, matches: list[dict], counted_ur
             why = "长期有效事项，页面未标注日期" if rule.kind == "static" else "事件类，页面未标注日期，无事件时无需更新"
             return result("ok", why)
         return result("undated", f"找到{len(evidence)}条内容，但都没有可识别的发布日期")
-    verdict = evaluate(rule, [date.fromisoformat(e.date) for e in dated], view.as_of, changes=it.changes)
+    verdict = evaluate(rule, [date.fromisoformat(e.date) for e in dated if e.date], view.as_of, changes=it.changes)
     return result(verdict.status, verdict.reason, verdict.due)
 
 
@@ -499,12 +486,12 @@ def status_to_json(s: ItemStatus) -> dict:
 
 
 def counts(statuses: Iterable[ItemStatus]) -> dict[str, int]:
-    """Number of items per status, in STATUS_ORDER."""
-    out = {k: 0 for k in STATUS_ORDER}
+    """Number of items per status, most urgent first."""
+    out = {k: 0 for k in STATUS_BY_URGENCY}
     for s in statuses:
         out[s.status] = out.get(s.status, 0) + 1
     return out
 
 
-__all__ = ["Evidence", "ItemStatus", "STATUS_LABELS", "STATUS_ORDER", "assess_all", "store_assessments",
+__all__ = ["Evidence", "ItemStatus", "assess_all", "store_assessments",
            "status_to_json", "counts"]

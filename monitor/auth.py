@@ -22,26 +22,17 @@ import hashlib
 import math
 import re
 import secrets
-import sys
+import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-import click
 import sqlite_utils
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from monitor import store
-from monitor.cli import config_option, fail
-
-ROLES: dict[str, str] = {
-    "admin": "管理员（全部权限，可确认匹配、发起扫描）",
-    "office": "信息公开办公室（查看全部，可确认匹配）",
-    "unit": "责任单位（仅本单位事项，可确认已知悉）",
-    "viewer": "只读用户",
-}
-ROLE_LABELS: dict[str, str] = {"admin": "管理员", "office": "信息公开办", "unit": "责任单位", "viewer": "只读"}
+from monitor.core.vocab import ROLE
 
 SESSION_TTL = timedelta(hours=12)
 # Back-off per (user name, client address): LOGIN_MAX_FAILURES failures (since that pair's last
@@ -61,67 +52,6 @@ MIN_PASSWORD = 8
 _USERNAME = re.compile(r"^[\w.@-]{1,64}$")
 
 _hasher = PasswordHasher()
-
-
-def _m4_auth(db: sqlite_utils.Database) -> None:
-    db.executescript(
-        """
-        CREATE TABLE IF NOT EXISTS meta (
-            key TEXT PRIMARY KEY,
-            value TEXT
-        );
-        CREATE TABLE IF NOT EXISTS users (
-            id INTEGER PRIMARY KEY,
-            username TEXT NOT NULL UNIQUE,
-            password_hash TEXT NOT NULL,
-            role TEXT NOT NULL,                -- admin|office|unit|viewer
-            unit TEXT,                         -- unit id (role 'unit' only)
-            created_at TEXT,
-            password_changed_at TEXT
-        );
-        CREATE TABLE IF NOT EXISTS sessions (
-            id INTEGER PRIMARY KEY,
-            token_sha256 TEXT NOT NULL UNIQUE,
-            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-            csrf TEXT NOT NULL,
-            created_at TEXT NOT NULL,          -- real UTC time (sessions expire in real time)
-            expires_at TEXT NOT NULL,
-            ip TEXT
-        );
-        CREATE INDEX IF NOT EXISTS idx_sessions_user ON sessions(user_id);
-        CREATE TABLE IF NOT EXISTS login_attempts (
-            id INTEGER PRIMARY KEY,
-            username TEXT NOT NULL,
-            ip TEXT,
-            at TEXT NOT NULL,                  -- real UTC time
-            ok INTEGER NOT NULL                -- 1 success, 0 failure, -1 being verified (counts as failure)
-        );
-        CREATE INDEX IF NOT EXISTS idx_login_attempts_key ON login_attempts(username, ip, at);
-        CREATE INDEX IF NOT EXISTS idx_login_attempts_ip ON login_attempts(ip, at);
-        CREATE TABLE IF NOT EXISTS acknowledgements (
-            id INTEGER PRIMARY KEY,
-            item_id TEXT NOT NULL,
-            unit TEXT,
-            username TEXT NOT NULL,
-            status TEXT,                       -- the status the user saw
-            as_of TEXT,
-            note TEXT,
-            at TEXT NOT NULL                   -- clock time
-        );
-        CREATE INDEX IF NOT EXISTS idx_ack_item ON acknowledgements(item_id);
-        -- Partial indexes for the dashboard's site-health lists (stay small: only problem pages).
-        CREATE INDEX IF NOT EXISTS idx_pages_failing ON pages(id) WHERE last_error IS NOT NULL;
-        CREATE INDEX IF NOT EXISTS idx_pages_undated ON pages(id)
-            WHERE kind = 'article' AND published IS NULL AND updated IS NULL;
-        CREATE INDEX IF NOT EXISTS idx_assessments_as_of ON assessments(as_of);
-        CREATE VIRTUAL TABLE IF NOT EXISTS dash_search USING fts5(
-            grams, kind UNINDEXED, ref UNINDEXED, tokenize = 'unicode61'
-        );
-        """
-    )
-
-
-store.register_migration(4, _m4_auth)
 
 
 class AuthError(ValueError):
@@ -183,6 +113,12 @@ def _iso_us(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
+def _inserted_id(cur: sqlite3.Cursor) -> int:
+    # sqlite3 types lastrowid as optional (it is None before any INSERT); after one it is the new id.
+    assert cur.lastrowid is not None
+    return cur.lastrowid
+
+
 def _user_from_row(row: dict) -> User:
     return User(id=row["id"], username=row["username"], role=row["role"], unit=row["unit"])
 
@@ -200,8 +136,8 @@ def validate_password(password: str) -> None:
 
 
 def validate_role(role: str, unit: str | None, known_units: set[str] | None = None) -> None:
-    if role not in ROLES:
-        raise AuthError(f"未知角色 {role!r}，可选：{'、'.join(ROLES)}")
+    if role not in ROLE:
+        raise AuthError(f"未知角色 {role!r}，可选：{'、'.join(ROLE.order)}")
     if role == "unit":
         if not unit:
             raise AuthError("角色 unit 必须用 --unit 指定所属单位")
@@ -224,7 +160,7 @@ def add_user(db: sqlite_utils.Database, username: str, password: str, role: str,
         " VALUES (?, ?, ?, ?, ?, ?)",
         (username, _hasher.hash(password), role, unit if role == "unit" else None, now, now),
     )
-    return User(id=cur.lastrowid, username=username, role=role, unit=unit if role == "unit" else None)
+    return User(id=_inserted_id(cur), username=username, role=role, unit=unit if role == "unit" else None)
 
 
 def get_user(db: sqlite_utils.Database, username: str) -> User | None:
@@ -328,8 +264,8 @@ def _reserve(db: sqlite_utils.Database, username: str, ip: str | None) -> int:
                 db.execute("ROLLBACK")
                 raise RateLimited(f"登录失败次数过多，请 {wait_text(wait)}后再试（等待期间提交的密码不会被核对）",
                                   max(1, math.ceil(wait)))
-            attempt = db.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, ?, ?, -1)",
-                                 (username, ip, _iso_us(now))).lastrowid
+            attempt = _inserted_id(db.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, ?, ?, -1)",
+                                              (username, ip, _iso_us(now))))
             db.execute("COMMIT")
         except RateLimited:
             raise
@@ -365,8 +301,8 @@ def authenticate(db: sqlite_utils.Database, username: str, password: str, ip: st
     try:
         row = store.rows(db, "SELECT * FROM users WHERE username = ?", (username,))
         user_row = row[0] if row else None
-        ok = _check_password(user_row, password)
-        if ok and _hasher.check_needs_rehash(user_row["password_hash"]):
+        ok = _check_password(user_row, password)   # never True without a row
+        if ok and user_row is not None and _hasher.check_needs_rehash(user_row["password_hash"]):
             db.execute("UPDATE users SET password_hash = ? WHERE id = ?", (_hasher.hash(password), user_row["id"]))
     except BaseException:
         db.execute("UPDATE login_attempts SET ok = 0, at = ? WHERE id = ?", (_iso_us(_utcnow()), attempt))
@@ -375,7 +311,7 @@ def authenticate(db: sqlite_utils.Database, username: str, password: str, ip: st
         _verify_slots.release()
     # The wait after a failure runs from when the check ended.
     db.execute("UPDATE login_attempts SET ok = ?, at = ? WHERE id = ?", (int(ok), _iso_us(_utcnow()), attempt))
-    return _user_from_row(user_row) if ok else None
+    return _user_from_row(user_row) if ok and user_row is not None else None
 
 
 _dummy: list[str] = []
@@ -445,95 +381,3 @@ def secret_key(db: sqlite_utils.Database, configured: str | None = None) -> str:
 def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
-
-# ---------------------------------------------------------------- CLI: xxgk user add|passwd|remove|list
-
-def _open_from_config(config_path: str) -> tuple[sqlite_utils.Database, set[str] | None]:
-    from monitor.dashboard.estate import db_path_of, load_estate_config, unit_ids_of
-
-    cfg = load_estate_config(config_path)
-    return store.open_db(db_path_of(cfg, config_path)), unit_ids_of(cfg)
-
-
-def _read_password(password_stdin: bool, generate: bool) -> tuple[str, bool]:
-    if generate:
-        return generate_password(), True
-    if password_stdin:
-        return sys.stdin.readline().rstrip("\r\n"), False
-    return click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码"), False
-
-
-@click.group("user")
-def user_command() -> None:
-    """管理仪表盘账号（add / passwd / remove / list）。"""
-
-
-@user_command.command("add")
-@config_option
-@click.argument("username")
-@click.option("--role", type=click.Choice(list(ROLES)), required=True, help="角色：admin/office/unit/viewer")
-@click.option("--unit", default=None, help="所属单位 ID（角色 unit 必填）")
-@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行）")
-@click.option("--generate", is_flag=True, help="生成随机密码并打印")
-def user_add(config_path: str, username: str, role: str, unit: str | None, password_stdin: bool,
-             generate: bool) -> None:
-    """新建账号。"""
-    db, units = _open_from_config(config_path)
-    try:
-        validate_username(username)
-        validate_role(role, unit, units)
-        if get_user(db, username.strip()) is not None:
-            raise AuthError(f"用户 {username} 已存在")
-        password, generated = _read_password(password_stdin, generate)
-        user = add_user(db, username, password, role, unit, known_units=units)
-    except AuthError as exc:
-        fail(str(exc))
-    click.echo(f"已创建用户 {user.username}（{ROLE_LABELS[user.role]}{'，单位 ' + user.unit if user.unit else ''}）")
-    if generated:
-        click.echo(f"密码：{password}")
-
-
-@user_command.command("passwd")
-@config_option
-@click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行）")
-@click.option("--generate", is_flag=True, help="生成随机密码并打印")
-def user_passwd(config_path: str, username: str, password_stdin: bool, generate: bool) -> None:
-    """修改密码（同时注销该账号的所有会话）。"""
-    db, _ = _open_from_config(config_path)
-    if get_user(db, username) is None:
-        fail(f"没有用户 {username}")
-    password, generated = _read_password(password_stdin, generate)
-    try:
-        set_password(db, username, password)
-    except AuthError as exc:
-        fail(str(exc))
-    click.echo(f"已修改用户 {username} 的密码")
-    if generated:
-        click.echo(f"密码：{password}")
-
-
-@user_command.command("remove")
-@config_option
-@click.argument("username")
-def user_remove(config_path: str, username: str) -> None:
-    """删除账号。"""
-    db, _ = _open_from_config(config_path)
-    try:
-        remove_user(db, username)
-    except AuthError as exc:
-        fail(str(exc))
-    click.echo(f"已删除用户 {username}")
-
-
-@user_command.command("list")
-@config_option
-def user_list(config_path: str) -> None:
-    """列出账号。"""
-    db, _ = _open_from_config(config_path)
-    users = list_users(db)
-    if not users:
-        click.echo("还没有账号。创建管理员：xxgk user add admin --role admin")
-        return
-    for u in users:
-        click.echo(f"{u.username}\t{ROLE_LABELS[u.role]}\t{u.unit or ''}")

@@ -16,20 +16,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Mapping
 
-from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError
+from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator, ValidationError
 
-from monitor.config import (
-    ConfigError,
-    RuleField,
-    Text,
-    Url,
-    YamlDoc,
-    _custom,
-    _describe_input,
-    pydantic_problems,
-    read_yaml,
-)
-from monitor.rules import Rule, parse_rule
+from monitor.core.yamldoc import ConfigError, Text, Url, YamlDoc, pydantic_problems, read_yaml
+from monitor.core.yamldoc import custom_error as _custom
+from monitor.core.yamldoc import describe_input as _describe_input
+from monitor.rules import Rule, RuleError, parse_rule
 
 NATIONAL = "national"
 DEFAULT_RULE = "on_change"   # items added without a rule: the legal baseline (20 working days after a change)
@@ -37,6 +29,17 @@ DEFAULT_RULE = "on_change"   # items added without a rule: the legal baseline (2
 
 class CatalogError(ConfigError):
     """A catalog file that cannot be loaded; one ``file:line: field: 中文`` line per problem."""
+
+
+def _check_rule(value: Any) -> Rule:
+    try:
+        return parse_rule(value)
+    except RuleError as exc:
+        raise _custom(f"更新规则无效：{exc}") from None
+
+
+# An update rule in YAML (catalog items and the school config's ``items:`` overrides).
+RuleField = Annotated[Rule, PlainValidator(_check_rule), PlainSerializer(lambda r: r.to_dict())]
 
 
 @dataclass

@@ -1,10 +1,9 @@
-"""`xxgk` command line. Commands are loaded lazily so `xxgk --help` stays fast and each
-command lives in the module that does its job (the CLI only parses options)."""
+"""`xxgk` command line. Commands are loaded lazily so `xxgk --help` stays fast; each lives in its own
+module under ``monitor.commands`` (option parsing and printing only; the work is in the domain modules)."""
 from __future__ import annotations
 
 import importlib
-import sys
-from typing import NoReturn
+import importlib.util
 
 import click
 
@@ -13,20 +12,20 @@ from monitor.core.private_files import restrict_umask
 
 # name -> "module:attribute" of a click.Command
 COMMANDS: dict[str, str] = {
-    "check": "monitor.config:check_command",
-    "scan": "monitor.scan:scan_command",
-    "inspect": "crawler.inspect:inspect_command",
-    "status": "monitor.status:status_command",
-    "matches": "monitor.matching:matches_command",
-    "match": "monitor.matching:match_command",
-    "testbed": "monitor.testbed.cli:testbed_command",
-    "demo": "monitor.testbed.demo:demo_command",
-    "run": "monitor.service:run_command",
-    "notify": "monitor.notify:notify_command",
-    "serve": "monitor.dashboard.app:serve_command",
-    "user": "monitor.auth:user_command",
-    "report": "monitor.report:report_command",
-    "findings": "monitor.compliance:findings_command",
+    "check": "monitor.commands.check:check_command",
+    "scan": "monitor.commands.scan:scan_command",
+    "inspect": "monitor.commands.inspect:inspect_command",
+    "status": "monitor.commands.status:status_command",
+    "matches": "monitor.commands.matches:matches_command",
+    "match": "monitor.commands.matches:match_command",
+    "testbed": "monitor.commands.testbed:testbed_command",
+    "demo": "monitor.commands.demo:demo_command",
+    "run": "monitor.commands.run:run_command",
+    "notify": "monitor.commands.notify:notify_command",
+    "serve": "monitor.commands.serve:serve_command",
+    "user": "monitor.commands.user:user_command",
+    "report": "monitor.commands.report:report_command",
+    "findings": "monitor.commands.findings:findings_command",
 }
 
 
@@ -64,32 +63,6 @@ def main(now: str | None) -> None:
         clock.set_now(now or None)
     except clock.ClockError as exc:
         raise click.BadParameter(str(exc), param_hint="--now") from None
-
-
-def config_option(f):
-    """The `--config PATH` option every command takes (default ./xxgk.yaml)."""
-    return click.option("--config", "config_path", default="xxgk.yaml", show_default=True,
-                        envvar="XXGK_CONFIG", type=click.Path(dir_okay=False),
-                        help="学校配置文件（YAML）。")(f)
-
-
-def now_option(f):
-    """`--now` also accepted after the sub-command, as the README shows."""
-    def _cb(ctx, param, value):
-        if value:
-            try:
-                clock.set_now(value)
-            except clock.ClockError as exc:
-                raise click.BadParameter(str(exc)) from None
-        return value
-    return click.option("--now", metavar="YYYY-MM-DD[THH:MM]", expose_value=False, callback=_cb,
-                        is_eager=True, help="把“现在”设为此时间（回放过去某天）。")(f)
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one clear line for a user mistake and exit (no stack trace)."""
-    click.echo(f"错误：{message}", err=True)
-    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -14,15 +14,7 @@ from typing import Any, Iterable, Mapping
 
 from monitor.core import workdays
 
-KINDS = ("static", "event", "periodic", "annual", "window", "on_change")
-KIND_LABELS = {
-    "static": "长期有效",
-    "event": "事件类",
-    "periodic": "定期更新",
-    "annual": "每年定期",
-    "window": "每年时段内",
-    "on_change": "变动即更",
-}
+KINDS = ("static", "event", "periodic", "annual", "window", "on_change")   # their names: vocab.RULE_KIND
 # Fields each kind accepts (besides `kind`); anything else is a mistake worth reporting.
 FIELDS: dict[str, tuple[str, ...]] = {
     "static": ("review_years",),
@@ -114,6 +106,48 @@ def parse_rule(obj: Any) -> Rule:
         allowed = "、".join(FIELDS[kind]) or "（无其他字段）"
         raise RuleError(f"规则类型 {kind} 不支持字段 {', '.join(map(str, unknown))}；可用字段：{allowed}")
     return _build(kind, data)
+
+
+def describe_rule(rule: Any) -> tuple[str, str]:
+    """(kind, Chinese description) of a rule in any form a catalog holds (a :class:`Rule`, an object with
+    ``to_dict``, the mapping or short form): the one describer behind status tables, the dashboard, the
+    notifications and the report. A rule the engine rejects is described from its fields, not hidden."""
+    if rule is None:
+        return "", "未设定"
+    try:
+        parsed = parse_rule(rule.to_dict() if hasattr(rule, "to_dict") else rule)
+    except Exception:  # RuleError, or a field of the wrong type
+        return _describe_as_written(rule)
+    return parsed.kind, parsed.describe()
+
+
+def _describe_as_written(rule: Any) -> tuple[str, str]:
+    if isinstance(rule, str):  # a short form the grammar rejects: shown as written
+        return (rule.split()[0].lower() if rule.strip() else ""), (rule.strip() or "未设定")
+    data = rule if isinstance(rule, Mapping) else getattr(rule, "__dict__", {})
+    kind = str(data.get("kind") or "")
+    if kind == "static":
+        years = data.get("review_years")
+        return kind, f"长期有效，每{years}年复核" if years else "长期有效（无变化无需更新）"
+    if kind == "event":
+        return kind, "事件触发（发生时公开）"
+    if kind == "periodic":
+        every = str(data.get("every") or "")
+        m = re.fullmatch(r"(\d+)\s*([dwmy])", every)
+        return kind, f"每{m.group(1)}{_UNIT_TEXT[m.group(2)]}更新" if m else f"定期更新（{every}）"
+    if kind == "annual":
+        due = _md_text_as_written(data.get("due"))
+        return kind, f"每年{due}前更新" if due else "每年更新"
+    if kind == "window":
+        return kind, f"每年{_md_text_as_written(data.get('start'))}至{_md_text_as_written(data.get('end'))}公开"
+    if kind == "on_change":
+        return kind, f"变动后{data.get('working_days') or DEFAULT_WORKING_DAYS}个工作日内更新"
+    return kind, kind or "未设定"
+
+
+def _md_text_as_written(value: Any) -> str:
+    m = re.fullmatch(r"(\d{1,2})-(\d{1,2})", str(value or ""))
+    return f"{int(m.group(1))}月{int(m.group(2))}日" if m else ""
 
 
 def _kind(value: Any) -> str:
@@ -400,10 +434,10 @@ def evaluate(rule: Rule | Mapping[str, Any] | str, evidence_dates: Iterable[date
             pending.append((c, deadline, exact))
     known_changes = [c for c in changes if c is not None and c <= A]
     if pending:
-        late = [p for p in pending if A > p[1]]
-        c, deadline, exact = late[0] if late else pending[0]
+        missed = [p for p in pending if A > p[1]]
+        c, deadline, exact = missed[0] if missed else pending[0]
         note = "" if exact else "（该年节假日数据缺失，按周一至周五估算）"
-        if late:
+        if missed:
             return Verdict("overdue", f"{c}发生变动，应在{wd}个工作日内（{deadline}前）更新，已逾期{(A - deadline).days}天{note}",
                            deadline, last)
         left = _working_days_left(A, deadline)
@@ -422,7 +456,5 @@ def evaluate(rule: Rule | Mapping[str, Any] | str, evidence_dates: Iterable[date
     return Verdict("ok", f"变动即更，最近更新{last}", due, last)
 
 
-STATUS_TEXT = {"ok": "正常", "due_soon": "即将到期", "overdue": "逾期"}
-
-__all__ = ["Rule", "Verdict", "RuleError", "parse_rule", "evaluate", "KINDS", "KIND_LABELS",
+__all__ = ["Rule", "Verdict", "RuleError", "parse_rule", "describe_rule", "evaluate", "KINDS",
            "parse_month_day", "parse_every", "every_text", "add_every"]

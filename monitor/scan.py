@@ -1,4 +1,5 @@
-"""`xxgk scan`: one scan = one crawl subprocess, then matching, assessment and compliance checks.
+"""One scan = one crawl subprocess, then matching, assessment and compliance checks (the command,
+`xxgk scan`, is monitor/commands/scan.py).
 
 The crawl runs in its own process (``crawler.worker``) so a hung or crashing spider cannot take
 down the caller (a long-lived service, the dashboard). A scan left ``running`` by a process that no
@@ -12,17 +13,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import click
-
 from crawler.worker import PARENT_PID_ENV
-from monitor.cli import config_option, fail, now_option
 from monitor.core import clock
-from monitor.core.locks import LockHeld, ScanLock
+from monitor.core.locks import ScanLock, pid_alive
+from monitor.core.vocab import LIMIT, SCAN_STATE, STATUS
 from monitor.store import open_db, rows
 
 TERMINATE_GRACE_SECONDS = 20
@@ -34,23 +32,6 @@ class ScanResult:
     status: str
     row: dict
     post: dict[str, Any] = field(default_factory=dict)
-
-
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child of ours counts as dead.
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 def mark_interrupted(db) -> int:
@@ -135,6 +116,7 @@ def run_scan(cfg: Any, *, trigger: str = "cli", timeout: float | None = None, po
 def post_scan(db, cfg: Any, scan_id: int) -> dict[str, Any]:
     """After a crawl: match pages to items, assess every item as of now, run compliance checks."""
     from monitor.assess import assess_all, store_assessments
+    from monitor.compliance.findings import check_scan
     from monitor.matching import match_all
 
     out: dict[str, Any] = {}
@@ -145,25 +127,19 @@ def post_scan(db, cfg: Any, scan_id: int) -> dict[str, Any]:
     for s in statuses:
         counts[s.status] = counts.get(s.status, 0) + 1
     out["statuses"] = counts
-    try:
-        from monitor.compliance import check_scan
-    except ModuleNotFoundError as exc:
-        if exc.name != "monitor.compliance":
-            raise
-    else:
-        out["compliance"] = check_scan(db, cfg, scan_id)
+    out["compliance"] = check_scan(db, cfg, scan_id)
     return out
 
 
 def summary_lines(result: ScanResult) -> list[str]:
     r = result.row
-    lines = [f"扫描 #{r['id']}（{r['started_at'][:16].replace('T', ' ')}）：{_STATUS_ZH.get(r['status'], r['status'])}",
+    lines = [f"扫描 #{r['id']}（{r['started_at'][:16].replace('T', ' ')}）：{SCAN_STATE.label.get(r['status'], r['status'])}",
              f"  页面 {r['pages_fetched'] + r['not_modified']}：新增 {r['pages_new']}，内容变化 {r['pages_changed']}，"
              f"未变（304）{r['not_modified']}，错误 {r['errors']}"
              + (f"；近期已核对、本次未重抓 {r['pages_skipped']}" if r.get("pages_skipped") else "")]
     limits = json.loads(r["limits_hit"] or "[]")
     for lim in limits:
-        name = _LIMIT_ZH.get(lim["limit"], lim["limit"])
+        name = LIMIT.label.get(lim["limit"], lim["limit"])
         if lim["limit"] == "counter_urls":
             lines.append(f"  {name}：{lim.get('count', 1)} 个")
             continue
@@ -174,45 +150,10 @@ def summary_lines(result: ScanResult) -> list[str]:
                      f"人工确认 {m.confirmed}，已否决 {m.rejected}")
     statuses = result.post.get("statuses")
     if statuses:
-        from monitor.assess import STATUS_LABELS
-        parts = [f"{STATUS_LABELS.get(k, k)} {v}" for k, v in sorted(statuses.items(), key=lambda kv: -kv[1])]
+        parts = [f"{STATUS.label.get(k, k)} {v}" for k, v in sorted(statuses.items(), key=lambda kv: -kv[1])]
         lines.append("  事项状态：" + "，".join(parts))
     if result.post.get("compliance") is not None:
-        from monitor.compliance import summary_lines as compliance_lines
+        from monitor.compliance.findings import summary_lines as compliance_lines
         lines.extend(compliance_lines(result.post["compliance"]))
     return lines
 
-
-_STATUS_ZH = {"done": "完成", "running": "进行中", "failed": "失败", "killed": "被终止", "interrupted": "中断",
-              "timeout": "超时"}
-_LIMIT_ZH = {"max_pages_per_site": "单站页面上限", "max_depth": "深度上限", "trap": "疑似爬虫陷阱",
-             "robots": "robots.txt 禁止", "max_download_mb": "下载大小上限", "counter_urls": "跳过的计数器地址（从不抓取）",
-             "internal_address": "内网地址或非常用端口（从不访问）", "redirect_out_of_scope": "重定向到配置范围以外（已拦截）",
-             "file_too_complex": "文件过大或过于复杂，已跳过"}
-
-
-@click.command("scan")
-@config_option
-@now_option
-@click.option("--timeout", type=float, default=None, help="抓取超过此秒数即终止。")
-@click.option("--trigger", default="cli", show_default=True,
-              help="记录由谁发起扫描（cli、schedule、dashboard、demo）。")
-@click.option("--no-post", is_flag=True, help="只抓取，不做匹配、评估和合规检查。")
-def scan_command(config_path: str, timeout: float | None, trigger: str, no_post: bool) -> None:
-    """扫描信息公开网和各单位网站，保存页面历史并更新各事项状态。"""
-    from monitor.config import ConfigError, load_config
-
-    try:
-        cfg = load_config(config_path)
-    except ConfigError as exc:
-        fail(str(exc))
-    started = time.monotonic()
-    try:
-        result = run_scan(cfg, trigger=trigger, timeout=timeout, post=not no_post)
-    except LockHeld as exc:
-        fail(f"{exc}，请稍后再试", code=4)
-    for line in summary_lines(result):
-        click.echo(line)
-    click.echo(f"  用时 {time.monotonic() - started:.1f} 秒；数据库 {cfg.database_path}")
-    if result.status != "done":
-        sys.exit(3)

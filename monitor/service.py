@@ -1,4 +1,4 @@
-"""`xxgk run`: the long-lived service (APScheduler 3.x).
+"""The long-lived service (APScheduler 3.x); `xxgk run` (monitor/commands/run.py) starts it.
 
 Jobs: the nightly scan (``schedule.scan``, default ``30 2 * * *``) followed by a re-assessment, and
 the notification digest (``schedule.digest``, default ``0 8 * * *``), both in the configured
@@ -34,7 +34,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import click
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
@@ -44,16 +43,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import datetime_to_utc_timestamp, undefined, utc_timestamp_to_datetime
 
-from monitor.cli import config_option, fail, now_option
+from monitor.config import Config, ConfigError, load_config
 from monitor.core import clock, locks
+from monitor.core.errors import UserError
 from monitor.core.logging import log_event, setup_logging
 from monitor.store import open_db, rows
 
 log = logging.getLogger("monitor.service")
 
-DEFAULT_SCAN_CRON = "30 2 * * *"
-DEFAULT_DIGEST_CRON = "0 8 * * *"
-DEFAULT_SCAN_TIMEOUT_MINUTES = 240
 # A run missed while the service was down is still made up if it is at most this late.
 MISFIRE_GRACE_SECONDS = 24 * 3600
 # Exit code `xxgk scan` uses when another scan holds the lock.
@@ -175,7 +172,7 @@ class Service:
     """Everything a job needs; one instance per `xxgk run` process (see :data:`_SERVICE`)."""
 
     config_path: str
-    cfg: Any
+    cfg: Config
     db_path: str
     scan_timeout: float                      # seconds
     clock_file: str | None = None
@@ -204,12 +201,8 @@ class Service:
             return
         os.environ["XXGK_NOW"] = text  # scan subprocesses read the same day
 
-    def reload_config(self) -> Any:
+    def reload_config(self) -> Config:
         """Pick up edits of the config file; a broken edit keeps the last good config."""
-        try:
-            from monitor.config import ConfigError, load_config
-        except ModuleNotFoundError:
-            return self.cfg
         try:
             self.cfg = load_config(self.config_path)
         except ConfigError as exc:
@@ -249,6 +242,7 @@ class Service:
             # `xxgk scan` is refused for as long as this scan, or anything left of it, runs.
             env = lock.child_env(clock.env_for_child())
             env["XXGK_SCAN_TRIGGER"] = "schedule"
+            assert lock.fd is not None      # run_scan acquired the lock before calling us
             started = time.monotonic()
             proc = subprocess.Popen(self.scan_argv(), env=env, start_new_session=True, pass_fds=(lock.fd,),
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -343,12 +337,8 @@ class Service:
 
     def reassess(self, db, scan_id: int | None) -> None:
         """Statuses move with the calendar even when a scan failed: assess every item as of today."""
-        try:
-            from monitor.assess import assess_all, store_assessments
-        except ModuleNotFoundError as exc:
-            if exc.name != "monitor.assess":
-                raise
-            return
+        from monitor.assess import assess_all, store_assessments
+
         cfg = self.reload_config()
         today = clock.today()
         last_done = rows(db, "SELECT id FROM scans WHERE status='done' ORDER BY id DESC LIMIT 1")
@@ -363,7 +353,7 @@ class Service:
 
         self.refresh_clock()
         cfg = self.reload_config()
-        if _cfg(cfg, "notifications", "enabled", default=True) is False:
+        if not cfg.notifications.enabled:
             log_event(log, "digest.disabled", "配置中关闭了通知（notifications.enabled: false）")
             return
         if not self._wait_for_scan():
@@ -452,14 +442,6 @@ def make_trigger(cron: str | None, every: float | None, tz) -> tuple[Any, str]:
     return trig, f"cron {cron} {tz}"
 
 
-def _cfg(obj: Any, *path: str, default: Any = None) -> Any:
-    for name in path:
-        if obj is None:
-            return default
-        obj = obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
-    return default if obj is None else obj
-
-
 def build_scheduler(service: Service, *, scan_every: float | None = None, digest_every: float | None = None
                     ) -> BackgroundScheduler:
     """Start (paused) a scheduler on our job store with the scan and digest jobs reconciled."""
@@ -474,12 +456,11 @@ def build_scheduler(service: Service, *, scan_every: float | None = None, digest
     )
     wanted = {
         "scan": ("monitor.service:scan_job",
-                 make_trigger(_cfg(service.cfg, "schedule", "scan", default=DEFAULT_SCAN_CRON), scan_every, tz)),
+                 make_trigger(service.cfg.schedule.scan, scan_every, tz)),
         "digest": ("monitor.service:digest_job",
-                   make_trigger(_cfg(service.cfg, "schedule", "digest", default=DEFAULT_DIGEST_CRON),
-                                digest_every, tz)),
+                   make_trigger(service.cfg.schedule.digest, digest_every, tz)),
     }
-    if _cfg(service.cfg, "schedule", "enabled", default=True) is False and not scan_every:
+    if not service.cfg.schedule.enabled and not scan_every:
         # schedule.enabled: false — scans are started by hand (or cron); digests still go out.
         del wanted["scan"]
         log_event(log, "job.disabled", "配置中关闭了计划扫描（schedule.enabled: false）", job="scan")
@@ -537,16 +518,11 @@ def _on_event(event) -> None:
 
 # ---------------------------------------------------------------- dashboard
 
-def start_dashboard(cfg: Any, config_path: str, host: str, port: int):
-    """Serve the dashboard in a thread when `monitor.dashboard.app.create_app` exists; returns the
-    running uvicorn server, or None (dashboard not installed, or it could not listen)."""
-    try:
-        from monitor.dashboard.app import create_app
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("monitor.dashboard"):
-            return None
-        raise
+def start_dashboard(cfg: Config, config_path: str, host: str, port: int):
+    """Serve the dashboard in a thread; returns the running uvicorn server, or None (it could not listen)."""
     import uvicorn
+
+    from monitor.dashboard.app import create_app
 
     app = create_app(cfg, config_path=Path(config_path).absolute())
     # proxy_headers off: the dashboard itself decides whose X-Forwarded-For to believe
@@ -567,51 +543,20 @@ def start_dashboard(cfg: Any, config_path: str, host: str, port: int):
     return server
 
 
-# ---------------------------------------------------------------- CLI
+# ---------------------------------------------------------------- the service (`xxgk run`)
 
-@click.command("run")
-@config_option
-@now_option
-@click.option("--no-dashboard", is_flag=True, help="Do not serve the dashboard from this process.")
-@click.option("--host", default=None, help="Dashboard address (default: dashboard.host or 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Dashboard port (default: dashboard.port or 8000).")
-@click.option("--log-file", type=click.Path(dir_okay=False), default=None,
-              help="Write logs to this rotating file instead of stdout.")
-@click.option("--log-format", type=click.Choice(["kv", "json"]), default="kv", show_default=True,
-              help="key=value lines or JSON lines.")
-@click.option("--scan-every", type=float, default=None, metavar="SECONDS",
-              help="Scan every N seconds instead of schedule.scan (tests, demos).")
-@click.option("--digest-every", type=float, default=None, metavar="SECONDS",
-              help="Send the digest every N seconds instead of schedule.digest (tests, demos).")
-@click.option("--scan-timeout", type=float, default=None, metavar="SECONDS",
-              help="Hard time limit of one scan (default: schedule.scan_timeout_minutes).")
-@click.option("--stop-grace", type=float, default=30.0, show_default=True, metavar="SECONDS",
-              help="On shutdown, how long a running scan may take to finish before it is stopped.")
-@click.option("--clock-file", type=click.Path(dir_okay=False), default=None,
-              help="Re-read the product clock (YYYY-MM-DD[THH:MM]) from this file before every job.")
-@click.option("--scan-command", default=None, metavar="COMMAND",
-              help="Run this instead of `xxgk scan` ({config} is replaced), e.g. to wrap it in nice.")
-def run_command(config_path: str, no_dashboard: bool, host: str | None, port: int | None, log_file: str | None,
-                log_format: str, scan_every: float | None, digest_every: float | None, scan_timeout: float | None,
-                stop_grace: float, clock_file: str | None, scan_command: str | None) -> None:
-    """长期运行的监测服务：按计划扫描、重新评估并发送通知（同时提供看板）。"""
+def run_service(cfg: Config, config_path: str, *, no_dashboard: bool = False, host: str | None = None,
+                port: int | None = None, log_file: str | None = None, log_format: str = "kv",
+                scan_every: float | None = None, digest_every: float | None = None,
+                scan_timeout: float | None = None, stop_grace: float = 30.0, clock_file: str | None = None,
+                scan_command: str | None = None) -> None:
+    """Run the scheduler (and the dashboard) until SIGTERM/SIGINT. ``UserError`` (exit 4) when another
+    service holds this database, (exit 2) when a schedule's cron expression is wrong."""
     global _SERVICE
-    from monitor.config import ConfigError, load_config
-
-    try:
-        cfg = load_config(config_path)
-    except ConfigError as exc:
-        fail(str(exc))
-    for name, value in (("--scan-every", scan_every), ("--digest-every", digest_every),
-                        ("--scan-timeout", scan_timeout)):
-        if value is not None and value <= 0:
-            fail(f"{name} 必须是正数")
-    tz = _cfg(cfg, "timezone", default=None)
-    if tz:
-        clock.set_timezone(str(tz))
+    if cfg.timezone:
+        clock.set_timezone(cfg.timezone)
     setup_logging(log_file, fmt=log_format)
-    timeout = scan_timeout or float(_cfg(cfg, "schedule", "scan_timeout_minutes",
-                                         default=DEFAULT_SCAN_TIMEOUT_MINUTES)) * 60
+    timeout = scan_timeout or float(cfg.schedule.scan_timeout_minutes) * 60
     service = Service(config_path=str(config_path), cfg=cfg, db_path=str(cfg.database_path), scan_timeout=timeout,
                       clock_file=clock_file, scan_command=shlex.split(scan_command) if scan_command else None,
                       stop_grace=stop_grace)
@@ -622,16 +567,19 @@ def run_command(config_path: str, no_dashboard: bool, host: str | None, port: in
         instance.acquire()
     except locks.LockHeld as exc:
         pid = exc.holder.get("pid")
-        fail(f"另一个监测服务已在运行（进程 {pid or '?'}，数据库 {service.db_path}）；请先停止它", code=4)
+        raise UserError(f"另一个监测服务已在运行（进程 {pid or '?'}，数据库 {service.db_path}）；请先停止它",
+                        code=4) from None
     _SERVICE = service
     try:
         scheduler = build_scheduler(service, scan_every=scan_every, digest_every=digest_every)
     except ValueError as exc:
-        fail(f"计划设置有误（schedule.scan / schedule.digest 应为 cron 表达式，如 \"30 2 * * *\"）：{exc}")
+        instance.release()
+        raise UserError("计划设置有误（schedule.scan / schedule.digest 应为 cron 表达式，如 \"30 2 * * *\"）："
+                        f"{exc}") from None
     server = None
     if not no_dashboard:
-        host = host or _cfg(cfg, "dashboard", "host", default="127.0.0.1")
-        port = port or int(_cfg(cfg, "dashboard", "port", default=8000))
+        host = host or cfg.dashboard.host
+        port = port or cfg.dashboard.port
         server = start_dashboard(cfg, str(config_path), host, port)
         if server is not None:
             log_event(log, "dashboard.started", f"看板已启动：http://{host}:{port}/", host=host, port=port)

@@ -1,14 +1,14 @@
 """The link-check spider: one status per URL, politely (files: HEAD, then GET when HEAD is not enough;
 pages: one GET, whose body tells challenge pages, login walls and soft 404s apart).
 
-Run as a subprocess by ``monitor.linkcheck.run_checker``::
+Run as a subprocess by ``monitor.compliance.links.run_checker``::
 
     python -m spiders.linkcheck --input job.json --output results.jsonl
 
 ``job.json`` is ``{"urls": [...], "configured_hosts": [...], "settings": {Scrapy settings}}``; each output line is
 ``{url, method, status, final_url, redirects, content_type, body, error, elapsed_ms}`` (``body`` is
 the first few kilobytes of small HTML answers, enough to recognise anti-bot challenge pages and
-login walls). Classification happens in ``monitor.linkcheck.classify``, not here.
+login walls). Classification happens in ``monitor.compliance.links.classify``, not here.
 """
 from __future__ import annotations
 

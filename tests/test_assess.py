@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
-from monitor.assess import STATUS_LABELS, assess_all, status_to_json, store_assessments
+from monitor.assess import assess_all, status_to_json, store_assessments
 from monitor.cli import main
 from monitor.config import load_config
+from monitor.core.vocab import STATUS
 from monitor.store import open_db, rows
 
 D = date
@@ -161,7 +162,7 @@ def test_blank_undated_unreachable_and_kind_exceptions(estate):
     assert st["11"].status == "unreachable" and "503" in st["11"].reason
     assert st["12"].status == "ok"                      # one failed fetch is not "down"
     for s in st.values():
-        assert s.status in STATUS_LABELS and s.reason
+        assert s.status in STATUS.label and s.reason
 
 
 def test_observed_change_dates_an_undated_page(estate):

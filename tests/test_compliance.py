@@ -15,19 +15,12 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
-from monitor.compliance import (
-    blank_columns,
-    check_scan,
-    findings_for_notification,
-    list_findings,
-    new_findings_since,
-    record_site_checks,
-    site_status,
-)
+from monitor.compliance.findings import check_scan, findings_for_notification, list_findings, new_findings_since
+from monitor.compliance.links import LinkSettings
+from monitor.compliance.pii import id_check_char, luhn_valid
+from monitor.compliance.sites import blank_columns, record_site_checks, site_status
 from monitor.config import load_config
 from monitor.core import clock
-from monitor.linkcheck import LinkSettings
-from monitor.pii import id_check_char, luhn_valid
 from monitor.store import open_db
 
 

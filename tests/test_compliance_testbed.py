@@ -172,7 +172,7 @@ def test_link_categories_of_the_last_run_equal_the_truth(scanned_estate):
 
 
 def test_dead_and_server_error_links_are_confirmed_broken_others_never(scanned_estate, estate_copy):
-    from monitor.linkcheck import broken_links
+    from monitor.compliance.links import broken_links
     from monitor.store import open_db
 
     day, before = scanned_estate.scan_dates[-1], scanned_estate.scan_dates[-2]

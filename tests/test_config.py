@@ -201,8 +201,8 @@ def test_example_config_is_valid(monkeypatch):
 
 
 def test_compliance_settings_defaults_overrides_and_mistakes(tmp_path):
-    from monitor.compliance import UNREACHABLE_CHECKS, UNREACHABLE_DAYS
-    from monitor.linkcheck import LinkSettings
+    from monitor.compliance.links import LinkSettings
+    from monitor.compliance.sites import UNREACHABLE_CHECKS, UNREACHABLE_DAYS
 
     cfg = load_config(write(tmp_path, BASE + "crawl: {download_delay: 1.5, timeout: 45}\n"))
     comp = cfg.compliance
@@ -238,7 +238,7 @@ def test_compliance_settings_defaults_overrides_and_mistakes(tmp_path):
 
 
 def test_site_status_reads_the_reachability_thresholds_from_the_config(tmp_path):
-    from monitor.compliance import site_status
+    from monitor.compliance.sites import site_status
     from monitor.store import open_db
 
     cfg = load_config(write(tmp_path, BASE + "database: x.db\ncompliance: {unreachable_checks: 2, unreachable_days: 1}\n"))

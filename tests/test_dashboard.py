@@ -456,7 +456,7 @@ def _xlsx(rows: list[list[str]], sheet: str) -> bytes:
 
 
 def _id_number(first17: str) -> str:
-    from monitor.pii import id_check_char
+    from monitor.compliance.pii import id_check_char
 
     return first17 + id_check_char(first17)
 
@@ -471,7 +471,7 @@ def findings(estate):
     article on the disclosure site, and one in an Excel list on unit u01's site."""
     import zlib
 
-    from monitor import compliance
+    from monitor.compliance import findings as compliance
 
     db = estate["db"]
     scan = db.execute("INSERT INTO scans (started_at, finished_at, status, trigger) VALUES (?, ?, 'done', 'test')",
@@ -504,7 +504,7 @@ def test_health_shows_findings_in_chinese_and_masked(app, estate, findings) -> N
     assert "身份证号" in section and "未处理" in section
     assert "网页正文" in section and "Excel 工作表“名单” C2 单元格" in section
     assert "所属单位" in section and "信息公开网" in section
-    # Codes are for machines: never shown as such. Full numbers never leave monitor.pii.
+    # Codes are for machines: never shown as such. Full numbers never leave monitor.compliance.pii.
     for raw in ("id_card", ">open<", "xlsx 名单!", ">html<"):
         assert raw not in section, raw
     for number in (ID_XXGK, ID_UNIT):
@@ -527,7 +527,7 @@ def test_health_shows_findings_in_chinese_and_masked(app, estate, findings) -> N
 
 
 def test_an_accepted_finding_reads_as_such(app, estate, findings) -> None:
-    from monitor import compliance
+    from monitor.compliance import findings as compliance
 
     fid = next(f["id"] for f in findings if f["unit"] == "u01")
     assert compliance.accept_finding(estate["db"], fid, by="office", note="依法公示的录取名单")

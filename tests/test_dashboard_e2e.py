@@ -195,13 +195,16 @@ def _section_rows(page, name: str) -> list[str]:
 
 
 def test_site_health_shows_what_compliance_found(browser, site) -> None:
-    from monitor import compliance
+    from monitor.compliance.findings import list_findings
+    from monitor.compliance.links import link_report
+    from monitor.compliance.sites import blank_columns, site_status
+    from monitor.core.vocab import SITE_STATE
 
     db, cfg = site["db"], site["cfg"]
-    findings = compliance.list_findings(db, status=None)
-    links = [link for s in compliance.link_report(db) for link in s["links"]]
-    sites = compliance.site_status(db, cfg)
-    columns = compliance.blank_columns(db, cfg, as_of=date.fromisoformat(site["today"]))
+    findings = list_findings(db, status=None)
+    links = [link for s in link_report(db) for link in s["links"]]
+    sites = site_status(db, cfg)
+    columns = blank_columns(db, cfg, as_of=date.fromisoformat(site["today"]))
     assert findings and links and sites and columns, "the simulated university has leaks, dead links, blank columns"
     page = login(browser, site, "office")
     page.goto(site["base"] + "/health")
@@ -213,7 +216,7 @@ def test_site_health_shows_what_compliance_found(browser, site) -> None:
     # Sites: one row per configured site, state in Chinese.
     site_rows = _section_rows(page, "sites")
     assert len(site_rows) == len(sites)
-    assert all(any(label in r for label in compliance.SITE_STATUS_LABELS.values()) for r in site_rows)
+    assert all(any(label in r for label in SITE_STATE.label.values()) for r in site_rows)
     # Findings: Chinese kinds, statuses and places; masked values only; first page of 20, unresolved first.
     text = page.inner_text("section#findings")
     assert f"共 {len(findings)} 条" in text
@@ -246,7 +249,7 @@ def test_site_health_shows_what_compliance_found(browser, site) -> None:
     # A unit user sees only its own unit's findings.
     unit_page = login(browser, site, "unit1")
     unit_page.goto(site["base"] + "/health")
-    own = compliance.list_findings(db, status=None, unit=site["unit"])
+    own = list_findings(db, status=None, unit=site["unit"])
     if own:
         assert f"共 {len(own)} 条" in unit_page.inner_text("section#findings")
     else:

@@ -423,3 +423,11 @@ def test_related_list_inside_the_body_does_not_move_the_fingerprint() -> None:
     a = with_related([("招生计划公布", "2019-05-01"), ("录取查询开通", "2019-04-01")])
     b = with_related([("新的相关文章", "2019-06-01"), ("招生计划公布", "2019-05-01")])
     assert fp(a) == fp(b)
+
+
+@pytest.mark.parametrize("base", ["#", "javascript:void(0)"])
+def test_a_base_href_that_is_no_url_is_ignored_as_browsers_do(base: str) -> None:
+    html = (f'<html><head><base href="{base}"><title>通知公告</title></head><body><div class="list">'
+            '<a href="a.html">关于开展信息公开工作的通知</a></div></body></html>')
+    rec = extract(html, "https://x.edu.cn/d/list.htm", today=TODAY)
+    assert "https://x.edu.cn/d/a.html" in {link.url for link in rec.links}

@@ -370,7 +370,7 @@ def test_crawl_skips_bombs_keeps_memory_bounded_reads_the_pdf_and_never_rereads_
 def test_check_pii_on_bomb_snapshots_neither_hangs_nor_blows_up(tmp_path: Path) -> None:
     import resource
 
-    from monitor.compliance import check_pii
+    from monitor.compliance.findings import check_pii
     from monitor.store import compress, open_db
 
     db = open_db(tmp_path / "x.db")

@@ -5,11 +5,10 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import SimpleNamespace
 
 import pytest
 
-from monitor.linkcheck import (
+from monitor.compliance.links import (
     LinkSettings,
     broken_links,
     check_links,
@@ -18,6 +17,7 @@ from monitor.linkcheck import (
     link_report,
     run_checker,
 )
+from monitor.config import Config
 from monitor.store import open_db
 
 TS_PAGE = (b"<html><head><meta charset='utf-8'><script>var $_ts=window['$_ts'];if(!$_ts)$_ts={};"
@@ -235,9 +235,7 @@ def test_crawled_challenge_page_is_blocked_not_ok(tmp_path) -> None:
     db.execute("UPDATE pages SET text_excerpt='' WHERE id=10")
     db.execute("INSERT INTO versions (page_id, scan_id, fetched_at, fingerprint, snapshot) VALUES (10, 1, 'x', 'f', ?)",
                (zlib.compress(TS_PAGE),))
-    cfg = SimpleNamespace(all_sites=lambda: [SimpleNamespace(url=base + "/", unit_id=None, role="disclosure")],
-                          disclosure_site=base + "/", crawl=SimpleNamespace(extra_hosts=[]),
-                          catalog_obj=SimpleNamespace(items=[]), compliance=None)
+    cfg = Config.model_validate({"school": "测试大学", "disclosure_site": base + "/"})
     stats = check_links(db, cfg, 1, settings=settings())
     assert stats.results[base + "/rs/"][0] == "blocked" and stats.checked == 0
 
@@ -253,9 +251,7 @@ def test_check_links_two_runs_confirm_broken_and_crawled_pages_are_not_refetched
     links = [b + "/ok.htm", b + "/missing.htm", b + "/flaky.htm", b + "/forbidden.htm", b + "/crawled-404.htm",
              b + "/col/list.htm", "http://external.example.com/x.htm", "mailto:zsb@example.edu.cn"]
     db = _db_with_links(tmp_path, b, links, crawled={b + "/col/list.htm": 200, b + "/crawled-404.htm": 404})
-    cfg = SimpleNamespace(all_sites=lambda: [SimpleNamespace(url=b + "/", unit_id=None, role="disclosure")],
-                          disclosure_site=b + "/", crawl=SimpleNamespace(extra_hosts=[]),
-                          catalog_obj=SimpleNamespace(items=[]), compliance=None)
+    cfg = Config.model_validate({"school": "测试大学", "disclosure_site": b + "/"})
     s = settings()
     first = check_links(db, cfg, 1, settings=s)
     assert first.results[b + "/missing.htm"][0] == "dead"

@@ -22,8 +22,8 @@ from monitor.matching import (
     match_all,
     reject_match,
 )
+from monitor.matching.textsim import CatalogIndex, ItemText, normalize
 from monitor.store import open_db, rows
-from monitor.textsim import CatalogIndex, ItemText, normalize
 
 X = "http://xxgk.example.edu.cn"
 ZSB = "http://zsb.example.edu.cn"
@@ -266,7 +266,7 @@ def test_excluded_phrases_and_lookalikes_do_not_match() -> None:
 
 
 def test_labels_lose_numbering_counts_and_site_names() -> None:
-    from monitor.textsim import clean_label
+    from monitor.matching.textsim import clean_label
     assert clean_label("（七）招生章程") == "招生章程"
     assert clean_label("7. 招生章程") == "招生章程"
     assert clean_label("三、招生考试信息") == "招生考试信息"

@@ -414,7 +414,7 @@ def test_cli_dry_run_prints_and_records_nothing_then_send(tmp_path, receiver, mo
     path = write_config(tmp_path, receiver)
     statuses = [item("12", "overdue", due="2019-07-10"), item("7", "ok", due="2020-06-30")]
     # the estate's own assessment needs a crawl; here the statuses are given
-    monkeypatch.setattr(notify, "current_statuses", lambda db, cfg, as_of: statuses)
+    monkeypatch.setattr(notify.deliver, "current_statuses", lambda db, cfg, as_of: statuses)
     runner = CliRunner()
     # before any complete scan every item would look missing: nothing is sent
     res = runner.invoke(main, ["notify", "--config", str(path), "--now", "2019-07-15"])

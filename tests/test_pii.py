@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.pii import (
+from monitor.compliance.pii import (
     PROVINCE_CODES,
     document_segments,
     find_pii,

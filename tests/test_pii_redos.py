@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.pii import find_pii, id_check_char, redact
+from monitor.compliance.pii import find_pii, id_check_char, redact
 
 SIZE = 200_000
 
@@ -35,7 +35,7 @@ _CELLISH = st.text(alphabet=list("a1 \t|\r\u3000\xa0\x0b-"), max_size=40)
 
 @pytest.mark.timeout(120)
 def test_url_pattern_is_linear_and_finds_what_the_old_one_found() -> None:
-    from monitor.pii import _URL_RE
+    from monitor.compliance.pii import _URL_RE
 
     rnd = random.Random(11)
     pieces = list("aZ09_.~%+-/?=&#:;| \t\u3000，<\"") + ["http://", "www."]
@@ -53,7 +53,7 @@ def test_url_pattern_is_linear_and_finds_what_the_old_one_found() -> None:
 @settings(max_examples=400, deadline=None)
 @given(_CELLISH)
 def test_cell_separators_are_the_old_ones(line: str) -> None:
-    from monitor.pii import _separators
+    from monitor.compliance.pii import _separators
 
     assert _separators(line) == [m.span() for m in OLD_CELL_SPLIT_RE.finditer(line)]
 

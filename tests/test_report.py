@@ -520,7 +520,8 @@ def test_testbed_report_matches_ground_truth(scanned_estate, tmp_path, monkeypat
     2020-01-10), `xxgk report` run after the year, and the DOCX, XLSX, HTML and evidence pack
     compared with the ground truth of its 2018-2019 year."""
     from monitor.cli import main
-    from monitor.report import status_labels, url_key
+    from monitor.core.vocab import STATUS
+    from monitor.report import url_key
 
     config = scanned_estate.config_path
     truth = scanned_estate.truth(scanned_estate.scan_dates[-1])
@@ -544,7 +545,7 @@ def test_testbed_report_matches_ground_truth(scanned_estate, tmp_path, monkeypat
             f"（无需更新 {len(not_required)} 项，应更新未更新 {len(not_updated) - len(not_required)} 项）") in result.output
 
     out = tmp_path / "out"
-    labels = status_labels()
+    labels = STATUS.label
     unit_names = {u: info["name"] for u, info in truth["units"].items()}
 
     # XLSX: the item table, publications, column links, channels, units — each equal to the truth.

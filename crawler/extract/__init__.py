@@ -4,7 +4,7 @@ No Scrapy, no SQLite, no network: the crawler, ``xxgk inspect``, the tests and t
 the same functions. ``analyse`` decides what a page is; the modules beside it each read one thing
 (``dom`` and ``regions`` the page's structure, ``titles``, ``dates``/``page_dates``/``list_dates``,
 ``lists``/``list_choice``, ``pagination``, ``content``, ``fingerprint``, ``links``, ``breadcrumb``,
-``encoding``); ``documents`` is the one bounded reader of PDF/DOCX/XLSX/PPTX files.
+``encoding``), with the CMS families' markers in ``cms``; ``documents`` is the one bounded reader of PDF/DOCX/XLSX/PPTX files.
 """
 from crawler.extract.analyse import attachment_record, extract, extract_attachment
 from crawler.extract.links import is_attachment_link

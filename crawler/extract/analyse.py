@@ -12,16 +12,23 @@ with one job each:
 * ``crawler.extract.lists`` / ``crawler.extract.list_choice`` / ``crawler.extract.list_dates`` - list rows, the column's
   own list, the dates of its entries; ``crawler.extract.pagination`` - further pages of a list;
 * ``crawler.extract.links`` - links and attachment links; ``crawler.extract.records`` - the record dataclasses.
+* ``crawler.extract.cms`` - the CMS families' markers (class names, URL shapes) the modules above use.
+
+``_analyse`` reads the page (:class:`_Evidence`), decides its kind (:class:`_Decision`) and fills the
+record with one builder per kind.
 
 Hot path: lxml only, no network, no BeautifulSoup.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from email.utils import parsedate_to_datetime
 from typing import Any, Mapping
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from lxml.html import HtmlElement
 
 from crawler.extract import dates as D
 from crawler.extract.breadcrumb import column_from_crumb, find_breadcrumb, page_column
@@ -42,7 +49,7 @@ from crawler.extract.list_choice import (
 from crawler.extract.list_dates import make_entries
 from crawler.extract.lists import EMPTY_LIST_RE, Group, candidate_groups, list_heading
 from crawler.extract.page import Page
-from crawler.extract.page_dates import article_dates, find_signature, meta_dates, selector_date
+from crawler.extract.page_dates import DateCandidate, article_dates, find_signature, meta_dates, selector_date
 from crawler.extract.pagination import near_pager, pager_elements, pager_present, pagination_urls
 from crawler.extract.records import Entry, Link, PageRecord, SiteSelectors, record_to_json
 from crawler.extract.titles import find_title, strip_site_name
@@ -86,7 +93,56 @@ def _is_challenge(page: Page) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class _Evidence:
+    """What was read off the page before deciding its kind (the builders use it too)."""
+    main: HtmlElement | None
+    main_known: bool           # the body came from a known CMS container or the site's selector
+    main_span: tuple[int, int] | None
+    title: str | None
+    title_el: HtmlElement | None
+    title_idx: int | None      # the title's block, also when the title came from <title>
+    crumb: list[str]
+    pagination: list[str]
+    paged: bool                # pager links or a paging bar without links
+    groups: list[Group]        # link lists outside nav, footer and header
+    row_els: set[HtmlElement]  # rows of dated lists: never the page's own date
+    signature: tuple[date, int] | None
+    pubs: list[DateCandidate]
+    upds: list[DateCandidate]
+    meta_pub: tuple[date, str] | None
+    meta_upd: date | None
+    url_day: date | None
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """The page's kind and the list the builders read (the column's own, maybe an empty box)."""
+    kind: str                  # "article" | "list" | "other"
+    best_group: Group | None
+    challenge: bool            # an anti-bot script page: no content was served
+
+
 def _analyse(page: Page, encoding: str | None) -> PageRecord:
+    ev = _read(page)
+    decision = _decide(page, ev)
+    rec = PageRecord(url=page.url, title=ev.title, kind=decision.kind, published=None, published_source=None,
+                     updated=None, updated_source=None, encoding=encoding, breadcrumb=ev.crumb,
+                     pagination=ev.pagination)
+    rec.links = page_links(page)
+    if decision.challenge:
+        rec.metadata["challenge"] = True  # an anti-bot script page (瑞数 $_ts …): no content was served
+    if decision.kind == "list":
+        _fill_list(page, ev, decision, rec)
+    elif decision.kind == "article":
+        _fill_article(page, ev, rec)
+    else:
+        _fill_other(page, ev, rec)
+    return rec
+
+
+def _read(page: Page) -> _Evidence:
+    """Main content, title, lists, paging, breadcrumb and date candidates."""
     today = page.today
     main, main_known = main_content(page)
     pagination = pagination_urls(page)
@@ -119,13 +175,21 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     pubs, upds = article_dates(page, title_idx, main_span, main_known, row_els,
                                signature[1] if signature else None)
     url_day = D.url_date(page.url, today)
+    return _Evidence(main=main, main_known=main_known, main_span=main_span, title=title, title_el=title_el,
+                     title_idx=title_idx, crumb=crumb, pagination=pagination, paged=paged, groups=groups,
+                     row_els=row_els, signature=signature, pubs=pubs, upds=upds, meta_pub=meta_pub,
+                     meta_upd=meta_upd, url_day=url_day)
 
-    # --- what kind of page is it? --------------------------------------------------------------
+
+def _decide(page: Page, ev: _Evidence) -> _Decision:
+    """What kind of page it is: an article, the column's list, or other (home pages, hubs, challenges)."""
+    main, main_span, title_idx, title_el = ev.main, ev.main_span, ev.title_idx, ev.title_el
+    groups, paged, pagination, crumb = ev.groups, ev.paged, ev.pagination, ev.crumb
     main_plain = 0
     if main_span:
         main_plain = sum(len(b.text) - b.link_chars for b in page.blocks[main_span[0]:main_span[1] + 1]
                          if page.regions.of(b.el) not in ("nav", "footer", "header"))
-    near_title = [c for c in pubs if c.prio[0] in (0, 1)]
+    near_title = [c for c in ev.pubs if c.prio[0] in (0, 1)]
     pagers = pager_elements(page) if paged else []
     best_group = choose_list(page, groups, crumb, pagers)
     zero = [p for p in pagers if ZERO_COUNT_RE.search(text_of(p))]  # "共 0 条记录": the column has no rows
@@ -136,7 +200,7 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
             empty = zero[0].getparent() if zero[0].getparent() is not None else zero[0]
         if empty is not None:  # the column's own list is empty (空白栏目); other boxes are not the column
             best_group = Group(empty, [], known=True)
-    article_strong = (main_known and not (best_group and best_group.known and best_group.rows)) or (
+    article_strong = (ev.main_known and not (best_group and best_group.known and best_group.rows)) or (
         bool(near_title) and title_idx is not None and main_plain >= 30) or (
         main_plain >= 400 and (best_group is None or main_plain > 2 * sum(len(r.title) for r in best_group.rows)))
     if (not article_strong and title_el is not None and main is not None and best_group is not None
@@ -155,7 +219,7 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     kind = "other"
     if article_strong:
         kind = "article"
-    elif group_strong:
+    elif group_strong and best_group is not None:  # group_strong implies a group; this narrows it
         kind = "list"
         comparable = [g for g in groups if g is not best_group and g.dated >= max(3, 0.5 * best_group.dated)
                       and not page.inside(g.parent, best_group.parent) and not page.inside(best_group.parent, g.parent)]
@@ -170,13 +234,13 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     elif blank_list or (best_group is not None and (pagination or (
             paged and best_group.rows and near_pager(page, best_group.parent, pagers)))):
         kind = "list"
-    elif main_plain >= 150 or (title_idx is not None and (near_title or signature)) or (
+    elif main_plain >= 150 or (title_idx is not None and (near_title or ev.signature)) or (
             title_el is not None and main_plain >= 60 and not group_strong):
         kind = "article"
     elif best_group is not None and len(best_group.rows) >= 3 and plain_column(page, best_group, groups):
         kind = "list"  # a column of documents without dates (规章制度, 办事指南…)
 
-    has_date = bool(pubs or upds or meta_pub or url_day or signature)
+    has_date = bool(ev.pubs or ev.upds or ev.meta_pub or ev.url_day or ev.signature)
     if kind == "article" and not has_date and main_plain < 100 and main is not None:
         # a column page that only points to another site ("请访问：财务处—部门预算") is a signpost
         host = urlsplit(page.url).netloc
@@ -185,78 +249,78 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
             kind = "other"
     if kind in ("list", "other") and ROOT_PATH_RE.match(urlsplit(page.url).path or "/") and not pagination:
         kind = "other"  # a site's home page: news boxes, not one column
+    challenge = _is_challenge(page)
+    return _Decision(kind="other" if challenge else kind, best_group=best_group, challenge=challenge)
 
-    rec = PageRecord(url=page.url, title=title, kind=kind, published=None, published_source=None, updated=None,
-                     updated_source=None, encoding=encoding, breadcrumb=crumb, pagination=pagination)
-    rec.links = page_links(page)
-    if _is_challenge(page):
-        rec.kind = kind = "other"
-        rec.metadata["challenge"] = True  # an anti-bot script page (瑞数 $_ts …): no content was served
 
-    if kind == "list":
-        if best_group is not None:
-            best_group = with_year_groups(page, best_group, groups)
-        rows = best_group.rows if best_group is not None else []
-        rec.entries = make_entries(rows, page)
-        column = column_from_crumb(crumb, None)
-        if not column and best_group is not None:
-            column = list_heading(page, best_group.parent)
-        rec.column = column or strip_site_name(page.doc_title)
-        rec.title = rec.column
-        dated = [e for e in rec.entries if e.date]
-        if dated:
-            # a list page has no publication date of its own; its newest row is reported separately
-            rec.newest_entry = max(e.date for e in dated)
-        rec.text = "\n".join(e.title for e in rec.entries)
-        rec.fingerprint = list_fingerprint((e.url, e.title, e.date) for e in rec.entries)
-        scope = best_group.parent.iter("a") if best_group is not None else []
-        rec.attachments = attachment_links(page, scope)
-        return rec
+def _fill_list(page: Page, ev: _Evidence, decision: _Decision, rec: PageRecord) -> None:
+    """A column's list: its rows as entries, the column name as title, no publication date of its own."""
+    best_group = decision.best_group
+    if best_group is not None:
+        best_group = with_year_groups(page, best_group, ev.groups)
+    rows = best_group.rows if best_group is not None else []
+    rec.entries = make_entries(rows, page)
+    column = column_from_crumb(ev.crumb, None)
+    if not column and best_group is not None:
+        column = list_heading(page, best_group.parent)
+    rec.column = column or strip_site_name(page.doc_title)
+    rec.title = rec.column
+    dated = [e.date for e in rec.entries if e.date]
+    if dated:
+        # a list page has no publication date of its own; its newest row is reported separately
+        rec.newest_entry = max(dated)
+    rec.text = "\n".join(e.title for e in rec.entries)
+    rec.fingerprint = list_fingerprint((e.url, e.title, e.date) for e in rec.entries)
+    scope = best_group.parent.iter("a") if best_group is not None else []
+    rec.attachments = attachment_links(page, scope)
 
-    if kind == "article":
-        # on an article the plain-text last crumb is the article itself ("正文" or its title)
-        rec.column = column_from_crumb(crumb[:-1] if page.crumb_plain_last else crumb, title)
-        sel_day = selector_date(page)
-        visible = next((c for c in pubs if c.prio[0] <= 3), None)
-        deep = next((c for c in pubs if c.prio[0] > 3), None)
-        if sel_day:
-            rec.published, rec.published_source = sel_day.isoformat(), "label"
-        elif visible and meta_pub and visible.value == meta_pub[0]:
-            rec.published, rec.published_source = meta_pub[0].isoformat(), "meta"
-        elif visible:
-            rec.published, rec.published_source = visible.value.isoformat(), visible.source
-        elif meta_pub:
-            rec.published, rec.published_source = meta_pub[0].isoformat(), "meta"
-        elif deep:
-            rec.published, rec.published_source = deep.value.isoformat(), deep.source
-        elif url_day:
-            rec.published, rec.published_source = url_day.isoformat(), "url"
-        if upds:
-            rec.updated, rec.updated_source = upds[0].value.isoformat(), "label"
-        elif meta_upd:
-            rec.updated, rec.updated_source = meta_upd.isoformat(), "meta"
-        if rec.published is None and upds and upds[0].prio[0] in (0, 3):
-            # only an "updated" line under the title: that is the date the page shows
-            rec.published, rec.published_source = rec.updated, rec.updated_source
-        if rec.published is None and signature:
-            rec.published, rec.published_source = signature[0].isoformat(), "signature"  # 落款, the weakest source
-        body_span = main_span
-        rec.text = block_text(page, body_span)
-        fp_text = fingerprint_text(page, body_span, row_els)
-        att_scope = list(page.body.iter("a"))
-        rec.attachments = attachment_links(page, att_scope)
-        rec.fingerprint = content_fingerprint(title, fp_text, (a.url for a in rec.attachments))
-        return rec
 
-    # other: home pages, hubs, login walls, challenge pages
-    rec.title = title if title_el is not None and kind != "other" else (strip_site_name(page.doc_title) or title)
-    if meta_pub:
+def _fill_article(page: Page, ev: _Evidence, rec: PageRecord) -> None:
+    """An article: dates by source strength, the body's text, a fingerprint of body and attachments."""
+    crumb, pubs, upds, meta_pub = ev.crumb, ev.pubs, ev.upds, ev.meta_pub
+    # on an article the plain-text last crumb is the article itself ("正文" or its title)
+    rec.column = column_from_crumb(crumb[:-1] if page.crumb_plain_last else crumb, ev.title)
+    sel_day = selector_date(page)
+    visible = next((c for c in pubs if c.prio[0] <= 3), None)
+    deep = next((c for c in pubs if c.prio[0] > 3), None)
+    if sel_day:
+        rec.published, rec.published_source = sel_day.isoformat(), "label"
+    elif visible and meta_pub and visible.value == meta_pub[0]:
         rec.published, rec.published_source = meta_pub[0].isoformat(), "meta"
+    elif visible:
+        rec.published, rec.published_source = visible.value.isoformat(), visible.source
+    elif meta_pub:
+        rec.published, rec.published_source = meta_pub[0].isoformat(), "meta"
+    elif deep:
+        rec.published, rec.published_source = deep.value.isoformat(), deep.source
+    elif ev.url_day:
+        rec.published, rec.published_source = ev.url_day.isoformat(), "url"
+    if upds:
+        rec.updated, rec.updated_source = upds[0].value.isoformat(), "label"
+    elif ev.meta_upd:
+        rec.updated, rec.updated_source = ev.meta_upd.isoformat(), "meta"
+    if rec.published is None and upds and upds[0].prio[0] in (0, 3):
+        # only an "updated" line under the title: that is the date the page shows
+        rec.published, rec.published_source = rec.updated, rec.updated_source
+    if rec.published is None and ev.signature:
+        rec.published, rec.published_source = ev.signature[0].isoformat(), "signature"  # 落款, the weakest source
+    body_span = ev.main_span
+    rec.text = block_text(page, body_span)
+    fp_text = fingerprint_text(page, body_span, ev.row_els)
+    att_scope = list(page.body.iter("a"))
+    rec.attachments = attachment_links(page, att_scope)
+    rec.fingerprint = content_fingerprint(ev.title, fp_text, (a.url for a in rec.attachments))
+
+
+def _fill_other(page: Page, ev: _Evidence, rec: PageRecord) -> None:
+    """Home pages, hubs, login walls, challenge pages: the <title>, the whole page's text."""
+    rec.title = strip_site_name(page.doc_title) or ev.title
+    if ev.meta_pub:
+        rec.published, rec.published_source = ev.meta_pub[0].isoformat(), "meta"
     all_span = (0, len(page.blocks) - 1) if page.blocks else None
     rec.text = block_text(page, all_span, exclude_regions=True)
     rec.attachments = attachment_links(page, page.body.iter("a"))
     rec.fingerprint = content_fingerprint(rec.title, fingerprint_text(page, all_span), (a.url for a in rec.attachments))
-    return rec
 
 
 def _filename(url: str, headers: Mapping[str, Any] | None) -> str:

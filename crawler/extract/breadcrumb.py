@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Iterable
+
+from lxml.html import HtmlElement
 
 from crawler.extract import dates as D
 from crawler.extract.dom import SKIP_TAGS, WS_RE, clean_title, text_of
@@ -60,7 +62,7 @@ def find_breadcrumb(page: Page) -> list[str]:
     return []
 
 
-def _tail_texts(node: Any, stop: Any) -> Iterable[str]:
+def _tail_texts(node: HtmlElement | None, stop: HtmlElement) -> Iterable[str]:
     """Text after ``node`` inside ``stop`` (for the plain last breadcrumb item)."""
     while node is not None and node is not stop:
         if node.tail:

@@ -4,19 +4,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lxml.html import HtmlElement
+
+from crawler.extract import cms
 from crawler.extract.dom import css_select
 from crawler.extract.page import Page, in_rows, rule_matches
 from crawler.extract.regions import FOOTER_TOKENS, HEADER_TOKENS, NAV_TOKENS, PAGER_TOKENS, SIDE_TOKENS, class_tokens
 
-# Known CMS containers, strongest first: ("class"|"id"|"id^"|"class^", names).
-_ARTICLE_BODY_RULES: list[tuple[str, tuple[str, ...]]] = [
-    ("class", ("wp_articlecontent",)),                       # WebPlus
-    ("id^", ("vsb_content",)),                               # VSB
-    ("class", ("v_news_content",)),
-    ("id", ("zoom", "Zoom", "ZOOM", "UCAP-CONTENT")),         # TRS, gov.cn
-    ("class", ("TRS_Editor", "TRS_UEDITOR", "pages_content")),
-    ("itemprop", ("articleBody",)),
-    ("class", ("field-name-body", "field--name-body")),      # Drupal
+# Known containers, strongest first: the CMS families' (``cms``), then common names.
+_ARTICLE_BODY_RULES: list[cms.Rule] = [
+    *cms.BODY_RULES,
     ("class", ("article-content", "article_content", "articleContent", "news_content", "news-content",
                "entry-content", "post-content", "detail-content", "detail_content", "arti_content",
                "art_content", "content_text", "newscontent", "zw", "post_body", "article-body", "article_body",
@@ -32,7 +29,7 @@ _PUNCT_RE = re.compile(r"[，。；、！？,;]")
 _CONTAINER_TAGS = frozenset("div td article section main form body blockquote center table tbody".split())
 
 
-def main_content(page: Page) -> tuple[Any | None, bool]:
+def main_content(page: Page) -> tuple[HtmlElement | None, bool]:
     """The article body element and whether it came from a known CMS container/selector."""
     sel = page.selectors
     if sel and sel.content:
@@ -48,14 +45,14 @@ def main_content(page: Page) -> tuple[Any | None, bool]:
     return _densest(page), False
 
 
-def _densest(page: Page) -> Any | None:
+def _densest(page: Page) -> HtmlElement | None:
     """Readability-style scoring over the flattened blocks."""
     scores: dict[Any, float] = {}
     text_len: dict[Any, int] = {}
     link_len: dict[Any, int] = {}
     for b in page.blocks:
         n = len(b.text)
-        node = b.el
+        node: HtmlElement | None = b.el
         depth = 0
         while node is not None and depth < 40:
             text_len[node] = text_len.get(node, 0) + n

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Iterator
 
+from crawler.extract import cms
+
 MIN_YEAR = 1990
 
 # ---------------------------------------------------------------------------------------------
@@ -147,10 +149,10 @@ def parse_machine_date(value: str, today: date | None = None) -> date | None:
             return make_date(int(y), month, int(d), today)
     if text.isdigit() and len(text) in (10, 13):  # epoch seconds / milliseconds
         try:
-            value = datetime.fromtimestamp(int(text[:10]) + 8 * 3600, tz=None).date()
+            stamp = datetime.fromtimestamp(int(text[:10]) + 8 * 3600, tz=None).date()
         except (OverflowError, OSError, ValueError):
             return None
-        return make_date(value.year, value.month, value.day, today)
+        return make_date(stamp.year, stamp.month, stamp.day, today)
     return None
 
 
@@ -186,8 +188,8 @@ def resolve_year(mo: int, d: int, *, anchor: date | None, before_anchor: bool, t
     the anchor is a row above) - otherwise on or after it.
     """
     ref = anchor or today or date.today()
-    candidates = [make_date(y, mo, d, today) for y in (ref.year - 1, ref.year, ref.year + 1)]
-    candidates = [c for c in candidates if c is not None]
+    made = [make_date(y, mo, d, today) for y in (ref.year - 1, ref.year, ref.year + 1)]
+    candidates = [c for c in made if c is not None]
     if not candidates:
         return None
     if anchor is None:
@@ -204,14 +206,8 @@ def resolve_year(mo: int, d: int, *, anchor: date | None, before_anchor: bool, t
 # Dates in URLs
 # ---------------------------------------------------------------------------------------------
 _URL_PATTERNS = (
-    # WebPlus /2019/1031/c123a456/page.htm, people.cn /n1/2019/1031/c1001-1.html
-    re.compile(r"/((?:19|20)\d{2})/(0[1-9]|1[0-2])([0-3]\d)/"),
-    # TRS t20191031_123.html, also doc_20191031 / art_20191031 styles
-    re.compile(r"/t((?:19|20)\d{2})(0[1-9]|1[0-2])([0-3]\d)_\d+"),
-    # Xinhua /2019-10/31/c_1.htm
-    re.compile(r"/((?:19|20)\d{2})-(0?[1-9]|1[0-2])/([0-3]?\d)/"),
-    # Hanweb /art/2019/10/31/art_1_2.html and generic /2019/10/31/
-    re.compile(r"/((?:19|20)\d{2})/(0?[1-9]|1[0-2])/([0-3]?\d)/"),
+    # the CMS families' shapes (WebPlus, TRS, Xinhua, Hanweb and generic /2019/10/31/), see ``cms``
+    *cms.URL_DATE_RES,
     # /201910/31/ directories
     re.compile(r"/((?:19|20)\d{2})(0[1-9]|1[0-2])/([0-3]\d)/"),
     # /20191031/ directory
@@ -220,7 +216,7 @@ _URL_PATTERNS = (
     re.compile(r"[/_-]((?:19|20)\d{2})-(0[1-9]|1[0-2])-([0-3]\d)(?=[/_.-])"),
 )
 # TRS attachment and image names: P020191031123456789.pdf, W020191031....jpg
-_URL_FILE_PATTERN = re.compile(r"/[PW]0((?:19|20)\d{2})(0[1-9]|1[0-2])([0-3]\d)\d{3,}")
+_URL_FILE_PATTERN = cms.TRS_FILE_DATE_RE
 
 
 def url_date(url: str, today: date | None = None) -> date | None:
@@ -243,7 +239,7 @@ def url_date(url: str, today: date | None = None) -> date | None:
 _YEAR_SEGMENT_RE = re.compile(r"/((?:19|20)\d{2})(?=/)")
 _YEAR_PARAM_RE = re.compile(r"[?&](?:year|nian|nd|yyyy)=((?:19|20)\d{2})(?:&|$)", re.I)
 # VSB "/info/<columnId>/<newsId>.htm": the column id may look like a year.
-_ID_BEFORE_RE = re.compile(r"/(?:info|node|col|column|channel|cat|category|lm|id|cid)$", re.I)
+_ID_BEFORE_RE = cms.COLUMN_ID_FOLDER_RE
 
 
 def url_year(url: str, today: date | None = None) -> int | None:
@@ -255,9 +251,9 @@ def url_year(url: str, today: date | None = None) -> int | None:
         year = int(m.group(1))
         if MIN_YEAR <= year <= (today or date.today()).year:
             return year
-    m = _YEAR_PARAM_RE.search("?" + query) if query else None
-    if m:
-        year = int(m.group(1))
+    param = _YEAR_PARAM_RE.search("?" + query) if query else None
+    if param:
+        year = int(param.group(1))
         if MIN_YEAR <= year <= (today or date.today()).year:
             return year
     return None

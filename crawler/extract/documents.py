@@ -3,7 +3,7 @@
 Files come from sites we do not control; a small file can inflate to gigabytes (zip members, a
 sheet row of millions of cells) or keep a parser busy for minutes. So every document is read here,
 by the crawler (``crawler.extract.attachments`` / ``crawler.extract``) and by the personal-data checks
-(``monitor.pii``) alike:
+(``monitor.compliance.pii``) alike:
 
 * before parsing, a zip-based file's directory is checked: member count, the sum of the members'
   inflated sizes, and each large member's compression ratio (``check_archive``);
@@ -35,7 +35,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import IO, Any, Callable, Iterator, Mapping
 
 # ---- limits ---------------------------------------------------------------------------------------
 MiB = 1024 * 1024
@@ -57,7 +57,7 @@ STARTUP_TIMEOUT = 60.0         # seconds for a new worker to import its parsers
 CRAWL_WORKERS = 2              # worker processes of a crawl (the PII checks and inspect use one)
 
 TOO_COMPLEX = "文件过大或过于复杂，已跳过"
-TOO_COMPLEX_PREFIX = "附件解析失败："   # monitor.linkcheck reads this prefix as "reachable, unreadable"
+TOO_COMPLEX_PREFIX = "附件解析失败："   # monitor.compliance.links reads this prefix as "reachable, unreadable"
 
 
 def too_complex_message(detail: str | None) -> str:
@@ -66,7 +66,7 @@ def too_complex_message(detail: str | None) -> str:
 
 
 def is_too_complex(error: str | None) -> bool:
-    return bool(error) and TOO_COMPLEX in error
+    return error is not None and TOO_COMPLEX in error
 
 
 class TooComplex(Exception):
@@ -163,12 +163,13 @@ def segments_from(doc: DocText) -> list[Segment] | None:
     for s in doc.segments:
         kind = s.get("kind")
         if kind == "xlsx":
-            sheet, first = s["sheet"], s["first_row"]
-            out.append(row_segment(s["lines"], lambda r, c, sheet=sheet, first=first:
-                                   f"xlsx {sheet}!{get_column_letter(c + 1)}{first + r - 1}"))
+            def xlsx_cell(r: int, c: int, sheet: str = s["sheet"], first: int = s["first_row"]) -> str:
+                return f"xlsx {sheet}!{get_column_letter(c + 1)}{first + r - 1}"
+            out.append(row_segment(s["lines"], xlsx_cell))
         elif kind == "docx_table":
-            t = s["table"]
-            out.append(row_segment(s["lines"], lambda r, c, t=t: f"docx table {t} row {r}"))
+            def docx_row(r: int, c: int, t: int = s["table"]) -> str:
+                return f"docx table {t} row {r}"
+            out.append(row_segment(s["lines"], docx_row))
         else:
             out.append(Segment(s["text"], s["where"]))
     return out
@@ -323,7 +324,7 @@ def _pdf(body: bytes, out: DocText, budget: _Budget, want_segments: bool) -> Non
             out.error = "encrypted"
             return
     out.pages = len(reader.pages)
-    info = reader.metadata or {}
+    info: Mapping[str, Any] = reader.metadata or {}
     out.title = _clean_doc_title(info.get("/Title"))
     out.created = _pdf_date(info.get("/CreationDate"))
     out.modified = _pdf_date(info.get("/ModDate"))
@@ -354,7 +355,7 @@ def _pdf(body: bytes, out: DocText, budget: _Budget, want_segments: bool) -> Non
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
-def _iterparse(source, **kw):
+def _iterparse(source: IO[bytes], **kw: Any) -> Iterator[tuple[str, Any]]:  # lxml: untyped
     from lxml import etree
 
     return etree.iterparse(source, resolve_entities=False, no_network=True, huge_tree=False, **kw)
@@ -461,7 +462,7 @@ def _docx_segments(document: Any, out: DocText, budget: _Budget) -> list[dict]:
 _S = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
-def _sheet_rows(wb: Any, ws: Any, budget: _Budget):
+def _sheet_rows(wb: Any, ws: Any, budget: _Budget) -> Iterator[tuple[int, dict[int, Any]]]:
     """(row number, {column: value}) for every row openpyxl's read-only ``iter_rows()`` yields
     (from row 1, missing rows as empty ones, cut at the sheet's declared dimension), with cell values
     converted by openpyxl's own parser, but streamed here so the budgets hold inside a row."""
@@ -617,7 +618,8 @@ def _pptx(body: bytes, out: DocText, budget: _Budget, want_segments: bool) -> No
     with _open_zip(body) as z:
         check_archive(z, len(body))
         names = z.namelist()
-        slides = sorted((n for n in names if _SLIDE_RE.match(n)), key=lambda n: int(_SLIDE_RE.match(n).group(1)))
+        numbered = [(int(m.group(1)), n) for n in names if (m := _SLIDE_RE.match(n))]
+        slides = [n for _, n in sorted(numbered, key=lambda p: p[0])]
         out.pages = len(slides)
         parts = []
         size = 0
@@ -840,7 +842,11 @@ class _Worker:
         self.proc = subprocess.Popen(
             [sys.executable, "-c", f"import crawler.extract.documents as d; d._serve({int(memory_limit)})"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, env=env, close_fds=True)
-        os.set_blocking(self.proc.stdin.fileno(), False)
+        if self.proc.stdin is None or self.proc.stdout is None:  # never with PIPE; narrows the types
+            raise OSError("worker pipes not opened")
+        self.stdin: IO[bytes] = self.proc.stdin
+        self.stdout: IO[bytes] = self.proc.stdout
+        os.set_blocking(self.stdin.fileno(), False)
         self.jobs = 0
         self.ready = False
 
@@ -848,13 +854,13 @@ class _Worker:
         return self.proc.poll() is None
 
     def call(self, header: dict, body: bytes, timeout: float) -> dict:
-        fd = self.proc.stdout.fileno()
+        fd = self.stdout.fileno()
         if not self.ready:  # a worker that cannot even start within this is broken, not slow
             _read_exact(fd, 4, time.monotonic() + STARTUP_TIMEOUT)
             self.ready = True
         deadline = time.monotonic() + timeout
         h = json.dumps(header).encode("utf-8")
-        _write_all(self.proc.stdin.fileno(), struct.pack("<II", len(h), len(body)) + h + body, deadline)
+        _write_all(self.stdin.fileno(), struct.pack("<II", len(h), len(body)) + h + body, deadline)
         (n,) = struct.unpack("<I", _read_exact(fd, 4, deadline))
         self.jobs += 1
         return json.loads(_read_exact(fd, n, deadline))
@@ -866,10 +872,10 @@ class _Worker:
                 proc.kill()
             else:
                 try:
-                    proc.stdin.close()
+                    self.stdin.close()
                 except OSError:
                     pass
-        for stream in (proc.stdin, proc.stdout):
+        for stream in (self.stdin, self.stdout):
             try:
                 stream.close()
             except OSError:

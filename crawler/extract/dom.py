@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Literal, Mapping
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.html
 from lxml import etree
+from lxml.html import HtmlElement
 
 from crawler.extract import dates as D
 
@@ -29,7 +30,7 @@ def _parser() -> lxml.html.HTMLParser:
     return p
 
 
-def parse_html(text: str) -> Any:
+def parse_html(text: str) -> HtmlElement | None:
     text = _CTRL_RE.sub(" ", _XML_DECL_RE.sub("", text, count=1))
     if not text.strip():
         return None
@@ -53,12 +54,12 @@ WS_RE = re.compile(r"\s+")
 class Block:
     text: str          # display text (inline boundaries removed, spaces collapsed)
     search: str        # normalised text with inline boundaries as spaces (for dates/labels)
-    el: Any            # owning block element
+    el: HtmlElement    # owning block element
     link_chars: int
     index: int = 0
 
 
-def flatten_blocks(body: Any) -> list[Block]:
+def flatten_blocks(body: HtmlElement) -> list[Block]:
     blocks: list[Block] = []
     parts: list[tuple[str, bool]] = []
     owners = [body]
@@ -133,7 +134,7 @@ class _Caches(threading.local):
 caches = _Caches()
 
 
-def text_of(el: Any) -> str:
+def text_of(el: HtmlElement) -> str:
     """Visible text of one element (scripts skipped), spaces collapsed."""
     cached = caches.text.get(el)
     if cached is None:
@@ -141,7 +142,7 @@ def text_of(el: Any) -> str:
     return cached
 
 
-def _text_of_uncached(el: Any) -> str:
+def _text_of_uncached(el: HtmlElement) -> str:
     out: list[str] = []
     walker = etree.iterwalk(el, events=("start", "end"))
     for event, node in walker:
@@ -229,12 +230,13 @@ def clean_title(text: str | None) -> str | None:
     return text or None
 
 
-_CSS_CACHE: dict[str, Any] = {}
+# a compiled selector, or False for one that does not compile (remembered so it is not retried)
+_CSS_CACHE: dict[str, Callable[[Any], Any] | Literal[False]] = {}
 
 
-def css_select(root: Any, expr: str) -> list:
+def css_select(root: HtmlElement, expr: str) -> list[HtmlElement]:
     """CSS or XPath selection with compiled expressions cached per process."""
-    xp = _CSS_CACHE.get(expr)
+    xp: Callable[[Any], Any] | Literal[False] | None = _CSS_CACHE.get(expr)
     if xp is None:
         try:
             if expr.lstrip().startswith(("/", "(", "./")):
@@ -251,13 +253,15 @@ def css_select(root: Any, expr: str) -> list:
         found = xp(root)
     except Exception:
         return []
-    return [f for f in found if isinstance(f, etree._Element)] if isinstance(found, list) else []
+    # elements only (an XPath may also give strings); the parser keeps no comments, so all are HtmlElement
+    return [f for f in found if isinstance(f, HtmlElement)] if isinstance(found, list) else []
 
 
-def meta_content(root: Any, *names: str) -> str | None:
+def meta_content(root: HtmlElement, *names: str) -> str | None:
     wanted = {n.lower() for n in names}
     for m in root.iter("meta"):
         key = (m.get("name") or m.get("property") or "").strip().lower()
-        if key in wanted and (m.get("content") or "").strip():
-            return WS_RE.sub(" ", m.get("content")).strip()
+        content = m.get("content") or ""
+        if key in wanted and content.strip():
+            return WS_RE.sub(" ", content).strip()
     return None

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Iterable
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from lxml.html import HtmlElement
+
+from crawler.extract import cms
 from crawler.extract.dom import abs_url, text_of
 from crawler.extract.page import Page
 from crawler.extract.records import Link
@@ -61,7 +64,7 @@ _JS_REDIRECT_RE = re.compile(r"""(?:window\.|document\.|top\.|self\.)?location(?
                              r"""|location\.(?:replace|assign)\(\s*["']([^"']+)["']""")
 
 
-def attachment_links(page: Page, links_scope: Iterable[Any]) -> list[Link]:
+def attachment_links(page: Page, links_scope: Iterable[HtmlElement]) -> list[Link]:
     out: dict[str, str] = {}
     for a in links_scope:
         url = abs_url(page.base, a.get("href"))
@@ -76,7 +79,7 @@ def attachment_links(page: Page, links_scope: Iterable[Any]) -> list[Link]:
             out[url] = text or unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     # embedded files: WebPlus PDF players (pdfsrc + sudyfile-attr title), <iframe>/<embed>/<object> viewers
     for el in page.body.iter("div", "span", "p", "iframe", "embed", "object"):
-        src = el.get("pdfsrc") or el.get("src") or el.get("data")
+        src = el.get(cms.WEBPLUS_PDF_SRC_ATTR) or el.get("src") or el.get("data")
         if not src:
             continue
         url = abs_url(page.base, src)
@@ -84,9 +87,7 @@ def attachment_links(page: Page, links_scope: Iterable[Any]) -> list[Link]:
             continue
         if page.regions.of(el) in ("nav", "footer", "header"):
             continue
-        m = _SUDY_TITLE_RE.search(el.get("sudyfile-attr") or "")
+        m = cms.WEBPLUS_PDF_TITLE_RE.search(el.get(cms.WEBPLUS_PDF_INFO_ATTR) or "")
         out[url] = m.group(1) if m else unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     return [Link(u, t) for u, t in out.items()]
 
-
-_SUDY_TITLE_RE = re.compile(r"""['"]title['"]\s*:\s*['"]([^'"]+)['"]""")

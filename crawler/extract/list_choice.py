@@ -4,9 +4,11 @@ rows in the column's folder; empty columns; year groups; home pages and hubs.
 from __future__ import annotations
 
 import re
-from typing import Any
 from urllib.parse import urlsplit
 
+from lxml.html import HtmlElement
+
+from crawler.extract import cms
 from crawler.extract import dates as D
 from crawler.extract.breadcrumb import page_column
 from crawler.extract.dom import text_of
@@ -21,7 +23,7 @@ ZERO_COUNT_RE = re.compile(r"(?:共|总共|总计|合计)\s*0(?![\d.])\s*(?:条|
 _EMPTY_CONTAINER_TAGS = ("ul", "ol", "table", "tbody", "dl", "div")
 
 
-def empty_list_container(page: Page, pagers: list) -> Any | None:
+def empty_list_container(page: Page, pagers: list) -> HtmlElement | None:
     """An empty list box right before the paging bar ("<ul class=news-list></ul>", an empty winstyle table):
     the column exists but has no rows yet."""
     if not pagers:
@@ -40,14 +42,11 @@ def empty_list_container(page: Page, pagers: list) -> Any | None:
     return None
 
 
-_WEBPLUS_COLUMN_RE = re.compile(r"/(\d+)/list\d*\.(?:htm|psp|jsp)")
-
-
 def _affinity(page: Page, group: Group) -> float:
     """Share of rows whose URL belongs to this column (WebPlus c<id>a…, or under the list's folder)."""
     path = urlsplit(page.url).path
-    m = _WEBPLUS_COLUMN_RE.search(path)
-    marker = f"c{m.group(1)}a" if m else None
+    m = cms.WEBPLUS_COLUMN_RE.search(path)
+    marker = cms.WEBPLUS_COLUMN_ARTICLE.format(m.group(1)) if m else None
     folder = path.rsplit("/", 1)[0] + "/" if path.count("/") >= 2 else None
     if not group.rows:
         return 0.0

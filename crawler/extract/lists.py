@@ -7,7 +7,9 @@ from datetime import date
 from typing import Any, Iterable
 
 from lxml import etree
+from lxml.html import HtmlElement
 
+from crawler.extract import cms
 from crawler.extract import dates as D
 from crawler.extract.breadcrumb import CRUMB_LABEL_RE
 from crawler.extract.dom import SKIP_TAGS, WS_RE, abs_url, css_select, text_of
@@ -16,7 +18,7 @@ from crawler.extract.regions import class_tokens
 
 _ITEM_TAGS = frozenset(("li", "tr", "dd", "div", "p", "dl", "article", "section", "dt", "h3", "h4", "table"))
 LIST_CLASS_TOKENS = {"list", "lists", "infolist", "newslist", "news_list", "news-list", "list_con", "lb", "liebiao",
-                     "articlelist", "article-list", "article_list", "list-box", "listbox", "view-content", "winstyle"}
+                     "articlelist", "article-list", "article_list", "list-box", "listbox", "view-content", *cms.LIST_CLASSES}
 _NON_ENTRY_TEXT_RE = re.compile(r"^(更多|more|更多>>|更多>|more>>|more\+|\+more|查看更多|首页|上一页|下一页|尾页|末页|"
                                 r"下页|上页|前一页|后一页|返回|返回首页|详细|详情|阅读全文|登录|注册|打印|关闭|收藏|English|"
                                 r"\d+|>+|<+|»|«|\.\.\.)$", re.I)
@@ -55,7 +57,7 @@ class Group:
         return s
 
 
-def _texts_outside(el: Any, skip: Any) -> list[str]:
+def _texts_outside(el: HtmlElement, skip: HtmlElement) -> list[str]:
     """Text nodes of ``el`` except those inside ``skip`` (the row's title link)."""
     out: list[str] = []
     walker = etree.iterwalk(el, events=("start", "end"))
@@ -75,7 +77,7 @@ def _texts_outside(el: Any, skip: Any) -> list[str]:
     return [t for t in (x.strip() for x in out) if t]
 
 
-def _row_date(el: Any, link: Any, link_text: str, today: date) -> tuple[date | None, tuple[int, int] | None, str]:
+def _row_date(el: HtmlElement, link: HtmlElement, link_text: str, today: date) -> tuple[date | None, tuple[int, int] | None, str]:
     """Date shown in a row: full date, 2-digit year, split day/year-month, or month-day."""
     texts = [D.normalize(t) for t in _texts_outside(el, link)]
     joined = " ".join(texts)
@@ -112,7 +114,7 @@ def _row_date(el: Any, link: Any, link_text: str, today: date) -> tuple[date | N
     return None, None, link_text
 
 
-def _row_link(el: Any) -> Any | None:
+def _row_link(el: HtmlElement) -> HtmlElement | None:
     best, best_len = None, 0
     count = 0
     for a in el.iter("a"):
@@ -129,7 +131,7 @@ def _row_link(el: Any) -> Any | None:
     return best
 
 
-def _row_title(a: Any) -> str:
+def _row_title(a: HtmlElement) -> str:
     text = text_of(a)
     title_attr = WS_RE.sub(" ", a.get("title") or "").strip()
     if title_attr and (text.endswith(("...", "…", "..")) or (len(title_attr) > len(text)
@@ -138,7 +140,7 @@ def _row_title(a: Any) -> str:
     return _BULLET_RE.sub("", text).strip()
 
 
-def _make_rows(page: Page, items: Iterable[Any], date_sel: str | None = None) -> list[Row]:
+def _make_rows(page: Page, items: Iterable[HtmlElement], date_sel: str | None = None) -> list[Row]:
     rows: list[Row] = []
     for el in items:
         a = _row_link(el)
@@ -179,8 +181,7 @@ def candidate_groups(page: Page, paged: bool = False) -> list[Group]:
             groups.append(Group(items[0].getparent(), _make_rows(page, items, sel.list_date), known=True))
             return groups
     seen_parents: set = set()
-    known_xp = page.root.xpath('//ul[contains(concat(" ", normalize-space(@class), " "), " wp_article_list ")]'
-                               ' | //*[li[starts-with(@id, "line_u")]]')
+    known_xp = page.root.xpath(cms.KNOWN_LIST_XPATH)
     for parent in known_xp:
         items = [c for c in parent if isinstance(c.tag, str) and c.tag in ("li", "div")]
         groups.append(Group(parent, _make_rows(page, items), known=True))
@@ -208,7 +209,7 @@ def candidate_groups(page: Page, paged: bool = False) -> list[Group]:
             rows = _make_rows(page, linked)
             if len(rows) >= 2 or (listy and rows and (all(r.date or r.md for r in rows) or (
                     paged and len(rows) == 1 and class_tokens(parent) & LIST_CLASS_TOKENS))):
-                groups.append(Group(parent, rows, known=bool(class_tokens(parent) & {"wp_article_list"})))
+                groups.append(Group(parent, rows, known=bool(class_tokens(parent) & cms.KNOWN_LIST_CLASSES)))
         # older pages: "·<a>title</a> 2019-6-8<br>" runs directly in a cell
         direct = [c for c in parent if isinstance(c.tag, str) and c.tag == "a" and c.get("href")]
         if len(direct) >= 3:
@@ -227,7 +228,7 @@ def candidate_groups(page: Page, paged: bool = False) -> list[Group]:
     return [g for g in groups if g.known or len(g.rows) >= 2 or not in_rows(g.parent, row_set)]
 
 
-def _flat_rows(page: Page, parent: Any, anchors: list) -> list[Row]:
+def _flat_rows(page: Page, parent: HtmlElement, anchors: list[HtmlElement]) -> list[Row]:
     rows = []
     for a in anchors:
         url = abs_url(page.base, a.get("href"))
@@ -250,7 +251,7 @@ def _flat_rows(page: Page, parent: Any, anchors: list) -> list[Row]:
     return rows
 
 
-def year_headings(page: Page) -> list[tuple[int, int, Any]]:
+def year_headings(page: Page) -> list[tuple[int, int, HtmlElement]]:
     """(document position, year, element) of blocks that are only a year ("2017年"): year groups of a list."""
     if page.year_headings is not None:
         return page.year_headings
@@ -263,7 +264,7 @@ def year_headings(page: Page) -> list[tuple[int, int, Any]]:
     return out
 
 
-def heading_year(page: Page, headings: list[tuple[int, int, Any]], el: Any) -> int | None:
+def heading_year(page: Page, headings: list[tuple[int, int, HtmlElement]], el: HtmlElement) -> int | None:
     """The year of the nearest year heading before ``el`` that heads its group (a close common ancestor)."""
     pos = page.order.get(el)
     if pos is None:
@@ -275,23 +276,23 @@ def heading_year(page: Page, headings: list[tuple[int, int, Any]], el: Any) -> i
     if best is None:
         return None
     ups = []
-    node = best[2]
+    node = best[2].getparent()
     for _ in range(3):
-        node = node.getparent()
         if node is None:
             break
         ups.append(node)
-    anc = el
+        node = node.getparent()
+    anc = el.getparent()
     for _ in range(10):
-        anc = anc.getparent()
         if anc is None:
             return None
         if anc in ups or anc is best[2]:
             return best[1]
+        anc = anc.getparent()
     return None
 
 
-def list_heading(page: Page, parent: Any) -> str | None:
+def list_heading(page: Page, parent: HtmlElement) -> str | None:
     """A short heading just before the list (the column name when there is no breadcrumb)."""
     sp = page.span(parent)
     if not sp:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from lxml.html import HtmlElement
+
 from crawler.extract.dom import WS_RE, abs_url, flatten_blocks
 from crawler.extract.records import SiteSelectors
 from crawler.extract.regions import Regions
@@ -35,13 +37,14 @@ def rule_matches(page: Page, rule: tuple[str, tuple[str, ...]]) -> list:
 class Page:
     """Everything extract() needs about one parsed HTML page."""
 
-    def __init__(self, root: Any, url: str, today: date, selectors: SiteSelectors | None) -> None:
+    def __init__(self, root: HtmlElement, url: str, today: date, selectors: SiteSelectors | None) -> None:
         self.root = root
         self.url = url
         self.today = today
         self.selectors = selectors
         base = root.find(".//base")
-        self.base = abs_url(url, base.get("href")) if base is not None and base.get("href") else url
+        # a <base href> that resolves to no URL ("#", "javascript:…") is ignored, as browsers do
+        self.base: str = (abs_url(url, base.get("href")) if base is not None else None) or url
         body = root.find("body")
         self.body = body if body is not None else root
         self.blocks = flatten_blocks(self.body)
@@ -64,17 +67,17 @@ class Page:
         title_el = root.find(".//title")
         self.doc_title = WS_RE.sub(" ", title_el.text_content()).strip() if title_el is not None else ""
         self.crumb_plain_last = False  # set by find_breadcrumb: the last item is plain text (the current page)
-        self._spans: dict[Any, list[int]] | None = None
+        self._spans: dict[HtmlElement, list[int]] | None = None
         self.year_headings: list[tuple[int, int, Any]] | None = None  # see year_headings
 
     # --- element <-> blocks ---------------------------------------------------------------
-    def span(self, el: Any) -> tuple[int, int] | None:
+    def span(self, el: HtmlElement) -> tuple[int, int] | None:
         """First and last block index owned by ``el`` or its descendants."""
         if self._spans is None:
             # one pass: every block widens the span of its owner and of all the owner's ancestors
-            spans: dict[Any, list[int]] = {}
+            spans: dict[HtmlElement, list[int]] = {}
             for b in self.blocks:
-                node = b.el
+                node: HtmlElement | None = b.el
                 while node is not None:
                     sp = spans.get(node)
                     if sp is None:
@@ -86,8 +89,8 @@ class Page:
         sp = self._spans.get(el)
         return (sp[0], sp[1]) if sp else None
 
-    def inside(self, el: Any, container: Any) -> bool:
-        node = el
+    def inside(self, el: HtmlElement | None, container: HtmlElement | None) -> bool:
+        node: HtmlElement | None = el
         while node is not None:
             if node is container:
                 return True
@@ -95,8 +98,8 @@ class Page:
         return False
 
 
-def in_rows(el: Any, row_els: set) -> bool:
-    node = el
+def in_rows(el: HtmlElement, row_els: set[HtmlElement]) -> bool:
+    node: HtmlElement | None = el
     for _ in range(8):
         if node is None:
             return False

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+
+from lxml.html import HtmlElement
 
 from crawler.extract import dates as D
 from crawler.extract.dom import css_select, text_of
@@ -29,7 +30,7 @@ _META_WEAK = {"date", "dc.date", "cre"}
 _JSONLD_RE = re.compile(r'"date(Published|Created|Modified)"\s*:\s*"([^"]{6,40})"')
 
 
-def meta_dates(root: Any, today: date) -> tuple[tuple[date, str] | None, date | None]:
+def meta_dates(root: HtmlElement, today: date) -> tuple[tuple[date, str] | None, date | None]:
     published: tuple[int, date, str] | None = None
     updated: date | None = None
     for m in root.iter("meta"):
@@ -75,6 +76,9 @@ class _Cand:
     prio: tuple
 
 
+DateCandidate = _Cand  # the public name, for the records that hold candidates (``analyse``)
+
+
 _META_LINE_RE = re.compile(r"(作者|来源|点击|浏览|编辑|发布|阅读|字号|访问|责任|审核|供稿|摄影|撰稿|单位|部门|出处|阅读量|次数)")
 _EVENT_BEFORE_RE = re.compile(r"(时间|日期|期限|截止|截至|开始|结束|起止|至|到)\s*[:：]?\s*$")
 _RANGE_AFTER_RE = re.compile(r"^\s*(\d{1,2}:\d{2}(:\d{2})?)?\s*(至|到|~|—|－|-\s*\d)")
@@ -95,8 +99,11 @@ def article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int] 
     pubs: list[_Cand] = []
     upds: list[_Cand] = []
 
+    def in_main(i: int) -> bool:
+        return main_span is not None and main_span[0] <= i <= main_span[1]
+
     def zone(i: int) -> int | None:
-        if main_known and ms is not None and ms <= i <= me and not (t is not None and ms <= t <= me):
+        if main_known and in_main(i) and not (t is not None and in_main(t)):
             return 4  # inside a CMS body container (that does not hold the title): the article text
         if t is not None:
             if ms is not None and ms > t:
@@ -108,7 +115,7 @@ def article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int] 
             return 2
         if t is not None and t - 3 <= i < t:
             return 3
-        if ms is not None and ms <= i <= me:
+        if in_main(i):
             return 4
         return 5
 
@@ -142,7 +149,7 @@ def article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int] 
                 continue
             if z >= 4 and kind != "published":
                 continue  # "一、时间：…" inside a notice is an event, not the page date
-            if kind == "bare" and ms is not None and ms <= b.index <= me and (
+            if kind == "bare" and in_main(b.index) and (
                     hit.start > 1 or not _META_LINE_RE.search(search)):
                 # in the body "时间：…" is an event ("时间：11月5日 地点：…") unless the line is a meta line
                 continue
@@ -156,12 +163,12 @@ def article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int] 
             continue
         if title_idx is None or any(p in b.text for p in "。，；！？"):
             continue  # a sentence of the body that mentions a date is not a date line
-        if z == 3 and (b.index < t - 2 or D.has_weekday(text)):
+        if z == 3 and ((t is not None and b.index < t - 2) or D.has_weekday(text)):  # zone 3 has a title
             continue
-        hit = next(D.iter_dates(text, page.today), None)
-        value = hit.value if hit else None
-        if hit is not None and (_EVENT_BEFORE_RE.search(text[max(0, hit.start - 8):hit.start])
-                                or _RANGE_AFTER_RE.match(text[hit.end:])):
+        bare = next(D.iter_dates(text, page.today), None)
+        value = bare.value if bare else None
+        if bare is not None and (_EVENT_BEFORE_RE.search(text[max(0, bare.start - 8):bare.start])
+                                 or _RANGE_AFTER_RE.match(text[bare.end:])):
             continue  # "活动时间：2019-11-05" / "2019-11-01至11-05": an event, not the page date
         if value is None:
             m = _SPLIT_HEADING_DATE_RE.search(text)  # "2019 10/31 10:20:33" (year and day in separate spans)
@@ -196,9 +203,9 @@ def find_signature(page: Page, main_span: tuple[int, int] | None,
     return (found[0], blocks[found[1]].index) if found else None
 
 
-def _in_data_row(el: Any) -> bool:
+def _in_data_row(el: HtmlElement) -> bool:
     """Inside a table row with two or more non-empty cells (layout tables have one cell per row)."""
-    node = el
+    node: HtmlElement | None = el
     for _ in range(4):
         if node is None:
             return False
@@ -214,9 +221,9 @@ def selector_date(page: Page) -> date | None:
         return None
     for el in css_select(page.root, sel.date):
         text = D.normalize(text_of(el) or el.get("content") or el.get("datetime") or "")
-        for hit in D.label_dates(text, page.today):
-            if hit.kind != "updated":
-                return hit.value
+        for label in D.label_dates(text, page.today):
+            if label.kind != "updated":
+                return label.value
         for hit in D.iter_dates(text, page.today, short_year=True):
             return hit.value
         value = D.parse_machine_date(text, page.today)

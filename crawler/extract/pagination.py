@@ -8,14 +8,17 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from lxml.html import HtmlElement
+
+from crawler.extract import cms
 from crawler.extract.dom import WS_RE, abs_url, text_of
 from crawler.extract.page import Page
 from crawler.extract.regions import class_tokens
 
 _PAGE_WORDS_RE = re.compile(r"^(下一页|下页|后一页|上一页|上页|前一页|首页|第一页|尾页|末页|最后一页|最末页|next|prev|previous|last|first|"
                             r">|>>|<|<<|»|«|›|‹|\d{1,4}|\[\d{1,4}\]|第\d{1,4}页|下一页>>|<<上一页|下一页>|<上一页)$", re.I)
-_PAGE_CONTAINER_TOKENS = {"page", "pages", "paging", "pagination", "pager", "pagebar", "fenye", "fy", "wp_paging",
-                          "page_nav", "pagenav", "p_pages", "pagelist", "pageinfo", "pgn", "pagediv", "splitpage",
+_PAGE_CONTAINER_TOKENS = {"page", "pages", "paging", "pagination", "pager", "pagebar", "fenye", "fy",
+                          *cms.PAGER_CLASSES, "page_nav", "pagenav", "p_pages", "pagelist", "pageinfo", "pgn", "pagediv", "splitpage",
                           "pagination-wrap", "turnpage", "pages_nav", "page-nav", "pagebox"}
 _TOTAL_PAGES_RES = (
     re.compile(r"共\s*(\d{1,4})\s*页"),
@@ -25,11 +28,11 @@ _TOTAL_PAGES_RES = (
     re.compile(r"(?<![\d/])\d{1,4}\s*/\s*(\d{1,4})\s*页"),
     re.compile(r"页码\s*[:：]?\s*\d{1,4}\s*/\s*(\d{1,4})"),
 )
-_CREATE_PAGE_RE = re.compile(r"createPageHTML\s*\(([^)]*)\)")
+_CREATE_PAGE_RE = cms.TRS_PAGER_CALL_RE
+_TRS_CALL = cms.TRS_PAGER_FUNC + "("
 _VAR_RE = re.compile(r"\b([A-Za-z_$][\w$]*)\s*=\s*(\d{1,5})(?![\d.\w])")
 _NUM_RE = re.compile(r"\d+")
 _PAGE_PARAM_RE = re.compile(r"[?&][\w]*(?:page|pageno|pageindex|curpage|p|pn|pg|pagenum|start)=", re.I)
-_WEBPLUS_PARAM_RE = re.compile(r"[?&]a\d+p=")
 MAX_PAGE_DIGITS = 9  # a longer "page number" is no page number (and int() refuses thousands of digits)
 MAX_PAGES = 500
 _STRONG_PAGE_WORDS_RE = re.compile(r"(下一页|下页|后一页|上一页|上页|前一页|尾页|末页|最后一页|最末页|next|prev|previous|last|>>|<<|»|«)",
@@ -109,7 +112,7 @@ def _number_template(url: str, others: list[str]) -> tuple[str, int, int] | None
             param = url[starts[bisect.bisect_right(starts, m.start() - 1) - 1]:m.start()]
             if "=" in param[:-1]:
                 continue
-            if _PAGE_PARAM_RE.fullmatch(param) or _WEBPLUS_PARAM_RE.fullmatch(param):
+            if _PAGE_PARAM_RE.fullmatch(param) or any(r.fullmatch(param) for r in cms.PAGE_PARAM_RES):
                 return url, i, len(nums)
     path_nums = [i for i, m in enumerate(nums) if query_start == -1 or m.start() < query_start]
     if path_nums:
@@ -178,7 +181,7 @@ def pagination_urls(page: Page) -> list[str]:
         for n in range(lo, hi + 1):
             add(_with_number(sample, idx, n))
     # TRS: pages exist only in a script call createPageHTML(total, current, "index", "html")
-    scripts = " ".join(s.text or "" for s in page.root.iter("script") if s.text and "createPageHTML" in s.text)
+    scripts = " ".join(s.text or "" for s in page.root.iter("script") if s.text and cms.TRS_PAGER_FUNC in s.text)
     if scripts:
         variables = {k: int(v) for k, v in _VAR_RE.findall(" ".join(s.text or "" for s in page.root.iter("script")))}
         for m in _CREATE_PAGE_RE.finditer(scripts):
@@ -215,7 +218,7 @@ _PAGER_TEXT_RE = re.compile(r"(共\s*\d+\s*页|第\s*\d+\s*页|\d+\s*/\s*\d+\s*�
 def pager_present(page: Page) -> bool:
     """A paging bar, even one without links ("共2条记录 第1/1页"), marks a column list."""
     for script in page.body.iter("script"):
-        if script.text and "createPageHTML(" in script.text:
+        if script.text and _TRS_CALL in script.text:
             return True
     for b in page.blocks:
         if len(b.text) <= 80 and _PAGER_TEXT_RE.search(b.text) and page.regions.of(b.el) not in ("nav", "footer"):
@@ -230,14 +233,15 @@ def pager_elements(page: Page) -> list:
         if len(b.text) <= 120 and _PAGER_TEXT_RE.search(b.text):
             found.append(b.el)
     for el in page.body.iter("script"):
-        if el.text and "createPageHTML(" in el.text:
-            found.append(el.getparent() if el.getparent() is not None else el)
-    for name in ("wp_paging", "pagination", "pager", "page", "pages", "fenye", "p_pages", "pagebar", "paging"):
+        if el.text and _TRS_CALL in el.text:
+            parent = el.getparent()
+            found.append(parent if parent is not None else el)
+    for name in (*cms.PAGER_CLASSES, "pagination", "pager", "page", "pages", "fenye", "p_pages", "pagebar", "paging"):
         found.extend(page.class_index.get(name, ()))
     return found
 
 
-def near_pager(page: Page, parent: Any, pagers: list) -> bool:
+def near_pager(page: Page, parent: HtmlElement, pagers: list) -> bool:
     """The paging bar follows the list closely (same container, a few siblings later)."""
     close: set = set()
     for p in pagers:  # the pager element, and its wrapper when that holds nothing else
@@ -249,7 +253,7 @@ def near_pager(page: Page, parent: Any, pagers: list) -> bool:
             wrapper = wrapper.getparent()
     if any(page.inside(p, parent) for p in pagers):
         return True   # the paging bar is the list's own last row ("共48条记录 页次：1/5")
-    node = parent
+    node: HtmlElement | None = parent
     for _ in range(2):
         if node is None:
             return False

@@ -6,19 +6,6 @@ from typing import Any, Mapping
 
 from monitor.core.safe_text import TITLE_MAX, clean
 
-# Where a date came from, and how a person reads it. Every place that shows a date's source (inspect,
-# status, dashboard, report) uses these words, so a supervisor meets one vocabulary.
-DATE_SOURCE_LABELS: dict[str, str] = {
-    "meta": "页面元数据",
-    "label": "页面标注",
-    "list": "栏目列表中的日期",
-    "url": "网址中的日期",
-    "heading": "标题下的日期",
-    "signature": "落款日期",
-    "http": "服务器修改时间（Last-Modified）",
-    "observed": "监测发现内容变化",
-}
-
 # The stored text of a link that is a further page of a list (``links.text``): a re-scan that gets a 304
 # for the list follows these as pagination, never as columns of their own.
 PAGINATION_LINK_TEXT = "（分页）"

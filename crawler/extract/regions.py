@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lxml.html import HtmlElement
+
+from crawler.extract import cms
 from crawler.extract.dom import caches
 
 _TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 NAV_TOKENS = {"nav", "navbar", "navi", "menu", "menus", "mainnav", "topnav", "subnav", "dh", "daohang", "breadcrumb",
               "crumb", "crumbs", "logo", "banner", "search", "login", "toolbar", "skip", "lanmu", "submenu", "dropdown",
-              "wp_listcolumn", "listcolumn", "sub_columns", "subcolumn", "col_menu", "column-list", "leftnav",
+              *cms.MENU_CLASSES, "listcolumn", "sub_columns", "subcolumn", "col_menu", "column-list", "leftnav",
               "left_nav", "sidenav", "subnav_list"}
 FOOTER_TOKENS = {"footer", "foot", "copyright", "copy", "banquan", "bq", "bottom", "links", "yqlj", "friendlink",
                  "flink", "link", "friend", "contact"}
@@ -26,19 +29,19 @@ SIDE_TOKENS = {"sidebar", "side", "aside", "related", "relate", "xgxw", "xgwz", 
 HEADER_TOKENS = {"header", "top", "topbar", "head", "masthead"}
 _HEADER_WHOLE = {"header", "top", "topbar", "masthead", "site-header", "site_header", "head", "top_bar", "top-bar",
                  "headbox", "head_box", "top_box", "topbox"}
-PAGER_TOKENS = {"page", "pages", "paging", "pagination", "pager", "pagebar", "fenye", "page_nav", "wp_paging",
+PAGER_TOKENS = {"page", "pages", "paging", "pagination", "pager", "pagebar", "fenye", "page_nav", *cms.PAGER_CLASSES,
                 "pagenav", "p_pages", "pagelist", "pageinfo", "splitpage", "turnpage", "pagebox"}
 _SIDE_SAFE_TOKENS = {"time", "date", "pre"}  # side tokens that only matter on a whole container
 
 
-def class_tokens(el: Any) -> set[str]:
+def class_tokens(el: HtmlElement) -> set[str]:
     cached = caches.tokens.get(el)
     if cached is None:
         cached = caches.tokens[el] = _tokens_uncached(el)
     return cached
 
 
-def _tokens_uncached(el: Any) -> set[str]:
+def _tokens_uncached(el: HtmlElement) -> set[str]:
     cls = el.get("class") or ""
     ident = el.get("id") or ""
     if not cls and not ident:
@@ -57,7 +60,7 @@ class Regions:
     def __init__(self) -> None:
         self.cache: dict[Any, str | None] = {}
 
-    def own(self, el: Any) -> str | None:
+    def own(self, el: HtmlElement) -> str | None:
         tag = el.tag.lower() if isinstance(el.tag, str) else ""
         if tag == "nav":
             return None if class_tokens(el) & PAGER_TOKENS else "nav"
@@ -85,7 +88,7 @@ class Regions:
         return None
 
     @staticmethod
-    def _near_top(el: Any) -> bool:
+    def _near_top(el: HtmlElement) -> bool:
         """A site header sits right under <body> (maybe in one wrapper), an article's header deeper."""
         depth = 0
         for a in el.iterancestors():
@@ -96,7 +99,7 @@ class Regions:
             depth += 1
         return True
 
-    def of(self, el: Any) -> str | None:
+    def of(self, el: HtmlElement | None) -> str | None:
         chain = []
         node = el
         result: str | None = None
@@ -109,7 +112,7 @@ class Regions:
             if own is not None:
                 # nested regions: footer > nav > side > header ("nav" inside the site header is nav)
                 parent_region = self.of(node.getparent()) if node.getparent() is not None else None
-                result = max((own, parent_region), key=lambda r: _REGION_RANK.get(r, 0))
+                result = max((own, parent_region), key=lambda r: _REGION_RANK.get(r or "", 0))
                 break
             node = node.getparent()
         for n in chain:

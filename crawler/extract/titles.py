@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lxml.html import HtmlElement
+
+from crawler.extract import cms
 from crawler.extract import dates as D
 from crawler.extract.dom import WS_RE, clean_title, css_select, meta_content, text_of
 from crawler.extract.page import Page, rule_matches
@@ -32,9 +35,9 @@ def strip_site_name(title: str | None) -> str | None:
     return first
 
 
-_TITLE_RULES: list[tuple[str, tuple[str, ...]]] = [
-    ("class", ("arti_title",)),
-    ("class^", ("titlestyle",)),
+# The CMS families' title elements (``cms``), then common names.
+_TITLE_RULES: list[cms.Rule] = [
+    *cms.TITLE_RULES,
     ("class", ("article-title", "article_title", "articleTitle", "news_title", "news-title", "newstitle",
                "detail-title", "detail_title", "content-title", "content_title", "pages-title", "art_title",
                "main-title", "post_title", "art-tit", "show-title", "wzbt", "article-tit")),
@@ -42,7 +45,7 @@ _TITLE_RULES: list[tuple[str, tuple[str, ...]]] = [
 ]
 
 
-def _heading_ok(page: Page, el: Any, text: str) -> bool:
+def _heading_ok(page: Page, el: HtmlElement, text: str) -> bool:
     if not (2 <= len(text) <= 160):
         return False
     if page.regions.of(el) in ("nav", "footer"):
@@ -62,7 +65,7 @@ _TITLE_TOKENS = {"title", "tit", "bt", "biaoti", "newstitle", "news_title", "art
                  "headline", "xwbt", "nrbt", "heading", "title_main", "main_title", "tt"}
 
 
-def _title_box_text(el: Any) -> tuple[Any, str | None]:
+def _title_box_text(el: HtmlElement) -> tuple[HtmlElement, str | None]:
     """The title inside a title box: its heading if it has one, else its text before any date line."""
     for h in el.iter("h1", "h2", "h3", "h4"):
         text = clean_title(text_of(h))
@@ -72,17 +75,17 @@ def _title_box_text(el: Any) -> tuple[Any, str | None]:
     if text and (D.FULL_DATE_RE.search(D.normalize(text)) or D.label_dates(D.normalize(text))):
         # "标题 发布时间：2023-05-10 作者：…" in one box: keep the first child that is not the meta line
         for part in [el.text or ""] + [text_of(c) for c in el if isinstance(c.tag, str)]:
-            part = clean_title(part)
-            if part and len(part) >= 4 and not D.FULL_DATE_RE.search(D.normalize(part)) and not _META_WORDS_RE.search(
-                    part):
-                return el, part
+            cleaned = clean_title(part)
+            if cleaned and len(cleaned) >= 4 and not D.FULL_DATE_RE.search(D.normalize(cleaned)) and not _META_WORDS_RE.search(
+                    cleaned):
+                return el, cleaned
     return el, text
 
 
 _META_WORDS_RE = re.compile(r"(发布|来源|作者|点击|浏览|编辑|日期|时间|阅读)\s*[:：]")
 
 
-def _heads_a_box(el: Any, box_parents: set) -> bool:
+def _heads_a_box(el: HtmlElement, box_parents: set[HtmlElement]) -> bool:
     """True when the element right after the heading (or after its wrapper) holds a list of links."""
     for node in (el, el.getparent()):
         if node is None:
@@ -98,14 +101,15 @@ def _heads_a_box(el: Any, box_parents: set) -> bool:
                     return True
                 if any(g in box_parents for g in child):
                     return True
-        if node is el:
-            siblings = [c for c in el.getparent() if isinstance(c.tag, str) and c is not el]
+        parent = el.getparent()
+        if node is el and parent is not None:  # (a heading always has a parent; this narrows it)
+            siblings = [c for c in parent if isinstance(c.tag, str) and c is not el]
             if any(c.tag not in ("a", "span", "em", "i", "img") for c in siblings):
                 break  # the heading is not alone in a title bar: its wrapper's neighbours are not its box
     return False
 
 
-def find_title(page: Page, main: Any | None, box_parents: set | None = None) -> tuple[str | None, Any | None]:
+def find_title(page: Page, main: HtmlElement | None, box_parents: set[HtmlElement] | None = None) -> tuple[str | None, HtmlElement | None]:
     sel = page.selectors
     if sel and sel.title:
         for el in css_select(page.root, sel.title):

@@ -1,4 +1,4 @@
-"""The dashboard application (`create_app`) and `xxgk serve`."""
+"""The dashboard application (`create_app`) and serving it (`xxgk serve`: monitor/commands/serve.py)."""
 from __future__ import annotations
 
 import ipaddress
@@ -6,9 +6,7 @@ import logging
 import socket
 import threading
 from pathlib import Path
-from typing import Any
 
-import click
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
@@ -16,9 +14,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from monitor import auth, store
-from monitor.cli import config_option, fail, now_option
+from monitor.config import Config
+from monitor.core.errors import UserError
 from monitor.dashboard import routes_actions, routes_api, routes_pages, search
-from monitor.dashboard.estate import Estate, connect, load_estate_config
+from monitor.dashboard.estate import Estate, connect
 from monitor.dashboard.scanrun import ScanRunner
 from monitor.dashboard.web import (
     HERE,
@@ -34,11 +33,9 @@ from monitor.dashboard.web import (
 log = logging.getLogger("monitor.dashboard")
 
 
-def create_app(cfg: Any, *, config_path: str | Path | None = None) -> FastAPI:
-    """Build the dashboard for a loaded school config (or a ready ``Estate``)."""
-    estate = cfg if isinstance(cfg, Estate) else Estate.from_config(cfg, config_path)
-    if config_path is not None:
-        estate.config_path = Path(config_path)
+def create_app(cfg: Config, *, config_path: str | Path | None = None) -> FastAPI:
+    """Build the dashboard for a loaded school config (``config_path`` defaults to ``cfg.path``)."""
+    estate = Estate.from_config(cfg, config_path)
     db = store.open_db(estate.db_path)
     # Swagger UI and ReDoc load their assets from a CDN: replaced by our own /api/docs page. The
     # OpenAPI document is served by routes_api behind the log-in like every other API route.
@@ -114,7 +111,7 @@ def _warm_search(path: Path) -> None:
         log.exception("building the search index failed")
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
@@ -123,43 +120,23 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _check_port(host: str, port: int) -> None:
-    """Fail with one Chinese line when the address cannot be bound (uvicorn would log a traceback-ish error)."""
+def check_port(host: str, port: int) -> None:
+    """``UserError`` (one Chinese line) when the address cannot be bound (uvicorn would log a traceback-ish
+    error)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         with socket.socket(family, socket.SOCK_STREAM) as sock:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((host, port))
     except OSError as exc:
-        fail(f"无法监听 {host}:{port}（{exc.strerror or exc}）；换一个端口：xxgk serve --port 8001")
+        raise UserError(f"无法监听 {host}:{port}（{exc.strerror or exc}）；换一个端口：xxgk serve --port 8001") from None
 
 
-@click.command("serve")
-@config_option
-@now_option
-@click.option("--host", default=None, help="监听地址（默认配置中的 dashboard.host，即 127.0.0.1）")
-@click.option("--port", type=int, default=None, help="端口（默认配置中的 dashboard.port，即 8000）")
-def serve_command(config_path: str, host: str | None, port: int | None) -> None:
-    """启动看板（FastAPI + uvicorn）。"""
+def serve(app: FastAPI, host: str, port: int) -> None:
+    """Serve the dashboard with uvicorn until Ctrl-C; ``UserError`` when the address cannot be bound."""
     import uvicorn
 
-    cfg = load_estate_config(config_path)
-    dash = getattr(cfg, "dashboard", None)
-    host = host or getattr(dash, "host", None) or "127.0.0.1"
-    port = port or getattr(dash, "port", None) or 8000
-    if not 1 <= port <= 65535:
-        fail(f"端口应在 1–65535 之间，收到 {port}")
-    _check_port(host, port)
-    app = create_app(cfg, config_path=Path(config_path).absolute())
-    db = connect(app.state.estate.db_path)
-    if auth.count_users(db) == 0:
-        click.echo("还没有看板账号。先创建管理员：")
-        click.echo(f"  xxgk user add admin --role admin --config {config_path}")
-    if not _is_loopback(host):
-        click.echo(f"注意：看板监听 {host}，局域网内其他电脑也能访问；登录 Cookie 仅经 HTTPS 发送，"
-                   "请在前面加 HTTPS 反向代理。")
-    click.echo(f"看板地址：http://{host if ':' not in host else '[' + host + ']'}:{port}/  （Ctrl-C 停止）")
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)
     except OSError as exc:
-        fail(f"无法监听 {host}:{port}：{exc.strerror or exc}")
+        raise UserError(f"无法监听 {host}:{port}：{exc.strerror or exc}") from None

@@ -1,9 +1,10 @@
 """Server-rendered inline SVG charts (no JavaScript chart library, works offline)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 
-from monitor.dashboard.estate import STATUSES
+from monitor.core.vocab import STATUS
 
 # Colours per status; kept in sync with the heat-map classes in static/dashboard.css.
 COLORS = {
@@ -12,7 +13,7 @@ COLORS = {
 }
 
 
-def status_bars(series: list[dict], labels: dict[str, str], *, width: int = 760, height: int = 220,
+def status_bars(series: list[dict], labels: Mapping[str, str], *, width: int = 760, height: int = 220,
                 title: str = "") -> str:
     """Stacked bars: one bar per assessment day, one segment per status (counts of items)."""
     if not series:
@@ -37,7 +38,7 @@ def status_bars(series: list[dict], labels: dict[str, str], *, width: int = 760,
     for i, point in enumerate(series):
         x = left + i * slot + (slot - bar) / 2
         y = top + plot_h
-        for status in STATUSES:
+        for status in STATUS.order:
             count = point["counts"].get(status, 0)
             if not count:
                 continue
@@ -50,7 +51,7 @@ def status_bars(series: list[dict], labels: dict[str, str], *, width: int = 760,
             parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 14}" font-size="10" '
                          f'text-anchor="middle" fill="#444">{escape(point["as_of"][5:])}</text>')
     lx = left
-    for status in STATUSES:
+    for status in STATUS.order:
         parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{COLORS[status]}"/>')
         label = escape(labels.get(status, status))
         parts.append(f'<text x="{lx + 13}" y="{height - 5}" font-size="10" fill="#333">{label}</text>')
@@ -59,15 +60,15 @@ def status_bars(series: list[dict], labels: dict[str, str], *, width: int = 760,
     return "".join(parts)
 
 
-def share_bar(counts: dict[str, int], labels: dict[str, str], *, width: int = 160, height: int = 12) -> str:
+def share_bar(counts: dict[str, int], labels: Mapping[str, str], *, width: int = 160, height: int = 12) -> str:
     """A small horizontal bar of status shares (unit tables)."""
-    total = sum(counts.get(s, 0) for s in STATUSES)
+    total = sum(counts.get(s, 0) for s in STATUS.order)
     if not total:
         return ""
     parts = [f'<svg class="share" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
              f'xmlns="http://www.w3.org/2000/svg">']
     x = 0.0
-    for status in STATUSES:
+    for status in STATUS.order:
         c = counts.get(status, 0)
         if not c:
             continue

@@ -10,19 +10,14 @@ from typing import Any
 import sqlite_utils
 
 from monitor.auth import User
+from monitor.compliance.findings import list_findings
+from monitor.compliance.links import link_report
+from monitor.compliance.sites import blank_columns, site_status
+from monitor.core.vocab import COLUMN_FINDING, FINDING_STATE
 from monitor.dashboard.estate import Estate
 from monitor.dashboard.tables import PER_PAGE, Column, Table, paginate, sort_rows
 
 DISCLOSURE_SITE = "信息公开网"
-
-
-def compliance_module():
-    """``monitor.compliance`` when installed (the dashboard also runs without it)."""
-    try:
-        import monitor.compliance as compliance
-    except ImportError:
-        return None
-    return compliance
 
 
 def _owner(estate: Estate, unit: str | None) -> str:
@@ -70,17 +65,14 @@ FINDING_COLUMNS = [
     Column("first_seen", "首次发现", "date"), Column("last_seen", "最近发现", "date"), Column("id", "编号", "num"),
 ]
 FINDINGS_PER_PAGE = 20  # rows are tall (masked context): keep the health page readable
-_FINDING_ORDER = {"open": 0, "accepted": 1, "fixed": 2}
 
 
 def findings_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
                    sort: str | None = None, desc: bool = False) -> Table | None:
     """Personal-data findings (masked value and masked context only), unresolved first."""
-    compliance = compliance_module()
-    if compliance is None:
-        return None
-    found = compliance.list_findings(db, status=None, unit=_scope(user))
-    found.sort(key=lambda f: (_FINDING_ORDER.get(f["status"], 3), -(f["id"] or 0)))
+    found = list_findings(db, status=None, unit=_scope(user))
+    order = FINDING_STATE.order  # unresolved first, then accepted, then fixed; unknown states last
+    found.sort(key=lambda f: (order.index(f["status"]) if f["status"] in order else len(order), -(f["id"] or 0)))
     rows_ = [{"id": f["id"], "status": f["status"], "status_label": f["status_label"], "kind_label": f["kind_label"],
               "masked": f["masked"], "excerpt": f["excerpt"] or "", "location": location_label(f["location"]),
               "url": f["url"], "parent_url": f["parent_url"], "unit_name": _owner(estate, f["unit"]),
@@ -109,11 +101,8 @@ FINDING_PAGE_COLUMNS = [
 def finding_pages_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
                         sort: str | None = None, desc: bool = False) -> Table | None:
     """Findings per page or file: what a unit has to take down or re-publish, most unresolved first."""
-    compliance = compliance_module()
-    if compliance is None:
-        return None
     groups: dict[str, dict[str, Any]] = {}
-    for f in compliance.list_findings(db, status=None, unit=_scope(user)):
+    for f in list_findings(db, status=None, unit=_scope(user)):
         g = groups.setdefault(f["url"], {"url": f["url"], "parent_url": f["parent_url"],
                                          "unit_name": _owner(estate, f["unit"]), "open": 0, "total": 0,
                                          "kind_counts": {}, "first_seen": (f["first_seen_at"] or "")[:10]})
@@ -151,11 +140,8 @@ def deadlinks_table(estate: Estate, db: sqlite_utils.Database, user: User, page:
                     sort: str | None = None, desc: bool = False) -> Table | None:
     """Broken links (failing in the last two link checks), each once, with where it appears first
     (the home page first: a broken link in a site-wide menu is one problem, not one per page)."""
-    compliance = compliance_module()
-    if compliance is None:
-        return None
     rows_ = []
-    for site in compliance.link_report(db, unit=_scope(user)):
+    for site in link_report(db, unit=_scope(user)):
         for link in site["links"]:
             first = link["pages"][0] if link["pages"] else {}
             rows_.append({"url": link["url"], "text": link["text"] or "", "label": link["label"],
@@ -181,10 +167,7 @@ SITE_COLUMNS = [Column("site", "网站", "url"), Column("unit_name", "单位"), 
 def sites_table(estate: Estate, db: sqlite_utils.Database, user: User,
                 sort: str | None = None, desc: bool = False) -> Table | None:
     """Reachability of each configured site: unreachable only after repeated failures on several days."""
-    compliance = compliance_module()
-    if compliance is None:
-        return None
-    found = compliance.site_status(db, estate.cfg)
+    found = site_status(db, estate.cfg)
     scope = _scope(user)
     if scope is not None:
         found = [r for r in found if (r["unit"] or "") == scope]
@@ -203,21 +186,17 @@ def sites_table(estate: Estate, db: sqlite_utils.Database, user: User,
 COLUMN_COLUMNS = [Column("name", "栏目"), Column("url", "网址", "url"), Column("unit_name", "所属单位"),
                   Column("kind_label", "情况", "label"), Column("newest", "最新条目", "date"),
                   Column("reason", "说明", sortable=False)]
-COLUMN_KINDS = {"blank": "空白栏目", "stale": "长期未更新"}
 
 
 def columns_table(estate: Estate, db: sqlite_utils.Database, user: User, as_of: date, page: int | None,
                   sort: str | None = None, desc: bool = False) -> Table | None:
     """Columns that never had content, and columns not updated for longer than their rule allows
     (the national inspection rules: news 2 weeks, notices/policies 6 months)."""
-    compliance = compliance_module()
-    if compliance is None:
-        return None
     found = estate.cached(db, ("blank_columns", as_of.isoformat()),
-                          lambda: compliance.blank_columns(db, estate.cfg, as_of=as_of))
+                          lambda: blank_columns(db, estate.cfg, as_of=as_of))
     scope = _scope(user)
     rows_ = [{"name": c["name"] or "（无标题栏目）", "url": c["url"], "unit_name": _owner(estate, c["unit"]),
-              "kind": c["kind"], "kind_label": COLUMN_KINDS.get(c["kind"], c["kind"]), "newest": c.get("newest"),
+              "kind": c["kind"], "kind_label": COLUMN_FINDING.label.get(c["kind"], c["kind"]), "newest": c.get("newest"),
               "reason": c["reason"], "row_class": "r-bad" if c["kind"] == "blank" else "r-warn"}
              for c in found if scope is None or (c["unit"] or "") == scope]
     rows_.sort(key=lambda r: (r["kind"] != "blank", r["unit_name"], r["url"]))
@@ -263,13 +242,10 @@ def summary(tables: dict[str, Table]) -> list[dict[str, Any]]:
 
 def overview_figures(estate: Estate, db: sqlite_utils.Database, user: User) -> list[dict[str, Any]]:
     """Compliance figures for the overview's scan box (what the health page details), scoped to the user."""
-    compliance = compliance_module()
-    if compliance is None:
-        return []
     scope = _scope(user)
-    open_findings = len(compliance.list_findings(db, status="open", unit=scope))
-    broken = sum(len(s["links"]) for s in compliance.link_report(db, unit=scope))
-    down = sum(1 for s in compliance.site_status(db, estate.cfg)
+    open_findings = len(list_findings(db, status="open", unit=scope))
+    broken = sum(len(s["links"]) for s in link_report(db, unit=scope))
+    down = sum(1 for s in site_status(db, estate.cfg)
                if s["status"] == "unreachable" and (scope is None or (s["unit"] or "") == scope))
     return [{"anchor": "finding_pages", "label": "个人信息泄露未处理", "n": open_findings, "unit": "条"},
             {"anchor": "deadlinks", "label": "失效链接", "n": broken, "unit": "个"},

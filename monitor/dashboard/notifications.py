@@ -11,14 +11,11 @@ from typing import Any
 import sqlite_utils
 
 from monitor import store
+from monitor.core.vocab import NOTIFY_KIND, NOTIFY_STATE
 from monitor.dashboard.tables import PER_PAGE, Column, Table
 
-STATUS_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败（稍后重试）",
-                 "gave_up": "发送失败（已放弃）"}
-KIND_LABELS = {"unit_digest": "单位提醒", "office_summary": "办公室日报"}
-# What the result filter offers; "failed" covers both failed states.
+# What the result filter offers, in its order (named by NOTIFY_STATE.short); "failed" covers both failed states.
 RESULTS = {"failed": ("failed", "gave_up"), "sent": ("sent",), "pending": ("pending",)}
-RESULT_LABELS = {"failed": "发送失败", "sent": "已发送", "pending": "待发送"}
 
 COLUMNS = [
     Column("id", "编号", "num", href="detail_url"), Column("created", "生成时间", "date"),
@@ -59,11 +56,11 @@ def _row(r: dict, office: str) -> dict[str, Any]:
     unit_name = r["unit_name"] or (office if not r["unit"] else r["unit"])
     return {
         "id": r["id"], "detail_url": f"/notifications/{r['id']}", "day": r["day"], "created": _minute(r["created_at"]),
-        "kind": r["kind"], "kind_label": KIND_LABELS.get(r["kind"], r["kind"]),
+        "kind": r["kind"], "kind_label": NOTIFY_KIND.label.get(r["kind"], r["kind"]),
         "contact": r["contact_name"] or "", "unit_name": unit_name,
         "recipient": f"{r['contact_name']}（{unit_name}）" if r["contact_name"] else unit_name,
         "title": r["title"], "item_count": _item_count(r["items"]), "status": r["status"],
-        "status_label": STATUS_LABELS.get(r["status"], r["status"]), "attempts": r["attempts"],
+        "status_label": NOTIFY_STATE.label.get(r["status"], r["status"]), "attempts": r["attempts"],
         "last_attempt": _minute(r["last_attempt_at"]), "sent": _minute(r["sent_at"]),
         "error": r["last_error"] or "", "target": short_target(r["target"]),
         "row_class": "r-bad" if failed else ("r-warn" if r["status"] == "pending" else ""),
@@ -82,7 +79,7 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
 def notifications_table(db: sqlite_utils.Database, page: int | None, result: str | None = None,
                         sort: str | None = None, desc: bool = False, office: str = "信息公开办公室") -> Table:
     """Every recorded message, newest first, paginated in SQL; ``result`` = failed | sent | pending."""
-    title = "通知记录" + (f"（{RESULT_LABELS[result]}）" if result in RESULT_LABELS else "")
+    title = "通知记录" + (f"（{NOTIFY_STATE.short[result]}）" if result in RESULTS else "")
     table = Table("notifications", title, COLUMNS, [], total=0,
                   empty="还没有发送过通知" if not result else "没有符合条件的通知")
     if not _exists(db):

@@ -15,28 +15,19 @@ from typing import Any, Callable
 import sqlite_utils
 
 from monitor import store
-from monitor.assess import SOURCE_ZH
 from monitor.auth import User
-from monitor.dashboard.estate import ON_TIME, STATUSES, Estate, Item, ItemState, site_key, status_labels
+from monitor.core.vocab import DATE_SOURCE, KIND, LIMIT, SCAN_STATE, SCAN_TRIGGER, STATUS
+from monitor.dashboard.estate import ON_TIME, Estate, Item, ItemState, site_key
 from monitor.dashboard.tables import PER_PAGE, Column, Table, paginate, sort_rows
+from monitor.store import history
 
-SOURCE_LABELS = {**SOURCE_ZH, "entry": "栏目条目", "attachment": "附件"}
-SCAN_STATUS = {"done": "完成", "running": "进行中", "failed": "失败", "killed": "被终止",
-               "interrupted": "中断", "timeout": "超时"}
-LIMIT_LABELS = {"max_pages_per_site": "单站页面上限", "max_depth": "深度上限", "trap": "疑似爬虫陷阱",
-                "robots": "robots.txt 禁止", "max_download_mb": "下载大小上限", "counter_urls": "跳过计数器地址",
-             "internal_address": "内网地址或非常用端口（从不访问）", "redirect_out_of_scope": "重定向到配置范围以外（已拦截）",
-             "file_too_complex": "文件过大或过于复杂，已跳过"}
-MATCH_STATE = {"auto": "自动匹配", "review": "待审核", "confirmed": "已确认", "rejected": "已排除"}
-TARGET_LABELS = {"column": "栏目", "article": "文章", "entry": "栏目条目", "attachment": "附件"}
 SiteNamer = Callable[[str], str]
-KIND_LABELS = {"article": "文章", "list": "栏目", "attachment": "附件", "other": "其他"}
 
 
 def source_label(source: str | None) -> str:
     if not source:
         return ""
-    return SOURCE_LABELS.get(source, source)
+    return DATE_SOURCE.label.get(source, source)
 
 
 @dataclass
@@ -83,7 +74,7 @@ def heatmap(estate: Estate, scoped: list[tuple[Item, ItemState | None, str | Non
     for cat in estate.categories:
         counts = by_cat.get(cat.id, Counter())
         row = {"category": cat.id, "name": cat.name, "total": sum(counts.values())}
-        row.update({s: counts.get(s, 0) for s in STATUSES})
+        row.update({s: counts.get(s, 0) for s in STATUS.order})
         row["unassessed"] = counts.get("unassessed", 0)
         rows_.append(row)
     return rows_
@@ -93,7 +84,7 @@ def totals(scoped: list[tuple[Item, ItemState | None, str | None]]) -> dict[str,
     counts = Counter(st.status if st else "unassessed" for _, st, _ in scoped)
     total = len(scoped)
     ok = counts.get("ok", 0)
-    return {"total": total, "counts": {s: counts.get(s, 0) for s in STATUSES}, "ok": ok,
+    return {"total": total, "counts": {s: counts.get(s, 0) for s in STATUS.order}, "ok": ok,
             "on_time": sum(counts.get(s, 0) for s in ON_TIME), "unassessed": counts.get("unassessed", 0),
             "problems": total - sum(counts.get(s, 0) for s in ON_TIME) - counts.get("unassessed", 0)}
 
@@ -200,7 +191,7 @@ def limit_text(limit: dict, site_name: SiteNamer | None = None) -> str:
         return f"{prefix}跳过访问计数器地址 {count or value or 1} 个"
     if kind == "trap":
         return f"{prefix}疑似爬虫陷阱：{value}，已停止跟进{f' {count} 次' if count else ''}"
-    label = LIMIT_LABELS.get(kind, kind)
+    label = LIMIT.label.get(kind, kind)
     times = f"，{count} 次" if count else ""
     return f"{prefix}{label}（{value}{times}）" if value not in (None, "") else f"{prefix}{label}{times}"
 
@@ -216,7 +207,7 @@ def _json(text: str | None, default: Any) -> Any:
 def _scan_row(scan: dict, site_name: SiteNamer | None = None, sites: set[str] | None = None) -> dict[str, Any]:
     limits = [l for l in _json(scan.get("limits_hit"), []) if isinstance(l, dict)]
     pages = (scan.get("pages_fetched") or 0) + (scan.get("not_modified") or 0)
-    label = SCAN_STATUS.get(scan["status"], scan["status"])
+    label = SCAN_STATE.label.get(scan["status"], scan["status"])
     message = scan.get("message") or ""
     row = {
         "id": scan["id"], "started_at": (scan["started_at"] or "")[:16].replace("T", " "),
@@ -316,17 +307,7 @@ def units_table(estate: Estate, scoped: list[tuple[Item, ItemState | None, str |
 # ---------------------------------------------------------------------------------------- item page
 
 def item_matches(db: sqlite_utils.Database, item_id: str) -> list[dict]:
-    return store.rows(
-        db,
-        "SELECT m.*, p.title AS page_title, p.kind AS page_kind, p.column_name, p.published, p.published_source,"
-        " p.updated, p.updated_source, p.last_changed, p.last_changed_source, p.first_seen_scan,"
-        " p.last_seen_scan, p.last_status, p.last_error, p.fail_count, p.entry_count, p.newest_entry,"
-        " p.unit AS page_unit, d.decision, d.decided_by, d.decided_at"
-        " FROM matches m LEFT JOIN pages p ON p.id = m.page_id"
-        " LEFT JOIN match_decisions d ON d.item_id = m.item_id AND d.url = m.url"
-        " WHERE m.item_id = ? ORDER BY CASE m.state WHEN 'rejected' THEN 1 ELSE 0 END, m.score DESC",
-        (item_id,),
-    )
+    return history.item_matches(db, item_id)
 
 
 def evidence_timeline(db: sqlite_utils.Database, matches: list[dict], limit: int = 200) -> list[dict]:
@@ -348,8 +329,7 @@ def evidence_timeline(db: sqlite_utils.Database, matches: list[dict], limit: int
         pid = m["page_id"]
         kind = m.get("page_kind") or m["target"]
         if kind == "list":
-            for e in store.rows(db, "SELECT * FROM entries WHERE list_page_id = ? ORDER BY date DESC LIMIT ?",
-                                (pid, limit)):
+            for e in history.list_entries(db, pid, limit):
                 add({"date": e["date"], "source": e["date_source"] or "", "kind": "entry", "title": e["title"],
                      "url": e["url"], "first_seen_scan": e["first_seen_scan"], "last_seen_scan": e["last_seen_scan"],
                      "via": m["url"]})
@@ -359,11 +339,7 @@ def evidence_timeline(db: sqlite_utils.Database, matches: list[dict], limit: int
             add({"date": date_, "source": src or "", "kind": kind or "article", "title": m.get("page_title"),
                  "url": m["url"], "first_seen_scan": m.get("first_seen_scan"),
                  "last_seen_scan": m.get("last_seen_scan"), "via": None, "page_id": pid})
-        for a in store.rows(
-                db,
-                "SELECT a.url, a.name, a.first_seen_scan, a.last_seen_scan, f.id AS file_id, f.last_changed,"
-                " f.last_changed_source, f.published, f.published_source FROM attachments a"
-                " LEFT JOIN pages f ON f.id = a.file_page_id WHERE a.page_id = ? LIMIT ?", (pid, limit)):
+        for a in history.linked_files(db, pid, limit):
             add({"date": a["last_changed"] or a["published"], "source": a["last_changed_source"] or
                  a["published_source"] or "", "kind": "attachment", "title": a["name"], "url": a["url"],
                  "first_seen_scan": a["first_seen_scan"], "last_seen_scan": a["last_seen_scan"], "via": m["url"],
@@ -376,20 +352,13 @@ def versions_of(db: sqlite_utils.Database, page_ids: list[int]) -> dict[int, lis
     out: dict[int, list[dict]] = defaultdict(list)
     if not page_ids:
         return out
-    marks = ",".join("?" * len(page_ids))
-    for v in store.rows(
-            db,
-            f"SELECT id, page_id, scan_id, fetched_at, changed_after, fingerprint, title, published,"
-            f" published_source, updated, updated_source, status, content_type, snapshot IS NOT NULL AS has_snapshot,"
-            f" text IS NOT NULL AS has_text FROM versions WHERE page_id IN ({marks}) ORDER BY id DESC", page_ids):
+    for v in history.versions_meta(db, page_ids):
         out[v["page_id"]].append(v)
     return out
 
 
 def version(db: sqlite_utils.Database, version_id: int) -> dict | None:
-    found = store.rows(db, "SELECT v.*, p.url, p.unit AS page_unit FROM versions v JOIN pages p ON p.id = v.page_id"
-                           " WHERE v.id = ?", (version_id,))
-    return found[0] if found else None
+    return history.version(db, version_id)
 
 
 def page_items(db: sqlite_utils.Database, page_id: int) -> list[str]:
@@ -416,10 +385,7 @@ REVIEW_COLUMNS = [
 def review_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
                  sort: str | None = None, desc: bool = False) -> Table:
     items = estate.item_by_id
-    found = store.rows(
-        db, "SELECT m.id, m.item_id, m.url, m.target, m.score, m.reason, m.method, p.title, p.unit"
-            " FROM matches m LEFT JOIN pages p ON p.id = m.page_id WHERE m.state = 'review'"
-            " ORDER BY m.score DESC, m.id")
+    found = history.review_matches(db)
     rows_ = []
     for r in found:
         item = items.get(str(r["item_id"]))
@@ -427,7 +393,7 @@ def review_table(estate: Estate, db: sqlite_utils.Database, user: User, page: in
             continue
         rows_.append({"match_id": r["id"], "item_id": item.id, "item_name": item.name,
                       "item_url": f"/items/{item.id}", "title": r["title"] or "", "url": r["url"],
-                      "target": TARGET_LABELS.get(r["target"], r["target"]), "score": round(r["score"], 2),
+                      "target": KIND.label.get(r["target"], r["target"]), "score": round(r["score"], 2),
                       "reason": r["reason"]})
     table = Table("review", "待审核匹配", REVIEW_COLUMNS, rows_, empty="没有待审核的匹配")
     sort_rows(table, sort, desc)
@@ -456,11 +422,9 @@ def _order(sort: str | None, desc: bool, default: str) -> str:
 
 def _paged(db: sqlite_utils.Database, where: str, params: tuple, order: str, page: int | None,
            select: str) -> tuple[list[dict], int]:
-    total = db.execute(f"SELECT COUNT(*) FROM pages p WHERE {where}", params).fetchone()[0]
-    sql = f"SELECT {select} FROM pages p WHERE {where} ORDER BY {order}"
-    if page is not None:
-        sql += f" LIMIT {PER_PAGE} OFFSET {(max(1, page) - 1) * PER_PAGE}"
-    return store.rows(db, sql, params), total
+    if page is None:
+        return history.pages_where(db, select, where, params, order)
+    return history.pages_where(db, select, where, params, order, PER_PAGE, (max(1, page) - 1) * PER_PAGE)
 
 
 def _finish(table: Table, total: int, page: int | None, sort: str | None, desc: bool) -> Table:
@@ -542,7 +506,7 @@ def undated_table(estate: Estate, db: sqlite_utils.Database, user: User, page: i
     extra, params = _unit_clause(user)
     where = ("p.kind = 'article' AND p.published IS NULL AND p.updated IS NULL AND p.last_error IS NULL" + extra)
     found, total = _paged(db, where, params, _order(sort, desc, "p.id"), page, "p.id, p.url, p.title, p.kind, p.unit")
-    rows_ = [{"title": r["title"] or "", "url": r["url"], "kind": KIND_LABELS.get(r["kind"], r["kind"]),
+    rows_ = [{"title": r["title"] or "", "url": r["url"], "kind": KIND.label.get(r["kind"], r["kind"]),
               "unit_name": estate.unit_name(r["unit"]) if r["unit"] else "信息公开网"} for r in found]
     return _finish(Table("undated", "没有发布日期的页面", UNDATED_COLUMNS, rows_, empty="所有文章都有发布日期"),
                    total, page, sort, desc)
@@ -572,7 +536,6 @@ SCAN_COLUMNS = [
     Column("errors", "错误", "num"), Column("limits_text", "触及限制", sortable=False),
     Column("message", "说明", sortable=False),
 ]
-TRIGGERS = {"cli": "命令行", "schedule": "定时任务", "dashboard": "看板", "demo": "演示"}
 
 
 def scans_table(db: sqlite_utils.Database, page: int | None, site_name: SiteNamer | None = None) -> Table:
@@ -583,7 +546,7 @@ def scans_table(db: sqlite_utils.Database, page: int | None, site_name: SiteName
     rows_ = []
     for s in store.rows(db, sql):
         r = _scan_row(s, site_name)
-        r["trigger"] = TRIGGERS.get(r["trigger"], r["trigger"])
+        r["trigger"] = SCAN_TRIGGER.label.get(r["trigger"], r["trigger"])
         r["limits_text"] = "；".join(r.pop("limits"))
         rows_.append(r)
     table = Table("scans", "扫描记录", SCAN_COLUMNS, rows_, total=total, empty="还没有扫描记录")
@@ -624,6 +587,3 @@ def trend(estate: Estate, db: sqlite_utils.Database, user: User, *, category: st
         counts[as_of][status] += 1
     return [{"as_of": d, "counts": dict(counts[d])} for d in sorted(days)]
 
-
-def labels() -> dict[str, str]:
-    return status_labels()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Callable
 
 from monitor import store
+from monitor.core.vocab import KIND, STATUS
 from monitor.dashboard import compliance_view as cv
 from monitor.dashboard import notifications as notify_view
 from monitor.dashboard import queries as q
 from monitor.dashboard import search
-from monitor.dashboard.estate import STATUSES, status_labels
 from monitor.dashboard.tables import PER_PAGE, Column, Table, paginate, sort_rows
 from monitor.dashboard.web import BadInput, Ctx, Forbidden, NotFound, filters
 
@@ -40,8 +40,7 @@ def items(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
 
 def heatmap(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
     _, _, rows_ = scoped(ctx)
-    labels = status_labels()
-    cols = [Column("name", "类别")] + [Column(s, labels[s], "num") for s in STATUSES] + [Column("total", "合计", "num")]
+    cols = [Column("name", "类别")] + [Column(s, STATUS.label[s], "num") for s in STATUS.order] + [Column("total", "合计", "num")]
     return Table("heatmap", "各类别事项状态", cols, q.heatmap(ctx.estate, rows_))
 
 
@@ -172,7 +171,7 @@ def pages_search(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Ta
     found, total = search.search_pages(ctx.db, text, unit=ctx.user.unit if ctx.user.role == "unit" else None,
                                        limit=limit, offset=offset)
     rows_ = [{"title": r["title"] or r["column_name"] or r["url"], "url": r["url"], "href": r["url"],
-              "kind": q.KIND_LABELS.get(r["kind"] or "", r["kind"] or ""),
+              "kind": KIND.label.get(r["kind"] or "", r["kind"] or ""),
               "unit_name": ctx.estate.unit_name(r["unit"]) if r["unit"] else "信息公开网",
               "last_changed": r["last_changed"], "source": q.source_label(r["last_changed_source"])}
              for r in found]
@@ -186,8 +185,6 @@ def pages_search(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Ta
 EVIDENCE_COLUMNS = [Column("date", "日期", "date"), Column("source_label", "日期来源"), Column("kind_label", "类型"),
                     Column("title", "标题", "link", href="url"), Column("url", "网址", "url"),
                     Column("first_seen_scan", "首次发现（扫描）", "num"), Column("last_seen_scan", "最近出现（扫描）", "num")]
-EVIDENCE_KINDS = {"entry": "栏目条目", "article": "文章", "attachment": "附件", "list": "栏目", "column": "栏目",
-                  "other": "其他"}
 
 
 def evidence(ctx: Ctx, page: int | None, sort: str | None, desc: bool, item_id: str | None = None) -> Table:
@@ -197,7 +194,7 @@ def evidence(ctx: Ctx, page: int | None, sort: str | None, desc: bool, item_id: 
         raise NotFound("没有这个事项。")
     check_item_access(ctx, item.id)
     events = q.evidence_timeline(ctx.db, q.item_matches(ctx.db, item.id))
-    rows_ = [dict(e, kind_label=EVIDENCE_KINDS.get(e["kind"], e["kind"])) for e in events]
+    rows_ = [dict(e, kind_label=KIND.label.get(e["kind"], e["kind"])) for e in events]
     table = Table("evidence", f"事项 {item.id} 的证据", EVIDENCE_COLUMNS, rows_, empty="还没有找到任何证据")
     sort_rows(table, sort, desc)
     return table

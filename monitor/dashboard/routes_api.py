@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from monitor.core import vocab
 from monitor.dashboard import queries as q
 from monitor.dashboard import registry
-from monitor.dashboard.estate import STATUSES, status_labels
 from monitor.dashboard.web import Ctx, NotFound, context, filters, page_arg, render, sort_args
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 AS_OF = Query(None, description="评估日期 YYYY-MM-DD（默认今天）")
 CATEGORY = Query(None, description="类别编号")
 UNIT = Query(None, description="单位 ID")
-STATUS = Query(None, description="状态：" + " / ".join(STATUSES))
+STATUS = Query(None, description="状态：" + " / ".join(vocab.STATUS.order))
 
 
 @router.get("/me", summary="当前登录用户")
@@ -34,7 +34,7 @@ def overview(ctx: Ctx = Depends(context), as_of: str | None = AS_OF, category: s
              unit: str | None = UNIT, status: str | None = STATUS) -> dict[str, Any]:
     f, states, scoped = registry.scoped(ctx)
     return {
-        "as_of": f.as_of.isoformat(), "school": ctx.estate.school, "status_labels": status_labels(),
+        "as_of": f.as_of.isoformat(), "school": ctx.estate.school, "status_labels": dict(vocab.STATUS.label),
         "totals": q.totals(scoped), "categories": q.heatmap(ctx.estate, scoped),
         "changes": q.status_changes(ctx.estate, ctx.db, ctx.user, f.as_of),
         "upcoming": q.upcoming(scoped, f.as_of), "scan": q.user_scan_health(ctx.estate, ctx.db, ctx.user),
@@ -65,7 +65,7 @@ def item(item_id: str, ctx: Ctx = Depends(context), as_of: str | None = AS_OF) -
         "unit_name": ctx.estate.unit_name(unit_id), "rule": {"kind": it.rule_kind, "text": it.rule_text},
         "as_of": f.as_of.isoformat(),
         "status": None if state is None else {
-            "status": state.status, "label": status_labels().get(state.status, state.status), "reason": state.reason,
+            "status": state.status, "label": vocab.STATUS.label.get(state.status, state.status), "reason": state.reason,
             "last_changed": state.last_changed, "last_changed_source": state.last_changed_source, "due": state.due},
         "matches": [{k: m[k] for k in ("id", "url", "target", "score", "reason", "method", "state", "page_id",
                                        "page_title", "decision", "decided_by", "decided_at")} for m in matches],

@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from monitor import store
 from monitor.core import clock
+from monitor.core.vocab import STATUS
 from monitor.dashboard import charts, registry
 from monitor.dashboard import compliance_view as cv
 from monitor.dashboard import notifications as notify_view
 from monitor.dashboard import queries as q
-from monitor.dashboard.estate import status_labels
 from monitor.dashboard.tables import to_csv, to_xlsx
 from monitor.dashboard.web import (
     BadInput,
@@ -30,6 +30,7 @@ from monitor.dashboard.web import (
     render,
     sort_args,
 )
+from monitor.store import history
 
 router = APIRouter()
 
@@ -50,7 +51,7 @@ def _filter_options(ctx: Ctx) -> dict:
 @router.get("/", response_class=HTMLResponse)
 def overview(ctx: Ctx = Depends(context)) -> Response:
     f, states, scoped = registry.scoped(ctx)
-    labels = status_labels()
+    labels = STATUS.label
     totals = q.totals(scoped)
     heat = q.heatmap(ctx.estate, scoped)
     changes = registry.changes(ctx, None, None, False)
@@ -94,8 +95,6 @@ def item_page(item_id: str, ctx: Ctx = Depends(context)) -> Response:
                   category=cat, unit=unit, unit_name=ctx.estate.unit_name(unit), matches=matches,
                   versions=versions, timeline=timeline, exports=export_links(ctx.request, timeline),
                   acks=q.acknowledgements(ctx.db, item.id), history=history,
-                  match_state=q.MATCH_STATE, target_labels=q.TARGET_LABELS,
-                  evidence_kinds=registry.EVIDENCE_KINDS,
                   can_ack=ctx.user.role in ("admin", "office") or
                   (ctx.user.role == "unit" and unit == ctx.user.unit))
 
@@ -118,8 +117,7 @@ def _version_access(ctx: Ctx, vid: int) -> dict:
 @router.get("/versions/{vid}", response_class=HTMLResponse)
 def version_page(vid: DbId, ctx: Ctx = Depends(context)) -> Response:
     v = _version_access(ctx, vid)
-    others = store.rows(ctx.db, "SELECT id, fetched_at, scan_id FROM versions WHERE page_id = ? ORDER BY id DESC",
-                        (v["page_id"],))
+    others = history.version_list(ctx.db, v["page_id"])
     html_like = _is_html(v.get("content_type"))
     return render(ctx, ctx.request, "version.html", title=f"存档版本 #{vid}", v=v, others=others,
                   html_like=html_like, has_snapshot=v["snapshot"] is not None)
@@ -132,15 +130,12 @@ def _is_html(content_type: str | None) -> bool:
 
 def _decode(body: bytes, content_type: str | None) -> str:
     """Decode an archived body the way the crawler did (header charset, then meta, GB* as GB18030)."""
+    from crawler.extract.encoding import decode_html
+
     try:
-        from crawler.extract.encoding import decode_html
-    except ImportError:
-        decode_html = None
-    if decode_html is not None:
-        try:
-            return decode_html(body, content_type)[0]
-        except Exception:  # fall back to the simple rule below rather than failing the page
-            pass
+        return decode_html(body, content_type)[0]
+    except Exception:  # fall back to the simple rule below rather than failing the page
+        pass
     m = re.search(rb"charset=[\"']?([A-Za-z0-9_-]+)", (content_type or "").encode() + b" " + body[:2048], re.I)
     enc = (m.group(1).decode("ascii").lower() if m else "utf-8")
     if enc in ("gb2312", "gbk", "gb_2312-80"):
@@ -209,8 +204,7 @@ def version_diff(a: DbId, b: DbId, ctx: Ctx = Depends(context)) -> Response:
             continue
         kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
         lines.append({"kind": kind, "text": line})
-    others = store.rows(ctx.db, "SELECT id, fetched_at, scan_id FROM versions WHERE page_id = ? ORDER BY id DESC",
-                        (va["page_id"],))
+    others = history.version_list(ctx.db, va["page_id"])
     return render(ctx, ctx.request, "diff.html", title="版本比较", a=va, b=vb, lines=lines, others=others,
                   same=old == new)
 
@@ -243,7 +237,7 @@ def unit_page(unit_id: str, ctx: Ctx = Depends(context)) -> Response:
                   exports={"csv": f"/export/items.csv?unit={unit or ''}&as_of={f.as_of}",
                            "xlsx": f"/export/items.xlsx?unit={unit or ''}&as_of={f.as_of}",
                            "json": f"/api/tables/items?unit={unit or ''}&as_of={f.as_of}"},
-                  chart=charts.status_bars(series, status_labels(), title="本单位事项状态随时间变化")
+                  chart=charts.status_bars(series, STATUS.label, title="本单位事项状态随时间变化")
                   if unit else "")
 
 
@@ -284,7 +278,7 @@ def health_page(ctx: Ctx = Depends(context)) -> Response:
 def notifications_page(ctx: Ctx = Depends(context)) -> Response:
     view = _table_view(ctx, "notifications")
     return render(ctx, ctx.request, "notifications.html", title="通知记录", counts=notify_view.counts(ctx.db),
-                  result=ctx.request.query_params.get("result") or "", results=notify_view.RESULT_LABELS, **view)
+                  result=ctx.request.query_params.get("result") or "", results=notify_view.RESULTS, **view)
 
 
 @router.get("/notifications/{nid}", response_class=HTMLResponse)
@@ -317,7 +311,7 @@ def search_page(ctx: Ctx = Depends(context)) -> Response:
 @router.get("/trends", response_class=HTMLResponse)
 def trends_page(ctx: Ctx = Depends(context)) -> Response:
     f = filters(ctx)
-    labels = status_labels()
+    labels = STATUS.label
     charts_ = []
     for cat in ctx.estate.categories:
         series = q.trend(ctx.estate, ctx.db, ctx.user, category=cat.id, unit=f.unit, until=f.as_of)
@@ -332,7 +326,7 @@ def export(name: str, fmt: str, ctx: Ctx = Depends(context)) -> Response:
         raise NotFound("导出格式只支持 csv 和 xlsx。")
     sort, desc = sort_args(ctx)
     table = registry.build(name, ctx, None, sort, desc)
-    labels = status_labels()
+    labels = STATUS.label
     stamp = clock.today().strftime("%Y%m%d")
     filename = f"xxgk-{table.name}-{stamp}.{fmt}"
     if fmt == "csv":

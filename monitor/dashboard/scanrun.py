@@ -9,14 +9,7 @@ from pathlib import Path
 import sqlite_utils
 
 from monitor.core import clock
-
-
-def _alive(pid: int | None) -> bool:
-    try:
-        from monitor.scan import pid_alive
-    except ImportError:
-        return False
-    return pid_alive(pid)
+from monitor.core.locks import pid_alive
 
 
 class ScanRunner:
@@ -32,7 +25,7 @@ class ScanRunner:
                 return True
             self.proc = None  # reaped: no zombie left behind
         for (pid,) in db.execute("SELECT pid FROM scans WHERE status = 'running'").fetchall():
-            if _alive(pid):
+            if pid_alive(pid):
                 return True
         return False
 

@@ -14,6 +14,7 @@ import threading
 import sqlite_utils
 
 from monitor import store
+from monitor.store import history
 
 _RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[0-9a-zA-Z\u00c0-\u024f]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -50,8 +51,7 @@ def fts_query(query: str) -> str | None:
 
 
 def _state(db: sqlite_utils.Database) -> str:
-    scan, count, max_id = db.execute(
-        "SELECT (SELECT MAX(id) FROM scans), COUNT(*), MAX(id) FROM pages").fetchone()
+    scan, count, max_id = history.page_index_state(db)
     return f"{scan or 0}:{count}:{max_id or 0}"
 
 
@@ -64,6 +64,7 @@ def sync(db: sqlite_utils.Database) -> int:
         if previous == state:
             return 0
         prev_scan, prev_count, prev_max = (int(x) for x in (previous or "-1:0:0").split(":"))
+        params: tuple[int, ...]
         if previous is None or int(state.split(":")[1]) < prev_count:
             where, params = "1=1", ()              # first build, or pages were removed: rebuild
             db.execute("DELETE FROM dash_search")
@@ -72,8 +73,7 @@ def sync(db: sqlite_utils.Database) -> int:
         n = 0
         db.execute("BEGIN")
         try:
-            cur = db.execute(f"SELECT id, title, column_name FROM pages WHERE {where}", params)
-            while batch := cur.fetchmany(2000):
+            for batch in history.page_title_batches(db, where, params, 2000):
                 db.conn.executemany("DELETE FROM dash_search WHERE rowid = ?", [(r[0],) for r in batch])
                 db.conn.executemany(
                     "INSERT INTO dash_search (rowid, grams, kind, ref) VALUES (?, ?, 'page', ?)",

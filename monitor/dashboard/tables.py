@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from openpyxl import Workbook
 
@@ -84,7 +84,7 @@ def paginate(table: Table, page: int, per_page: int = PER_PAGE) -> None:
     table.rows = table.rows[start:start + per_page]
 
 
-def _cell(column: Column, row: dict, labels: dict[str, str]) -> Any:
+def _cell(column: Column, row: dict, labels: Mapping[str, str]) -> Any:
     value = row.get(column.key)
     if column.kind == "status" and value is not None:
         return labels.get(value, value)
@@ -93,7 +93,7 @@ def _cell(column: Column, row: dict, labels: dict[str, str]) -> Any:
     return value
 
 
-def to_csv(table: Table, labels: dict[str, str]) -> bytes:
+def to_csv(table: Table, labels: Mapping[str, str]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow([c.label + ("(%)" if c.kind == "pct" else "") for c in table.columns])
@@ -103,7 +103,7 @@ def to_csv(table: Table, labels: dict[str, str]) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(table: Table, labels: dict[str, str]) -> bytes:
+def to_xlsx(table: Table, labels: Mapping[str, str]) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=_sheet_title(table.title))
     ws.append([c.label + ("(%)" if c.kind == "pct" else "") for c in table.columns])

@@ -18,9 +18,9 @@ from fastapi.templating import Jinja2Templates
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from monitor import auth
-from monitor.core import clock
+from monitor.core import clock, vocab
 from monitor.dashboard import charts
-from monitor.dashboard.estate import STATUSES, Estate, connect, status_labels
+from monitor.dashboard.estate import Estate, connect
 from monitor.dashboard.queries import Filters, source_label
 from monitor.dashboard.tables import Table
 
@@ -28,8 +28,8 @@ SESSION_COOKIE = "xxgk_session"
 LOGIN_COOKIE = "xxgk_login"
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.globals.update(source_label=source_label, share_bar=charts.share_bar, STATUSES=STATUSES,
-                             ROLE_LABELS=auth.ROLE_LABELS, quote=quote)
+# Templates name statuses, kinds, roles and states from the one vocabulary (``vocab.STATUS.label`` ...).
+templates.env.globals.update(source_label=source_label, share_bar=charts.share_bar, vocab=vocab, quote=quote)
 
 # Fixed notices a redirect may show (never reflect user text from the URL).
 NOTICES = {
@@ -212,7 +212,7 @@ def filters(ctx: Ctx) -> Filters:
     q = ctx.request.query_params
     f = Filters(as_of=parse_date(q.get("as_of")), category=q.get("category") or None,
                 unit=q.get("unit") or None, status=q.get("status") or None)
-    if f.status and f.status not in STATUSES:
+    if f.status and f.status not in vocab.STATUS:
         raise BadInput(f"未知状态：{f.status[:20]}")
     if f.category and f.category not in ctx.estate.category_by_id:
         raise BadInput(f"未知类别：{f.category[:20]}")
@@ -254,7 +254,7 @@ def url_with(request: Request, **changes: Any) -> str:
 def render(ctx: Ctx | None, request: Request, template: str, status_code: int = 200, **data: Any) -> HTMLResponse:
     estate = estate_of(request)
     notice = NOTICES.get(request.query_params.get("notice") or "")
-    data.setdefault("labels", status_labels())
+    data.setdefault("labels", vocab.STATUS.label)
     resp = templates.TemplateResponse(
         request, template,
         {"ctx": ctx, "user": ctx.user if ctx else None, "csrf": ctx.csrf if ctx else "", "school": estate.school,

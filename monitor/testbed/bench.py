@@ -21,7 +21,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from monitor.store import open_db, rows
+from monitor.store import history, open_db, rows
 
 BARE_SPIDER = r'''
 import sys, json, scrapy
@@ -75,7 +75,7 @@ def crawl_bench(workdir: Path, as_of: date, profile: str, rescan_days: int = 1, 
         db = open_db(workdir / "bench.db")
         scan = rows(db, "SELECT * FROM scans ORDER BY id DESC LIMIT 1")[0]
         fetched = scan["pages_fetched"] + scan["errors"]
-        urls = [r["url"] for r in rows(db, "SELECT url FROM pages WHERE last_fetch_scan=?", (scan["id"],))]
+        urls = history.urls_fetched_in(db, scan["id"])
         cfg = load_config(cfg_path)
         settings = build_settings(cfg)
         for key in ("ITEM_PIPELINES", "EXTENSIONS", "DOWNLOADER_MIDDLEWARES", "SPIDER_MODULES"):
@@ -92,7 +92,7 @@ def crawl_bench(workdir: Path, as_of: date, profile: str, rescan_days: int = 1, 
         re_s, _ = _timed(xxgk + ["scan", "--config", str(cfg_path), "--no-post"], env2)
         rescan = rows(db, "SELECT * FROM scans ORDER BY id DESC LIMIT 1")[0]
         touched = rescan["pages_new"] + rescan["pages_changed"]
-        total = rows(db, "SELECT COUNT(*) AS n FROM pages WHERE last_seen_scan = ?", (rescan["id"],))[0]["n"]
+        total = history.count_seen_in(db, rescan["id"])
         out.update({
             "profile": profile, "pages": fetched, "bare_urls": len(urls),
             "full_scan_s": round(full_s, 2), "bare_crawl_s": round(bare_s, 2),
@@ -108,10 +108,8 @@ def crawl_bench(workdir: Path, as_of: date, profile: str, rescan_days: int = 1, 
 
 
 def dashboard_bench(workdir: Path) -> dict | None:
-    try:
-        from monitor.testbed import dashboard_bench as dbench
-    except ModuleNotFoundError:
-        return None
+    from monitor.testbed import dashboard_bench as dbench
+
     return dbench.run(workdir)
 
 

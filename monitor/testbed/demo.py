@@ -1,4 +1,5 @@
-"""`xxgk demo` (what `make demo` runs): the whole product on the built-in simulated university.
+"""The demo (`xxgk demo`, monitor/commands/demo.py; what `make demo` runs): the whole product on the
+built-in simulated university.
 
 Starts the testbed on 127.0.0.1, writes its config, scans it twice with the clock moved between
 the scans (so history, changes and 304s show), prints the statuses, and serves the dashboard with
@@ -11,8 +12,7 @@ import shutil
 import time
 from datetime import date, timedelta
 from pathlib import Path
-
-import click
+from typing import Callable
 
 from monitor.core import clock
 
@@ -27,8 +27,9 @@ def _scan(cfg_path: Path, day: date) -> list[str]:
 
 
 def _status_table(cfg_path: Path, as_of: date) -> list[str]:
-    from monitor.assess import STATUS_LABELS, assess_all
+    from monitor.assess import assess_all
     from monitor.config import load_config
+    from monitor.core.vocab import STATUS
     from monitor.store import open_db
 
     cfg = load_config(cfg_path)
@@ -37,29 +38,22 @@ def _status_table(cfg_path: Path, as_of: date) -> list[str]:
     for s in statuses:
         counts[s.status] = counts.get(s.status, 0) + 1
     lines = [f"{cfg.school}：清单 {len(statuses)} 项，截至 {as_of}："
-             + "，".join(f"{STATUS_LABELS[k]} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))]
+             + "，".join(f"{STATUS.label[k]} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))]
     for s in statuses:
         if s.status != "ok":
-            lines.append(f"  [{STATUS_LABELS[s.status]}] {s.id} {s.short or s.title}（{s.unit_name or s.unit or '未指定'}）"
+            lines.append(f"  [{STATUS.label[s.status]}] {s.id} {s.short or s.title}（{s.unit_name or s.unit or '未指定'}）"
                          f"：{s.reason}")
     return lines
 
 
-@click.command("demo")
-@click.option("--no-serve", is_flag=True, help="扫描并打印结果后退出（不启动看板）。")
-@click.option("--as-of", "as_of", default="2019-10-15", show_default=True,
-              help="模拟大学网站（以及监测时钟）的日期。")
-@click.option("--dir", "workdir", default="demo", show_default=True, type=click.Path(file_okay=False),
-              help="演示配置、数据库和标准答案的目录（每次重建）。")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-def demo_command(no_serve: bool, as_of: str, workdir: str, host: str, port: int) -> None:
-    """演示：启动模拟大学网站，扫描两次，打印各事项状态，并打开看板。"""
+def run_demo(day: date, workdir: str | Path, *, echo: Callable[[str], None], serve: bool = True,
+             host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Rebuild ``workdir``, scan the testbed twice up to ``day``, print the statuses through ``echo`` and,
+    with ``serve``, run the dashboard until Ctrl-C."""
     import json
 
     from monitor.testbed import Testbed
 
-    day = date.fromisoformat(as_of)
     work = Path(workdir).absolute()
     if work.exists():
         shutil.rmtree(work)
@@ -68,27 +62,27 @@ def demo_command(no_serve: bool, as_of: str, workdir: str, host: str, port: int)
     with Testbed(as_of=day - timedelta(days=45)) as tb:
         tb.start()
         cfg_path = tb.write_config(work / "xxgk.yaml", database=str(work / "xxgk.db"))
-        click.echo("模拟大学网站已启动（127.0.0.1）：")
+        echo("模拟大学网站已启动（127.0.0.1）：")
         for key, url in tb.sites.items():
-            click.echo(f"  {key:6} {url}")
-        click.echo(f"配置文件：{cfg_path}")
+            echo(f"  {key:6} {url}")
+        echo(f"配置文件：{cfg_path}")
         for scan_day in (day - timedelta(days=45), day):
             tb.set_as_of(scan_day)
             for line in _scan(cfg_path, scan_day):
-                click.echo(line)
+                echo(line)
         (work / "ground-truth.json").write_text(json.dumps(tb.ground_truth(day), ensure_ascii=False, indent=1),
                                                encoding="utf-8")
-        click.echo("")
+        echo("")
         for line in _status_table(cfg_path, day):
-            click.echo(line)
-        click.echo(f"\n演示用时 {time.monotonic() - started:.1f} 秒。以后可以用 `xxgk status --config {cfg_path} --now {day}`"
-                   f" 查看，或 `xxgk report --config {cfg_path} --now {day} --year 2018-2019` 生成年度报告。")
-        if no_serve:
+            echo(line)
+        echo(f"\n演示用时 {time.monotonic() - started:.1f} 秒。以后可以用 `xxgk status --config {cfg_path} --now {day}`"
+             f" 查看，或 `xxgk report --config {cfg_path} --now {day} --year 2018-2019` 生成年度报告。")
+        if not serve:
             return
-        _serve(cfg_path, host, port)
+        _serve(cfg_path, host, port, echo)
 
 
-def _serve(cfg_path: Path, host: str, port: int) -> None:
+def _serve(cfg_path: Path, host: str, port: int, echo: Callable[[str], None]) -> None:
     import uvicorn
 
     from monitor import auth
@@ -104,5 +98,5 @@ def _serve(cfg_path: Path, host: str, port: int) -> None:
     else:
         auth.set_password(db, "admin", password)
     app = create_app(cfg, config_path=cfg_path)
-    click.echo(f"\n看板：http://{host}:{port}/   账号 admin   密码 {password}   （Ctrl-C 停止）")
+    echo(f"\n看板：http://{host}:{port}/   账号 admin   密码 {password}   （Ctrl-C 停止）")
     uvicorn.run(app, host=host, port=port, log_level="warning")

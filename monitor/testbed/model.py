@@ -12,7 +12,7 @@ from datetime import date
 @dataclass(frozen=True)
 class Leak:
     """One piece of personal data published in full (what a compliance check must find)."""
-    kind: str                     # id_card | mobile | address (monitor.pii kinds)
+    kind: str                     # id_card | mobile | address (monitor.compliance.pii kinds)
     value: str                    # the raw value as published (invented people, see people.py)
     masked: str                   # the only form a product may show (docs/compliance.md)
 

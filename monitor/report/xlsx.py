@@ -15,7 +15,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from monitor.core.safe_text import HYPERLINK_MAX, safe_url, set_text_cell
-from monitor.report import KIND_LABELS, AnnualReport
+from monitor.core.vocab import KIND
+from monitor.report.model import AnnualReport
 
 HEADER_FONT = Font(name="黑体", bold=True)
 BODY_FONT = Font(name="宋体")
@@ -35,7 +36,7 @@ def _sheet(wb: Workbook, title: str, header: list[str], widths: list[int]) -> Wo
     return ws
 
 
-def _append(ws: Worksheet, values: list, links: dict[int, str] | None = None) -> None:
+def _append(ws: Worksheet, values: list, links: dict[int, str | None] | None = None) -> None:
     """Append a row; ``links`` maps 1-based column -> URL for a working hyperlink.
 
     Titles, names and URLs are crawled: every text goes in as a string cell (never a formula, see
@@ -101,16 +102,16 @@ def build_workbook(report: AnnualReport) -> Workbook:
     for it in report.items:
         for p in it.published:
             _append(ws, [it.item_id, it.name, it.unit_name, p.date, p.title, p.url,
-                         KIND_LABELS.get(p.kind, p.kind), p.date_source or "", p.citation], links={6: p.url})
+                         KIND.formal.get(p.kind, p.kind), p.date_source or "", p.citation], links={6: p.url})
 
     ws = _sheet(wb, "栏目链接", ["序号", "事项", "栏目", "网址", "存档编号"], [7, 30, 30, 70, 10])
     for it in report.items:
-        for c in it.columns:
-            _append(ws, [it.item_id, it.name, c.title, c.url, c.citation], links={4: c.url})
+        for column in it.columns:
+            _append(ws, [it.item_id, it.name, column.title, column.url, column.citation], links={4: column.url})
 
     ws = _sheet(wb, "发布渠道", ["发布渠道", "所属单位", "网址", "本学年发布信息（条）"], [24, 20, 50, 14])
-    for c in report.channels:
-        _append(ws, [c.name, c.unit_name, c.site, c.articles], links={3: c.site})
+    for ch in report.channels:
+        _append(ws, [ch.name, ch.unit_name, ch.site, ch.articles], links={3: ch.site})
 
     ws = _sheet(wb, "各单位汇总", ["责任单位", "负责条目", "已更新", "应更新未更新", "无需更新", "学年末逾期",
                                   "本学年公开内容（条）", "单位网站发布信息（条）", "未更新事项"],
@@ -133,17 +134,17 @@ def build_workbook(report: AnnualReport) -> Workbook:
     ws = _sheet(wb, "依申请公开", ["指标", "数量"], [30, 60])
     inp = report.inputs
     if inp:
-        for label, value in inp.rows():
-            _append(ws, [label, value])
+        for indicator, figure in inp.rows():
+            _append(ws, [indicator, figure])
         _append(ws, ["数据来源", inp.source])
     else:
         _append(ws, ["数据来源", "【待填写：未提供填报文件，依申请公开及举报、复议、诉讼数据需人工填写】"])
 
     ws = _sheet(wb, "证据存档", ["存档编号", "类型", "标题", "网址", "涉及条目", "存档时间", "存档页面"],
                 [10, 10, 40, 60, 16, 22, 60])
-    for c in report.citations:
-        _append(ws, [c.id, KIND_LABELS.get(c.kind, c.kind), c.title, c.url, "、".join(c.items),
-                     c.captured_at or "未存档", c.captured_url or ""], links={4: c.url})
+    for cit in report.citations:
+        _append(ws, [cit.id, KIND.formal.get(cit.kind, cit.kind), cit.title, cit.url, "、".join(cit.items),
+                     cit.captured_at or "未存档", cit.captured_url or ""], links={4: cit.url})
     wb.properties.title = report.title
     wb.properties.creator = report.school
     return wb

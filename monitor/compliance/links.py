@@ -23,19 +23,19 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
-from crawler.settings import resolver_settings
+from crawler.middlewares import is_counter_url
+from crawler.scope import Scope, canonical_url
+from crawler.settings import resolver_settings, user_agent
+from monitor.config import Config
 from monitor.core import clock
-from monitor.store import rows
+from monitor.core.vocab import LINK_CATEGORY
+from monitor.store import decompress, history, rows
 
 log = logging.getLogger(__name__)
 
-CATEGORY_LABELS: dict[str, str] = {
-    "ok": "正常", "dead": "死链", "server_error": "服务器错误", "blocked": "被拦截（反爬/限流）",
-    "intranet": "内网或需登录", "timeout": "超时", "skipped": "未检查",
-}
 BROKEN = frozenset({"dead", "server_error"})
 FAILED = frozenset({"dead", "server_error", "timeout"})  # a site home page that did not answer
 
@@ -73,42 +73,24 @@ class LinkSettings:
     configured_hosts: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_config(cls, cfg: Any) -> "LinkSettings":
-        comp = getattr(cfg, "compliance", None)
-        crawl = getattr(cfg, "crawl", None)
-
-        def opt(obj: Any, name: str, default: Any) -> Any:
-            if obj is None:
-                return default
-            value = obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
-            return default if value is None else value
-
-        ua = "xxgk-monitor"
-        if crawl is not None:
-            try:
-                from crawler.settings import user_agent
-                ua = user_agent(crawl)
-            except Exception:  # a partial config in a test: keep the default agent
-                pass
-        ranges = list(opt(comp, "intranet_ranges", [])) or list(DEFAULT_INTRANET_RANGES)
-        configured: list[str] = []
-        if hasattr(cfg, "all_sites"):
-            from crawler.scope import Scope
-            configured = sorted(Scope.from_config(cfg).configured_hosts)
+    def from_config(cls, cfg: Config) -> "LinkSettings":
+        comp, crawl = cfg.compliance, cfg.crawl
+        delay = comp.link_check_delay if comp.link_check_delay is not None else crawl.download_delay
+        timeout = comp.link_check_timeout if comp.link_check_timeout is not None else min(float(crawl.timeout), 30)
         return cls(
-            check_external=bool(opt(comp, "check_external_links", False)),
-            intranet_hosts=[h.lower() for h in opt(comp, "intranet_hosts", [])],
-            intranet_ranges=ranges,
-            max_urls=int(opt(comp, "max_link_checks", 2000)),
-            concurrency_per_host=max(1, min(2, int(opt(crawl, "concurrency_per_host", 2)))),
-            delay=float(opt(comp, "link_check_delay", opt(crawl, "download_delay", 0.5))),
-            timeout=float(opt(comp, "link_check_timeout", min(float(opt(crawl, "timeout", 20)), 30))),
-            total_seconds=float(opt(comp, "link_check_seconds", 900)),
-            obey_robots=bool(opt(crawl, "obey_robots", True)),
-            autothrottle=bool(opt(crawl, "autothrottle", True)),
-            user_agent=ua,
-            enabled=bool(opt(comp, "check_links", True)),
-            configured_hosts=configured,
+            check_external=comp.check_external_links,
+            intranet_hosts=[h.lower() for h in comp.intranet_hosts],
+            intranet_ranges=list(comp.intranet_ranges) or list(DEFAULT_INTRANET_RANGES),
+            max_urls=comp.max_link_checks,
+            concurrency_per_host=max(1, min(2, crawl.concurrency_per_host)),
+            delay=float(delay),
+            timeout=float(timeout),
+            total_seconds=float(comp.link_check_seconds),
+            obey_robots=crawl.obey_robots,
+            autothrottle=crawl.autothrottle,
+            user_agent=user_agent(crawl),
+            enabled=comp.check_links,
+            configured_hosts=sorted(Scope.from_config(cfg).configured_hosts),
         )
 
     def scrapy_settings(self) -> dict[str, Any]:
@@ -302,39 +284,13 @@ class LinkStats:
     results: dict[str, tuple[str, str, int | None]] = field(default_factory=dict, repr=False)
 
 
-def _canonical(url: str) -> str:
-    try:
-        from crawler.scope import canonical_url
-        return canonical_url(url)
-    except Exception:
-        return url
-
-
-def _counter(url: str) -> bool:
-    try:
-        from crawler.middlewares import is_counter_url
-        return is_counter_url(url)
-    except Exception:
-        return "_visitcount" in url
-
-
-def _internal_test(cfg: Any):
+def _internal_test(cfg: Config) -> Callable[[str], bool]:
     """A predicate for 'this URL is on one of the school's sites'."""
-    try:
-        from crawler.scope import Scope
-        scope = Scope.from_config(cfg)
-        return lambda url: scope.site_for(url) is not None or scope.may_link(url)
-    except Exception:
-        hosts = {(urlsplit(getattr(s, "url", s)).netloc or "").lower() for s in _sites(cfg)}
-        return lambda url: urlsplit(url).netloc.lower() in hosts
+    scope = Scope.from_config(cfg)
+    return lambda url: scope.site_for(url) is not None or scope.may_link(url)
 
 
-def _sites(cfg: Any) -> list[Any]:
-    fn = getattr(cfg, "all_sites", None)
-    return list(fn()) if callable(fn) else []
-
-
-def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = (),
+def check_links(db: Any, cfg: Config, scan_id: int, *, extra_urls: Iterable[str] = (),
                 settings: LinkSettings | None = None) -> LinkStats:
     """Check every link currently on the school's pages (and ``extra_urls``, e.g. site home pages),
     store one ``link_checks`` row per URL for a new check run, and return the counts."""
@@ -355,11 +311,8 @@ def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = 
     cur = db.execute("INSERT INTO link_runs (scan_id, started_at) VALUES (?, ?)", (scan_id, now))
     run_id = cur.lastrowid
     stats.run_id = run_id
-    crawled = {r["url"]: r for r in rows(
-        db, "SELECT id, url, last_status, last_error, title, LENGTH(COALESCE(text_excerpt, '')) AS text_len "
-            "FROM pages WHERE last_fetch_scan = ?", (scan_id,))}
-    errors = {r["url"]: r for r in rows(db, "SELECT url, status, error FROM fetch_errors WHERE scan_id = ?",
-                                        (scan_id,))}
+    crawled = {r["url"]: r for r in history.crawled_in(db, scan_id)}
+    errors = {r["url"]: r for r in history.fetch_errors_in(db, scan_id)}
     results: list[tuple] = []
     to_check: list[str] = []
     for url, is_internal in targets.items():
@@ -368,10 +321,10 @@ def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = 
         if not is_internal and not settings.check_external and not is_intranet(url, settings):
             continue  # configured intranet hosts are the school's own, whatever their domain
         stats.links += 1
-        if _counter(url):
+        if is_counter_url(url):
             results.append((url, is_internal, "crawl", None, None, "skipped", "计数器地址，不访问", None, None))
             continue
-        key = _canonical(url)
+        key = canonical_url(url)
         crawled_page = crawled.get(key) or crawled.get(url)
         if crawled_page is not None and _unfollowed_redirect(crawled_page["last_status"]):
             # The crawl keeps a redirect as it got it (its target unknown here): a redirect to the login
@@ -426,21 +379,18 @@ def check_links(db: Any, cfg: Any, scan_id: int, *, extra_urls: Iterable[str] = 
 
 
 def _unfollowed_redirect(status: int | None) -> bool:
-    return bool(status) and 300 <= status < 400 and status != 304
+    return status is not None and 300 <= status < 400 and status != 304
 
 
 def _recheck_empty_page(db: Any, page_id: int, url: str, status: int | None,
                         settings: LinkSettings) -> tuple[str, str] | None:
     """A crawled page with (almost) no text may be an anti-bot challenge or a login form answered with 200:
     look at the stored snapshot rather than fetching it again."""
-    from monitor.store import decompress
-
-    found = db.execute("SELECT snapshot FROM versions WHERE page_id = ? ORDER BY id DESC LIMIT 1",
-                       (page_id,)).fetchone()
-    if not found or not found[0]:
+    snapshot = history.latest_snapshot(db, page_id)
+    if not snapshot:
         return None
     try:
-        body = decompress(found[0])[:20000].decode("utf-8", "replace")
+        body = (decompress(snapshot) or b"")[:20000].decode("utf-8", "replace")
     except Exception:  # an unreadable snapshot: keep the crawl's verdict
         return None
     cat, reason = classify({"url": url, "status": status or 200, "body": body}, settings)
@@ -506,7 +456,7 @@ def link_report(db: Any, *, unit: str | None = None) -> list[dict]:
                     "is_home": _is_home(b["page_url"], site)}
         link = entry["links"].setdefault(b["url"], {
             "url": b["url"], "text": b["link_text"], "category": b["category"],
-            "label": CATEGORY_LABELS[b["category"]], "reason": b["reason"], "pages": []})
+            "label": LINK_CATEGORY.label[b["category"]], "reason": b["reason"], "pages": []})
         link["pages"].append(page_ref)
         page = entry["pages"].setdefault(b["page_url"], {**page_ref, "links": []})
         page["links"].append({k: link[k] for k in ("url", "text", "category", "label", "reason")} |

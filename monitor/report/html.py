@@ -1,6 +1,6 @@
-"""HTML and Markdown renderings of the annual report (Jinja2 templates in templates/report/).
+"""HTML and Markdown renderings of the annual report (Jinja2 templates in monitor/report/templates/).
 
-Both are rendered from the same :class:`monitor.report.AnnualReport`; the templates only lay
+Both are rendered from the same :class:`monitor.report.model.AnnualReport`; the templates only lay
 out what the model holds, so they always agree with the DOCX and XLSX outputs.
 """
 from __future__ import annotations
@@ -10,13 +10,11 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from monitor.assess import SOURCE_ZH
 from monitor.core.safe_text import TITLE_MAX, URL_TEXT_MAX, md_block, md_inline, md_link, one_line, safe_url
-from monitor.report import KIND_LABELS, PLACEHOLDER_RE, AnnualReport
+from monitor.core.vocab import DATE_SOURCE, KIND
+from monitor.report.model import PLACEHOLDER_RE, AnnualReport
 
-TEMPLATES = Path(__file__).parent / "templates" / "report"
-
-SOURCE_LABELS = {**SOURCE_ZH, "entry": "栏目列表中的日期"}
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 def _mark_placeholders(text: str) -> Markup:
@@ -50,8 +48,8 @@ def _env(autoescape: bool) -> Environment:
     env.filters["md"] = md_inline
     env.filters["mdp"] = md_block
     env.globals.update(md_link=md_link, link=_html_link,
-                       kind_label=lambda k: KIND_LABELS.get(k, k or ""),
-                       source_label=lambda s: SOURCE_LABELS.get(s, s or ""))
+                       kind_label=lambda k: KIND.formal.get(k, k or ""),
+                       source_label=lambda s: DATE_SOURCE.label.get(s, s or ""))
     return env
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -23,7 +24,8 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from monitor.core.safe_text import clean, safe_url
-from monitor.report import KIND_LABELS, PLACEHOLDER_RE, AnnualReport
+from monitor.core.vocab import KIND
+from monitor.report.model import PLACEHOLDER_RE, AnnualReport
 
 BODY_FONT = "仿宋_GB2312"
 BODY_FALLBACK = "宋体"
@@ -44,7 +46,7 @@ def _set_east_asian(target, east_asian: str, ascii_font: str | None = None) -> N
         fonts.set(qn(slot), ascii_font or east_asian)
 
 
-def _setup_styles(doc: Document) -> None:
+def _setup_styles(doc: DocxDocument) -> None:
     normal = doc.styles["Normal"]
     _set_east_asian(normal, BODY_FONT, BODY_FALLBACK)
     normal.font.size = Pt(12)
@@ -166,7 +168,7 @@ def _tight(p) -> None:
     p.insert(0, ppr)
 
 
-def _table(doc: Document, header: list[str], widths_cm: list[float] | None = None):
+def _table(doc: DocxDocument, header: list[str], widths_cm: list[float] | None = None):
     table = doc.add_table(rows=0, cols=len(header))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -248,7 +250,7 @@ def _page_number_footer(section) -> None:
     _run(para, " 页", size=10.5)
 
 
-def _landscape(doc: Document) -> None:
+def _landscape(doc: DocxDocument) -> None:
     section = doc.add_section(WD_SECTION.NEW_PAGE)
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = Cm(29.7), Cm(21.0)
@@ -256,7 +258,7 @@ def _landscape(doc: Document) -> None:
         setattr(section, side, Cm(1.8))
 
 
-def build_document(report: AnnualReport) -> Document:
+def build_document(report: AnnualReport) -> DocxDocument:
     doc = Document()
     _setup_styles(doc)
     sec = doc.sections[0]
@@ -293,8 +295,8 @@ def build_document(report: AnnualReport) -> Document:
 
     doc.add_heading("附表二：各渠道本学年发布信息数", level=1)
     t = _table(doc, ["发布渠道", "所属单位", "网址", "发布信息（条）"])
-    for c in report.channels:
-        _row(t, [c.name, c.unit_name, _links_cell([("", c.site, c.site)], ""), c.articles])
+    for ch in report.channels:
+        _row(t, [ch.name, ch.unit_name, _links_cell([("", ch.site, ch.site)], ""), ch.articles])
 
     doc.add_heading("附表三：信息公开事项逐项说明", level=1)
     widths = [1.2, 2.2, 4.6, 2.4, 4.2, 6.5, 2.8, 2.2]
@@ -325,8 +327,8 @@ def build_document(report: AnnualReport) -> Document:
     if report.inputs:
         inp = report.inputs
         t = _table(doc, ["指标", "数量"])
-        for label, value in inp.rows():
-            _row(t, [label, value])
+        for indicator, figure in inp.rows():
+            _row(t, [indicator, figure])
         para = doc.add_paragraph()
         _run(para, f"数据来源：{inp.source}", size=10.5)
     else:
@@ -336,12 +338,12 @@ def build_document(report: AnnualReport) -> Document:
     doc.add_heading("附表六：证据存档清单", level=1)
     widths = [1.8, 1.6, 6.5, 8.5, 2.5, 4.5]
     t = _table(doc, ["存档编号", "类型", "标题", "网址", "涉及条目", "存档时间"], widths)
-    for c in report.citations:
+    for cit in report.citations:
         when = "未存档"
-        if c.archived:
-            when = c.captured_at + (f"（见列表页 {c.captured_url}）" if c.captured_url != c.url else "")
-        _row(t, [c.id, KIND_LABELS.get(c.kind, c.kind), c.title, _links_cell([("", c.url, c.url)], ""),
-                 "、".join(c.items), when], widths)
+        if cit.archived:
+            when = (cit.captured_at or "") + (f"（见列表页 {cit.captured_url}）" if cit.captured_url != cit.url else "")
+        _row(t, [cit.id, KIND.formal.get(cit.kind, cit.kind), cit.title, _links_cell([("", cit.url, cit.url)], ""),
+                 "、".join(cit.items), when], widths)
 
     doc.core_properties.title = clean(report.title)
     doc.core_properties.author = clean(report.school)

@@ -75,10 +75,10 @@ def title_key(text: str | None) -> str:
     return normalize(text)
 
 
-def ngrams(text: str, sizes: Sequence[int] = (2, 3)) -> Counter:
+def ngrams(text: str, sizes: Sequence[int] = (2, 3)) -> Counter[str]:
     """Character n-grams of each CJK run, plus latin words as tokens (digits are dropped)."""
     text = unicodedata.normalize("NFKC", text or "").lower()
-    grams: Counter = Counter()
+    grams: Counter[str] = Counter()
     for run in _CJK_RUN_RE.findall(text):
         if len(run) == 1:
             continue
@@ -170,7 +170,7 @@ class CatalogIndex:
         self._cache: dict[str, dict[str, ItemScore]] = {}
         self.phrases: list[_Phrase] = []
         self._excludes: dict[str, list[str]] = {}
-        docs: dict[str, Counter] = {}
+        docs: dict[str, Counter[str]] = {}
         for it in self.items.values():
             seen: set[str] = set()
 
@@ -198,7 +198,7 @@ class CatalogIndex:
             if share[p.norm] > 1:
                 p.weight *= 0.9
         n_docs = max(len(docs), 1)
-        df: Counter = Counter()
+        df: Counter[str] = Counter()
         for grams in docs.values():
             df.update(set(grams))
         self.idf: dict[str, float] = {g: math.log(1 + n_docs / c) for g, c in df.items()}
@@ -271,8 +271,8 @@ class CatalogIndex:
             if 0 < meaningful <= 8:
                 # A short label: how much of it the item's words explain (「硕士招生简章」 is more
                 # than 「招生简章」).
-                covered = {i for s_, e_, _ in hits for i in range(s_, e_) if mask[i]}
-                score *= 0.8 + 0.2 * len(covered) / meaningful
+                explained = {i for s_, e_, _ in hits for i in range(s_, e_) if mask[i]}
+                score *= 0.8 + 0.2 * len(explained) / meaningful
             result[item_id] = (min(score, 0.99), best[2].shown)
         return result
 
@@ -404,6 +404,6 @@ def _chunks_in_order(core: str, phrase: str) -> bool:
     return walk(0, 0, None)
 
 
-def id_key(item_id: str) -> tuple:
+def id_key(item_id: str) -> tuple[int | str, ...]:
     """Sort key for item ids such as '7', '50.1'."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\-]", item_id))

@@ -1,6 +1,6 @@
 """Evidence archive for the annual report: WARC captures, attachment files, manifest, zip.
 
-Every citation of the report (:class:`monitor.report.Citation`) whose page has a stored
+Every citation of the report (:class:`monitor.report.model.Citation`) whose page has a stored
 snapshot is exported as a WARC ``response`` record (warcio) rebuilt from ``versions``: the
 zlib ``snapshot`` is the payload, ``headers`` the HTTP headers, ``fetched_at`` the WARC-Date.
 A ``metadata`` record next to it says which catalog items cite it. Attachment files (cited
@@ -27,9 +27,10 @@ import sqlite_utils
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from monitor.core import clock
 from monitor.core.safe_text import sheet_value
-from monitor.report import AnnualReport
-from monitor.store import decompress, rows
+from monitor.report.model import AnnualReport
+from monitor.store import decompress, history
 
 # The stored body is already decoded (no gzip/chunking): these headers would lie about it.
 _DROP_HEADERS = {"content-encoding", "transfer-encoding", "content-length", "connection", "keep-alive"}
@@ -75,7 +76,6 @@ def _warc_date(fetched_at: str) -> str:
     except ValueError:
         return fetched_at
     if dt.tzinfo is None:
-        from monitor.core import clock
         dt = dt.replace(tzinfo=clock.timezone())
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -105,12 +105,9 @@ def parse_headers(raw: str | None) -> list[tuple[str, str]]:
 
 
 def _load_capture(db: sqlite_utils.Database, version_id: int) -> Capture | None:
-    found = rows(db, """SELECT v.id, v.fetched_at, v.status, v.content_type, v.headers, v.snapshot,
-                               p.url, p.kind
-                        FROM versions v JOIN pages p ON p.id = v.page_id WHERE v.id = ?""", (version_id,))
-    if not found or found[0]["snapshot"] is None:
+    r = history.capture(db, version_id)
+    if r is None or r["snapshot"] is None:
         return None
-    r = found[0]
     return Capture(version_id=r["id"], url=_warc_url(r["url"]), captured_at=r["fetched_at"],
                    status=r["status"] or 200,
                    content_type=r["content_type"], headers=parse_headers(r["headers"]),
@@ -155,13 +152,7 @@ def _linked_files(db: sqlite_utils.Database, page_ids: list[int]) -> list[tuple[
     """(citing page id, newest file version id) for attachments linked from cited pages."""
     if not page_ids:
         return []
-    marks = ",".join("?" * len(page_ids))
-    found = rows(db, f"""SELECT a.page_id, (SELECT v.id FROM versions v WHERE v.page_id = a.file_page_id
-                                              AND v.snapshot IS NOT NULL
-                                              ORDER BY v.fetched_at DESC, v.id DESC LIMIT 1) AS vid
-                         FROM attachments a WHERE a.page_id IN ({marks}) AND a.file_page_id IS NOT NULL""",
-                     page_ids)
-    return [(r["page_id"], r["vid"]) for r in found if r["vid"]]
+    return [(pid, vid) for pid, vid in history.newest_file_versions(db, page_ids) if vid]
 
 
 def collect_captures(db: sqlite_utils.Database, report: AnnualReport) -> list[Capture]:
@@ -189,11 +180,11 @@ def collect_captures(db: sqlite_utils.Database, report: AnnualReport) -> list[Ca
         if c.version_id is None:
             continue
         add(c.version_id, c.id, c.items, c.url)
-        pid = rows(db, "SELECT page_id FROM versions WHERE id = ?", (c.version_id,))[0]["page_id"]
+        pid = history.version_page_id(db, c.version_id)
         page_citations.setdefault(pid, (c.id, c.items))
     for pid, vid in _linked_files(db, list(page_citations)):
         cid, items = page_citations[pid]
-        add(vid, cid, items, rows(db, "SELECT url FROM pages WHERE id = ?", (pid,))[0]["url"])
+        add(vid, cid, items, history.page_url(db, pid))
     return sorted(captures.values(), key=lambda c: (_host_key(c.url), c.url, c.version_id))
 
 

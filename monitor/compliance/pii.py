@@ -35,13 +35,7 @@ from datetime import date
 from typing import Iterable
 
 from crawler.extract import documents as _documents
-
-KIND_LABELS: dict[str, str] = {
-    "id_card": "身份证号",
-    "mobile": "手机号",
-    "bank_card": "银行卡号",
-    "address": "家庭住址",
-}
+from monitor.core.vocab import PII_KIND
 
 # Province-level codes actually in use (GB/T 2260) plus Taiwan, Hong Kong, Macau.
 PROVINCE_CODES = frozenset(
@@ -116,7 +110,7 @@ class PiiHit:
 
     @property
     def label(self) -> str:
-        return KIND_LABELS.get(self.kind, self.kind)
+        return PII_KIND.label.get(self.kind, self.kind)
 
 
 # ---- validators -----------------------------------------------------------------------------------
@@ -758,9 +752,9 @@ def _decode(body: bytes, content_type: str | None) -> str:
     if m:
         charset = m.group(1)
     else:
-        m = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", body[:4096], re.I)
-        if m:
-            charset = m.group(1).decode("ascii", "ignore")
+        meta = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", body[:4096], re.I)
+        if meta:
+            charset = meta.group(1).decode("ascii", "ignore")
     if charset and charset.lower().replace("-", "") in {"gb2312", "gbk", "gb18030"}:
         charset = "gb18030"
     for enc in (charset, "utf-8", "gb18030"):

@@ -1,4 +1,4 @@
-"""`xxgk testbed serve`: run the simulated university until Ctrl-C."""
+"""`xxgk testbed serve`: run the simulated university (monitor/testbed) until Ctrl-C."""
 from __future__ import annotations
 
 import errno
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from monitor.cli import fail
+from monitor.commands.options import fail
 from monitor.core import clock
 
 CONTENT_START, CONTENT_END = date(2016, 9, 1), date(2021, 12, 31)

@@ -1,0 +1,282 @@
+"""Page-history writes: one scan's crawl items become pages, versions, entries, links, attachments
+and fetch_errors rows.
+
+:class:`PageWriter` is plain SQL over one connection; the crawler's ``StorePipeline`` owns the Scrapy
+hooks, the writer thread and the batching, and hands it batches. A new ``versions`` row is written only
+when a page's main-content fingerprint changes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from typing import Any
+
+from crawler.extract.records import PAGINATION_LINK_TEXT
+from monitor.compliance.pii import redact
+from monitor.store.db import compress, dumps
+
+MAX_SNAPSHOT_BYTES = 30 * 1024 * 1024
+EXCERPT_CHARS = 3000
+
+_PAGE_COLS = ("id", "url", "fingerprint", "last_seen_at", "last_changed", "last_changed_source", "changed_after",
+              "first_seen_scan", "fail_count", "list_root_id", "kind")
+
+
+def _newest(*pairs: tuple[str | None, str | None]) -> tuple[str | None, str | None]:
+    best: tuple[str | None, str | None] = (None, None)
+    for date, source in pairs:
+        if date and (best[0] is None or date > best[0]):
+            best = (date, source)
+    return best
+
+
+class PageWriter:
+    """Writes the items of scan ``scan_id`` (all stamped ``now``), keeping a cache of the stored pages
+    (``pages``: url -> the columns a write needs) and the scan's running counts (``counts``)."""
+
+    def __init__(self, conn: sqlite3.Connection, scan_id: int, now: str) -> None:
+        self.conn = conn
+        self.scan_id = scan_id
+        self.now = now
+        self.counts = {"pages_fetched": 0, "pages_new": 0, "pages_changed": 0, "not_modified": 0, "errors": 0,
+                       "bytes": 0, "pages_skipped": 0}
+        self.pages: dict[str, dict[str, Any]] = {}
+        self.store_errors = 0
+        self.reload_pages()
+
+    def write(self, items: list[dict]) -> None:
+        """Write a batch of items in one transaction (all or nothing) and update the scan's counts."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for item in items:
+                kind = item["type"]
+                if kind == "page":
+                    self._page(item)
+                elif kind == "not_modified":
+                    self._not_modified(item)
+                elif kind == "fresh":
+                    self._fresh(item)
+                elif kind == "failed":
+                    self._failed(item)
+                elif kind == "too_complex":
+                    self._too_complex(item)
+                else:
+                    self._other(item)
+            conn.execute(
+                "UPDATE scans SET pages_fetched=?, pages_new=?, pages_changed=?, not_modified=?, errors=?, bytes=?, "
+                "pages_skipped=? WHERE id=?",
+                (self.counts["pages_fetched"], self.counts["pages_new"], self.counts["pages_changed"],
+                 self.counts["not_modified"], self.counts["errors"], self.counts["bytes"],
+                 self.counts["pages_skipped"], self.scan_id))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def reload_pages(self) -> None:
+        """Re-read the page cache from the database (after a rolled-back batch it is stale)."""
+        self.pages = {}
+        for row in self.conn.execute(f"SELECT {', '.join(_PAGE_COLS)} FROM pages"):
+            self.pages[row[1]] = dict(zip(_PAGE_COLS, row))
+
+    def record_store_error(self, item: dict, exc: Exception) -> None:
+        """An item that could not be stored is recorded against its URL as a fetch error."""
+        self.store_errors += 1
+        message = f"存储失败: {type(exc).__name__}: {exc}"[:500]
+        self.conn.execute("INSERT INTO fetch_errors (scan_id, url, status, error, at) VALUES (?,?,?,?,?)",
+                          (self.scan_id, item.get("url"), item.get("status") or 0, message, self.now))
+
+    def _insert_page(self, url: str, item: dict) -> dict:
+        cur = self.conn.execute(
+            "INSERT INTO pages (url, site, unit, depth, referrer, first_seen_scan, first_seen_at) VALUES (?,?,?,?,?,?,?)",
+            (url, item.get("site"), item.get("unit") or "", item.get("depth"), item.get("referrer"), self.scan_id,
+             self.now))
+        row: dict[str, Any] = {c: None for c in _PAGE_COLS}
+        row.update(id=cur.lastrowid, url=url, first_seen_scan=self.scan_id, fail_count=0)
+        self.pages[url] = row
+        return row
+
+    def _root_id(self, item: dict, page_id: int) -> int:
+        root = item.get("list_root")
+        if root and root in self.pages:
+            return self.pages[root]["id"]
+        return page_id
+
+    def _page(self, item: dict) -> None:
+        rec = item["record"]
+        url = item["url"]
+        body: bytes = item.get("body") or b""
+        self.counts["pages_fetched"] += 1
+        self.counts["bytes"] += len(body)
+        row = self.pages.get(url)
+        is_new = row is None or row.get("fingerprint") is None
+        if row is None:
+            row = self._insert_page(url, item)
+        page_id = row["id"]
+        fingerprint = rec.fingerprint
+        changed = not is_new and row["fingerprint"] != fingerprint
+        published, published_source = rec.published, rec.published_source
+        updated, updated_source = rec.updated, rec.updated_source
+        changed_after = row.get("changed_after")
+        last_changed, last_source = _newest((published, published_source), (updated, updated_source))
+        if changed:
+            changed_after = row.get("last_seen_at")
+        if last_changed is None:
+            if changed:  # no date on the page: the change is what we observed between two scans
+                last_changed, last_source = self.now[:10], "observed"
+            else:
+                last_changed, last_source = row.get("last_changed"), row.get("last_changed_source")
+        if is_new:
+            self.counts["pages_new"] += 1
+        elif changed:
+            self.counts["pages_changed"] += 1
+        list_root_id = self._root_id(item, page_id) if rec.kind == "list" else None
+        if list_root_id == page_id:
+            list_root_id = None if not item.get("list_root") else list_root_id
+        text = rec.text or ""
+        sha = hashlib.sha256(body).hexdigest()
+        headers = item.get("headers") or {}
+        self.conn.execute(
+            """UPDATE pages SET site=?, unit=?, kind=?, title=?, column_name=?, last_seen_scan=?, last_seen_at=?,
+               last_fetch_scan=?, last_status=?, last_error=NULL, fail_count=0, etag=?, last_modified=?,
+               content_type=?, size=?, sha256=?, fingerprint=?, published=?, published_source=?, updated=?,
+               updated_source=?, last_changed=?, last_changed_source=?, changed_after=?, newest_entry=?,
+               entry_count=?, list_root_id=?, text_excerpt=?, depth=COALESCE(depth, ?) WHERE id=?""",
+            (item.get("site"), item.get("unit") or "", rec.kind, rec.title, rec.column, self.scan_id, self.now,
+             self.scan_id, item.get("status", 200), item.get("etag"), item.get("last_modified"),
+             headers.get("Content-Type"), len(body), sha, fingerprint, published, published_source, updated,
+             updated_source, last_changed, last_source, changed_after, rec.newest_entry,
+             len(rec.entries) if rec.kind == "list" else None, list_root_id, redact(text[:EXCERPT_CHARS]),
+             item.get("depth"), page_id))
+        if is_new or changed:
+            self.conn.execute(
+                """INSERT INTO versions (page_id, scan_id, fetched_at, changed_after, fingerprint, body_sha256, title,
+                   published, published_source, updated, updated_source, status, content_type, headers, snapshot, text)
+                   VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+                (page_id, self.scan_id, self.now, changed_after if changed else None, fingerprint, sha, rec.title,
+                 published, published_source, updated, updated_source, item.get("status", 200),
+                 headers.get("Content-Type"), dumps(headers),
+                 compress(body[:MAX_SNAPSHOT_BYTES]), compress(text)))
+        row.update(fingerprint=fingerprint, last_seen_at=self.now, last_changed=last_changed,
+                   last_changed_source=last_source, changed_after=changed_after, kind=rec.kind,
+                   list_root_id=list_root_id, fail_count=0)
+        scan = self.scan_id
+        if rec.kind == "list" and rec.entries:
+            root_id = self._root_id(item, page_id)
+            self.conn.executemany(
+                """INSERT INTO entries (list_page_id, source_page_id, url, title, date, date_source, first_seen_scan,
+                   last_seen_scan) VALUES (?,?,?,?,?,?,?,?)
+                   ON CONFLICT(list_page_id, url) DO UPDATE SET source_page_id=excluded.source_page_id,
+                   title=excluded.title, date=excluded.date, date_source=excluded.date_source,
+                   last_seen_scan=excluded.last_seen_scan""",
+                [(root_id, page_id, e.url, e.title, e.date, e.date_source, scan, scan) for e in rec.entries])
+        links = {l.url: l.text for l in rec.links}
+        for p in rec.pagination:  # marked even when it is also an ordinary link ("下一页"): a re-scan relies on it
+            links[p] = PAGINATION_LINK_TEXT
+        for a in rec.attachments:
+            links.setdefault(a.url, a.text)
+        if links:
+            self.conn.executemany(
+                """INSERT INTO links (page_id, url, text, first_seen_scan, last_seen_scan) VALUES (?,?,?,?,?)
+                   ON CONFLICT(page_id, url) DO UPDATE SET text=excluded.text, last_seen_scan=excluded.last_seen_scan""",
+                [(page_id, u, (t or "")[:300], scan, scan) for u, t in links.items()])
+        if rec.attachments:
+            self.conn.executemany(
+                """INSERT INTO attachments (page_id, file_page_id, url, name, first_seen_scan, last_seen_scan)
+                   VALUES (?,?,?,?,?,?)
+                   ON CONFLICT(page_id, url) DO UPDATE SET name=excluded.name, last_seen_scan=excluded.last_seen_scan,
+                   file_page_id=COALESCE(excluded.file_page_id, attachments.file_page_id)""",
+                [(page_id, (self.pages.get(a.url) or {}).get("id"), a.url, a.text, scan, scan)
+                 for a in rec.attachments])
+        if rec.kind == "attachment":
+            self.conn.execute("UPDATE attachments SET file_page_id=? WHERE url=? AND file_page_id IS NULL",
+                              (page_id, url))
+
+    def _touch_children(self, page_id: int) -> None:
+        scan = self.scan_id
+        self.conn.execute("UPDATE entries SET last_seen_scan=? WHERE source_page_id=?", (scan, page_id))
+        self.conn.execute("UPDATE links SET last_seen_scan=? WHERE page_id=?", (scan, page_id))
+        self.conn.execute("UPDATE attachments SET last_seen_scan=? WHERE page_id=?", (scan, page_id))
+
+    def _not_modified(self, item: dict) -> None:
+        self.counts["not_modified"] += 1
+        row = self.pages.get(item["url"])
+        if row is None:  # a 304 for a page we do not know: nothing to refresh
+            return
+        self.conn.execute(
+            """UPDATE pages SET last_seen_scan=?, last_seen_at=?, last_fetch_scan=?, last_status=304,
+               last_error=NULL, fail_count=0 WHERE id=?""", (self.scan_id, self.now, self.scan_id, row["id"]))
+        row["last_seen_at"] = self.now
+        self._touch_children(row["id"])
+
+    def _fresh(self, item: dict) -> None:
+        """Not fetched (checked recently): still part of the site as of this scan, with its links,
+        entries and files; its fetch fields (last_seen_at, status, validators) stay those of the
+        fetch that really happened."""
+        self.counts["pages_skipped"] += 1
+        row = self.pages.get(item["url"])
+        if row is None:
+            return
+        self.conn.execute("UPDATE pages SET last_seen_scan=? WHERE id=?", (self.scan_id, row["id"]))
+        self.conn.execute("UPDATE pages SET last_seen_scan=? WHERE id IN (SELECT file_page_id FROM attachments "
+                          "WHERE page_id=? AND file_page_id IS NOT NULL)", (self.scan_id, row["id"]))
+        self._touch_children(row["id"])
+
+    def _failed(self, item: dict) -> None:
+        self.counts["errors"] += 1
+        url = item["url"]
+        row = self.pages.get(url) or self._insert_page(url, item)
+        fails = (row.get("fail_count") or 0) + 1
+        row["fail_count"] = fails
+        self.conn.execute(
+            "UPDATE pages SET last_fetch_scan=?, last_status=?, last_error=?, fail_count=? WHERE id=?",
+            (self.scan_id, item.get("status") or 0, item.get("error"), fails, row["id"]))
+        self.conn.execute("INSERT INTO fetch_errors (scan_id, url, status, error, at) VALUES (?,?,?,?,?)",
+                          (self.scan_id, url, item.get("status") or 0, item.get("error"), self.now))
+
+    def _too_complex(self, item: dict) -> None:
+        """A file skipped at a limit: a failure, plus what identifies the file (validators, hash) so the
+        next scan asks for it conditionally and does not read the same bytes again."""
+        self._failed(item)
+        if item.get("sha256"):
+            row = self.pages[item["url"]]
+            headers = item.get("headers") or {}
+            self.counts["bytes"] += item.get("size") or 0
+            self.conn.execute("UPDATE pages SET etag=?, last_modified=?, sha256=?, size=?, content_type=? WHERE id=?",
+                              (item.get("etag"), item.get("last_modified"), item["sha256"], item.get("size"),
+                               headers.get("Content-Type"), row["id"]))
+
+    def _other(self, item: dict) -> None:
+        self.counts["pages_fetched"] += 1
+        url = item["url"]
+        row = self.pages.get(url) or self._insert_page(url, item)
+        headers = item.get("headers") or {}
+        self.conn.execute(
+            """UPDATE pages SET kind='other', last_seen_scan=?, last_seen_at=?, last_fetch_scan=?, last_status=?,
+               last_error=NULL, fail_count=0, content_type=?, size=?, etag=?, last_modified=? WHERE id=?""",
+            (self.scan_id, self.now, self.scan_id, item.get("status"), headers.get("Content-Type"), item.get("size"),
+             item.get("etag"), item.get("last_modified"), row["id"]))
+
+
+def finish_scan(db: Any, scan_id: int, *, finished_at: str, status: str, limits: list, sites: dict,
+                message: str) -> None:
+    """Close the scan row the crawl process was given."""
+    db.execute("UPDATE scans SET finished_at=?, status=?, limits_hit=?, sites=?, message=? WHERE id=?",
+               (finished_at, status, json.dumps(limits, ensure_ascii=False),
+                json.dumps(sites, ensure_ascii=False), message, scan_id))
+
+
+# ---- compliance rewrites (personal data masked after the fact)
+
+def set_version_bodies(db: Any, version_id: int, snapshot: bytes | None, text: bytes | None) -> None:
+    """Replace a version's stored snapshot and text with these (uncompressed) bodies; None stores NULL."""
+    db.execute("UPDATE versions SET snapshot = ?, text = ? WHERE id = ?",
+               (compress(snapshot) if snapshot is not None else None,
+                compress(text) if text is not None else None, version_id))
+
+
+def set_text_excerpt(db: Any, page_id: int, text: str) -> None:
+    """Replace a page's stored plain-text excerpt."""
+    db.execute("UPDATE pages SET text_excerpt = ? WHERE id = ?", (text, page_id))
