@@ -123,6 +123,9 @@ SCENARIOS = {
 }
 
 
+NOTES_MARKER = "<!-- notes below are kept by make bench -->"
+
+
 def write_markdown(results: dict, path: Path) -> None:
     lines = [
         "# Benchmarks", "",
@@ -173,6 +176,10 @@ def write_markdown(results: dict, path: Path) -> None:
                   "| page | p50 ms | p95 ms |", "|---|---|---|"]
         for name, fig in d.get("pages_ms", {}).items():
             lines.append(f"| {name} | {fig['p50']} | {fig['p95']} |")
+    # Hand-written notes after the marker (comparisons, profiles) survive a new run.
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if NOTES_MARKER in old:
+        lines += ["", NOTES_MARKER + old.split(NOTES_MARKER, 1)[1].rstrip("\n")]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
