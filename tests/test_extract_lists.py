@@ -215,3 +215,22 @@ def test_an_empty_table_column_beside_a_menu_table_is_empty() -> None:
         html = body if pager_text else body.replace("共 0 条记录&nbsp;&nbsp;", "")
         rec = extract(html, "http://zcc.example.edu.cn/news_list.asp?cid=2", today=date(2019, 10, 15))
         assert (rec.kind, rec.entries, rec.title) == ("list", [], "政策法规")
+
+
+def test_rows_that_show_a_long_summary_under_the_title_are_rows() -> None:
+    # News lists often show each item's first paragraph under its title; the summary holds other dates
+    # (the signature's 2019年9月27日, a 公示期) that are not the row's date.
+    summary = ("学院家庭经济困难研究生认定工作由学院认定工作组和认定评议小组根据学校下发文件认定完成。"
+               "一、认定等级基本标准：特别困难、一般困难、原则上不予认定，具体以学校通知为准。" * 3
+               + "公示期：2019年9月14日至9月18日。联系人：办公室，电话 021-00000000。学院2019年9月27日")
+    rows = "".join(
+        f'<li class="news"><div class="news_con"><p class="news_title"><a href="/{i}/page.htm" title="公示{i}">'
+        f'研究生认定公示{i}</a><span class="news_meta">2019-0{i}-1{i}</span></p>'
+        f'<div class="news_text">{summary}</div></div></li>'
+        for i in (3, 2, 1))
+    html = (f'<html><head><title>通知公告</title></head><body><div class="nav"><a href="/">首页</a></div>'
+            f'<div class="col_news_list"><ul class="news_list">{rows}</ul></div></body></html>')
+    rec = extract(html, "http://x.edu.cn/tzgg/list.htm", today=date(2019, 10, 15))
+    assert rec.kind == "list"
+    assert [(e.title, e.date) for e in rec.entries] == [
+        ("研究生认定公示3", "2019-03-13"), ("研究生认定公示2", "2019-02-12"), ("研究生认定公示1", "2019-01-11")]

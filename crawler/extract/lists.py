@@ -152,8 +152,11 @@ def _make_rows(page: Page, items: Iterable[HtmlElement], date_sel: str | None = 
         title = _row_title(a)
         if len(title) < 2 or _NON_ENTRY_TEXT_RE.match(title):
             continue
-        if len(WS_RE.sub("", el.text_content() or "")) > 260 + len(title) or el.find(".//h1") is not None:
-            continue  # a layout block holding a whole page section, not one row of a list
+        if el.find(".//h1") is not None or (len(WS_RE.sub("", el.text_content() or "")) > 260 + len(title)
+                                              and len(el.findall(".//a")) > 2):
+            # a layout block holding a whole page section, not one row of a list; one link with a long
+            # summary under it is still one row (news lists that show each item's first paragraph)
+            continue
         if page.regions.of(a) in ("nav", "footer"):
             continue  # a menu cell ("td.left_menu") in a layout table is navigation, not a row
         value, md = None, None
