@@ -234,3 +234,30 @@ def test_rows_that_show_a_long_summary_under_the_title_are_rows() -> None:
     assert rec.kind == "list"
     assert [(e.title, e.date) for e in rec.entries] == [
         ("研究生认定公示3", "2019-03-13"), ("研究生认定公示2", "2019-02-12"), ("研究生认定公示1", "2019-01-11")]
+
+
+def _webplus_column(main_list: str) -> str:
+    box = "".join(
+        f'<div class="post mbox"><h3 class="tit"><span class="title">{name}</span></h3><div class="con">'
+        f'<ul class="news_list">'
+        + "".join(f'<li class="news"><div class="news_title"><a href="/{cid}/{i}/c{cid}a{i}/page.htm">{name}第{i}条通知</a>'
+                  f'</div><div class="news_meta">1{i}-2{i}</div></li>' for i in (1, 2, 3))
+        + f'</ul></div><div class="more_btn"><a href="/{cid}/list.htm">更多</a></div></div>'
+        for name, cid in (("重要通知", 24257), ("学生活动", 24258), ("讲座信息", 24259)))
+    return (f'<html><head><title>采购公告</title></head><body><div class="nav"><a href="/">首页</a></div>'
+            f'<div class="col_news"><div class="col_news_head"><h2>采购公告</h2></div>'
+            f'<div class="col_news_list listcon"><div frag="窗口6" portletmode="simpleList">{main_list}</div></div>'
+            f'<div class="col_news_right">{box}</div></div></body></html>')
+
+
+def test_an_empty_webplus_list_portlet_is_an_empty_column_whatever_the_sidebar_shows() -> None:
+    rec = extract(_webplus_column("<!-- No Data -->"), "http://x.edu.cn/cggg/list.htm", today=date(2019, 12, 31))
+    assert (rec.kind, rec.entries, rec.newest_entry) == ("list", [], None)
+
+
+def test_a_webplus_list_portlet_with_rows_gives_its_rows() -> None:
+    rows = "".join(f'<li><a href="/cggg/{i}/page.htm">采购项目{i}号公告</a><span>2019-0{i}-0{i}</span></li>' for i in (3, 2))
+    rec = extract(_webplus_column(f'<ul class="news_list">{rows}</ul>'), "http://x.edu.cn/cggg/list.htm",
+                  today=date(2019, 12, 31))
+    assert rec.kind == "list"
+    assert [(e.title, e.date) for e in rec.entries] == [("采购项目3号公告", "2019-03-03"), ("采购项目2号公告", "2019-02-02")]

@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from lxml.html import HtmlElement
 
+from crawler.extract import cms
 from crawler.extract import dates as D
 from crawler.extract.breadcrumb import column_from_crumb, find_breadcrumb, page_column
 from crawler.extract.content import block_text, fingerprint_text, main_content
@@ -181,6 +182,15 @@ def _read(page: Page) -> _Evidence:
                      meta_upd=meta_upd, url_day=url_day)
 
 
+def _list_portlet(page: Page) -> HtmlElement | None:
+    """The column's own list when the CMS marks it (one WebPlus list portlet outside menus and sidebars)."""
+    found = page.body.xpath(cms.WEBPLUS_LIST_PORTLET_XPATH)
+    if len(found) != 1 or not isinstance(found[0], HtmlElement):
+        return None
+    el = found[0]
+    return None if page.regions.of(el) in ("nav", "footer", "side", "header") else el
+
+
 def _decide(page: Page, ev: _Evidence) -> _Decision:
     """What kind of page it is: an article, the column's list, or other (home pages, hubs, challenges)."""
     main, main_span, title_idx, title_el = ev.main, ev.main_span, ev.title_idx, ev.title_el
@@ -200,6 +210,14 @@ def _decide(page: Page, ev: _Evidence) -> _Decision:
             empty = zero[0].getparent() if zero[0].getparent() is not None else zero[0]
         if empty is not None:  # the column's own list is empty (空白栏目); other boxes are not the column
             best_group = Group(empty, [], known=True)
+    portlet = _list_portlet(page)
+    if portlet is not None:  # the CMS marks the column's own list: the sidebar's boxes are other columns
+        own = [g for g in groups if g.parent is portlet or page.inside(g.parent, portlet)]
+        if portlet.find(".//a[@href]") is None:
+            best_group = Group(portlet, [], known=True)  # an empty column
+        elif own:
+            pick = max(own, key=lambda g: g.score)
+            best_group = Group(pick.parent, pick.rows, known=True)
     article_strong = (ev.main_known and not (best_group and best_group.known and best_group.rows)) or (
         bool(near_title) and title_idx is not None and main_plain >= 30) or (
         main_plain >= 400 and (best_group is None or main_plain > 2 * sum(len(r.title) for r in best_group.rows)))

@@ -20,6 +20,9 @@ Rule = tuple[str, tuple[str, ...]]
 WEBPLUS_BODY_RULES: list[Rule] = [("class", ("wp_articlecontent",))]  # the article body
 WEBPLUS_TITLE_RULES: list[Rule] = [("class", ("arti_title",))]  # the article title
 WEBPLUS_LIST_CLASS = "wp_article_list"  # <ul class="wp_article_list">: the column's own list
+# the column's own list portlet (<div frag="窗口6" portletmode="simpleList">); "<!-- No Data -->" when empty,
+# while the sidebar's news boxes of other columns carry no portlet mode
+WEBPLUS_LIST_PORTLET_XPATH = '//*[@portletmode="simpleList"]'
 WEBPLUS_PAGER_CLASS = "wp_paging"  # the list's paging bar
 WEBPLUS_MENU_CLASS = "wp_listcolumn"  # the sub-column menu beside a list (navigation)
 WEBPLUS_PAGE_PARAM_RE = re.compile(r"[?&]a\d+p=")  # dynamic list paging "?a2p=3"
