@@ -261,3 +261,48 @@ def test_a_webplus_list_portlet_with_rows_gives_its_rows() -> None:
                   today=date(2019, 12, 31))
     assert rec.kind == "list"
     assert [(e.title, e.date) for e in rec.entries] == [("采购项目3号公告", "2019-03-03"), ("采购项目2号公告", "2019-02-02")]
+
+
+_SMALL_ROWS = {
+    "table cells, date in its own cell": ('<table class="list">{}</table>',
+                                          '<tr><td><a href="{u}">{t}</a></td><td>2019-6-{d}</td></tr>', "2019-06-0{d}"),
+    "li, dotted date in a span after the link": ('<ul class="list">{}</ul>',
+                                                 '<li><a href="{u}">{t}</a><span>2019.08.1{d}</span></li>', "2019-08-1{d}"),
+    "split day / year-month block": ('<ul class="list">{}</ul>', '<li><div class="date"><span>0{d}</span>'
+                                     '<span>2018.11</span></div><a href="{u}">{t}</a></li>', "2018-11-0{d}"),
+    "dl rows": ('<div class="list">{}</div>', '<dl><dt><a href="{u}">{t}</a></dt><dd>2019-08-1{d}</dd></dl>', "2019-08-1{d}"),
+    "date before the title": ('<ul class="list">{}</ul>', '<li><span>2019-08-1{d}</span><a href="{u}">{t}</a></li>',
+                              "2019-08-1{d}"),
+    "2019/8/30": ('<ul class="list">{}</ul>', '<li><a href="{u}">{t}</a><span>2019/8/{d}</span></li>', "2019-08-0{d}"),
+    "[08-30]": ('<ul class="list">{}</ul>', '<li><a href="{u}">{t}</a><span>[08-1{d}]</span></li>', "2019-08-1{d}"),
+    "2019年8月30日": ('<ul class="list">{}</ul>', '<li><a href="{u}">{t}</a><span>2019年8月{d}日</span></li>', "2019-08-0{d}"),
+}
+
+
+def _small_column(box: str, row: str, n: int) -> str:
+    rows = "".join(row.format(u=f"/zn/{d}.htm", t=f"示例大学信息公开指南（第{d}版）", d=d) for d in range(n, 0, -1))
+    return ('<html><head><title>信息公开指南 - 示例大学信息公开网</title></head><body><div class="nav">'
+            '<a href="/">首页</a><a href="/zn/">信息公开指南</a><a href="/ml/">信息公开目录</a></div><div class="main">'
+            '<div class="crumb">当前位置：<a href="/">首页</a> &gt; 信息公开指南</div><h2>信息公开指南</h2>'
+            f'{box.format(rows)}</div><div class="footer">Copyright © 2019 示例大学</div></body></html>')
+
+
+@pytest.mark.parametrize("n", [1, 2])
+@pytest.mark.parametrize("layout", sorted(_SMALL_ROWS))
+def test_a_small_column_is_a_list_whatever_its_row_count(layout: str, n: int) -> None:
+    # 章程, 指南, 年度报告 columns often hold one or two documents and no pager: their rows and dates count.
+    box, row, day = _SMALL_ROWS[layout]
+    rec = extract(_small_column(box, row, n), "http://x.edu.cn/zn/list.htm", today=date(2019, 10, 15))
+    assert rec.kind == "list" and rec.published is None
+    assert [e.date for e in rec.entries] == [day.format(d=d) for d in range(n, 0, -1)]
+
+
+def test_a_short_article_beside_a_box_of_its_column_stays_an_article() -> None:
+    box = ('<div class="box"><h3>通知公告</h3><ul class="list"><li><a href="/a/1.htm">关于开展信息公开检查的通知</a>'
+           '<span>2019-10-10</span></li><li><a href="/a/2.htm">关于公布信息公开年度报告的通知</a><span>2019-10-09</span></li></ul></div>')
+    html = ('<html><head><title>关于举办信息公开培训的通知 - 通知公告 - 示例大学</title></head><body><div class="nav">'
+            '<a href="/">首页</a></div><div class="main"><div class="crumb">当前位置：<a href="/">首页</a> &gt; '
+            '<a href="/tzgg/">通知公告</a></div><h1>关于举办信息公开培训的通知</h1><div class="info">2019-09-01</div>'
+            f'<div class="content"><p>详见附件。</p><p><a href="/f/1.pdf">培训安排.pdf</a></p></div>{box}</div></body></html>')
+    rec = extract(html, "http://x.edu.cn/tzgg/2019/0901/123.htm", today=date(2019, 10, 15))
+    assert (rec.kind, rec.published) == ("article", "2019-09-01")

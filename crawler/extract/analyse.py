@@ -191,6 +191,23 @@ def _list_portlet(page: Page) -> HtmlElement | None:
     return None if page.regions.of(el) in ("nav", "footer", "side", "header") else el
 
 
+def _small_column(page: Page, ev: _Evidence, group: Group | None, crumb: list[str], main_plain: int) -> bool:
+    """One or two dated rows under the column's own heading and no text of its own: a small column (章程,
+    指南, 年度报告, 制度) is a list whatever its row count; its row's date is not a publication date."""
+    if group is None or not group.rows or len(group.rows) > 2 or group.dated < len(group.rows):
+        return False
+    if ev.main_known or page.regions.of(group.parent) in ("side", "nav", "footer", "header"):
+        return False
+    if ROOT_PATH_RE.match(urlsplit(page.url).path or "/") or main_plain >= 60:
+        return False
+    column = page_column(page, crumb)
+    if ev.title_el is not None:  # a headline of its own (not the column's name) makes it an article
+        headline = D.normalize(text_of(ev.title_el))
+        if not (column and headline and (column in headline or headline in column)):
+            return False
+    return headed_by_column(page, group, column)
+
+
 def _decide(page: Page, ev: _Evidence) -> _Decision:
     """What kind of page it is: an article, the column's list, or other (home pages, hubs, challenges)."""
     main, main_span, title_idx, title_el = ev.main, ev.main_span, ev.title_idx, ev.title_el
@@ -258,6 +275,8 @@ def _decide(page: Page, ev: _Evidence) -> _Decision:
     elif best_group is not None and len(best_group.rows) >= 3 and plain_column(page, best_group, groups):
         kind = "list"  # a column of documents without dates (规章制度, 办事指南…)
 
+    if kind in ("article", "other") and _small_column(page, ev, best_group, crumb, main_plain):
+        kind = "list"
     has_date = bool(ev.pubs or ev.upds or ev.meta_pub or ev.url_day or ev.signature)
     if kind == "article" and not has_date and main_plain < 100 and main is not None:
         # a column page that only points to another site ("请访问：财务处—部门预算") is a signpost
