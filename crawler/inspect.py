@@ -15,8 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.extract import PageRecord, extract, extract_attachment, is_attachment_link
-from crawler.middlewares import COUNTER_RE
-from crawler.scope import CheckScope, Refusal, is_internal_address, parse_ip
+from crawler.scope import COUNTER_RE, CheckScope, Refusal, is_internal_address, parse_ip
 from monitor.core import clock
 from monitor.core.vocab import DATE_SOURCE, KIND
 

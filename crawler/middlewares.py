@@ -3,20 +3,11 @@ a redirect, a meta refresh, an attachment, robots.txt, the link checker): every 
 spider's ``scope`` (``crawler.scope``) on its parsed URL, here, in one place."""
 from __future__ import annotations
 
-import re
-
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.scope import Refusal
-from crawler.settings import COUNTER_PATTERNS
-
-COUNTER_RE = re.compile("|".join(COUNTER_PATTERNS), re.I)
-
-
-def is_counter_url(url: str) -> bool:
-    return bool(COUNTER_RE.search(url))
 
 
 class OutOfScope(IgnoreRequest):

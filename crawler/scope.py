@@ -19,6 +19,21 @@ from urllib.parse import urlsplit, urlunsplit
 
 from w3lib.url import safe_url_string
 
+# URL patterns that must never be requested: CMS visit counters increment on every fetch.
+COUNTER_PATTERNS = (
+    r"/_visitcount",
+    r"dynclicks\.jsp",
+    r"/system/resource/code/news/click/",
+    r"[?&]clickcount=",
+    r"/counter\.(?:asp|jsp|php)",
+)
+
+COUNTER_RE = re.compile("|".join(COUNTER_PATTERNS), re.I)
+
+
+def is_counter_url(url: str) -> bool:
+    return bool(COUNTER_RE.search(url))
+
 _SESSION_RE = re.compile(r";jsessionid=[^?#]*", re.I)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -3,20 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrapy.settings import default_settings as _scrapy_defaults
-
 from monitor import __version__ as _version
 
 DEFAULT_CONTACT = "https://github.com/xxgk-monitor/xxgk-monitor"
-
-# URL patterns that must never be requested: CMS visit counters increment on every fetch.
-COUNTER_PATTERNS = (
-    r"/_visitcount",
-    r"dynclicks\.jsp",
-    r"/system/resource/code/news/click/",
-    r"[?&]clickcount=",
-    r"/counter\.(?:asp|jsp|php)",
-)
 
 ATTACHMENT_EXTENSIONS = (
     ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".wps", ".et", ".zip", ".rar", ".7z", ".txt", ".csv",
@@ -28,14 +17,16 @@ SKIP_EXTENSIONS = (
 )
 
 
-# Scrapy renamed DNS_RESOLVER (deprecated) to TWISTED_DNS_RESOLVER; set whichever this Scrapy reads.
-_RESOLVER_SETTING = ("TWISTED_DNS_RESOLVER" if hasattr(_scrapy_defaults, "TWISTED_DNS_RESOLVER")
-                     else "DNS_RESOLVER")
+def _resolver_setting() -> str:
+    """Scrapy renamed DNS_RESOLVER (deprecated) to TWISTED_DNS_RESOLVER; the one this Scrapy reads. Looked up
+    when settings are built, so importing this module (the dashboard's link report does) loads no Scrapy."""
+    from scrapy.settings import default_settings
+    return "TWISTED_DNS_RESOLVER" if hasattr(default_settings, "TWISTED_DNS_RESOLVER") else "DNS_RESOLVER"
 
 
 def resolver_settings(configured_hosts) -> dict[str, Any]:
     """Settings that make a crawl refuse names resolving to internal addresses (``crawler.resolver``)."""
-    return {_RESOLVER_SETTING: "crawler.resolver.GuardedResolver",
+    return {_resolver_setting(): "crawler.resolver.GuardedResolver",
             "XXGK_INTERNAL_HOSTS_ALLOWED": sorted(configured_hosts)}
 
 

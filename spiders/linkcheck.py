@@ -24,9 +24,9 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.middlewares import COUNTER_RE, OutOfScope
+from crawler.middlewares import OutOfScope
 from crawler.resolver import InternalAddress
-from crawler.scope import CheckScope
+from crawler.scope import COUNTER_RE, CheckScope
 
 BODY_CHARS = 6000
 # GET after a good HEAD only for HTML small enough to be a challenge page or a login wall.

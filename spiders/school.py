@@ -18,8 +18,8 @@ from twisted.python.failure import Failure
 
 from crawler.extract import extract
 from crawler.extract.records import PAGINATION_LINK_TEXT
-from crawler.middlewares import COUNTER_RE, OutOfScope
-from crawler.scope import Scope, canonical_url, netloc_of
+from crawler.middlewares import OutOfScope
+from crawler.scope import COUNTER_RE, Scope, canonical_url, netloc_of
 from crawler.settings import ATTACHMENT_EXTENSIONS, SKIP_EXTENSIONS
 from crawler.traps import TrapGuard
 from monitor.core import clock

@@ -21,9 +21,9 @@ import pytest
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.middlewares import COUNTER_RE, OutOfScope, SafetyMiddleware
+from crawler.middlewares import OutOfScope, SafetyMiddleware
 from crawler.resolver import GuardedResolver, InternalAddress
-from crawler.scope import CheckScope, Scope, registrable_domain
+from crawler.scope import COUNTER_RE, CheckScope, Scope, registrable_domain
 from tests.conftest import ROOT, run_xxgk
 
 INTERNAL_SECRET = "内网管理后台-机密"

@@ -26,8 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
-from crawler.middlewares import is_counter_url
-from crawler.scope import Scope, canonical_url
+from crawler.scope import Scope, canonical_url, is_counter_url
 from crawler.settings import resolver_settings, user_agent
 from monitor.config import Config
 from monitor.core import clock

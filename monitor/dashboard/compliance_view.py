@@ -68,7 +68,7 @@ FINDINGS_PER_PAGE = 20  # rows are tall (masked context): keep the health page r
 
 
 def findings_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
-                   sort: str | None = None, desc: bool = False) -> Table | None:
+                   sort: str | None = None, desc: bool = False) -> Table:
     """Personal-data findings (masked value and masked context only), unresolved first."""
     found = list_findings(db, status=None, unit=_scope(user))
     order = FINDING_STATE.order  # unresolved first, then accepted, then fixed; unknown states last
@@ -99,7 +99,7 @@ FINDING_PAGE_COLUMNS = [
 
 
 def finding_pages_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
-                        sort: str | None = None, desc: bool = False) -> Table | None:
+                        sort: str | None = None, desc: bool = False) -> Table:
     """Findings per page or file: what a unit has to take down or re-publish, most unresolved first."""
     groups: dict[str, dict[str, Any]] = {}
     for f in list_findings(db, status=None, unit=_scope(user)):
@@ -137,7 +137,7 @@ DEADLINK_COLUMNS = [
 
 
 def deadlinks_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
-                    sort: str | None = None, desc: bool = False) -> Table | None:
+                    sort: str | None = None, desc: bool = False) -> Table:
     """Broken links (failing in the last two link checks), each once, with where it appears first
     (the home page first: a broken link in a site-wide menu is one problem, not one per page)."""
     rows_ = []
@@ -165,7 +165,7 @@ SITE_COLUMNS = [Column("site", "网站", "url"), Column("unit_name", "单位"), 
 
 
 def sites_table(estate: Estate, db: sqlite_utils.Database, user: User,
-                sort: str | None = None, desc: bool = False) -> Table | None:
+                sort: str | None = None, desc: bool = False) -> Table:
     """Reachability of each configured site: unreachable only after repeated failures on several days."""
     found = site_status(db, estate.cfg)
     scope = _scope(user)
@@ -189,7 +189,7 @@ COLUMN_COLUMNS = [Column("name", "栏目"), Column("url", "网址", "url"), Colu
 
 
 def columns_table(estate: Estate, db: sqlite_utils.Database, user: User, as_of: date, page: int | None,
-                  sort: str | None = None, desc: bool = False) -> Table | None:
+                  sort: str | None = None, desc: bool = False) -> Table:
     """Columns that never had content, and columns not updated for longer than their rule allows
     (the national inspection rules: news 2 weeks, notices/policies 6 months)."""
     found = estate.cached(db, ("blank_columns", as_of.isoformat()),

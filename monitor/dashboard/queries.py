@@ -512,21 +512,6 @@ def undated_table(estate: Estate, db: sqlite_utils.Database, user: User, page: i
                    total, page, sort, desc)
 
 
-BLANK_COLUMNS = [Column("title", "栏目"), Column("url", "网址", "url"), Column("unit_name", "所属单位")]
-
-
-def blank_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
-                sort: str | None = None, desc: bool = False) -> Table:
-    extra, params = _unit_clause(user)
-    where = ("p.kind = 'list' AND (p.list_root_id IS NULL OR p.list_root_id = p.id) AND COALESCE(p.entry_count, 0) = 0"
-             " AND p.last_error IS NULL" + extra)
-    found, total = _paged(db, where, params, _order(sort, desc, "p.id"), page,
-                          "p.id, p.url, p.title, p.column_name, p.unit")
-    rows_ = [{"title": r["column_name"] or r["title"] or "", "url": r["url"],
-              "unit_name": estate.unit_name(r["unit"]) if r["unit"] else "信息公开网"} for r in found]
-    return _finish(Table("blank", "空白栏目", BLANK_COLUMNS, rows_, empty="没有空白栏目"), total, page, sort, desc)
-
-
 # ------------------------------------------------------------------------------------------- scans
 
 SCAN_COLUMNS = [

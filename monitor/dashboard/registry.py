@@ -105,39 +105,24 @@ def undated(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
 
 
 def blank(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
-    # With monitor.compliance: blank and stale columns judged by rules; else never-filled lists only.
-    table = cv.columns_table(ctx.estate, ctx.db, ctx.user, filters(ctx).as_of, page, sort, desc)
-    if table is None:
-        table = q.blank_table(ctx.estate, ctx.db, ctx.user, page, sort, desc)
-    return table
+    # blank and stale columns, judged by their rules
+    return cv.columns_table(ctx.estate, ctx.db, ctx.user, filters(ctx).as_of, page, sort, desc)
 
 
 def findings(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
-    table = cv.findings_table(ctx.estate, ctx.db, ctx.user, page, sort, desc)
-    if table is None:
-        raise NotFound("没有合规检查数据（合规检查模块未启用或尚未运行）。")
-    return table
+    return cv.findings_table(ctx.estate, ctx.db, ctx.user, page, sort, desc)
 
 
 def finding_pages(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
-    table = cv.finding_pages_table(ctx.estate, ctx.db, ctx.user, page, sort, desc)
-    if table is None:
-        raise NotFound("没有合规检查数据（合规检查模块未启用或尚未运行）。")
-    return table
+    return cv.finding_pages_table(ctx.estate, ctx.db, ctx.user, page, sort, desc)
 
 
 def sites(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
-    table = cv.sites_table(ctx.estate, ctx.db, ctx.user, sort, desc)
-    if table is None:
-        raise NotFound("没有网站检查数据（合规检查模块未启用）。")
-    return table
+    return cv.sites_table(ctx.estate, ctx.db, ctx.user, sort, desc)
 
 
 def deadlinks(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
-    table = cv.deadlinks_table(ctx.estate, ctx.db, ctx.user, page, sort, desc)
-    if table is None:
-        raise NotFound("没有链接检查数据（合规检查模块未启用）。")
-    return table
+    return cv.deadlinks_table(ctx.estate, ctx.db, ctx.user, page, sort, desc)
 
 
 NOTIFY_ROLES = ("admin", "office")
