@@ -88,6 +88,11 @@ def _render_list(entries: list[list[str]]) -> list[str]:
     return out
 
 
+def _section(heading: str, entries: list[list[str]]) -> list[str]:
+    """One '### heading (n 项…)' section: the numbered entries, then a blank line."""
+    return [f"### {heading}", *_render_list(entries), ""]
+
+
 def _unit_of(s: ItemStatus) -> str:
     return _md(s.unit_name or s.unit or "信息公开办公室")
 
@@ -101,20 +106,14 @@ def _unit_message(d: UnitDigest) -> Message:
     for status in NOTIFY_STATUSES:
         group = d.alerts.get(status) or []
         if group:
-            body.append(f"### {_label(status)}（{len(group)} 项）")
-            body.extend(_render_list([_item_lines(s, d.dashboard_url) for s in group]))
-            body.append("")
+            body += _section(f"{_label(status)}（{len(group)} 项）", [_item_lines(s, d.dashboard_url) for s in group])
     if d.windows:
-        body.append(f"### 公开时段已开始（{len(d.windows)} 项）")
-        body.extend(_render_list([
+        body += _section(f"公开时段已开始（{len(d.windows)} 项）", [
             _item_lines(w.item, d.dashboard_url,
                         extra=f"本年度公开时段：{w.opens.isoformat()} 至 {w.due.isoformat()}，请在截止前发布")
-            for w in d.windows]))
-        body.append("")
+            for w in d.windows])
     if d.findings:
-        body.append(f"### 新发现的合规问题（{len(d.findings)} 项，敏感信息已遮盖）")
-        body.extend(_render_list([_finding_lines(f) for f in d.findings]))
-        body.append("")
+        body += _section(f"新发现的合规问题（{len(d.findings)} 项，敏感信息已遮盖）", [_finding_lines(f) for f in d.findings])
     body.append("本消息由信息公开监测系统自动发送；同一状态只提醒一次，每天至多一封。")
     return Message(rcp, d.kind, title, "\n".join(body), d.items)
 
@@ -151,27 +150,19 @@ def _office_message(d: OfficeDigest) -> Message:
     body = [f"{_md(d.school)}信息公开监测日报（{as_of.isoformat()}）", "",
             f"**事项状态**：共 {d.total} 项；{count_text or '暂无评估结果'}", ""]
     if changes:
-        body.append(f"### {'当前需关注的事项' if d.first_summary else '较上次日报的变化'}（{len(changes)} 项）")
-        body.extend(_render_list(changes))
-        body.append("")
+        body += _section(f"{'当前需关注的事项' if d.first_summary else '较上次日报的变化'}（{len(changes)} 项）", changes)
     elif not d.first_summary:
         body += ["### 较上次日报的变化", "无", ""]
     if d.escalations:
-        body.append(f"### 逾期升级（{len(d.escalations)} 项，请督办）")
-        body.extend(_render_list([
+        body += _section(f"逾期升级（{len(d.escalations)} 项，请督办）", [
             _short_lines(e.item, url, f"已逾期 {e.days} 天（超过 {e.threshold} 天）；责任单位：{_unit_of(e.item)}")
-            for e in d.escalations]))
-        body.append("")
+            for e in d.escalations])
     if d.windows:
-        body.append(f"### 公开时段已开始（{len(d.windows)} 项，重点督查）")
-        body.extend(_render_list([
+        body += _section(f"公开时段已开始（{len(d.windows)} 项，重点督查）", [
             _short_lines(w.item, url, f"公开时段 {w.opens.isoformat()} 至 {w.due.isoformat()}；责任单位：{_unit_of(w.item)}")
-            for w in d.windows]))
-        body.append("")
+            for w in d.windows])
     if d.findings:
-        body.append(f"### 信息公开网新发现的合规问题（{len(d.findings)} 项，敏感信息已遮盖）")
-        body.extend(_render_list([_finding_lines(f) for f in d.findings]))
-        body.append("")
+        body += _section(f"信息公开网新发现的合规问题（{len(d.findings)} 项，敏感信息已遮盖）", [_finding_lines(f) for f in d.findings])
     body.append("### 扫描情况")
     body.extend(f"- {line}" for line in _scan_lines(d.scans))
     body.append("")
