@@ -61,6 +61,8 @@ class CatalogItem:
     unit: str | None = None
     rule: Rule = field(default_factory=lambda: parse_rule(DEFAULT_RULE))
     parent: str | None = None                  # the national id a split item came from
+    parent_name: str | None = None             # … and its name (the part that keeps it inherits its general words)
+    inherited: list[str] = field(default_factory=list)  # keywords/synonyms taken from that item, not written
     columns: list[str] = field(default_factory=list)   # known column URLs (school config / catalog)
     changes: list[date] = field(default_factory=list)  # known change dates (school config)
     ignore: bool = False                       # not applicable to this school (school config)
@@ -304,7 +306,9 @@ def _build(raw: RawCatalog, parent: Catalog | None, doc: YamlDoc, path: Path) ->
                 exclude=list(sub.exclude) if sub.exclude is not None else list(orig.exclude),
                 unit=sub.unit if sub.unit is not None else orig.unit,
                 rule=sub.rule if sub.rule is not None else orig.rule,
-                parent=orig.parent or orig.id,
+                parent=orig.parent or orig.id, parent_name=orig.parent_name or orig.name,
+                inherited=(list(orig.keywords) if sub.keywords is None else [])
+                + (list(orig.synonyms) if sub.synonyms is None else []),
                 columns=list(sub.columns) if sub.columns is not None else [],
             )
             new_items.append(child)

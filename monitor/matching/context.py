@@ -44,7 +44,8 @@ def catalog_items(cfg: Config) -> list[CatalogItem]:
 def build_index(items: Iterable[CatalogItem]) -> CatalogIndex:
     return CatalogIndex(ItemText(id=i.id, title=i.title or "", short=i.short or "", keywords=list(i.keywords),
                                  synonyms=list(i.synonyms), exclude=list(i.exclude), category=i.category or "",
-                                 category_name=i.category_name) for i in items)
+                                 category_name=i.category_name, parent=i.parent or "",
+                                 parent_name=i.parent_name or "", inherited=list(i.inherited)) for i in items)
 
 
 @dataclass

@@ -138,6 +138,9 @@ class ItemText:
     exclude: list[str] = field(default_factory=list)
     category: str = ""
     category_name: str = ""
+    parent: str = ""        # the item this one was split from (its siblings share the id)
+    parent_name: str = ""   # … and that item's name
+    inherited: list[str] = field(default_factory=list)  # keywords/synonyms it took from the parent unwritten
 
 
 @dataclass
@@ -171,6 +174,7 @@ class CatalogIndex:
         self.phrases: list[_Phrase] = []
         self._excludes: dict[str, list[str]] = {}
         docs: dict[str, Counter[str]] = {}
+        words = _sibling_words(list(self.items.values()))
         for it in self.items.values():
             seen: set[str] = set()
 
@@ -181,7 +185,8 @@ class CatalogIndex:
                 seen.add(norm)
                 self.phrases.append(_Phrase(norm, text, it.id, weight))
 
-            for kw in [*it.keywords, *it.synonyms]:
+            vocab = words.get(it.id, [*it.keywords, *it.synonyms])
+            for kw in vocab:
                 add(kw, 1.0)
             if it.short:
                 add(it.short, 1.0)
@@ -190,7 +195,7 @@ class CatalogIndex:
                 if len(normalize(frag)) >= 3:
                     add(frag, 0.95)
             self._excludes[it.id] = [n for n in (normalize(x) for x in it.exclude) if n]
-            text = " ".join([it.title, it.short, *it.keywords, *it.synonyms])
+            text = " ".join([it.title, it.short, *vocab])
             docs[it.id] = ngrams(text)
         # Sharing: a phrase that several items use verbatim says less about each of them.
         share = Counter(p.norm for p in self.phrases)
@@ -379,6 +384,56 @@ class CatalogIndex:
         """Best items for a text, highest first (empty when nothing relates)."""
         ranked = sorted(self.scores(text).values(), key=lambda s: (-s.score, id_key(s.item_id)))
         return ranked[:limit]
+
+
+def _grams(norm: str, n: int) -> set[str]:
+    return {norm[i:i + n] for i in range(len(norm) - n + 1)}
+
+
+def _sibling_words(items: list[ItemText]) -> dict[str, list[str]]:
+    """The keywords and synonyms of the parts of a split item, each given only to the parts it is about.
+
+    A school that splits 「学校章程及规章制度」 into 「学校章程」 and 「学校规章制度」 often writes only the
+    parts' titles, so both inherit all of the parent's words and every column of the family ties.
+    A word the siblings share belongs to the parts whose own title contains it or shares a trigram
+    unique to that title (「章程」→ 学校章程, 「依申请公开」→ 依申请公开和不予公开信息目录); failing that,
+    to the part that keeps the parent's name (「学校概况」→ 办学基本情况 when 1 is split into 办学基本情况 /
+    校级领导班子); failing that, to the parts sharing a bigram unique to their title (「制度汇编」→ 学校规章
+    制度); a word about none of them stays with all. Words a part was given in the catalog are its own."""
+    groups: dict[str, list[ItemText]] = {}
+    for it in items:
+        if it.parent:
+            groups.setdefault(it.parent, []).append(it)
+    out: dict[str, list[str]] = {}
+    for sibs in groups.values():
+        if len(sibs) < 2:
+            continue
+        names = {s.id: [n for n in {normalize(s.title), normalize(s.short)} if n] for s in sibs}
+        unique: dict[int, dict[str, set[str]]] = {}
+        for n in (2, 3):
+            grams = {s.id: set().union(*(_grams(x, n) for x in names[s.id])) for s in sibs}
+            unique[n] = {sid: g - set().union(*(o for k, o in grams.items() if k != sid)) for sid, g in grams.items()}
+        parent = normalize(sibs[0].parent_name)
+        heirs = {s.id for s in sibs if parent and parent in names[s.id]}
+        vocab = {s.id: [*s.keywords, *s.synonyms] for s in sibs}
+        inherited = {s.id: {normalize(w) for w in s.inherited} for s in sibs}
+        count = Counter(normalize(w) for s in sibs for w in {normalize(x): x for x in vocab[s.id]})
+
+        def owners(word: str) -> set[str]:
+            all_ids = {s.id for s in sibs}
+            tri = _grams(word, 3) if len(word) >= 3 else {word}
+            found = {sid for sid in all_ids if any(word in x for x in names[sid]) or tri & unique[3][sid]}
+            if found and found != all_ids:
+                return found
+            if heirs and heirs != all_ids:
+                return heirs
+            found = {sid for sid in all_ids if _grams(word, 2) & unique[2][sid]}
+            return found if found and found != all_ids else all_ids
+
+        for s in sibs:
+            out[s.id] = [w for w in vocab[s.id] if normalize(w) not in inherited[s.id] or count[normalize(w)] < 2
+                         or s.id in owners(normalize(w))]
+    return out
 
 
 def _chunks_in_order(core: str, phrase: str) -> bool:
