@@ -48,11 +48,13 @@ from crawler.extract.list_choice import (
     with_year_groups,
 )
 from crawler.extract.list_dates import make_entries
-from crawler.extract.lists import EMPTY_LIST_RE, Group, candidate_groups, list_heading
+from crawler.extract.lists import EMPTY_LIST_RE, LIST_CLASS_TOKENS, Group, candidate_groups, list_heading
 from crawler.extract.page import Page
 from crawler.extract.page_dates import DateCandidate, article_dates, find_signature, meta_dates, selector_date
 from crawler.extract.pagination import near_pager, pager_elements, pager_present, pagination_urls
 from crawler.extract.records import Entry, Link, PageRecord, SiteSelectors, record_to_json
+from crawler.extract.regions import class_tokens
+from crawler.extract.script_rows import loads_rows_by_script, script_rows
 from crawler.extract.titles import find_title, strip_site_name
 
 __all__ = ["Entry", "Link", "PageRecord", "SiteSelectors", "extract", "extract_attachment", "attachment_record",
@@ -133,6 +135,16 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     rec.links = page_links(page)
     if decision.challenge:
         rec.metadata["challenge"] = True  # an anti-bot script page (瑞数 $_ts …): no content was served
+    elif decision.kind != "article" and not (decision.best_group and decision.best_group.dated):
+        scripted = script_rows(page.root, page.base, page.today)
+        if scripted:  # the column's rows ship as data for the page's script (Hanweb/jsdata templates)
+            rec.kind = "list"
+            _fill_list(page, ev, _Decision("list", None, False), rec)
+            _script_entries(rec, scripted)
+            rec.metadata["rows_from"] = "script"
+            return rec
+        if _empty_box(page) and loads_rows_by_script(page.root) and not ROOT_PATH_RE.match(urlsplit(page.url).path or "/"):
+            rec.metadata["scripted_list"] = True  # rows are loaded by script from elsewhere: a browser shows them
     if decision.kind == "list":
         _fill_list(page, ev, decision, rec)
     elif decision.kind == "article":
@@ -140,6 +152,26 @@ def _analyse(page: Page, encoding: str | None) -> PageRecord:
     else:
         _fill_other(page, ev, rec)
     return rec
+
+
+def _script_entries(rec: PageRecord, entries: list) -> None:
+    rec.entries = entries
+    dated = [e.date for e in entries if e.date]
+    rec.newest_entry = max(dated) if dated else None
+    rec.text = "\n".join(e.title for e in entries)
+    rec.fingerprint = list_fingerprint((e.url, e.title, e.date) for e in entries)
+
+
+def _empty_box(page: Page) -> bool:
+    """An empty list box in the page's content (no links, no text): rows would go there."""
+    for el in page.body.iter("ul", "ol", "tbody", "dl", "div"):
+        tokens = class_tokens(el) | {t.lower() for t in re.split(r"[\s_-]+", el.get("id") or "") if t}
+        if not (tokens & LIST_CLASS_TOKENS or "list" in (el.get("id") or "").lower()):
+            continue
+        if el.find(".//a[@href]") is None and len(text_of(el)) <= 30 and page.regions.of(el) not in (
+                "nav", "footer", "header", "side"):
+            return True
+    return False
 
 
 def _read(page: Page) -> _Evidence:
