@@ -7,7 +7,11 @@ ARGS ?=
 TYPED := monitor crawler/extract
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench venv clean lint
+# generated estates `make evaluate` scans (monitor/testbed/evaluate.py); EVAL_ARGS e.g. "-v --json eval.json -j 4"
+SEEDS ?= 1000-1049
+EVAL_ARGS ?=
+
+.PHONY: demo test bench evaluate venv clean lint
 
 venv: $(VENV)/.installed
 
@@ -31,6 +35,11 @@ lint: venv
 
 bench: venv
 	$(PY) -m monitor.testbed.bench $(ARGS)
+	$(MAKE) evaluate
+
+# the product against generated layouts: evidence, last-changed, list rows, article dates, report counts
+evaluate: venv
+	$(PY) -m monitor.testbed.evaluate --seeds $(SEEDS) $(EVAL_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

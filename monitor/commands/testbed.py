@@ -46,15 +46,17 @@ def testbed_command() -> None:
 @click.option("--port-base", type=click.IntRange(1024, 65000), default=None,
               help="从该端口起为各站点依次分配端口（默认由系统分配）。")
 @click.option("--seed", type=int, default=2019, show_default=True, help="随机种子（相同种子生成相同站点）。")
+@click.option("--layouts", type=click.Choice(["fixed", "generated"]), default="fixed", show_default=True,
+              help="版式：fixed 为演示用的固定模板；generated 按种子生成各站点的列表、正文版式、栏目名称和学校事项清单。")
 def serve_command(as_of: str | None, profile: str, config_out: str, truth_out: str | None, database: str | None,
-                  port_base: int | None, seed: int) -> None:
+                  port_base: int | None, seed: int, layouts: str) -> None:
     """启动模拟站点，直到按 Ctrl-C。"""
     from monitor.testbed import Testbed
 
     day = _parse_day(as_of)
     if not CONTENT_START <= day <= CONTENT_END:
         click.echo(f"提示：模拟内容覆盖 {CONTENT_START} 至 {CONTENT_END}，{day} 超出此范围。", err=True)
-    tb = Testbed(as_of=day, profile=profile, seed=seed, port_base=port_base)
+    tb = Testbed(as_of=day, profile=profile, seed=seed, port_base=port_base, layouts=layouts)
     try:
         tb.start()
     except OSError as exc:
@@ -63,7 +65,8 @@ def serve_command(as_of: str | None, profile: str, config_out: str, truth_out: s
         fail(f"无法启动模拟站点：{exc.strerror or exc}")
     try:
         names = {k: s.name for k, s in tb.estate.sites.items()}
-        click.echo(f"示例大学模拟站点已启动（日期 {day}，规模 {profile}）：")
+        shape = f"，版式按种子 {seed} 生成" if layouts == "generated" else ""
+        click.echo(f"示例大学模拟站点已启动（日期 {day}，规模 {profile}{shape}）：")
         for key, url in tb.sites.items():
             click.echo(f"  {key:<5} {url:<26} {names[key]}")
         click.echo(f"  {'svc':<5} {tb.services_url:<26} {tb.estate.services.name}（仅供链接检查：不在学校配置中，不抓取）")
@@ -72,6 +75,8 @@ def serve_command(as_of: str | None, profile: str, config_out: str, truth_out: s
         except OSError as exc:
             fail(f"无法写入配置文件 {config_out}：{exc.strerror or exc}")
         click.echo(f"学校配置已写入：{cfg}")
+        if layouts == "generated":
+            click.echo(f"学校事项清单已写入：{tb.estate.catalog_path}")
         if truth_out:
             try:
                 Path(truth_out).parent.mkdir(parents=True, exist_ok=True)

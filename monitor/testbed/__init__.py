@@ -16,8 +16,9 @@ from typing import Any
 
 from monitor.testbed.estate import Estate
 from monitor.testbed.server import RenderCache, RequestLog, RequestRecord, SiteHTTPServer, serve_site
+from monitor.testbed.variants import LAYOUTS  # "fixed" (the demo's templates) or "generated" (per seed)
 
-__all__ = ["Testbed", "RequestRecord", "PROFILES"]
+__all__ = ["Testbed", "RequestRecord", "PROFILES", "LAYOUTS"]
 PROFILES = ("default", "large")
 
 
@@ -33,11 +34,13 @@ class Testbed:
     __test__ = False   # not a pytest test class despite the name
 
     def __init__(self, as_of: date | str = date(2019, 10, 15), profile: str = "default", *,
-                 seed: int = 2019, port_base: int | None = None, latency: float = 0.0):
+                 seed: int = 2019, port_base: int | None = None, latency: float = 0.0, layouts: str = "fixed"):
         if profile not in PROFILES:
             raise ValueError(f"未知的模拟规模 {profile!r}（可选：{'、'.join(PROFILES)}）")
-        self.profile = profile
-        self.estate = Estate(profile, seed)
+        if layouts not in LAYOUTS:
+            raise ValueError(f"未知的版式 {layouts!r}（可选：{'、'.join(LAYOUTS)}）")
+        self.profile, self.layouts = profile, layouts
+        self.estate = Estate(profile, seed, layouts)
         self._as_of = _as_date(as_of)
         self._lock = threading.Lock()
         self._log = RequestLog()
@@ -141,4 +144,12 @@ class Testbed:
         from monitor.testbed.schoolconfig import build_config, write_config
         units = {k: s.unit for k, s in self.estate.sites.items()}
         changes = {k: [d.isoformat() for d in v] for k, v in self.estate.changes.items()}
-        return write_config(path, build_config(self.sites, units, changes, database, **crawl_overrides))
+        catalog = None
+        if self.estate.layouts == "generated":
+            # a next/previous chain over small pages is deep: let a crawl follow it to the end
+            crawl_overrides.setdefault("max_depth", 200)
+            # the school's own catalog file, next to the config (as a school keeps them)
+            path = Path(path)
+            catalog = str(self.estate.write_catalog(path.with_name(f"{path.stem}-catalog.yaml")))
+        return write_config(path, build_config(self.sites, units, changes, database, catalog=catalog,
+                                               **crawl_overrides))

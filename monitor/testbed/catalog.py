@@ -51,7 +51,11 @@ def _item(raw: dict) -> CatalogItem:
 
 
 def load_catalog(path: Path = SCHOOL_CATALOG_PATH) -> Catalog:
-    data = _read(path)
+    return catalog_from_data(_read(path))
+
+
+def catalog_from_data(data: dict) -> Catalog:
+    """Resolve a school catalog given as parsed YAML (a generated estate's, before it is written)."""
     base: dict = {"categories": [], "items": []}
     if data.get("extends"):
         base_path = CONFIG_DIR / "catalog" / f"{data['extends']}.yaml"

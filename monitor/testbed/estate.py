@@ -3,19 +3,24 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
-from monitor.testbed.catalog import Catalog, load_catalog
+import yaml
+
+from monitor.testbed import variants
+from monitor.testbed.catalog import SCHOOL_CATALOG_PATH, Catalog, catalog_from_data, load_catalog
 from monitor.testbed.cms.asp import AspSite
 from monitor.testbed.cms.base import SiteBase
 from monitor.testbed.cms.jsp import JspSite
 from monitor.testbed.cms.portal import PortalSite
 from monitor.testbed.cms.services import CATEGORY_OF, ServicesSite
+from monitor.testbed.cms.simple import ListSite
 from monitor.testbed.cms.trs import TrsSite
 from monitor.testbed.cms.vsb import VsbSite
 from monitor.testbed.cms.webplus import WebPlusSite
 from monitor.testbed.layout import FILLER_COLUMNS, SITES, UNIT_COLUMNS, UNIT_NAMES, XXGK_NAV
 from monitor.testbed.model import Attachment, Column, Doc, Edit
-from monitor.testbed.scenarios import item_docs, news_dates
+from monitor.testbed.scenarios import NOTES, item_docs, news_dates
 from monitor.testbed.text import body, filler_title
 
 PROFILES = {"default": 30, "large": 2}       # mean days between two filler news per site
@@ -40,15 +45,62 @@ def _d(text: str) -> date:
 
 
 class Estate:
-    def __init__(self, profile: str = "default", seed: int = 2019):
+    """The whole school. ``layouts="fixed"``: one template per CMS family (the demo's, byte for byte
+    the same for any seed but the filler news); ``"generated"``: every site draws its templates, its
+    column names and the school catalog's split shape from the seed (variants.py)."""
+
+    def __init__(self, profile: str = "default", seed: int = 2019, layouts: str = "fixed"):
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}")
-        self.profile, self.seed = profile, seed
-        self.catalog: Catalog = load_catalog()
-        self.changes = {k: [_d(x) for x in v] for k, v in CHANGES.items()}
+        if layouts not in variants.LAYOUTS:
+            raise ValueError(f"unknown layouts {layouts!r}")
+        self.profile, self.seed, self.layouts = profile, seed, layouts
+        self.plan: variants.CatalogPlan | None = None
+        self.names: dict[str, str] = {}
+        # the school catalog the config names: the fixed file, or (generated) the one write_catalog writes
+        self.catalog_path: Path | None = SCHOOL_CATALOG_PATH
+        if layouts == "generated":
+            with open(SCHOOL_CATALOG_PATH, encoding="utf-8") as fh:
+                self.plan = variants.school_catalog(seed, yaml.safe_load(fh))
+            self.catalog: Catalog = catalog_from_data(self.plan.data)
+            self.names = variants.column_names(seed)
+            self.catalog_path = None
+        else:
+            self.catalog = load_catalog()
+        self.changes = {self.item_of(k, "ldbz" if k == "1.2" else None): [_d(x) for x in v]
+                        for k, v in CHANGES.items()}
+        self.notes: dict[str, str] = {}
+        for k, v in NOTES.items():
+            key = self.item_of(k, None) or k
+            self.notes[key] = f"{self.notes[key]}; {v}" if key in self.notes else v
         self._urls: dict[str, str] = {}
         self.aliases: dict[str, Column] = {}
         self._build()
+
+    def item_of(self, item: str | None, alias: str | None) -> str | None:
+        """The catalog item a scenario item (fixed catalog ids) is under this estate's catalog."""
+        return self.plan.item_of(item, alias) if self.plan is not None else item
+
+    def look_of(self, site: str) -> "variants.SiteLook | None":
+        """What a site of a generated estate drew (None: the fixed template)."""
+        return self.sites[site].look
+
+    def name_of(self, key: str, default: str) -> str:
+        return self.names.get(key, default)
+
+    def catalog_yaml(self) -> str:
+        assert self.plan is not None
+        header = (f"# 示例大学信息公开目录（模拟院校，种子 {self.seed}）：由 xxgk testbed 生成。\n"
+                  "# 语法见 docs/configuration.md “Catalogs”：extends、drop、rename、split、items。\n")
+        return header + yaml.safe_dump(self.plan.data, allow_unicode=True, sort_keys=False, width=120)
+
+    def write_catalog(self, path: str | Path) -> Path:
+        """Write a generated estate's school catalog (next to its config) and remember where."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self.catalog_yaml(), encoding="utf-8")
+        self.catalog_path = path.resolve()
+        return self.catalog_path
 
     # -- wiring ---------------------------------------------------------------------------
     def set_urls(self, urls: dict[str, str]) -> None:
@@ -69,7 +121,8 @@ class Estate:
         for cat_id, entries in XXGK_NAV:
             cols = []
             for alias, title, items, mode, target in entries:
-                col = Column("xxgk", str(next_col), title, list(items), mode=mode, target=target, category=cat_id)
+                col = Column("xxgk", str(next_col), self.name_of(alias, title),
+                             [self.item_of(i, alias) or i for i in items], mode=mode, target=target, category=cat_id)
                 next_col += 1
                 if mode == "page":
                     col.page_text = list(SHJZ_PAGE)
@@ -77,11 +130,12 @@ class Estate:
                 cols.append(col)
             categories.append((cat_id, self.catalog.categories[cat_id], cols))
             cols_by_site["xxgk"].extend(cols)
-        filler_xxgk = Column("xxgk", "3100", "信息公开动态", [])
+        filler_xxgk = Column("xxgk", "3100", self.name_of("gkdt", "信息公开动态"), [])
         self.aliases["gkdt"] = filler_xxgk
         cols_by_site["xxgk"].append(filler_xxgk)
         for site, key, title, items, style, per_page in UNIT_COLUMNS:
-            cols_by_site[site].append(Column(site, key, title, list(items), style=style, per_page=per_page))
+            cols_by_site[site].append(Column(site, key, self.name_of(f"{site}/{key}", title),
+                                             [self.item_of(i, None) or i for i in items], style=style, per_page=per_page))
 
         def column(site: str, key: str) -> Column:
             if site == "xxgk":
@@ -94,14 +148,15 @@ class Estate:
         for spec in item_docs():
             col = column(*spec.where)
             published = _d(spec.date)
-            doc = Doc(0, spec.title, published, spec.item, [], login_wall=spec.login_wall, pii=list(spec.pii),
+            item = self.item_of(spec.item, spec.where[1] if spec.where[0] == "xxgk" else None)
+            doc = Doc(0, spec.title, published, item, [], login_wall=spec.login_wall, pii=list(spec.pii),
                       pii_masked=spec.pii_masked, table=list(spec.table), table_at=spec.table_at, links=list(spec.links),
                       leaks=list(spec.leaks), decoys=list(spec.decoys))
             if spec.paras is not None:
                 doc.paragraphs = list(spec.paras)
             else:
                 doc.paragraphs = body(random.Random(f"{self.seed}:{spec.title}"), spec.item,
-                                      self._unit_of(spec.item, None), published, spec.fact)
+                                      self._unit_of(item, None), published, spec.fact)
             doc.edits = [Edit(_d(on), old, new) for on, old, new in spec.edits]
             for i, a in enumerate(spec.atts):
                 added = _d(a.added) if a.added else published
@@ -165,9 +220,22 @@ class Estate:
         for site in self.sites.values():
             site.bind(self)
             site.assign_paths(lambda: 0)
+            if self.layouts == "generated":
+                self._dress(site)
         # The school's other systems: linked from notices, not configured, not crawled (cms/services.py).
         self.services = ServicesSite()
         self.services.bind(self)
+
+    def _dress(self, site: SiteBase) -> None:
+        """Give a site of a generated estate its drawn templates (lists, pages, headers, charset)."""
+        look = variants.draw_site_look(self.seed, site.key, site.cms, site.encoding, [c.key for c in site.columns])
+        site.look = look
+        site.header_charset = variants.header_charset(look, site.encoding)
+        # TRS pages always carry <meta name="PubDate">; WebPlus dates its articles itself
+        if isinstance(site, ListSite) and look.article.source and site.cms != "trs":
+            site.article_source = look.article.source
+        for col in site.columns:
+            col.per_page = look.list_for(col.key).per_page
 
     # -- queries used by the ground truth ---------------------------------------------------------
     def item_columns(self, item: str) -> list[tuple[SiteBase, Column]]:

@@ -7,6 +7,7 @@ the attachment was added, so it is byte-identical on every run.
 from __future__ import annotations
 
 import io
+import re
 import threading
 import zipfile
 from datetime import datetime
@@ -136,8 +137,12 @@ def locate(att: Attachment, value: str) -> str:
     raise ValueError(f"{value!r} is not in {att.name}")
 
 
-def _normalise_zip(data: bytes) -> bytes:
-    """Rewrite a zip with fixed member timestamps so the bytes do not depend on the wall clock."""
+_CORE_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def _normalise_zip(data: bytes, modified: datetime | None = None) -> bytes:
+    """Rewrite a zip with fixed member timestamps so the bytes do not depend on the wall clock
+    (and, given `modified`, the core properties' modification time, which openpyxl sets to now)."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
@@ -145,7 +150,11 @@ def _normalise_zip(data: bytes) -> bytes:
             zi = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = info.external_attr
-            dst.writestr(zi, src.read(info.filename))
+            member = src.read(info.filename)
+            if modified is not None and info.filename == "docProps/core.xml":
+                stamp = modified.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                member = _CORE_MODIFIED.sub(lambda m: m.group(1) + stamp + m.group(2), member)
+            dst.writestr(zi, member)
     return out.getvalue()
 
 
@@ -233,4 +242,4 @@ def _xlsx(att: Attachment) -> bytes:
         ws.append([cell for cell in line.split("|")])
     buf = io.BytesIO()
     wb.save(buf)
-    return _normalise_zip(buf.getvalue())
+    return _normalise_zip(buf.getvalue(), modified=_when(att))

@@ -27,7 +27,7 @@ LINK_CHECK_TIMEOUT = 2
 
 
 def build_config(urls: dict[str, str], units_of_sites: dict[str, str | None], changes: dict[str, list[str]],
-                 database: str | Path | None = None, **crawl_overrides: Any) -> dict:
+                 database: str | Path | None = None, catalog: str | None = None, **crawl_overrides: Any) -> dict:
     sites_of_unit: dict[str, list[str]] = {}
     for key, url in urls.items():
         unit = units_of_sites.get(key)
@@ -45,7 +45,7 @@ def build_config(urls: dict[str, str], units_of_sites: dict[str, str | None], ch
     return {
         "school": SCHOOL,
         "timezone": "Asia/Shanghai",
-        "catalog": str(SCHOOL_CATALOG_PATH),
+        "catalog": catalog or str(SCHOOL_CATALOG_PATH),
         "database": str(database) if database else "data/xxgk.db",
         "disclosure_site": urls["xxgk"],
         "office": {"name": "信息公开办公室",

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from monitor.testbed.catalog import SCHOOL_CATALOG_PATH
 from monitor.testbed.estate import Estate
 from monitor.testbed.layout import SCHOOL, UNITS
 from monitor.testbed.oracle import judge
-from monitor.testbed.scenarios import NOTES
 
 REPORT_PERIOD = (date(2018, 9, 1), date(2019, 8, 31))
 
@@ -59,7 +57,7 @@ def assess_item(estate: Estate, item_id: str, as_of: date) -> dict:
     return {
         "title": item.title, "short": item.short, "category": item.category, "unit": item.unit, "rule": rule,
         "columns": column_urls, "evidence": evidence, "last_changed": _iso(v.last_changed),
-        "status": v.status, "due": _iso(v.due), "scenario": NOTES.get(item_id, ""),
+        "status": v.status, "due": _iso(v.due), "scenario": estate.notes.get(item_id, ""),
     }
 
 
@@ -113,6 +111,22 @@ def full_values(estate: Estate, as_of: date) -> list[str]:
                    for leak in d.leaks + [x for a in d.attachments_at(as_of) for x in a.leaks]})
 
 
+def list_rows(estate: Estate, as_of: date) -> list[dict]:
+    """Every row of every list page on `as_of` as a person reads it: `list` (the page), `column` (its
+    column's first page), `url` (what the row links), `date` (the date the row shows, None when the list
+    shows none). Not part of ground_truth() (whose shape the fixed estate keeps)."""
+    out = []
+    for site in estate.sites.values():
+        for p in site.pages(as_of):
+            if p.kind != "list":
+                continue
+            assert p.column is not None
+            column = site.url(site.column_path(site.column_by_key(p.column), 1, as_of))
+            for path, day in p.rows:
+                out.append({"list": site.url(p.path), "column": column, "url": site.url(path), "date": _iso(day)})
+    return out
+
+
 def ground_truth(estate: Estate, as_of: date) -> dict:
     sites = {}
     for key, site in estate.sites.items():
@@ -133,7 +147,7 @@ def ground_truth(estate: Estate, as_of: date) -> dict:
         "profile": estate.profile,
         "sites": sites,
         "units": units,
-        "catalog": str(SCHOOL_CATALOG_PATH),
+        "catalog": str(estate.catalog_path) if estate.catalog_path else "(generated catalog, not written yet)",
         "items": items,
         "pages": pages,
         "never_fetch": sorted(u for s in estate.sites.values() for u in s.never_fetch(as_of)),

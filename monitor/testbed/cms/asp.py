@@ -8,6 +8,7 @@ from datetime import date
 from monitor.testbed.cms.base import SITE_LAUNCH, Resp, h
 from monitor.testbed.cms.simple import ListSite
 from monitor.testbed.model import Attachment, Column, Doc
+from monitor.testbed.variants import charset_meta
 
 
 def loose(d: date) -> str:
@@ -32,13 +33,13 @@ class AspSite(ListSite):
     def _visitors(self, as_of: date) -> int:
         return 1234567 + (as_of - SITE_LAUNCH).days * 137
 
-    def _page(self, title: str, body: str, as_of: date) -> str:
+    def _page(self, title: str, body: str, as_of: date, head: str = "") -> str:
         nav = "".join(f'<td class="nav"><a href="{h(self.column_path(c))}">{h(c.title)}</a></td>' for c in self.columns)
         return f"""<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">
 <html>
 <head>
-<meta http-equiv="Content-Type" content="text/html; charset=gb2312">
-<title>{h(title)}</title>
+{charset_meta(self.look, self.encoding, '<meta http-equiv="Content-Type" content="text/html; charset=gb2312">')}
+<title>{h(title)}</title>{head}
 <link href="/css.css" rel="stylesheet" type="text/css">
 </head>
 <body topmargin="0">
@@ -70,8 +71,13 @@ class AspSite(ListSite):
             nav += [f'<a href="{h(self.column_path(col, 1))}">首页</a>', f'<a href="{h(self.column_path(col, page - 1))}">上一页</a>']
         if page < total:
             nav += [f'<a href="{h(self.column_path(col, page + 1))}">下一页</a>', f'<a href="{h(self.column_path(col, total))}">尾页</a>']
+        pager = f'<div class="page">{" ".join(nav)}</div>'
         body = (f'<table width="100%" class="newslist"><tr><td colspan="2" class="lmtitle">{h(col.title)}</td></tr>{rows}</table>'
-                f'<div class="page">{" ".join(nav)}</div>')
+                f'{pager}')
+        if self.look is not None:
+            box, own = self.gen_list(col, page, as_of, lambda p: p)
+            body = (f'<table width="100%"><tr><td class="lmtitle">{h(col.title)}</td></tr></table>{box}'
+                    f'{own if own is not None else pager}')
         return Resp(200, self._page(f"{col.title}-示例大学人事处", body, as_of), changed=None)
 
     def render_article(self, d: Doc, as_of: date) -> Resp:
@@ -81,14 +87,18 @@ class AspSite(ListSite):
         info = f"发布时间：{loose(d.published)} {9 + d.id % 8}:{d.id % 60:02d}:{d.id % 47:02d}"
         if upd:
             info += f"　更新时间：{loose(upd)}"
+        info, head = f"{info}　作者：人事处", ""
+        if self.look is not None and self.look.article.kind != "cms":
+            info = self.look.article.header(d.published, d.id, "人事处", upd)
+            head = self.look.article.head(d.published, d.id)
         paras = "".join(f"<p>　　{h(p)}</p>" for p in d.text(as_of))
         files = "".join(f'<p>附件：<a href="{h(a.path)}">{h(a.name)}</a></p>' for a in d.attachments_at(as_of))
         body = (f'<table width="100%"><tr><td class="wz">您现在的位置：<a href="/">首页</a> &gt; '
                 f'<a href="{h(self.column_path(col))}">{h(col.title)}</a></td></tr>'
                 f'<tr><td class="title" align="center">{h(d.title)}</td></tr>'
-                f'<tr><td class="info" align="center">{info}　作者：人事处</td></tr>'
+                f'<tr><td class="info" align="center">{info}</td></tr>'
                 f'<tr><td class="content">{paras}{files}</td></tr></table>')
-        return Resp(200, self._page(d.title, body, as_of), changed=None)
+        return Resp(200, self._page(d.title, body, as_of, head), changed=None)
 
     def route_special(self, path, query, raw_query, as_of):
         if path == "/css.css":

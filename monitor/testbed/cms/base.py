@@ -12,6 +12,7 @@ from monitor.testbed.model import Attachment, Column, Doc
 
 if TYPE_CHECKING:
     from monitor.testbed.estate import Estate
+    from monitor.testbed.variants import ListLook, Row, SiteLook
 
 WEEKDAYS = "一二三四五六日"
 SITE_LAUNCH = date(2016, 9, 1)
@@ -59,6 +60,9 @@ class PageInfo:
     updated: date | None = None
     item: str | None = None
     items: list[str] = field(default_factory=list)
+    # list pages: the rows as a person reads them, (href path, date shown or None); not in the truth dict
+    rows: list[tuple[str, date | None]] = field(default_factory=list)
+    column: str | None = None             # list pages: the key of their column
 
 
 class SiteBase:
@@ -75,6 +79,8 @@ class SiteBase:
             for d in c.docs:
                 d.column = c
         self.estate: "Estate | None" = None
+        # generated layouts (variants.py); None: the family's one fixed template
+        self.look: "SiteLook | None" = None
 
     # -- wiring ---------------------------------------------------------------------------
     def bind(self, estate: "Estate") -> None:
@@ -209,6 +215,27 @@ class SiteBase:
                 out.append(PageInfo(a.path, "attachment", a.name, a.added, "meta", None,
                                     d.item, [d.item] if d.item else []))
         return out
+
+    # -- generated layouts -----------------------------------------------------------------
+    def list_look(self, col: Column) -> "ListLook":
+        assert self.look is not None
+        return self.look.list_for(col.key)
+
+    @staticmethod
+    def row_dates_shown(col: Column) -> bool:
+        """Whether the column's list shows a date in its rows (就业数据与报告 shows none)."""
+        return col.style != "undated"
+
+    def gen_rows(self, col: Column, docs: list[Doc], href: Callable[[Doc], str]) -> "list[Row]":
+        from monitor.testbed.variants import Row
+        shown = self.row_dates_shown(col)
+        # a summary is the article's first paragraph as published (edits do not touch the list)
+        return [Row(href(d), d.title, d.published if shown else None, d.paragraphs[0][:56] + "……" if d.paragraphs else "")
+                for d in docs]
+
+    def list_rows_info(self, col: Column, page: int, as_of: date) -> list[tuple[str, date | None]]:
+        shown = self.row_dates_shown(col)
+        return [(d.path, d.published if shown else None) for d in col.chunk(as_of, page)]
 
     @staticmethod
     def qs(**params: object) -> str:

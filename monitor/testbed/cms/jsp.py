@@ -9,6 +9,7 @@ from datetime import date
 from monitor.testbed.cms.base import SITE_LAUNCH, Resp, cn_date, h, iso
 from monitor.testbed.cms.simple import ListSite
 from monitor.testbed.model import Attachment, Column, Doc
+from monitor.testbed.variants import charset_meta
 
 
 class JspSite(ListSite):
@@ -30,12 +31,12 @@ class JspSite(ListSite):
     def att_path(self, d: Doc, a: Attachment, i: int) -> str:
         return f"/uploadfile/{a.added:%Y}/{a.added:%m%d}/{a.added:%Y%m%d}{9 + i:02d}{d.id % 60:02d}{i:02d}{d.id % 1000:03d}.{a.fmt}"
 
-    def _page(self, title: str, body: str) -> str:
+    def _page(self, title: str, body: str, head: str = "") -> str:
         nav = "".join(f'<td><a href="{h(self.column_path(c))}">{h(c.title)}</a></td>' for c in self.columns)
         return f"""<HTML>
 <HEAD>
-<meta charset="gbk">
-<TITLE>{h(title)}</TITLE>
+{charset_meta(self.look, self.encoding, '<meta charset="gbk">')}
+<TITLE>{h(title)}</TITLE>{head}
 <META Name="keywords" Content="示例大学财务处">
 <LINK href="/css/style.css" type="text/css" rel="stylesheet">
 </HEAD>
@@ -69,8 +70,11 @@ class JspSite(ListSite):
         if page < total:
             nav.append(f'<a href="{h(self.column_path(col, page + 1, as_of))}">下页</a>')
             nav.append(f'<a href="{h(self.column_path(col, total, as_of))}">尾页</a>')
-        body = (f'<div class="lmtitle">{h(col.title)}</div><table width="100%" class="winstyle{col.key}">{rows}</table>'
-                f'<div class="fy">{"&nbsp;".join(nav)}</div>')
+        box, pager = f'<table width="100%" class="winstyle{col.key}">{rows}</table>', f'<div class="fy">{"&nbsp;".join(nav)}</div>'
+        if self.look is not None:
+            box, own = self.gen_list(col, page, as_of, lambda p: p)
+            pager = own if own is not None else pager
+        body = f'<div class="lmtitle">{h(col.title)}</div>{box}{pager}'
         return Resp(200, self._page(f"{col.title}-示例大学财务处", body), changed=self.list_changed(col, as_of))
 
     def render_article(self, d: Doc, as_of: date) -> Resp:
@@ -80,12 +84,16 @@ class JspSite(ListSite):
         info = f"发布日期：{cn_date(d.published)}"
         if upd:
             info += f"　更新时间：{cn_date(upd)}"
+        info, head = f'<div class="timestyle">{info}　来源：财务处</div>', ""
+        if self.look is not None and self.look.article.kind != "cms":
+            info = self.look.article.header(d.published, d.id, "财务处", upd)
+            head = self.look.article.head(d.published, d.id)
         paras = "".join(f"<p>{h(p)}</p>" for p in d.text(as_of))
         files = "".join(f'<p>附件：<a href="{h(a.path)}">{h(a.name)}</a></p>' for a in d.attachments_at(as_of))
         body = (f'<div class="wz">当前位置：<a href="/">首页</a> &gt;&gt; <a href="{h(self.column_path(col))}">{h(col.title)}</a></div>'
-                f'<div class="titlestyle"><h2>{h(d.title)}</h2></div><div class="timestyle">{info}　来源：财务处</div>'
+                f'<div class="titlestyle"><h2>{h(d.title)}</h2></div>{info}'
                 f'<div class="contentstyle{col.key}"><div id="vsb_content">{paras}{files}</div></div>')
-        return Resp(200, self._page(d.title, body), changed=d.last_change(as_of), charset_header=None)
+        return Resp(200, self._page(d.title, body, head), changed=d.last_change(as_of), charset_header=None)
 
     def route(self, path, query, raw_query, as_of):
         # Old VSB ignores the total/count parameters of a page link: only aNNNNp selects the page.

@@ -12,6 +12,7 @@ from datetime import date
 from monitor.testbed.cms.base import SITE_LAUNCH, PageInfo, Resp, cn_date, h, hexid, iso, today_widget
 from monitor.testbed.cms.simple import ListSite
 from monitor.testbed.model import Attachment, Column, Doc
+from monitor.testbed.variants import charset_meta
 
 
 def list_date(style: str, d: date) -> str:
@@ -70,7 +71,7 @@ class PortalSite(ListSite):
     def _daily(self) -> bool:
         return self.flavor == "xsc"
 
-    def _page(self, title: str, body: str, as_of: date) -> str:
+    def _page(self, title: str, body: str, as_of: date, head: str = "") -> str:
         nav = "".join(f'<li><a href="{h(self.column_path(c))}">{h(c.title)}</a></li>' for c in self.columns)
         extra_nav = ""
         top = ""
@@ -83,9 +84,9 @@ class PortalSite(ListSite):
         return f"""<!DOCTYPE html>
 <html lang="zh-CN">
 <head>
-<meta charset="utf-8">
+{charset_meta(self.look, self.encoding, '<meta charset="utf-8">')}
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{h(title)}</title>
+<title>{h(title)}</title>{head}
 <link rel="stylesheet" href="/static/site.css">
 </head>
 <body>
@@ -121,6 +122,13 @@ class PortalSite(ListSite):
     def render_list(self, col: Column, page: int, as_of: date) -> Resp:
         docs = col.chunk(as_of, page)
         total = col.page_count(as_of)
+        if self.look is not None:
+            rows_html, pager_html = self.gen_list(col, page, as_of, lambda p: p)
+            body = (f'<div class="crumbs">当前位置：<a href="/">首页</a> &gt; {h(col.title)}</div>'
+                    f'<section class="column"><h1 class="column-title">{h(col.title)}</h1>{rows_html}'
+                    f'{pager_html or ""}</section>')
+            return Resp(200, self._page(f"{col.title} - {self.name}", body, as_of),
+                        changed=self._changed(col.newest(as_of)))
         if col.style == "yeargroup":
             groups: list[tuple[int, list[Doc]]] = []
             for d in docs:
@@ -151,7 +159,12 @@ class PortalSite(ListSite):
         col = d.column
         assert col is not None
         upd = d.updated(as_of)
-        if self.flavor == "jwc":
+        head = ""
+        if self.look is not None:
+            unit = {"jwc": "教务处", "xsc": "学生工作处", "jyzx": "就业指导中心"}[self.flavor]
+            heading = f"<h1>{h(d.title)}</h1>" + self.look.article.header(d.published, d.id, unit, upd)
+            head = self.look.article.head(d.published, d.id)
+        elif self.flavor == "jwc":
             meta = f'<div class="meta">发布日期：{iso(d.published)}　来源：教务处'
             meta += f"　更新时间：{iso(upd)}" if upd else ""
             meta += "</div>"
@@ -174,7 +187,7 @@ class PortalSite(ListSite):
         changed = d.last_change(as_of)
         if self.flavor == "jwc":
             changed = max(changed, self.column_by_key("tzgg").newest(as_of) or SITE_LAUNCH)
-        return Resp(200, self._page(f"{d.title} - {self.name}", body, as_of), changed=self._changed(changed))
+        return Resp(200, self._page(f"{d.title} - {self.name}", body, as_of, head), changed=self._changed(changed))
 
     # -- extras: robots (jwc), login, calendar trap (xsc) --------------------------------------
     def robots(self) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import posixpath
 import threading
 from datetime import date
+from typing import Callable
 from urllib.parse import parse_qsl, urlencode
 
 from monitor.testbed.cms.base import SITE_LAUNCH, PageInfo, Resp, SiteBase
@@ -117,7 +118,8 @@ class ListSite(SiteBase):
         for col in self.columns:
             item, items = self.col_items(col)
             for n in range(1, col.page_count(as_of) + 1):
-                out.append(PageInfo(self.column_path(col, n, as_of), "list", col.title, None, None, None, item, items))
+                out.append(PageInfo(self.column_path(col, n, as_of), "list", col.title, None, None, None, item, items,
+                                    rows=self.list_rows_info(col, n, as_of), column=col.key))
             docs = col.visible_docs(as_of)
             for d in docs:
                 if d.login_wall:
@@ -129,6 +131,16 @@ class ListSite(SiteBase):
         # a 200 answer a crawler reaches, though its body is only the challenge script
         out.extend(PageInfo(p, "other", "") for p in self.challenged_paths(as_of))
         return out
+
+    def gen_list(self, col: Column, page: int, as_of: date, link: Callable[[str], str]) -> tuple[str, str | None]:
+        """A generated list page's rows and pager (None: the family's own pager); `link` turns a path
+        into the href this CMS writes (relative for VSB/TRS)."""
+        look = self.list_look(col)
+        total, count = col.page_count(as_of), len(col.visible_docs(as_of))
+        rows = look.rows_html(self.gen_rows(col, col.chunk(as_of, page), lambda d: link(d.path)))
+        if look.pager == "cms":
+            return rows, None
+        return rows, look.pager_html(page, total, count, lambda n: link(self.column_path(col, n, as_of)))
 
     def list_changed(self, col: Column, as_of: date) -> date:
         return col.newest(as_of) or SITE_LAUNCH

@@ -11,6 +11,7 @@ from datetime import date
 from monitor.testbed.cms.base import SITE_LAUNCH, Resp, h, iso
 from monitor.testbed.cms.simple import ListSite, rel
 from monitor.testbed.model import Attachment, Column, Doc
+from monitor.testbed.variants import charset_meta
 
 PAGE_JS = """function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sPageExt){
   if(_nPageCount == null || _nPageCount <= 1){ return; }
@@ -52,7 +53,7 @@ class TrsSite(ListSite):
         return f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
 <html>
 <head>
-<meta http-equiv="Content-Type" content="text/html; charset=gb2312" />
+{charset_meta(self.look, self.encoding, '<meta http-equiv="Content-Type" content="text/html; charset=gb2312" />')}
 <title>{h(title)}</title>
 {head}
 <link href="/images/style.css" rel="stylesheet" type="text/css" />
@@ -82,8 +83,11 @@ class TrsSite(ListSite):
         rows = "".join(
             f'<li><a href="./{h(rel(here, d.path))}" target="_blank" title="{h(d.title)}">{h(d.title)}</a>'
             f'<span class="date">{iso(d.published)}</span></li>' for d in col.chunk(as_of, page))
+        box = f'<div class="list"><ul>{rows}</ul></div>'
+        if self.look is not None:   # the pager stays the family's: further pages only in the script call
+            box, _ = self.gen_list(col, page, as_of, lambda p: "./" + rel(here, p))
         body = (f'<div class="location">您当前的位置：<a href="/">首页</a> &gt; {h(col.title)}</div>'
-                f'<div class="list_t"><h2>{h(col.title)}</h2></div><div class="list"><ul>{rows}</ul></div>'
+                f'<div class="list_t"><h2>{h(col.title)}</h2></div>{box}'
                 f'<div class="page"><script type="text/javascript">\n{PAGE_JS}\n'
                 f'createPageHTML({total}, {page - 1}, "index", "html");\n</script></div>')
         return Resp(200, self._page(here, f"{col.title}_示例大学研究生院", body), changed=self.list_changed(col, as_of))
@@ -99,11 +103,14 @@ class TrsSite(ListSite):
         info = f"发布时间：{iso(d.published)}　来源：研究生院"
         if upd:
             info += f"　更新时间：{iso(upd)}"
+        info = f'<div class="info">{info}</div>'
+        if self.look is not None and self.look.article.kind != "cms":
+            info = self.look.article.header(d.published, d.id, "研究生院", upd)
         paras = self.body_html(d, as_of)
         files = "".join(f'<p>附件：<a href="./{h(rel(here, a.path))}">{h(a.name)}</a></p>' for a in d.attachments_at(as_of))
         body = (f'<div class="location">您当前的位置：<a href="/">首页</a> &gt; '
                 f'<a href="{h(rel(here, self.column_path(col)))}">{h(col.title)}</a></div>'
-                f'<div class="article"><h1>{h(d.title)}</h1><div class="info">{info}</div>'
+                f'<div class="article"><h1>{h(d.title)}</h1>{info}'
                 f'<div id="zoom" class="TRS_Editor">{paras}{files}</div></div>')
         return Resp(200, self._page(here, d.title, body, head), changed=d.last_change(as_of))
 

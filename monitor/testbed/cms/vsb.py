@@ -10,6 +10,7 @@ from urllib.parse import quote
 from monitor.testbed.cms.base import SITE_LAUNCH, PageInfo, Resp, h, iso
 from monitor.testbed.cms.simple import ListSite, rel
 from monitor.testbed.model import Attachment, Column, Doc
+from monitor.testbed.variants import charset_meta
 
 OWNER = 1768465416
 COL_IDS = {"tzgg": "1016", "zszc": "1011", "zsjh": "1012", "tslx": "1013", "lqcx": "1014", "zxss": "1015"}
@@ -46,13 +47,13 @@ class VsbSite(ListSite):
         return "/system/resource/code/news/click/dynclicks.jsp?" + self.qs(clickid=d.id, owner=OWNER, clicktype="wbnews")
 
     # -- chrome ---------------------------------------------------------------------------
-    def _page(self, here: str, title: str, body: str, tail: str = "") -> str:
+    def _page(self, here: str, title: str, body: str, tail: str = "", head: str = "") -> str:
         nav = "".join(f'<li><a href="{h(rel(here, self.column_path(c)))}">{h(c.title)}</a></li>' for c in self.columns)
         return f"""<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
 <html xmlns="http://www.w3.org/1999/xhtml">
 <head>
-<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
-<title>{h(title)}</title>
+{charset_meta(self.look, self.encoding, '<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />')}
+<title>{h(title)}</title>{head}
 <META Name="keywords" Content="示例大学本科招生网" />
 <link rel="stylesheet" type="text/css" href="{rel(here, '/style/style.css')}">
 <script type="text/javascript" src="{rel(here, '/system/resource/js/counter.js')}"></script>
@@ -89,11 +90,22 @@ class VsbSite(ListSite):
         here = self.column_path(col, page, as_of)
         total = col.page_count(as_of)
         count = len(col.visible_docs(as_of))
+        if self.look is not None:
+            rows_html, pager = self.gen_list(col, page, as_of, lambda p: rel(here, p))
+            body = (f'<div class="dqwz">当前位置：<a href="{rel(here, self.home_path)}">首页</a>&gt;&gt;{h(col.title)}</div>'
+                    f'<div class="lm_name"><h2>{h(col.title)}</h2></div>{rows_html}'
+                    f'{pager if pager is not None else self._pager(here, col, page, total, count, as_of)}')
+            return Resp(200, self._page(here, f"{col.title}-示例大学本科招生网", body), changed=self.list_changed(col, as_of))
         rows = []
         for i, d in enumerate(col.chunk(as_of, page)):
             rows.append(f'<li id="line_u6_{i}"><a href="{h(rel(here, d.path))}" target="_blank" title="{h(d.title)}">'
                         f'{h(d.title)}</a><span class="timestyle44007">{iso(d.published)}&nbsp;</span></li>')
+        body = (f'<div class="dqwz">当前位置：<a href="{rel(here, self.home_path)}">首页</a>&gt;&gt;{h(col.title)}</div>'
+                f'<div class="lm_name"><h2>{h(col.title)}</h2></div><div class="list"><ul>{"".join(rows)}</ul></div>'
+                f'{self._pager(here, col, page, total, count, as_of)}')
+        return Resp(200, self._page(here, f"{col.title}-示例大学本科招生网", body), changed=self.list_changed(col, as_of))
 
+    def _pager(self, here: str, col: Column, page: int, total: int, count: int, as_of: date) -> str:
         def pl(n: int, text: str, cls: str) -> str:
             return f'<span class="{cls} p_fun"><a href="{h(rel(here, self.column_path(col, n, as_of)))}">{text}</a></span>'
         parts = [f'<span class="p_t">共{count}条</span>', f'<span class="p_t">{page}/{total}</span>', '<span class="p_pages">']
@@ -105,10 +117,7 @@ class VsbSite(ListSite):
         parts.append(pl(page + 1, "下页", "p_next") if page < total else '<span class="p_next_d p_fun_d">下页</span>')
         parts.append(pl(total, "尾页", "p_last") if page < total else '<span class="p_last_d p_fun_d">尾页</span>')
         parts.append("</span>")
-        body = (f'<div class="dqwz">当前位置：<a href="{rel(here, self.home_path)}">首页</a>&gt;&gt;{h(col.title)}</div>'
-                f'<div class="lm_name"><h2>{h(col.title)}</h2></div><div class="list"><ul>{"".join(rows)}</ul></div>'
-                f'<div class="pb_sys_common pb_sys_normal pb_sys_style1">{"".join(parts)}</div>')
-        return Resp(200, self._page(here, f"{col.title}-示例大学本科招生网", body), changed=self.list_changed(col, as_of))
+        return f'<div class="pb_sys_common pb_sys_normal pb_sys_style1">{"".join(parts)}</div>'
 
     def render_article(self, d: Doc, as_of: date) -> Resp:
         here = d.path
@@ -119,6 +128,12 @@ class VsbSite(ListSite):
         if upd:
             meta += f"更新时间:{iso(upd)} | "
         meta += f'点击数:<script>_showDynClicks("wbnews", {OWNER}, {d.id})</script>】'
+        info, head = f'<div class="info" align="center">{meta}</div>', ""
+        if self.look is not None and self.look.article.kind != "cms":
+            look = self.look.article
+            info = (look.header(d.published, d.id, "招生办公室", upd) + '<div class="clicks">点击数：'
+                    f'<script>_showDynClicks("wbnews", {OWNER}, {d.id})</script></div>')
+            head = look.head(d.published, d.id)
         paras = "".join(f'<p style="text-indent:2em;">{h(p)}</p>' for p in d.text(as_of))
         files = "".join(
             f'<li>附件【<a href="{h(a.path)}" target="_blank">{h(a.name)}</a>】已下载<span id="nattach{d.id}{i}">'
@@ -127,13 +142,13 @@ class VsbSite(ListSite):
         body = (f'{self._side(here, as_of)}<div class="content"><div class="dqwz">当前位置：<a href="{rel(here, self.home_path)}">首页</a>'
                 f'&gt;&gt;<a href="{h(rel(here, self.column_path(col)))}">{h(col.title)}</a>&gt;&gt;正文</div>'
                 f'<form name="_newscontent_fromname"><h1 align="center">{h(d.title)}</h1>'
-                f'<div class="info" align="center">{meta}</div>'
+                f'{info}'
                 f'<div id="vsb_content"><div class="v_news_content">{paras}</div></div>'
                 f'<ul style="list-style-type:none;">{files}</ul></form></div>')
         tail = (f'<script type="text/javascript" src="{rel(here, "/system/resource/js/dynclicks.js")}"></script>\n'
                 f'<script type="text/javascript" src="{h(self.clicks_url(d))}"></script>')
         side_newest = self.column_by_key("tzgg").newest(as_of) or SITE_LAUNCH
-        return Resp(200, self._page(here, f"{d.title}-示例大学本科招生网", body, tail),
+        return Resp(200, self._page(here, f"{d.title}-示例大学本科招生网", body, tail, head),
                     changed=max(d.last_change(as_of), min(side_newest, as_of)))
 
     def route_special(self, path, query, raw_query, as_of):

@@ -12,6 +12,7 @@ from datetime import date
 
 from monitor.testbed.cms.base import SITE_LAUNCH, PageInfo, Resp, SiteBase, h, hexid, iso
 from monitor.testbed.model import Column, Doc
+from monitor.testbed.variants import charset_meta
 
 SITE_ID = 12
 _LIST = re.compile(r"^/(\d+)/list(\d*)\.htm$")
@@ -78,7 +79,7 @@ class WebPlusSite(SiteBase):
         return f"""<!DOCTYPE html>
 <html>
 <head>
-<meta charset="utf-8">
+{charset_meta(self.look, self.encoding, '<meta charset="utf-8">')}
 <meta name="renderer" content="webkit">
 <title>{h(title)}</title>
 <meta name="description" content="示例大学信息公开网">
@@ -161,13 +162,20 @@ class WebPlusSite(SiteBase):
                 f'{self._breadcrumb(None, cname)}</div><ul class="wp_listcolumn sub_columns">{lis}</ul></div>')
         return Resp(200, self._page(f"{cname}-示例大学信息公开网", body), changed=SITE_LAUNCH)
 
+    def single_as_article(self, col: Column) -> bool:
+        """Whether a column with exactly one article shows that article (a WebPlus column setting: the
+        fixed estate has it on everywhere, a generated one per column)."""
+        return self.look is None or col.key in self.look.single_as_article
+
     def _list(self, col: Column, page: int, as_of: date) -> Resp | None:
         docs = col.visible_docs(as_of)
         total = col.page_count(as_of)
         if page > total:
             return None
-        if len(docs) == 1 and page == 1:
+        if len(docs) == 1 and page == 1 and self.single_as_article(col):
             return self._article(docs[0], as_of, as_column=True)
+        if self.look is not None:
+            return self._list_generated(col, page, total, docs, as_of)
         rows = []
         for i, d in enumerate(col.chunk(as_of, page)):
             rows.append(
@@ -186,6 +194,20 @@ class WebPlusSite(SiteBase):
         return Resp(200, self._page(f"{col.title}-示例大学信息公开网", body,
                                     tail=f'<script src="{self.counter(type=1, columnId=col.key)}"></script>'),
                     changed=changed)
+
+    def _list_generated(self, col: Column, page: int, total: int, docs: list[Doc], as_of: date) -> Resp:
+        look = self.list_look(col)
+        rows = look.rows_html(self.gen_rows(col, col.chunk(as_of, page), lambda d: d.path))
+        if look.pager == "cms":
+            pager = self._pager(col, page, total, len(docs))
+        else:
+            pager = look.pager_html(page, total, len(docs), lambda n: self.column_path(col, n))
+        body = (f'{self._side_menu(col)}<div class="col_news"><div class="col_news_head">'
+                f'<h2 class="col_title">{h(col.title)}</h2>{self._breadcrumb(col)}</div>'
+                f'<div class="col_news_con"><div id="wp_news_w6">{rows}</div>{pager}</div></div>')
+        return Resp(200, self._page(f"{col.title}-示例大学信息公开网", body,
+                                    tail=f'<script src="{self.counter(type=1, columnId=col.key)}"></script>'),
+                    changed=col.newest(as_of) or SITE_LAUNCH)
 
     def _pager(self, col: Column, page: int, total: int, count: int) -> str:
         def link(n: int, text: str, cls: str) -> str:
@@ -209,6 +231,8 @@ class WebPlusSite(SiteBase):
     def _article(self, d: Doc, as_of: date, as_column: bool = False) -> Resp:
         col = d.column
         assert col is not None
+        if self.look is not None and col.key not in self.undated_url_columns and self.look.article.kind != "cms":
+            return self._article_generated(d, col, as_of)
         metas = [f'<span class="arti_publisher">发布者：{h(d.source)}</span>']
         if col.key not in self.undated_url_columns:
             metas.append(f'<span class="arti_update">发布时间：{iso(d.published)}</span>')
@@ -229,6 +253,25 @@ class WebPlusSite(SiteBase):
                 f"</div></div>")
         tail = f'<script type="text/javascript" src="{counter}"></script>'
         return Resp(200, self._page(d.title, body, tail=tail), changed=d.last_change(as_of))
+
+    def _article_generated(self, d: Doc, col: Column, as_of: date) -> Resp:
+        assert self.look is not None
+        look = self.look.article
+        counter = self.counter(type=3, articleId=d.id)
+        header = look.header(d.published, d.id, d.source, d.updated(as_of))
+        views = f'<span class="arti_views">浏览次数：<span class="WP_VisitCount" url="{counter}">0</span></span>'
+        paras = "".join(f"<p>{h(p)}</p>" for p in d.text(as_of))
+        files = "".join(
+            f"<p><a href=\"{a.path}\" sudyfile-attr=\"{{'title':'{h(a.name)}'}}\">{h(a.name)}</a></p>"
+            for a in d.attachments_at(as_of))
+        extra = "".join(f'<p><a href="{h(u)}">{h(t)}</a></p>' for u, t in self.extra_links.get(d.id, []))
+        body = (f'{self._side_menu(col)}<div class="col_news">{self._breadcrumb(col, "正文")}'
+                f'<div class="article"><h1 class="arti_title">{h(d.title)}</h1>{header}{views}'
+                f'<div class="entry"><div class="read"><div class="wp_articlecontent">{paras}{files}{extra}</div></div></div>'
+                f"</div></div>")
+        tail = f'<script type="text/javascript" src="{counter}"></script>'
+        return Resp(200, self._page(d.title, body, extra_head=look.head(d.published, d.id), tail=tail),
+                    changed=d.last_change(as_of))
 
     def _single_page(self, col: Column, as_of: date) -> Resp:
         if col.mode == "pointer" and col.target:
@@ -303,7 +346,7 @@ class WebPlusSite(SiteBase):
                 out.append(PageInfo(self.column_path(col), "other", col.title, None, None, None, item, items))
                 continue
             docs = col.visible_docs(as_of)
-            if len(docs) == 1:
+            if len(docs) == 1 and self.single_as_article(col):
                 # The column renders as its only article; the article's own URL is reachable
                 # only if the home page's "最新公开" links it.
                 out.append(self._doc_info(docs[0], as_of, self.column_path(col)))
@@ -311,7 +354,8 @@ class WebPlusSite(SiteBase):
                     docs = []
             else:
                 for n in range(1, col.page_count(as_of) + 1):
-                    out.append(PageInfo(self.column_path(col, n), "list", col.title, None, None, None, item, items))
+                    out.append(PageInfo(self.column_path(col, n), "list", col.title, None, None, None, item, items,
+                                        rows=self.list_rows_info(col, n, as_of), column=col.key))
             for d in docs:
                 out.append(self._doc_info(d, as_of))
             out.extend(self.attachment_pages(col.visible_docs(as_of), as_of))
@@ -320,13 +364,14 @@ class WebPlusSite(SiteBase):
     def doc_url_path(self, d: Doc, as_of: date) -> str:
         col = d.column
         if col is not None and col.mode == "list" and col.visible_docs(as_of) == [d] \
-                and d not in self.visible_docs(as_of)[:8]:
+                and self.single_as_article(col) and d not in self.visible_docs(as_of)[:8]:
             return self.column_path(col)     # the column renders as its only article
         return d.path
 
     def _doc_info(self, d: Doc, as_of: date, path: str | None = None) -> PageInfo:
         undated = d.column is not None and d.column.key in self.undated_url_columns
-        return PageInfo(path or d.path, "article", d.title, d.published, "url" if undated else "label",
+        source = "url" if undated else ((self.look.article.source if self.look is not None else None) or "label")
+        return PageInfo(path or d.path, "article", d.title, d.published, source,
                         d.updated(as_of), d.item, [d.item] if d.item else [])
 
     def never_fetch(self, as_of: date) -> list[str]:
@@ -335,7 +380,7 @@ class WebPlusSite(SiteBase):
             if col.mode != "list":
                 continue
             docs = col.visible_docs(as_of)
-            if len(docs) != 1:
+            if not (len(docs) == 1 and self.single_as_article(col)):
                 urls.add(self.counter(type=1, columnId=col.key))
             for d in docs:
                 urls.add(self.counter(type=3, articleId=d.id))
