@@ -175,6 +175,8 @@ class CatalogIndex:
         self._excludes: dict[str, list[str]] = {}
         docs: dict[str, Counter[str]] = {}
         words = _sibling_words(list(self.items.values()))
+        self._unique = _sibling_unique_grams(list(self.items.values()))
+        self._fragments: set[tuple[str, str]] = set()   # (item, phrase) known only as a piece of the title
         for it in self.items.values():
             seen: set[str] = set()
 
@@ -192,7 +194,8 @@ class CatalogIndex:
                 add(it.short, 1.0)
             add(it.title, 1.0)
             for frag in _SPLIT_RE.split(it.title):
-                if len(normalize(frag)) >= 3:
+                if len(normalize(frag)) >= 3 and normalize(frag) not in seen:
+                    self._fragments.add((it.id, normalize(frag)))
                     add(frag, 0.95)
             self._excludes[it.id] = [n for n in (normalize(x) for x in it.exclude) if n]
             text = " ".join([it.title, it.short, *vocab])
@@ -369,16 +372,45 @@ class CatalogIndex:
             # n-grams alone stay below the auto threshold unless nearly the whole text matches.
             cands.append(ItemScore(item_id, 0.72 * g, None, "ngram"))
             best = max(cands, key=lambda c: c.score)
+            if (best.how == "phrase" and best.phrase and normalize(expand(best.phrase)) == normalize(text)
+                    and (item_id, normalize(best.phrase)) not in self._fragments):
+                # the whole label is one of the item's own names (「年度报告」, a part's title): it decides
+                best = ItemScore(best.item_id, min(0.99, best.score + EXACT_BONUS), best.phrase, best.how)
             if best.how != "ngram" and not short:
                 # In a longer title, a phrase whose surrounding words are foreign to the item counts
                 # for less (short labels were already weighed by how much of them is explained).
                 best.score = min(0.99, best.score * (0.85 + 0.25 * share))
             if best.score > 0.05:
                 out[item_id] = best
+        by_grams = [sc for sc in out.values() if sc.how == "ngram"]
+        top = max((sc.score for sc in by_grams), default=0.0)
+        few = 0 < sum(meaningful_mask(normalize(text))) <= 2
+        if few and (sum(sc.score >= 0.9 * top for sc in by_grams) > 1 or any(w in norm for w in NEWS_WORDS)):
+            # one word that several items share (「招生」), or a unit's news column (「财务通知」), names a
+            # family of items, not one of them
+            for sc in by_grams:
+                sc.score = min(sc.score, SINGLE_WORD_MAX)
+        self._tell_siblings_apart(normalize(text), out)
         if len(self._cache) > 50000:
             self._cache.clear()
         self._cache[norm] = out
         return out
+
+    def _tell_siblings_apart(self, norm: str, out: dict[str, ItemScore]) -> None:
+        """Parts of one split item that score alike: those whose title's own words (n-grams no other
+        part's title has) appear in the text stay, the others step back (「教代会报告」 is the report part)."""
+        groups: dict[str, list[str]] = {}
+        for iid in out:
+            parent = self.items[iid].parent if iid in self.items else ""
+            if parent and iid in self._unique:
+                groups.setdefault(parent, []).append(iid)
+        for ids in groups.values():
+            if len(ids) < 2:
+                continue
+            named = {i for i in ids if any(g in norm for g in self._unique[i])}
+            if named and named != set(ids):
+                for i in set(ids) - named:
+                    out[i].score *= SIBLING_FACTOR
 
     def score(self, text: str | None, *, limit: int = 3) -> list[ItemScore]:
         """Best items for a text, highest first (empty when nothing relates)."""
@@ -390,16 +422,50 @@ def _grams(norm: str, n: int) -> set[str]:
     return {norm[i:i + n] for i in range(len(norm) - n + 1)}
 
 
+EXACT_BONUS = 0.05       # a label that is exactly one of an item's phrases
+NEWS_WORDS = ("通知", "公告", "动态", "新闻", "要闻", "简讯", "快讯", "资讯")
+SINGLE_WORD_MAX = 0.5    # n-gram score of a text that is one two-character word (below AUTO)
+SIBLING_FACTOR = 0.85    # a split part whose own title words are absent, beside one whose are present
+
+
+def _sibling_unique_grams(items: list[ItemText]) -> dict[str, set[str]]:
+    """Per part of a split item: the bigrams of its title and short name no sibling's title has
+    (filler words and digits removed)."""
+    groups: dict[str, list[ItemText]] = {}
+    for it in items:
+        if it.parent:
+            groups.setdefault(it.parent, []).append(it)
+    out: dict[str, set[str]] = {}
+    for sibs in groups.values():
+        if len(sibs) < 2:
+            continue
+        grams = {}
+        for sib in sibs:
+            g: set[str] = set()
+            for name in (sib.title, sib.short):
+                g |= _grams(_FILLER_RE.sub(" ", normalize(expand(name or ""))).replace(" ", "|"), 2)
+            grams[sib.id] = {x for x in g if "|" not in x}
+        # words the parts inherited in common (「学校简介」 of item 1) say nothing about which part is meant
+        shared = Counter(normalize(w) for sib in sibs for w in set(sib.inherited))
+        common = set().union(*(_grams(w, 2) for w, n in shared.items() if n > 1)) if shared else set()
+        for sib in sibs:
+            others = set().union(*(v for k, v in grams.items() if k != sib.id))
+            out[sib.id] = grams[sib.id] - others - common
+    return out
+
+
 def _sibling_words(items: list[ItemText]) -> dict[str, list[str]]:
     """The keywords and synonyms of the parts of a split item, each given only to the parts it is about.
 
     A school that splits 「学校章程及规章制度」 into 「学校章程」 and 「学校规章制度」 often writes only the
     parts' titles, so both inherit all of the parent's words and every column of the family ties.
-    A word the siblings share belongs to the parts whose own title contains it or shares a trigram
+    A word the siblings share belongs to the parts whose own title contains it (or its words in order:
+    「领导分工」 → 校级领导班子简介及分工) or shares a trigram
     unique to that title (「章程」→ 学校章程, 「依申请公开」→ 依申请公开和不予公开信息目录); failing that,
     to the part that keeps the parent's name (「学校概况」→ 办学基本情况 when 1 is split into 办学基本情况 /
     校级领导班子); failing that, to the parts sharing a bigram unique to their title (「制度汇编」→ 学校规章
-    制度); a word about none of them stays with all. Words a part was given in the catalog are its own."""
+    制度); a word about none of them stays with all. Words a part was given in the catalog are its own, and
+    a sibling that inherited a word another part wrote for itself leaves it to that part."""
     groups: dict[str, list[ItemText]] = {}
     for it in items:
         if it.parent:
@@ -421,8 +487,13 @@ def _sibling_words(items: list[ItemText]) -> dict[str, list[str]]:
 
         def owners(word: str) -> set[str]:
             all_ids = {s.id for s in sibs}
+            claimed = {s.id for s in sibs if word not in inherited[s.id]
+                       and word in {normalize(w) for w in vocab[s.id]}}
+            if claimed:   # a part that wrote the word in the catalog is what the school means by it
+                return claimed
             tri = _grams(word, 3) if len(word) >= 3 else {word}
-            found = {sid for sid in all_ids if any(word in x for x in names[sid]) or tri & unique[3][sid]}
+            found = {sid for sid in all_ids if any(word in x or (len(word) >= 4 and _chunks_in_order(word, x))
+                                                   for x in names[sid]) or tri & unique[3][sid]}
             if found and found != all_ids:
                 return found
             if heirs and heirs != all_ids:
