@@ -3,7 +3,9 @@
 Evidence comes from the item's matches (states ``auto`` and ``confirmed`` only) and the columns
 named in the config: a matched list page brings its entries and the articles/attachments behind
 them; an article brings its own dates and its attachments; a file brings its own date or the date
-of the page linking it. "As of" a day uses only what was known then: dates after the day and
+of the page linking it. An item with neither, whose matcher found candidates it was unsure of
+(state ``review``), is judged *provisionally* from those candidates: found, awaiting the office's
+confirmation — never "missing" (``ItemStatus.provisional``, ``ItemStatus.candidates``). "As of" a day uses only what was known then: dates after the day and
 pages/entries first seen in a scan that started after the day are ignored. Then the precedence
 statuses (missing → unreachable → blank → undated) and finally the item's update rule
 (``monitor.rules.evaluate``).
@@ -11,7 +13,7 @@ statuses (missing → unreachable → blank → undated) and finally the item's 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Iterable, Mapping, TypeGuard
 
@@ -21,6 +23,8 @@ from monitor.rules import evaluate
 from monitor.store import history, rows
 
 COUNTED_STATES = ("auto", "confirmed")
+CANDIDATE_STATE = "review"    # matches a person has still to confirm: provisional evidence only
+PROVISIONAL_REASON = "依据待确认的候选栏目暂定："
 _KIND_PREFERENCE = {"article": 3, "entry": 2, "column": 1, "attachment": 0}
 FAILING_SCANS = 2         # "unreachable": the last two fetches of every matched page failed
 
@@ -34,6 +38,20 @@ class Evidence:
     kind: str                   # article|attachment|entry|column
     page_id: int | None = None
     via: str | None = None      # the column URL it was found through
+
+
+@dataclass
+class Candidate:
+    """A match awaiting review that a provisional status rests on (its ``matches`` row and what it shows)."""
+    match_id: int | None
+    url: str
+    title: str | None
+    target: str                 # column|article|entry|attachment
+    score: float | None
+    method: str | None
+    reason: str | None
+    newest: str | None          # YYYY-MM-DD: the newest evidence date found through it as of the day
+    newest_source: str | None
 
 
 @dataclass
@@ -54,6 +72,9 @@ class ItemStatus:
     due: str | None
     evidence: list[Evidence] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
+    # True: no counted match, the status is judged from ``candidates`` awaiting review
+    provisional: bool = False
+    candidates: list[Candidate] = field(default_factory=list)
 
     @property
     def status_label(self) -> str:
@@ -381,17 +402,11 @@ def assess_all(db: Any, cfg: Any, as_of: date | None = None, *, known_by: date |
             for it in cfg.catalog_obj.items if not it.ignore]
 
 
-def _assess_item(view: _View, cfg: Any, it: Any, matches: list[dict], counted_urls: dict[str, set[str]]) -> ItemStatus:
-    counted = [m for m in matches if m["state"] in COUNTED_STATES]
-    own_urls = {m["url"] for m in counted}
-    excluded = {m["url"] for m in matches if m["state"] not in COUNTED_STATES} - own_urls
-    excluded |= {u for u, items in counted_urls.items() if it.id not in items}
-    coll = _Collector(view, excluded)
-
+def _gather(view: _View, coll: _Collector, targets: list[tuple[Mapping[str, Any], str | None]],
+            columns: list[str], seen_pages: set[int]) -> list[Mapping[str, Any]]:
+    """Collect the evidence behind matched targets into ``coll``; returns the matched pages known on the
+    day (extending ``columns`` with the columns among them)."""
     matched_pages: list[Mapping[str, Any]] = []
-    columns: list[str] = list(it.columns)
-    seen_pages: set[int] = set()
-    targets = [(m, m.get("target")) for m in counted] + [({"url": u, "page_id": None}, "column") for u in it.columns]
     for m, target in targets:
         page = view.page(page_id=m["page_id"]) if m.get("page_id") else view.page(url=m["url"])
         if page is None:
@@ -417,22 +432,73 @@ def _assess_item(view: _View, cfg: Any, it: Any, matches: list[dict], counted_ur
             if url not in columns:
                 columns.append(url)
         coll.from_page(page, None)
+    return matched_pages
+
+
+def _dated(evidence: Iterable[Evidence]) -> list[Evidence]:
+    """The evidence that dates an item, newest first. A page without a visible date counts as not
+    updated (inspection rules): an observed change only dates the item when nothing else does."""
+    found = sorted(sorted((e for e in evidence if e.date), key=lambda e: e.url),
+                   key=lambda e: (e.date or "", _KIND_PREFERENCE.get(e.kind, 0)), reverse=True)
+    if any(e.date_source != "observed" for e in found):
+        found = [e for e in found if e.date_source != "observed"]
+    return found
+
+
+def _assess_item(view: _View, cfg: Any, it: Any, matches: list[dict], counted_urls: dict[str, set[str]]) -> ItemStatus:
+    counted = [m for m in matches if m["state"] in COUNTED_STATES]
+    elsewhere = {u for u, items in counted_urls.items() if it.id not in items}   # counted for another item
+    # Nothing counted and no configured column: the candidates awaiting review stand in, provisionally.
+    review = [] if counted or it.columns else \
+        [m for m in matches if m["state"] == CANDIDATE_STATE and m["url"] not in elsewhere]
+    own_urls = {m["url"] for m in counted + review}
+    excluded = {m["url"] for m in matches if m["state"] not in COUNTED_STATES} - own_urls
+    excluded |= elsewhere
+    coll = _Collector(view, excluded)
+
+    columns: list[str] = list(it.columns)
+    seen_pages: set[int] = set()
+    targets = [(m, m.get("target")) for m in counted] + [({"url": u, "page_id": None}, "column") for u in it.columns]
+    matched_pages = _gather(view, coll, targets, columns, seen_pages)
+    candidates: list[Candidate] = []
+    for m in review:
+        # Each candidate on its own first, so its newest date can be shown beside it.
+        own = _Collector(view, excluded)
+        found = _gather(view, own, [(m, m.get("target"))], columns, set())
+        if not found:
+            continue   # not known on the day
+        for p in found:
+            if p["id"] is None or p["id"] not in seen_pages:
+                matched_pages.append(p)
+                if p["id"] is not None:
+                    seen_pages.add(p["id"])
+        for ev in own.by_url.values():
+            coll.add(replace(ev))
+        newest = _dated(own.by_url.values())
+        page = view.page(page_id=m["page_id"]) if m.get("page_id") else view.page(url=m["url"])
+        title = (page.get("column_name") or page.get("title")) if page else None
+        if title is None:
+            title = next((e["title"] for e in view.entries_for_url(m["url"]) if e["title"]), None)
+        candidates.append(Candidate(
+            match_id=m.get("id"), url=m["url"], title=title, target=m.get("target") or "column",
+            score=m.get("score"), method=m.get("method"), reason=m.get("reason"),
+            newest=newest[0].date if newest else None, newest_source=newest[0].date_source if newest else None))
+    provisional = bool(candidates)
 
     # newest first; on the same day the page itself is a better source than a file it links
     evidence = sorted(sorted(coll.by_url.values(), key=lambda e: e.url),
                       key=lambda e: (e.date or "", _KIND_PREFERENCE.get(e.kind, 0)), reverse=True)
-    dated = [e for e in evidence if e.date]
-    if any(e.date_source != "observed" for e in dated):
-        # A page without a visible date counts as not updated (inspection rules): an observed
-        # change only dates the item when nothing else does.
-        dated = [e for e in dated if e.date_source != "observed"]
+    dated = _dated(evidence)
     last, last_src = (dated[0].date, dated[0].date_source) if dated else (None, None)
     rule = it.rule
     base = dict(id=it.id, category=it.category, category_name=it.category_name, title=it.title, short=it.short,
                 unit=it.unit, unit_name=cfg.unit_name(it.unit), rule=rule.to_dict(), rule_text=rule.describe(),
-                last_changed=last, last_changed_source=last_src, evidence=evidence, columns=columns)
+                last_changed=last, last_changed_source=last_src, evidence=evidence, columns=columns,
+                provisional=provisional, candidates=candidates)
 
     def result(status: str, reason: str, due: date | None = None) -> ItemStatus:
+        if provisional:
+            reason = PROVISIONAL_REASON + reason
         return ItemStatus(status=status, reason=reason, due=due.isoformat() if due else None, **base)
 
     if not matched_pages:
@@ -460,15 +526,15 @@ def store_assessments(db: Any, statuses: Iterable[ItemStatus], as_of: date, scan
     """Upsert one row per item for the day (the dashboard's history chart and notifications read them)."""
     now = clock.now_iso()
     payload = [(s.id, as_of.isoformat(), scan_id, s.status, s.reason, s.last_changed, s.last_changed_source,
-                s.due, s.unit, now) for s in statuses]
+                s.due, s.unit, now, int(s.provisional)) for s in statuses]
     db.conn.executemany(
         """INSERT INTO assessments (item_id, as_of, scan_id, status, reason, last_changed, last_changed_source,
-                                    due, unit, computed_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                    due, unit, computed_at, provisional)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT(item_id, as_of) DO UPDATE SET scan_id=excluded.scan_id, status=excluded.status,
                reason=excluded.reason, last_changed=excluded.last_changed,
                last_changed_source=excluded.last_changed_source, due=excluded.due, unit=excluded.unit,
-               computed_at=excluded.computed_at""",
+               computed_at=excluded.computed_at, provisional=excluded.provisional""",
         payload,
     )
 
@@ -482,7 +548,14 @@ def status_to_json(s: ItemStatus) -> dict:
         "due": s.due, "rule": s.rule, "rule_text": s.rule_text, "columns": list(s.columns),
         "evidence": [{"url": e.url, "title": e.title, "date": e.date, "date_source": e.date_source,
                       "kind": e.kind, "via": e.via} for e in s.evidence],
+        "provisional": s.provisional,
+        "candidates": [candidate_to_json(c) for c in s.candidates],
     }
+
+
+def candidate_to_json(c: Candidate) -> dict:
+    return {"match_id": c.match_id, "url": c.url, "title": c.title, "target": c.target, "score": c.score,
+            "method": c.method, "reason": c.reason, "newest": c.newest, "newest_source": c.newest_source}
 
 
 def counts(statuses: Iterable[ItemStatus]) -> dict[str, int]:
@@ -493,5 +566,5 @@ def counts(statuses: Iterable[ItemStatus]) -> dict[str, int]:
     return out
 
 
-__all__ = ["Evidence", "ItemStatus", "assess_all", "store_assessments",
+__all__ = ["Candidate", "Evidence", "ItemStatus", "assess_all", "candidate_to_json", "store_assessments",
            "status_to_json", "counts"]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.assess import ItemStatus, assess_all, counts
 from monitor.core.errors import UserError
-from monitor.core.vocab import DATE_SOURCE, KIND, STATUS, STATUS_BY_URGENCY
+from monitor.core.vocab import CONFIRMATION, DATE_SOURCE, KIND, STATUS, STATUS_BY_URGENCY
 from monitor.store import open_db, rows
 
 if TYPE_CHECKING:
@@ -63,7 +63,28 @@ def filter_statuses(statuses: list[ItemStatus], *, unit: str | None = None, want
 
 def summary_text(statuses: list[ItemStatus]) -> str:
     c = counts(statuses)
-    return " · ".join(f"{STATUS.label[k]} {c[k]}" for k in STATUS_BY_URGENCY) + f"（共 {len(statuses)} 项）"
+    text = " · ".join(f"{STATUS.label[k]} {c[k]}" for k in STATUS_BY_URGENCY) + f"（共 {len(statuses)} 项）"
+    pending = sum(s.provisional for s in statuses)
+    if pending:
+        text += f"；其中 {pending} 项{CONFIRMATION.label['provisional']}（状态依据候选栏目暂定）"
+    return text
+
+
+def status_cell(s: ItemStatus) -> str:
+    """The status word, marked when it rests on candidates awaiting review."""
+    label = STATUS.label.get(s.status, s.status)
+    return f"{label}*" if s.provisional else label
+
+
+def candidate_lines(s: ItemStatus, indent: str = "        ") -> list[str]:
+    """Under a provisional item: its candidates with their newest dates, and how to decide them."""
+    if not s.provisional:
+        return []
+    lines = [f"{indent}* {CONFIRMATION.label['provisional']}：以下候选尚待确认（xxgk match confirm/reject {s.id} 网址）"]
+    for c in s.candidates:
+        kind = KIND.label.get(c.target, c.target)
+        lines.append(f"{indent}  · 〔{kind}〕{c.title or ''} 最新 {c.newest or '无日期'} {c.url}")
+    return lines
 
 
 def render_table(statuses: list[ItemStatus], categories: list[tuple[str, str]], *, evidence: int = 0) -> list[str]:
@@ -83,8 +104,9 @@ def render_table(statuses: list[ItemStatus], categories: list[tuple[str, str]], 
         for s in members:
             source = DATE_SOURCE.label.get(s.last_changed_source or "", s.last_changed_source or "")
             lines.append("  " + pad(s.id, 6) + pad(s.name, 26) + pad(s.unit_name or "", 14)
-                         + pad(STATUS.label.get(s.status, s.status), 10) + pad(s.last_changed or "—", 12)
+                         + pad(status_cell(s), 10) + pad(s.last_changed or "—", 12)
                          + pad(source or "—", 14) + pad(s.due or "—", 12) + s.reason)
+            lines.extend(candidate_lines(s))
             for e in s.evidence[:evidence]:
                 label = KIND.label.get(e.kind, e.kind)
                 lines.append(f"        · {e.date or '无日期'} 〔{label}〕{e.title or ''} {e.url}")

@@ -53,35 +53,38 @@ def test_fresh_database_has_every_table_without_feature_imports(tmp_path):
     out = subprocess.run([sys.executable, "-c", _PROBE, str(tmp_path / "x.db"), *FEATURE_MODULES],
                          cwd=ROOT, capture_output=True, text=True, check=True)
     found = json.loads(out.stdout)
-    assert found["version"] == max(MIGRATIONS) == 7
+    assert found["version"] == max(MIGRATIONS) == 8
     assert ALL_TABLES <= set(found["tables"]), ALL_TABLES - set(found["tables"])
     assert found["loaded"] == []
     # nothing of the project above the store either (core infrastructure only)
     assert [m for m in found["project"] if not m.startswith(("monitor.core", "monitor.store"))] == ["monitor"]
 
 
-def test_version_2_database_upgrades_to_7(tmp_path):
+def test_version_2_database_upgrades_to_8(tmp_path):
     path = tmp_path / "old.db"
     db = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
     m1_core(db)
     m2_matching(db)
     db.execute("INSERT INTO scans (started_at, status) VALUES ('2019-01-01T00:00:00+08:00', 'done')")
+    db.execute("INSERT INTO assessments (item_id, as_of, status) VALUES ('6', '2019-01-01', 'missing')")
     db.execute("PRAGMA user_version = 2")
     db.conn.close()
     assert _tables(path) == TABLES[1] | TABLES[2]
 
     db = open_db(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 7
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 8
     cols = {r[1] for r in db.execute("PRAGMA table_info(scans)")}
     assert "pages_skipped" in cols
     assert db.execute("SELECT status, pages_skipped FROM scans").fetchall() == [("done", 0)]
+    # 8: an assessment stored before provisional judgements existed was a counted one
+    assert db.execute("SELECT status, provisional FROM assessments").fetchall() == [("missing", 0)]
     db.conn.close()
     assert ALL_TABLES <= _tables(path)
 
 
-def test_migrations_are_numbered_1_to_7_and_idempotent(tmp_path):
-    assert sorted(MIGRATIONS) == list(range(1, 8))
+def test_migrations_are_numbered_1_to_8_and_idempotent(tmp_path):
+    assert sorted(MIGRATIONS) == list(range(1, 9))
     db = open_db(tmp_path / "x.db")
     for number in sorted(MIGRATIONS):  # a crash before the version bump re-runs a migration
         MIGRATIONS[number](db)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 7
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 8

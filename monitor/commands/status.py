@@ -9,7 +9,7 @@ import click
 from monitor.assess import status_to_json
 from monitor.commands.options import config_option, fail, load_config_or_exit, now_option, user_errors
 from monitor.core import clock
-from monitor.core.vocab import STATUS, STATUS_BY_URGENCY
+from monitor.core.vocab import CONFIRMATION, STATUS, STATUS_BY_URGENCY
 from monitor.status import check_filters, filter_statuses, parse_statuses, render_table, snapshot, summary_text
 
 
@@ -63,5 +63,8 @@ def status_command(config_path: str, as_of: str | None, unit: str | None, status
     if not shown:
         click.echo("没有符合条件的事项。")
         return
+    if any(s.provisional for s in shown):
+        click.echo(f"状态后带 * 的事项：{CONFIRMATION.label['provisional']}——只找到尚待确认的候选栏目，"
+                   "状态依据候选暂定；确认或排除候选后即按确认结果评估。")
     for line in render_table(shown, [(c.id, c.name) for c in catalog.categories], evidence=evidence):
         click.echo(line)

@@ -56,6 +56,11 @@ STATUS_BY_URGENCY: tuple[str, ...] = ("overdue", "missing", "unreachable", "blan
 # The office's daily summary counts failures of the site before missing columns, and undated after due soon.
 STATUS_DIGEST_ORDER: tuple[str, ...] = ("overdue", "unreachable", "missing", "blank", "due_soon", "undated", "ok")
 
+# An item judged provisionally (monitor.assess ``ItemStatus.provisional``): its only matches are candidates
+# awaiting review. Not a status: every surface shows it beside the status judged from the candidates (which stays
+# the staleness status); ``formal``: the annual report's mark in the item's row.
+CONFIRMATION = Vocabulary({"provisional": "已找到·待确认"}, formal={"provisional": "待确认"})
+
 # What a page (pages.kind: article/list/attachment/other) or a piece of evidence and a match target
 # (article/attachment/entry/column) is. ``formal``: the report; ``short``: a match reason ("文章标题「…」") and
 # the CLI's match list; ``page``: `xxgk inspect`, which explains what kind of page it fetched.
@@ -142,7 +147,7 @@ RULE_KIND = Vocabulary({"static": "长期有效", "event": "事件类", "periodi
                         "window": "每年时段内", "on_change": "变动即更"})
 
 ALL: dict[str, Vocabulary] = {
-    "STATUS": STATUS, "KIND": KIND, "DATE_SOURCE": DATE_SOURCE, "MATCH_METHOD": MATCH_METHOD,
+    "STATUS": STATUS, "CONFIRMATION": CONFIRMATION, "KIND": KIND, "DATE_SOURCE": DATE_SOURCE, "MATCH_METHOD": MATCH_METHOD,
     "MATCH_STATE": MATCH_STATE, "LIMIT": LIMIT, "SCAN_STATE": SCAN_STATE, "SCAN_TRIGGER": SCAN_TRIGGER,
     "CRAWL_END": CRAWL_END, "PII_KIND": PII_KIND, "FINDING_STATE": FINDING_STATE, "COLUMN_FINDING": COLUMN_FINDING,
     "LINK_CATEGORY": LINK_CATEGORY, "SITE_STATE": SITE_STATE, "NOTIFY_STATE": NOTIFY_STATE,

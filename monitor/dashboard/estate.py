@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from monitor import store
-from monitor.assess import assess_all
+from monitor.assess import assess_all, candidate_to_json
 from monitor.config import Config, ConfigError, load_config
 from monitor.core.errors import UserError
 from monitor.rules import describe_rule
@@ -69,6 +69,9 @@ class ItemState:
     due: str | None
     unit: str | None
     evidence: tuple[dict, ...] = ()   # what the assessment based its date on (newest first)
+    # judged only from match candidates awaiting review (已找到·待确认); the candidates with their newest dates
+    provisional: bool = False
+    candidates: tuple[dict, ...] = ()
 
 
 def site_key(url: str) -> str:
@@ -178,7 +181,8 @@ class Estate:
                 {"url": e.url, "title": e.title, "date": _iso(e.date), "source": e.date_source, "kind": e.kind,
                  "via": e.via, "page_id": e.page_id} for e in s.evidence)
             out[s.id] = ItemState(s.id, s.status, s.reason or "", _iso(s.last_changed), s.last_changed_source,
-                                  _iso(s.due), s.unit or None, evidence)
+                                  _iso(s.due), s.unit or None, evidence, s.provisional,
+                                  tuple(candidate_to_json(c) for c in s.candidates))
         return out
 
     def cached(self, db: sqlite_utils.Database, key: tuple, compute: Callable[[], T]) -> T:

@@ -16,7 +16,7 @@ import sqlite_utils
 
 from monitor import store
 from monitor.auth import User
-from monitor.core.vocab import DATE_SOURCE, KIND, LIMIT, SCAN_STATE, SCAN_TRIGGER, STATUS
+from monitor.core.vocab import CONFIRMATION, DATE_SOURCE, KIND, LIMIT, SCAN_STATE, SCAN_TRIGGER, STATUS
 from monitor.dashboard.estate import ON_TIME, Estate, Item, ItemState, site_key
 from monitor.dashboard.tables import PER_PAGE, Column, Table, paginate, sort_rows
 from monitor.store import history
@@ -36,10 +36,11 @@ class Filters:
     category: str | None = None
     unit: str | None = None
     status: str | None = None
+    provisional: bool = False       # only items found as candidates awaiting confirmation
 
     def query(self, **override: Any) -> dict[str, str]:
         out = {"as_of": self.as_of.isoformat(), "category": self.category, "unit": self.unit,
-               "status": self.status}
+               "status": self.status, "provisional": "1" if self.provisional else None}
         out.update(override)
         return {k: v for k, v in out.items() if v}
 
@@ -58,6 +59,8 @@ def scoped_items(estate: Estate, states: dict[str, ItemState], f: Filters,
         if f.unit and unit != f.unit:
             continue
         if f.status and (st.status if st else None) != f.status:
+            continue
+        if f.provisional and not (st and st.provisional):
             continue
         out.append((item, st, unit))
     return out
@@ -86,7 +89,9 @@ def totals(scoped: list[tuple[Item, ItemState | None, str | None]]) -> dict[str,
     ok = counts.get("ok", 0)
     return {"total": total, "counts": {s: counts.get(s, 0) for s in STATUS.order}, "ok": ok,
             "on_time": sum(counts.get(s, 0) for s in ON_TIME), "unassessed": counts.get("unassessed", 0),
-            "problems": total - sum(counts.get(s, 0) for s in ON_TIME) - counts.get("unassessed", 0)}
+            "problems": total - sum(counts.get(s, 0) for s in ON_TIME) - counts.get("unassessed", 0),
+            # counted under their provisional status above, never as missing
+            "provisional": sum(1 for _, st, _ in scoped if st and st.provisional)}
 
 
 def status_changes(estate: Estate, db: sqlite_utils.Database, user: User, as_of: date) -> dict[str, Any]:
@@ -240,7 +245,7 @@ def _scan_row(scan: dict, site_name: SiteNamer | None = None, sites: set[str] | 
 ITEM_COLUMNS = [
     Column("item_id", "编号", href="item_url"), Column("name", "事项", "link", href="item_url"),
     Column("category_name", "类别"), Column("unit_name", "责任单位"), Column("status", "状态", "status"),
-    Column("reason", "说明", sortable=False), Column("last_changed", "最近更新", "date"),
+    Column("confirmation", "匹配确认", "label"), Column("reason", "说明", sortable=False), Column("last_changed", "最近更新", "date"),
     Column("last_changed_source", "日期来源"), Column("due", "截止日期", "date"), Column("rule", "更新要求"),
 ]
 
@@ -254,6 +259,8 @@ def items_table(estate: Estate, scoped: list[tuple[Item, ItemState | None, str |
             "item_id": item.id, "name": item.name, "item_url": f"/items/{item.id}",
             "category_name": cats[item.category].name if item.category in cats else item.category,
             "unit_name": estate.unit_name(unit), "status": st.status if st else None,
+            "confirmation": CONFIRMATION.label["provisional"] if st and st.provisional else "",
+            "row_class": "provisional" if st and st.provisional else "",
             "reason": st.reason if st else "尚未评估", "last_changed": st.last_changed if st else None,
             "last_changed_source": source_label(st.last_changed_source) if st else "",
             "due": st.due if st else None, "rule": item.rule_text,

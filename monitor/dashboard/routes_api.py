@@ -66,7 +66,8 @@ def item(item_id: str, ctx: Ctx = Depends(context), as_of: str | None = AS_OF) -
         "as_of": f.as_of.isoformat(),
         "status": None if state is None else {
             "status": state.status, "label": vocab.STATUS.label.get(state.status, state.status), "reason": state.reason,
-            "last_changed": state.last_changed, "last_changed_source": state.last_changed_source, "due": state.due},
+            "last_changed": state.last_changed, "last_changed_source": state.last_changed_source, "due": state.due,
+            "provisional": state.provisional, "candidates": list(state.candidates)},
         "matches": [{k: m[k] for k in ("id", "url", "target", "score", "reason", "method", "state", "page_id",
                                        "page_title", "decision", "decided_by", "decided_at")} for m in matches],
         "evidence": registry.evidence(ctx, None, None, False, item_id=it.id).to_json()["rows"],

@@ -88,7 +88,8 @@ def item_page(item_id: str, ctx: Ctx = Depends(context)) -> Response:
     timeline = registry.evidence(ctx, None, None, False, item_id=item.id)
     cat = ctx.estate.category_by_id.get(item.category)
     unit = ctx.estate.item_unit(item, state)
-    history = [r for r in store.rows(ctx.db, "SELECT as_of, status, reason, last_changed, due FROM assessments"
+    history = [r for r in store.rows(ctx.db, "SELECT as_of, status, reason, last_changed, due, provisional"
+                                             " FROM assessments"
                                              " WHERE item_id = ? AND as_of <= ? ORDER BY as_of DESC LIMIT 30",
                                      (item.id, f.as_of.isoformat()))]
     return render(ctx, ctx.request, "item.html", title=f"事项 {item.id}", f=f, item=item, state=state,
@@ -245,9 +246,10 @@ def unit_page(unit_id: str, ctx: Ctx = Depends(context)) -> Response:
 def review_page(ctx: Ctx = Depends(context)) -> Response:
     review = _table_view(ctx, "review")
     unmapped = registry.build("unmapped", ctx, _sub_page(ctx, "upage"), None, False)
+    states = ctx.estate.statuses(ctx.db, clock.today())
     return render(ctx, ctx.request, "review.html", title="审核", review=review["table"], exports=review["exports"],
                   unmapped=unmapped, unmapped_exports=export_links(ctx.request, unmapped),
-                  items=ctx.estate.items)
+                  items=ctx.estate.items, provisional=sum(st.provisional for st in states.values()))
 
 
 def _sub_page(ctx: Ctx, name: str) -> int:

@@ -211,7 +211,8 @@ def parse_date(text: str | None) -> date:
 def filters(ctx: Ctx) -> Filters:
     q = ctx.request.query_params
     f = Filters(as_of=parse_date(q.get("as_of")), category=q.get("category") or None,
-                unit=q.get("unit") or None, status=q.get("status") or None)
+                unit=q.get("unit") or None, status=q.get("status") or None,
+                provisional=q.get("provisional") == "1")
     if f.status and f.status not in vocab.STATUS:
         raise BadInput(f"未知状态：{f.status[:20]}")
     if f.category and f.category not in ctx.estate.category_by_id:

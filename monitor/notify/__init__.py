@@ -4,9 +4,10 @@ What is sent (all text Chinese, Markdown that Apprise renders per channel):
 
 * each unit contact: items of the unit that **became** overdue / missing / blank / unreachable or
   due soon (with due day, rule text, reason and a dashboard link), and window-opening reminders;
+  never an item judged only from match candidates awaiting review (``ItemStatus.provisional``);
 * each office contact: status counts, what changed since its last summary, escalations (items
-  overdue longer than ``notifications.escalate_after_days``), windows that opened, scan health and
-  deliveries that failed.
+  overdue longer than ``notifications.escalate_after_days``), items awaiting its confirmation of
+  their candidates (已找到·待确认), windows that opened, scan health and deliveries that failed.
 
 One way through: ``plan`` decides what is news (data only), ``render`` writes it as Markdown,
 ``deliver`` records, sends and retries. This facade names what the rest of the project uses.

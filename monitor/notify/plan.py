@@ -152,6 +152,8 @@ class OfficeDigest:
     scans: ScanHealth
     failures: list[FailedDelivery]
     items: list[dict[str, Any]]
+    # items judged only from match candidates awaiting review: the office is asked to confirm them
+    awaiting: list[ItemStatus] = field(default_factory=list)
     kind: str = "office_summary"
 
 
@@ -217,6 +219,10 @@ def _plan_unit(plan: Plan, db, cfg: Config, rcp: Recipient, items: Sequence[Item
     notified: list[dict[str, Any]] = []
     pending_state: list[StateChange] = []
     for s in items:
+        if s.provisional:
+            # Judged from candidates nobody has confirmed: the unit is told nothing (no "missing" for what
+            # it published, no claim from unconfirmed evidence) until the office decides them.
+            continue
         iid = s.id
         value = _status_value(s)
         known = state.get((rcp.key, iid, "status"))
@@ -282,7 +288,12 @@ def _plan_office(plan: Plan, db, cfg: Config, rcp: Recipient, statuses: Sequence
             if not first_summary or status in NOTIFY_STATUSES:
                 changes.append(Change(s, before_status))
                 items_json.append({"item": iid, "status": status, "topic": "change"})
-        if status == "overdue":
+        asked = state.get((rcp.key, iid, "confirm"))
+        if s.provisional and asked != "asked":
+            pending_state.append((rcp.key, iid, "confirm", "asked"))
+        elif not s.provisional and asked == "asked":
+            pending_state.append((rcp.key, iid, "confirm", "done"))   # decided: a relapse is asked again
+        if status == "overdue" and not s.provisional:   # no urging on unconfirmed evidence
             since = _overdue_since(db, s)
             if since:
                 days = (as_of - since).days + 1   # days overdue, counting the first overdue day
@@ -309,7 +320,12 @@ def _plan_office(plan: Plan, db, cfg: Config, rcp: Recipient, statuses: Sequence
                 for r in rows(db, "SELECT id, contact_name, unit_name, target, status, last_error, day "
                                   "FROM notifications WHERE status IN ('failed', 'gave_up') AND reported = 0 "
                                   "ORDER BY id")]
-    newsworthy = first_summary or changes or escalations or windows or scan_news or failures or own_findings
+    # Every item still awaiting confirmation is listed; a newly found one is news by itself.
+    awaiting = [s for s in statuses if s.provisional]
+    new_awaiting = any(state.get((rcp.key, s.id, "confirm")) != "asked" for s in awaiting)
+    items_json.extend({"item": s.id, "status": s.status, "topic": "confirm"} for s in awaiting)
+    newsworthy = (first_summary or changes or escalations or windows or scan_news or failures or own_findings
+                  or new_awaiting)
     if not newsworthy:
         plan.state.extend(pending_state)  # e.g. a change back to the same status: nothing to say
         return
@@ -319,7 +335,8 @@ def _plan_office(plan: Plan, db, cfg: Config, rcp: Recipient, statuses: Sequence
     plan.state.extend(pending_state)
     plan.reported_failures.extend(f.id for f in failures)
     plan.digests.append(OfficeDigest(rcp, as_of, dashboard_url, cfg.school, len(statuses), counts, first_summary,
-                                     changes, escalations, windows, own_findings, scans, failures, items_json))
+                                     changes, escalations, windows, own_findings, scans, failures, items_json,
+                                     awaiting))
 
 
 def _scan_health(db, rcp: Recipient, state: State, as_of: date) -> tuple[ScanHealth, bool, list[StateChange]]:

@@ -12,7 +12,7 @@ from typing import Any
 from monitor.assess import ItemStatus
 from monitor.core.clock import as_date
 from monitor.core.safe_text import EXCERPT_MAX, TITLE_MAX, URL_TEXT_MAX, md_block, md_inline
-from monitor.core.vocab import SCAN_STATE, STATUS, STATUS_DIGEST_ORDER
+from monitor.core.vocab import CONFIRMATION, KIND, SCAN_STATE, STATUS, STATUS_DIGEST_ORDER
 from monitor.notify.plan import NOTIFY_STATUSES, Digest, Finding, OfficeDigest, Recipient, ScanHealth, UnitDigest
 
 
@@ -72,6 +72,22 @@ def _short_lines(s: ItemStatus, dashboard_url: str, text: str) -> list[str]:
         lines.append(f"说明：{_md(s.reason, EXCERPT_MAX)}")
     if dashboard_url:
         lines.append(f"查看：{dashboard_url}/items/{s.id}")
+    return lines
+
+
+def _awaiting_lines(s: ItemStatus, dashboard_url: str) -> list[str]:
+    """An item found only as candidates awaiting review: what they are, their newest dates, where to decide."""
+    lines = [f"{_item_label(s)}：暂定{_label(s.status)}；责任单位：{_unit_of(s)}"]
+    for c in s.candidates:
+        title = _md(c.title) if c.title else "（无标题）"
+        lines.append(f"候选{KIND.label.get(c.target, c.target)}：{title}（最新 {c.newest or '无日期'}）"
+                     f" {_md(c.url, URL_TEXT_MAX)}")
+    if s.reason:
+        lines.append(f"说明：{_md(s.reason, EXCERPT_MAX)}")
+    if dashboard_url:
+        lines.append(f"确认或排除：{dashboard_url}/items/{s.id}")
+    else:
+        lines.append(f"确认或排除：在看板该事项页面，或 xxgk match confirm {_md(s.id)} 网址")
     return lines
 
 
@@ -146,6 +162,8 @@ def _office_message(d: OfficeDigest) -> Message:
     changes = []
     for c in d.changes:
         change = f"{_label(c.before)} → {_label(c.item.status)}" if c.before else _label(c.item.status)
+        if c.item.provisional:
+            change = f"{change}（{CONFIRMATION.label['provisional']}）"
         changes.append(_short_lines(c.item, url, f"{change}；责任单位：{_unit_of(c.item)}"))
     body = [f"{_md(d.school)}信息公开监测日报（{as_of.isoformat()}）", "",
             f"**事项状态**：共 {d.total} 项；{count_text or '暂无评估结果'}", ""]
@@ -153,6 +171,10 @@ def _office_message(d: OfficeDigest) -> Message:
         body += _section(f"{'当前需关注的事项' if d.first_summary else '较上次日报的变化'}（{len(changes)} 项）", changes)
     elif not d.first_summary:
         body += ["### 较上次日报的变化", "无", ""]
+    if d.awaiting:
+        body += [*_section(f"{CONFIRMATION.label['provisional']}（{len(d.awaiting)} 项，请确认匹配）",
+                           [_awaiting_lines(s, url) for s in d.awaiting]),
+                 "以上事项只找到系统未能确定的候选栏目，状态为暂定；确认前不会通知责任单位。", ""]
     if d.escalations:
         body += _section(f"逾期升级（{len(d.escalations)} 项，请督办）", [
             _short_lines(e.item, url, f"已逾期 {e.days} 天（超过 {e.threshold} 天）；责任单位：{_unit_of(e.item)}")

@@ -253,6 +253,7 @@ def build_report(db: sqlite_utils.Database, cfg: Config, year: AcademicYear, *,
         pubs.sort(key=lambda p: (p.date, p.title), reverse=True)
 
         status = (st.status if st else None) or "missing"
+        provisional = bool(st and st.provisional)
         unit = units.get(unit_id) if unit_id else None
         row = ItemRow(
             item_id=iid, category_id=item.category or "",
@@ -263,11 +264,13 @@ def build_report(db: sqlite_utils.Database, cfg: Config, year: AcademicYear, *,
                                                          if unit_id else office),
             rule_kind=kind, rule_text=describe_rule(rule)[1], columns=col_links, published=pubs,
             updated_in_year=bool(pubs), status=status, status_label=STATUS.label.get(status, status),
+            provisional=provisional,
             reason=clean(st.reason if st else None, EXCERPT_MAX) or ("未找到对应栏目或页面" if st is None else ""),
             last_changed=st.last_changed if st else None,
             last_changed_source=st.last_changed_source if st else None,
             due=str(st.due)[:10] if st and st.due else None,
         )
+        row.status_label += row.mark   # 正常（待确认）: the mark reaches every rendering with the status
         if not row.updated_in_year:
             row.no_update, row.no_update_reason = _classify_no_update(row)
         item_rows.append(row)
@@ -311,7 +314,8 @@ def _summary(categories: list[Category], rows_: list[ItemRow]) -> Summary:
         not_updated=sum(not r.updated_in_year for r in rows_),
         not_required=[r.item_id for r in rows_ if r.no_update == "not_required"],
         due_not_updated=[r.item_id for r in rows_ if r.no_update == "due"],
-        articles_total=0, publications_total=sum(len(r.published) for r in rows_), status_counts=counts)
+        articles_total=0, publications_total=sum(len(r.published) for r in rows_), status_counts=counts,
+        provisional=[r.item_id for r in rows_ if r.provisional])
 
 
 def _category_rows(categories: list[Category], names: dict[str, str], rows_: list[ItemRow]) -> list[CategoryRow]:

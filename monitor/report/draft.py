@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from monitor.core.vocab import STATUS
+from monitor.core.vocab import CONFIRMATION, STATUS
 from monitor.report.model import AnnualReport, ReportInputs, ScanCoverage, Section, cn_date
 
 TextOr = Callable[[str, str], str]
@@ -53,6 +53,10 @@ def draft_sections(rep: AnnualReport) -> list[Section]:
     else:
         head += "，所有条目均有更新。"
     active.append(head)
+    if s.provisional:
+        active.append(f"以上统计中，{_cn_list(rep.names(s.provisional))}等{len(s.provisional)}项的对应栏目由监测系统找到、"
+                      "尚待信息公开办公室确认，其更新情况依据待确认的候选栏目暂定"
+                      f"（附表中标注“{CONFIRMATION.formal['provisional']}”），确认后以确认结果为准。")
     if rep.channels:
         parts = [f"通过{c.name}发布信息{c.articles}条" for c in rep.channels]
         active.append(f"本学年学校{'，'.join(parts)}，合计{s.articles_total}条。")
@@ -74,6 +78,9 @@ def draft_sections(rep: AnnualReport) -> list[Section]:
     for key, ids in bad.items():
         if ids:
             problems.append(f"{_cn_list(rep.names(ids))}等{len(ids)}项{STATUS.formal[key]}。")
+    if s.provisional:
+        problems.append(f"{_cn_list(rep.names(s.provisional))}等{len(s.provisional)}项的对应栏目尚未经人工确认，"
+                        "相关状态为暂定，需尽快确认。")
     if not problems:
         problems.append("监测未发现事项更新方面的问题。")
     problems.append(text_or("problems", "其他存在的问题（如公开内容的规范性、时效性、解读回应等）"))

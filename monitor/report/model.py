@@ -17,6 +17,7 @@ from datetime import date
 from typing import Iterable
 
 from monitor.core.clock import as_date
+from monitor.core.vocab import CONFIRMATION
 
 PLACEHOLDER_RE = re.compile(r"【待填写：[^】]*】")
 
@@ -119,10 +120,17 @@ class ItemRow:
     due: str | None
     no_update: str | None = None     # None (updated) | 'not_required' | 'due'
     no_update_reason: str | None = None
+    # judged from match candidates awaiting review: status_label carries the mark (monitor.report.build)
+    provisional: bool = False
 
     @property
     def name(self) -> str:
         return self.short or self.title
+
+    @property
+    def mark(self) -> str:
+        """'（待确认）' after a figure that rests on unconfirmed candidates, else ''."""
+        return f"（{CONFIRMATION.formal['provisional']}）" if self.provisional else ""
 
     @property
     def update_label(self) -> str:
@@ -210,6 +218,7 @@ class Summary:
     articles_total: int
     publications_total: int
     status_counts: dict[str, int]
+    provisional: list[str] = field(default_factory=list)   # item ids judged from candidates awaiting review
 
 
 @dataclass
@@ -287,6 +296,9 @@ def summary_lines(report: AnnualReport) -> list[str]:
              f"（无需更新 {len(s.not_required)} 项，应更新未更新 {len(s.due_not_updated)} 项）"]
     if s.not_updated:
         lines.append("  无更新：" + "、".join(report.names(r.item_id for r in report.items if not r.updated_in_year)))
+    if s.provisional:
+        lines.append(f"  依据待确认的候选栏目暂定 {len(s.provisional)} 项（表中标注“{CONFIRMATION.formal['provisional']}”）："
+                     + "、".join(report.names(s.provisional)))
     lines.append(f"  各渠道发布信息 {s.articles_total} 条；引用证据 {len(report.citations)} 项，"
                  f"已存档 {sum(c.archived for c in report.citations)} 项")
     if report.inputs:

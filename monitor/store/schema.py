@@ -4,7 +4,7 @@ Kept in one module so opening the database needs no feature code (the crawl proc
 argon2, click or apprise to get its tables). Numbers are never reused or renumbered: a database
 records the last one applied in ``PRAGMA user_version``. Every migration is idempotent SQL
 (IF NOT EXISTS, column checks), so two processes migrating at once or a crash before the version
-bump is harmless. Add a new one as the next free number (8+).
+bump is harmless. Add a new one as the next free number (9+).
 """
 from __future__ import annotations
 
@@ -417,6 +417,13 @@ def m7_revisit(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE scans ADD COLUMN pages_skipped INTEGER DEFAULT 0")
 
 
+# 8: provisional assessments — judged from match candidates still awaiting review (monitor.assess)
+def m8_provisional(db: sqlite_utils.Database) -> None:
+    cols = {r[1] for r in db.execute("PRAGMA table_info(assessments)").fetchall()}
+    if "provisional" not in cols:  # ALTER TABLE has no IF NOT EXISTS
+        db.execute("ALTER TABLE assessments ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: dict[int, Migration] = {
     1: m1_core,
     2: m2_matching,
@@ -425,6 +432,7 @@ MIGRATIONS: dict[int, Migration] = {
     5: m5_compliance,
     6: m6_report,
     7: m7_revisit,
+    8: m8_provisional,
 }
 
 
