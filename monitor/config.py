@@ -11,7 +11,7 @@ import ipaddress
 import os
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -20,12 +20,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, PrivateAttr, ValidationError
 
 from monitor.catalog import Catalog, CatalogError, RuleField, load_catalog
-from monitor.core import clock
+from monitor.core import clock, crontab, workdays
 from monitor.core.yamldoc import ConfigError, Loc, Text, Url, YamlDoc, pydantic_problems, read_yaml
 from monitor.core.yamldoc import custom_error as _custom
 from monitor.core.yamldoc import describe_input as _describe_input
 
-__all__ = ["Config", "ConfigError", "load_config", "summary_lines"]  # ConfigError: re-exported for callers
+__all__ = ["Config", "ConfigError", "calendar_warning", "load_config", "notify_url_problems", "schedule_lines",
+           "summary_lines"]  # ConfigError: re-exported for callers
 
 DEFAULT_CONFIG_NAME = "xxgk.yaml"
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -36,16 +37,21 @@ _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 def _check_cron(value: Any) -> str:
     if not isinstance(value, str):
         raise _custom(f"应为 cron 表达式文本（如 \"30 2 * * *\"），实际为 {_describe_input(value)}")
-    from apscheduler.triggers.cron import CronTrigger
-
-    text = " ".join(value.split())
     try:
-        if len(text.split()) != 5:
-            raise ValueError("need 5 fields")
-        CronTrigger.from_crontab(text, timezone="UTC")
-    except ValueError:
-        raise _custom(f"不是有效的 cron 表达式（5 段：分 时 日 月 星期，如 \"30 2 * * *\"），实际为 {value!r}") from None
-    return text
+        return crontab.parse(value).text  # the parser the scheduler uses: what passes here is what runs
+    except crontab.CrontabError as exc:
+        raise _custom(f"不是有效的 cron 表达式（5 段：分 时 日 月 星期，如 \"30 2 * * *\"）：{exc}；"
+                      f"实际为 {value!r}") from None
+
+
+DIGEST_ON = ("every_day", "workdays")
+
+
+def _check_digest_on(value: Any) -> str:
+    if value not in DIGEST_ON:
+        raise _custom(f"应为 every_day（每天）或 workdays（仅中国法定工作日，含调休上班日），"
+                      f"实际为 {_describe_input(value)}")
+    return str(value)
 
 
 def _check_timezone(value: Any) -> str:
@@ -83,8 +89,12 @@ def _check_css(value: Any) -> str | None:
 
 
 def _check_notify(value: Any) -> str:
+    # Only the shape here (every command loads the config; apprise is slow to import): `xxgk check`
+    # has Apprise itself read every address (notify_url_problems).
     if not isinstance(value, str) or not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+", value.strip()):
-        raise _custom(f"应为 Apprise 通知地址（如 mailto://user:pass@smtp.example.edu.cn?to=a@example.edu.cn），实际为 {value!r}")
+        shown = _describe_input(value) if not isinstance(value, str) else "不含“协议://”的文本（内容已隐藏，可能含密码）"
+        raise _custom(f"应为 Apprise 通知地址（如 mailto://user:pass@smtp.example.edu.cn?to=a@example.edu.cn），"
+                      f"实际为 {shown}")
     return value.strip()
 
 
@@ -109,6 +119,7 @@ def _check_unit_id(value: Any) -> str:
 
 
 Cron = Annotated[str, PlainValidator(_check_cron)]
+DigestOn = Annotated[str, PlainValidator(_check_digest_on)]
 Regex = Annotated[str, PlainValidator(_check_regex)]
 Css = Annotated[str | None, PlainValidator(_check_css)]
 NotifyUrl = Annotated[str, PlainValidator(_check_notify)]
@@ -187,8 +198,14 @@ class Crawl(_Model):
 class Schedule(_Model):
     scan: Cron = "30 2 * * *"
     digest: Cron = "0 8 * * *"
+    digest_on: DigestOn = "every_day"      # or "workdays": Chinese working days only (cron cannot say it)
     scan_timeout_minutes: int = Field(120, ge=1)
     enabled: bool = True
+
+    def is_digest_day(self, day: date) -> bool:
+        """Whether the digest goes out on ``day``; ``workdays``: Chinese working days, make-up days included.
+        Raises :class:`monitor.core.workdays.WorkdayError` when the calendar does not know the year."""
+        return self.digest_on != "workdays" or workdays.is_working_day(day)
 
 
 class Notifications(_Model):
@@ -234,6 +251,33 @@ class Report(_Model):
     inputs: str | None = None              # path (relative to the config) to hand-filled figures
 
 
+def _check_textfile(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _custom(f"应为文件路径（如 /var/lib/node_exporter/textfile_collector/xxgk.prom），实际为 {_describe_input(value)}")
+    if not value.strip().endswith(".prom"):
+        # node_exporter's textfile collector reads *.prom only: any other name would be silently ignored.
+        raise _custom(f"文件名应以 .prom 结尾（node_exporter 只读取 *.prom 文件），实际为 {value.strip()!r}")
+    return value.strip()
+
+
+def _check_metrics_token(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value.strip()) < 16:
+        # The token itself is never echoed: it is a secret.
+        raise _custom("应为至少 16 个字符的随机文本（建议写 ${XXGK_METRICS_TOKEN}，从环境变量读入）")
+    return value.strip()
+
+
+class Metrics(_Model):
+    # node_exporter textfile written after every scan and digest (monitor.metrics); relative to the config
+    textfile: Annotated[str | None, PlainValidator(_check_textfile)] = None
+    # Bearer token Prometheus sends to the dashboard's /metrics (a logged-in session works too)
+    token: Annotated[str | None, PlainValidator(_check_metrics_token)] = None
+
+
 @dataclass(frozen=True)
 class SiteRef:
     url: str
@@ -257,9 +301,11 @@ class Config(_Model):
     dashboard: Dashboard = Dashboard()
     compliance: Compliance = Compliance()
     report: Report = Report()
+    metrics: Metrics = Metrics()
 
     _path: Path = PrivateAttr(default_factory=lambda: Path(DEFAULT_CONFIG_NAME).absolute())
     _catalog: Any = PrivateAttr(default=None)
+    _doc: YamlDoc | None = PrivateAttr(default=None)   # the file's lines, for checks after loading
 
     @property
     def path(self) -> Path:
@@ -369,6 +415,7 @@ def load_config(path: str | Path) -> Config:
     if problems:
         raise ConfigError(problems)
     cfg._path = path.absolute()
+    cfg._doc = doc
     problems.extend(_cross_checks(cfg, doc))
     if problems:
         raise ConfigError(_by_line(problems))
@@ -446,7 +493,68 @@ def summary_lines(cfg: Config) -> list[str]:
                                       + ("等" if len(sites) > 6 else "") + "）"),
         f"数据库：{cfg.database_path}",
         f"扫描计划：{cfg.schedule.scan}（{'已启用' if cfg.schedule.enabled else '未启用'}）；"
-        f"摘要推送：{cfg.schedule.digest}",
+        f"摘要推送：{cfg.schedule.digest}" + ("（仅工作日）" if cfg.schedule.digest_on == "workdays" else ""),
     ]
     return lines
+
+
+def schedule_lines(cfg: Config, now: datetime) -> list[str]:
+    """When the service (`xxgk run`) next scans and sends the digest, as of ``now`` (the product clock), in
+    the school's timezone and with the weekday, so a user sees what the cron lines mean."""
+    now = now.astimezone(ZoneInfo(cfg.timezone))
+    sched = cfg.schedule
+    if sched.enabled:
+        scan = crontab.parse(sched.scan).next_run(now)
+        lines = ["下次扫描：" + (crontab.describe_run(scan) if scan else "两年内没有符合该 cron 表达式的时间")]
+    else:
+        lines = ["下次扫描：计划扫描未启用（schedule.enabled: false），需手动运行 xxgk scan 开始扫描"]
+    if not cfg.notifications.enabled:
+        return lines + ["下次摘要推送：通知已关闭（notifications.enabled: false）"]
+    if sched.digest_on != "workdays":
+        digest = crontab.parse(sched.digest).next_run(now)
+        return lines + ["下次摘要推送：" + (crontab.describe_run(digest) if digest else "两年内没有符合该 cron 表达式的时间")]
+    try:
+        digest = crontab.parse(sched.digest).next_run(now, accept=workdays.is_working_day)
+    except workdays.WorkdayError as exc:
+        return lines + [f"下次摘要推送：无法确定（仅工作日推送，但{exc}）"]
+    if digest is None:
+        return lines + ["下次摘要推送：两年内没有落在工作日的推送时间（schedule.digest_on: workdays）"]
+    text = crontab.describe_run(digest)
+    if digest.weekday() >= 5:  # a Saturday or Sunday that is a working day: a make-up day
+        text = text.replace("）", "，调休上班日）")
+    return lines + [f"下次摘要推送：{text}，仅在工作日推送"]
+
+
+def calendar_warning(today: date) -> str | None:
+    """A warning when the installed chinese-calendar does not know next year's holidays yet: working-day
+    deadlines that run into next year, and workday digests there, cannot be worked out."""
+    first, last = workdays.known_years()
+    if today.year + 1 <= last:
+        return None
+    missing = "今年和明年" if today.year > last else "明年"
+    return (f"已安装的节假日日历（chinese-calendar，含 {first}–{last} 年）还没有{missing}（{today.year + 1} 年）"
+            "的节假日安排：跨年的工作日期限和仅工作日的摘要推送将无法计算。国务院公布次年安排（通常在 11 月）"
+            "后请升级：pip install -U chinese-calendar")
+
+
+def notify_url_problems(cfg: Config) -> list[str]:
+    """Every contact's ``notify`` address read by Apprise itself (`xxgk check`): one line per address Apprise
+    cannot use, naming the file, line, field and contact; the address is shown with everything after the
+    scheme hidden (tokens and passwords sit anywhere in an Apprise URL)."""
+    import apprise  # slow to import: only `xxgk check` (and sending) pays for it
+
+    known = apprise.NotificationManager()
+    doc = cfg._doc or read_yaml(cfg.path)
+    contacts: list[tuple[Loc, Contact]] = [(("office", "contacts", i), c) for i, c in enumerate(cfg.office.contacts)]
+    for u, unit in enumerate(cfg.units):
+        contacts += [(("units", u, "contacts", i), c) for i, c in enumerate(unit.contacts)]
+    problems: list[str] = []
+    for loc, contact in contacts:
+        if not contact.notify or apprise.Apprise().add(contact.notify):
+            continue
+        scheme = contact.notify.partition("://")[0].lower()
+        why = (f"Apprise 不支持 {scheme}:// 这种通知方式" if scheme not in known
+               else "Apprise 无法使用该地址（缺少或写错了必需部分，如令牌、主机、账号或收件人）")
+        problems.append(doc.problem(loc + ("notify",), f"联系人“{contact.name}”的通知地址 {scheme}://**** 无效：{why}"))
+    return problems
 

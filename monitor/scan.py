@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from crawler.worker import PARENT_PID_ENV
+from monitor import metrics
 from monitor.core import clock
 from monitor.core.locks import ScanLock, pid_alive
 from monitor.core.vocab import LIMIT, SCAN_STATE, STATUS
@@ -108,8 +109,12 @@ def run_scan(cfg: Any, *, trigger: str = "cli", timeout: float | None = None, po
                        (status, clock.now_iso(), f"抓取进程退出码 {code}", scan_id))
             row = rows(db, "SELECT * FROM scans WHERE id=?", (scan_id,))[0]
         result = ScanResult(scan_id, row["status"], row)
-        if post and row["status"] == "done":
-            result.post = post_scan(db, cfg, scan_id)
+        try:
+            if post and row["status"] == "done":
+                result.post = post_scan(db, cfg, scan_id)
+        finally:
+            # node_exporter's textfile (metrics.textfile) follows every scan, failed ones included.
+            metrics.write_textfile(db, cfg)
         return result
 
 

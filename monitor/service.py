@@ -1,8 +1,10 @@
 """The long-lived service (APScheduler 3.x); `xxgk run` (monitor/commands/run.py) starts it.
 
 Jobs: the nightly scan (``schedule.scan``, default ``30 2 * * *``) followed by a re-assessment, and
-the notification digest (``schedule.digest``, default ``0 8 * * *``), both in the configured
-timezone; the dashboard is served from the same process when it is installed.
+the notification digest (``schedule.digest``, default ``0 8 * * *``; with ``schedule.digest_on:
+workdays`` a run on a day that is not a Chinese working day is skipped and logged), both in the configured
+timezone and read as crontab(5) reads them (:mod:`monitor.core.crontab`); the dashboard is served from the
+same process when it is installed.
 
 * Jobs live in our SQLite database (:class:`SQLiteJobStore`, table ``scheduler_jobs``), so a
   restart keeps the schedule and a run missed while the service was down is made up once at
@@ -39,14 +41,15 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.base import BaseJobStore, ConflictingIdError, JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from apscheduler.util import datetime_to_utc_timestamp, undefined, utc_timestamp_to_datetime
 
+from monitor import metrics
 from monitor.config import Config, ConfigError, load_config
-from monitor.core import clock, locks
+from monitor.core import clock, crontab, locks
 from monitor.core.errors import UserError
 from monitor.core.logging import log_event, setup_logging
+from monitor.core.workdays import WorkdayError
 from monitor.store import open_db, rows
 
 log = logging.getLogger("monitor.service")
@@ -233,6 +236,8 @@ class Service:
                 self.reassess(db, outcome.scan_id)
             return outcome
         finally:
+            # Again after the scan's own write: our verdict (timeout, killed) and the re-assessment count.
+            metrics.write_textfile(db, self.cfg)
             db.conn.close()
 
     def _run_locked(self, db, lock: locks.ScanLock) -> ScanOutcome:
@@ -356,12 +361,26 @@ class Service:
         if not cfg.notifications.enabled:
             log_event(log, "digest.disabled", "配置中关闭了通知（notifications.enabled: false）")
             return
+        today = clock.today()
+        try:
+            digest_day = cfg.schedule.is_digest_day(today)
+        except WorkdayError as exc:
+            # Better a digest on a holiday than none for weeks: send, and say why.
+            log_event(log, "digest.calendar_unknown", f"{exc}；无法判断今天是否工作日，照常发送摘要",
+                      level=logging.WARNING, as_of=today.isoformat())
+            digest_day = True
+        if not digest_day:
+            log_event(log, "digest.not_workday",
+                      f"{today.isoformat()} 不是工作日（schedule.digest_on: workdays），今天不发送摘要",
+                      as_of=today.isoformat())
+            return
         if not self._wait_for_scan():
             return
         db = open_db(self.db_path)
         try:
             result = run_notifications(db, cfg, db_path=self.db_path)
         finally:
+            metrics.write_textfile(db, cfg)  # deliveries and pending retries, for node_exporter
             db.conn.close()
         log_event(log, "digest.done", "通知任务完成", as_of=result.as_of.isoformat(), no_data=result.no_data,
                   sent=len(result.sent),
@@ -429,17 +448,14 @@ def digest_job() -> None:
 
 def make_trigger(cron: str | None, every: float | None, tz) -> tuple[Any, str]:
     """(trigger, spec). The spec is stored as the job's name: an unchanged spec keeps the persisted
-    job (and its missed run) across restarts; a changed one replaces it."""
+    job (and its missed run) across restarts; a changed one replaces it. Cron lines are read as crontab(5)
+    reads them (monitor.core.crontab: Sunday = 0 or 7, day-of-month OR day-of-week)."""
     if every:
         return IntervalTrigger(seconds=every, timezone=tz), f"every {every:g}s"
     assert cron
-    fields = cron.split()
-    if len(fields) == 6:  # with seconds: "s m h dom mon dow"
-        trig = CronTrigger(second=fields[0], minute=fields[1], hour=fields[2], day=fields[3], month=fields[4],
-                           day_of_week=fields[5], timezone=tz)
-    else:
-        trig = CronTrigger.from_crontab(cron, timezone=tz)
-    return trig, f"cron {cron} {tz}"
+    # "crontab", not the former "cron": jobs saved with APScheduler's own reading (weekdays a day off)
+    # carry the old name and are replaced on the first start.
+    return crontab.parse(cron).trigger(tz), f"crontab {cron} {tz}"
 
 
 def build_scheduler(service: Service, *, scan_every: float | None = None, digest_every: float | None = None

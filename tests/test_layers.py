@@ -32,7 +32,7 @@ RANKS: dict[str, int] = {
     "monitor.matching": 5,
     "monitor.assess": 6,
     "monitor.compliance": 7,                # links, sites, findings
-    "monitor.status": 8, "monitor.notify": 8, "monitor.report": 8, "monitor.auth": 8,
+    "monitor.status": 8, "monitor.notify": 8, "monitor.report": 8, "monitor.auth": 8, "monitor.metrics": 8,
     "monitor.dashboard": 9,
     "monitor.scan": 10, "monitor.service": 10,      # the spine and the scheduler
     "monitor.cli": 11, "monitor.commands": 11,      # the command layer: the only users of click

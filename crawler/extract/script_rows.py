@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, timezone
+from typing import Iterator
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
@@ -45,7 +46,7 @@ def _scripts(root: HtmlElement) -> list[str]:
     return out
 
 
-def _arrays(text: str):
+def _arrays(text: str) -> Iterator[list]:
     """Every JSON array of objects in a script, outermost first (inner arrays of a parsed one are skipped)."""
     decoder = json.JSONDecoder()
     pos = 0

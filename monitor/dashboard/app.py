@@ -1,19 +1,21 @@
 """The dashboard application (`create_app`) and serving it (`xxgk serve`: monitor/commands/serve.py)."""
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import logging
 import socket
+import sqlite3
 import threading
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from monitor import auth, store
+from monitor import auth, metrics, store
 from monitor.config import Config
 from monitor.core.errors import UserError
 from monitor.dashboard import routes_actions, routes_api, routes_pages, search
@@ -28,6 +30,7 @@ from monitor.dashboard.web import (
     add_security_headers,
     error_response,
     login_redirect,
+    session_token,
 )
 
 log = logging.getLogger("monitor.dashboard")
@@ -99,9 +102,60 @@ def create_app(cfg: Config, *, config_path: str | Path | None = None) -> FastAPI
     def favicon() -> Response:
         return RedirectResponse("/static/favicon.svg")
 
+    # For campus IT (docs/service.md): no log-in, no session, no data — only "the database answers".
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> Response:
+        ok = database_answers(estate.db_path)
+        return JSONResponse({"status": "ok" if ok else "error"}, status_code=200 if ok else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics(request: Request) -> Response:
+        db = connect(estate.db_path)
+        refused = metrics_refusal(request, db, estate.cfg.metrics.token)
+        if refused is not None:
+            return refused
+        return Response(metrics.exposition(db, estate.cfg), media_type=metrics.CONTENT_TYPE)
+
     # Build the title search index in the background so the first search is quick.
     threading.Thread(target=_warm_search, args=(estate.db_path,), daemon=True).start()
     return app
+
+
+def database_answers(path: Path) -> bool:
+    """A fresh read-only connection answers a trivial query (a cached one would outlive a deleted or broken
+    file); read-only, so a missing database is not created empty."""
+    try:
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=2)
+        try:
+            conn.execute("SELECT 1 FROM scans LIMIT 1").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return True
+
+
+# Roles that see the whole school (unit accounts see only their own unit's items).
+METRICS_ROLES = ("admin", "office", "viewer")
+
+
+def metrics_refusal(request: Request, db, token: str | None) -> Response | None:
+    """None when /metrics may answer: the bearer token ``metrics.token`` (Prometheus), or a logged-in session
+    of a whole-school role (as the JSON API). Otherwise 401/403 as plain text, never the log-in redirect a
+    scraper would follow to an HTML page."""
+    header = request.headers.get("authorization") or ""
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() == "bearer":
+        if token and hmac.compare_digest(given.strip().encode(), token.encode()):
+            return None
+        return PlainTextResponse("令牌无效。", status_code=401, headers={"WWW-Authenticate": 'Bearer realm="xxgk"'})
+    session = auth.get_session(db, session_token(request))
+    if session is None:
+        return PlainTextResponse("请先登录，或在请求头中提供 metrics.token（Authorization: Bearer …）。",
+                                 status_code=401, headers={"WWW-Authenticate": 'Bearer realm="xxgk"'})
+    if session.user.role not in METRICS_ROLES:
+        return PlainTextResponse("责任单位账号不能查看全校的监测指标。", status_code=403)
+    return None
 
 
 def _warm_search(path: Path) -> None:
