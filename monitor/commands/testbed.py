@@ -48,15 +48,19 @@ def testbed_command() -> None:
 @click.option("--seed", type=int, default=2019, show_default=True, help="随机种子（相同种子生成相同站点）。")
 @click.option("--layouts", type=click.Choice(["fixed", "generated"]), default="fixed", show_default=True,
               help="版式：fixed 为演示用的固定模板；generated 按种子生成各站点的列表、正文版式、栏目名称和学校事项清单。")
+@click.option("--browser-sites", is_flag=True, default=False,
+              help="增加需要浏览器才能访问的科学技术研究院网站（反爬虫验证页 + 脚本加载的栏目列表），"
+                   "事项 41、42 的栏目移至该站点。")
 def serve_command(as_of: str | None, profile: str, config_out: str, truth_out: str | None, database: str | None,
-                  port_base: int | None, seed: int, layouts: str) -> None:
+                  port_base: int | None, seed: int, layouts: str, browser_sites: bool) -> None:
     """启动模拟站点，直到按 Ctrl-C。"""
     from monitor.testbed import Testbed
 
     day = _parse_day(as_of)
     if not CONTENT_START <= day <= CONTENT_END:
         click.echo(f"提示：模拟内容覆盖 {CONTENT_START} 至 {CONTENT_END}，{day} 超出此范围。", err=True)
-    tb = Testbed(as_of=day, profile=profile, seed=seed, port_base=port_base, layouts=layouts)
+    tb = Testbed(as_of=day, profile=profile, seed=seed, port_base=port_base, layouts=layouts,
+                 browser_sites=browser_sites)
     try:
         tb.start()
     except OSError as exc:
@@ -68,7 +72,8 @@ def serve_command(as_of: str | None, profile: str, config_out: str, truth_out: s
         shape = f"，版式按种子 {seed} 生成" if layouts == "generated" else ""
         click.echo(f"示例大学模拟站点已启动（日期 {day}，规模 {profile}{shape}）：")
         for key, url in tb.sites.items():
-            click.echo(f"  {key:<5} {url:<26} {names[key]}")
+            wall = "（需浏览器：反爬虫验证页）" if tb.estate.sites[key].cms == "guarded" else ""
+            click.echo(f"  {key:<5} {url:<26} {names[key]}{wall}")
         click.echo(f"  {'svc':<5} {tb.services_url:<26} {tb.estate.services.name}（仅供链接检查：不在学校配置中，不抓取）")
         try:
             cfg = tb.write_config(config_out, database=database)

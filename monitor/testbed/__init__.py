@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.testbed.estate import Estate
+from monitor.testbed.layout import SITES
 from monitor.testbed.server import RenderCache, RequestLog, RequestRecord, SiteHTTPServer, serve_site
 from monitor.testbed.variants import LAYOUTS  # "fixed" (the demo's templates) or "generated" (per seed)
 
@@ -34,13 +35,16 @@ class Testbed:
     __test__ = False   # not a pytest test class despite the name
 
     def __init__(self, as_of: date | str = date(2019, 10, 15), profile: str = "default", *,
-                 seed: int = 2019, port_base: int | None = None, latency: float = 0.0, layouts: str = "fixed"):
+                 seed: int = 2019, port_base: int | None = None, latency: float = 0.0, layouts: str = "fixed",
+                 browser_sites: bool = False):
         if profile not in PROFILES:
             raise ValueError(f"未知的模拟规模 {profile!r}（可选：{'、'.join(PROFILES)}）")
         if layouts not in LAYOUTS:
             raise ValueError(f"未知的版式 {layouts!r}（可选：{'、'.join(LAYOUTS)}）")
         self.profile, self.layouts = profile, layouts
-        self.estate = Estate(profile, seed, layouts)
+        # browser_sites: a ninth site (科学技术研究院) behind a JavaScript challenge, see cms/guarded.py
+        self.browser_sites = browser_sites
+        self.estate = Estate(profile, seed, layouts, browser_sites=browser_sites)
         self._as_of = _as_date(as_of)
         self._lock = threading.Lock()
         self._log = RequestLog()
@@ -57,8 +61,10 @@ class Testbed:
         if self._servers:
             return self
         try:
-            # the eight sites, then the host of the school's other systems (linked, never configured)
-            servers = [*self.estate.sites.items(), (self.estate.services.key, self.estate.services)]
+            # the eight sites, then the host of the school's other systems (linked, never configured), then
+            # the browser-only site when there is one (so --port-base keeps the services host at N+8)
+            servers = [*self.estate.sites.items()]
+            servers.insert(len(SITES), (self.estate.services.key, self.estate.services))
             for i, (key, site) in enumerate(servers):
                 port = (self.port_base + i) if self.port_base else 0
                 httpd, thread = serve_site(site, self, port)

@@ -11,6 +11,7 @@ from monitor.testbed import variants
 from monitor.testbed.catalog import SCHOOL_CATALOG_PATH, Catalog, catalog_from_data, load_catalog
 from monitor.testbed.cms.asp import AspSite
 from monitor.testbed.cms.base import SiteBase
+from monitor.testbed.cms.guarded import GuardedSite
 from monitor.testbed.cms.jsp import JspSite
 from monitor.testbed.cms.portal import PortalSite
 from monitor.testbed.cms.services import CATEGORY_OF, ServicesSite
@@ -18,7 +19,16 @@ from monitor.testbed.cms.simple import ListSite
 from monitor.testbed.cms.trs import TrsSite
 from monitor.testbed.cms.vsb import VsbSite
 from monitor.testbed.cms.webplus import WebPlusSite
-from monitor.testbed.layout import FILLER_COLUMNS, SITES, UNIT_COLUMNS, UNIT_NAMES, XXGK_NAV
+from monitor.testbed.layout import (
+    BROWSER_COLUMNS,
+    BROWSER_MOVED,
+    BROWSER_SITES,
+    FILLER_COLUMNS,
+    SITES,
+    UNIT_COLUMNS,
+    UNIT_NAMES,
+    XXGK_NAV,
+)
 from monitor.testbed.model import Attachment, Column, Doc, Edit
 from monitor.testbed.scenarios import NOTES, item_docs, news_dates
 from monitor.testbed.text import body, filler_title
@@ -47,14 +57,16 @@ def _d(text: str) -> date:
 class Estate:
     """The whole school. ``layouts="fixed"``: one template per CMS family (the demo's, byte for byte
     the same for any seed but the filler news); ``"generated"``: every site draws its templates, its
-    column names and the school catalog's split shape from the seed (variants.py)."""
+    column names and the school catalog's split shape from the seed (variants.py). ``browser_sites``: a
+    ninth site behind a JavaScript challenge (cms/guarded.py) now holds the columns of items 41 and 42."""
 
-    def __init__(self, profile: str = "default", seed: int = 2019, layouts: str = "fixed"):
+    def __init__(self, profile: str = "default", seed: int = 2019, layouts: str = "fixed", browser_sites: bool = False):
         if profile not in PROFILES:
             raise ValueError(f"unknown profile {profile!r}")
         if layouts not in variants.LAYOUTS:
             raise ValueError(f"unknown layouts {layouts!r}")
         self.profile, self.seed, self.layouts = profile, seed, layouts
+        self.browser_sites = browser_sites
         self.plan: variants.CatalogPlan | None = None
         self.names: dict[str, str] = {}
         # the school catalog the config names: the fixed file, or (generated) the one write_catalog writes
@@ -115,7 +127,9 @@ class Estate:
 
     # -- build ----------------------------------------------------------------------------
     def _build(self) -> None:
-        cols_by_site: dict[str, list[Column]] = {s.key: [] for s in SITES}
+        specs = SITES + (BROWSER_SITES if self.browser_sites else [])
+        moved = BROWSER_MOVED if self.browser_sites else {}
+        cols_by_site: dict[str, list[Column]] = {s.key: [] for s in specs}
         categories = []
         next_col = 3001
         for cat_id, entries in XXGK_NAV:
@@ -124,6 +138,8 @@ class Estate:
                 col = Column("xxgk", str(next_col), self.name_of(alias, title),
                              [self.item_of(i, alias) or i for i in items], mode=mode, target=target, category=cat_id)
                 next_col += 1
+                if alias in moved:
+                    continue   # its items live on a browser-only site; later column ids stay as they are
                 if mode == "page":
                     col.page_text = list(SHJZ_PAGE)
                 self.aliases[alias] = col
@@ -133,7 +149,7 @@ class Estate:
         filler_xxgk = Column("xxgk", "3100", self.name_of("gkdt", "信息公开动态"), [])
         self.aliases["gkdt"] = filler_xxgk
         cols_by_site["xxgk"].append(filler_xxgk)
-        for site, key, title, items, style, per_page in UNIT_COLUMNS:
+        for site, key, title, items, style, per_page in UNIT_COLUMNS + (BROWSER_COLUMNS if self.browser_sites else []):
             cols_by_site[site].append(Column(site, key, self.name_of(f"{site}/{key}", title),
                                              [self.item_of(i, None) or i for i in items], style=style, per_page=per_page))
 
@@ -146,7 +162,7 @@ class Estate:
         appended: list[tuple[Column, Doc]] = []
         rng = random.Random(self.seed)
         for spec in item_docs():
-            col = column(*spec.where)
+            col = column(*(moved.get(spec.where[1], spec.where) if spec.where[0] == "xxgk" else spec.where))
             published = _d(spec.date)
             item = self.item_of(spec.item, spec.where[1] if spec.where[0] == "xxgk" else None)
             doc = Doc(0, spec.title, published, item, [], login_wall=spec.login_wall, pii=list(spec.pii),
@@ -180,7 +196,7 @@ class Estate:
             d = START + timedelta(days=frng.randint(0, mean))
             while d <= END:
                 doc = Doc(0, filler_title(frng, site, d), d, None, [])
-                doc.paragraphs = body(frng, None, self._unit_of(None, next(s.unit for s in SITES if s.key == site)), d)
+                doc.paragraphs = body(frng, None, self._unit_of(None, next(s.unit for s in specs if s.key == site)), d)
                 if frng.random() < 0.08:
                     doc.attachments.append(Attachment(f"{self.seed}:{site}:filler:{d}", f"{doc.title[:20]}.docx", "docx", d,
                                                       [doc.title, "示例大学", "附件：报名表"]))
@@ -197,8 +213,8 @@ class Estate:
             doc.column = col
             col.docs.append(doc)
 
-        units = {s.key: s.unit for s in SITES}
-        names = {s.key: s.name for s in SITES}
+        units = {s.key: s.unit for s in specs}
+        names = {s.key: s.name for s in specs}
         for col in cols_by_site["xxgk"]:
             for doc in col.docs:
                 doc.source = doc.source or "信息公开办公室"
@@ -217,10 +233,13 @@ class Estate:
         self.sites["rsc"] = AspSite("rsc", names["rsc"], units["rsc"], cols_by_site["rsc"])
         for key in ("jwc", "xsc", "jyzx"):
             self.sites[key] = PortalSite(key, names[key], units[key], cols_by_site[key], flavor=key)
+        for spec in specs[len(SITES):]:
+            self.sites[spec.key] = GuardedSite(spec.key, spec.name, spec.unit, cols_by_site[spec.key])
         for site in self.sites.values():
             site.bind(self)
             site.assign_paths(lambda: 0)
-            if self.layouts == "generated":
+            # the guarded site keeps its one template: what it tests is the wall, not the layout
+            if self.layouts == "generated" and not isinstance(site, GuardedSite):
                 self._dress(site)
         # The school's other systems: linked from notices, not configured, not crawled (cms/services.py).
         self.services = ServicesSite()

@@ -183,6 +183,16 @@ UNIT_COLUMNS: list[tuple[str, str, str, list[str], str, int]] = [
     ("jyzx", "8", "就业政策", ["31"], "cn", 10),
 ]
 
+# Sites that need a browser (`Estate(browser_sites=True)`, cms/guarded.py): every page sits behind a 瑞数-style
+# challenge, and one column loads its rows by script. Items 41 and 42 move there from the disclosure site,
+# whose navigation then drops their columns (alias on xxgk -> column key on the guarded site).
+BROWSER_SITES: list[SiteSpec] = [SiteSpec("kyc", "示例大学科学技术研究院", "kyc", "guarded")]
+BROWSER_COLUMNS: list[tuple[str, str, str, list[str], str, int]] = [
+    ("kyc", "xsgf", "学术规范", ["41"], "", 15),
+    ("kyc", "xsbd", "学术不端行为查处", ["42"], "scripted", 50),
+]
+BROWSER_MOVED: dict[str, tuple[str, str]] = {"xsgf": ("kyc", "xsgf"), "xsbd": ("kyc", "xsbd")}
+
 # Which column of each site holds its filler news (no catalog item).
 FILLER_COLUMNS = {"xxgk": "gkdt", "zsb": "tzgg", "yjsy": "tzgg", "cwc": "1150", "rsc": "1",
                   "jwc": "tzgg", "xsc": "xgdt", "jyzx": "9"}

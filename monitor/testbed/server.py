@@ -90,7 +90,11 @@ def _not_found(site: SiteBase) -> Resp:
 def render(site: SiteBase, target: str, as_of: date) -> Rendered:
     path, _, raw_query = target.partition("?")
     query = dict(parse_qsl(raw_query, keep_blank_values=True))
-    resp = site.route(path, query, raw_query, as_of) or _not_found(site)
+    return finish(site, site.route(path, query, raw_query, as_of) or _not_found(site), as_of)
+
+
+def finish(site: SiteBase, resp: Resp, as_of: date) -> Rendered:
+    """Encode a site's answer and give it its HTTP headers (Content-Type, ETag, Last-Modified)."""
     if isinstance(resp.body, str):
         body = resp.body.encode(resp.encoding or site.encoding, errors="xmlcharrefreplace")
     else:
@@ -167,7 +171,9 @@ class _Handler(BaseHTTPRequestHandler):
         pause = site.delay_for(target)
         if pause:
             time.sleep(pause)     # a slow system: the client may give up first (then the write fails quietly)
-        rendered = tb._cache.get(site, target, tb.as_of)
+        # a site behind an anti-bot wall answers requests without its cookie with the challenge (never cached)
+        wall = site.gate(target, self.headers.get("Cookie", ""), tb.as_of)
+        rendered = finish(site, wall, tb.as_of) if wall is not None else tb._cache.get(site, target, tb.as_of)
         status, headers, body = rendered.status, dict(rendered.headers), rendered.body
         if status == 200 and rendered.etag:
             inm = self.headers.get("If-None-Match")

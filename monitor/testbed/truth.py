@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from monitor.testbed.cms.guarded import GuardedSite
 from monitor.testbed.estate import Estate
 from monitor.testbed.layout import SCHOOL, UNITS
 from monitor.testbed.oracle import judge
@@ -132,6 +133,8 @@ def ground_truth(estate: Estate, as_of: date) -> dict:
     for key, site in estate.sites.items():
         sites[key] = {"url": site.url("/"), "name": site.name, "cms": site.cms, "encoding": site.encoding,
                       "header_charset": site.header_charset, "unit": site.unit, "home": site.url(site.home_path)}
+        if isinstance(site, GuardedSite):
+            sites[key]["challenge"] = True     # every page behind an anti-bot challenge (cms/guarded.py)
     units = {u.id: {"name": u.name, "sites": [k for k, s in estate.sites.items() if s.unit == u.id]} for u in UNITS}
     items = {i: assess_item(estate, i, as_of) for i in estate.catalog.items}
     pages = []
@@ -141,6 +144,12 @@ def ground_truth(estate: Estate, as_of: date) -> dict:
                           "published": _iso(p.published), "published_source": p.published_source,
                           "updated": _iso(p.updated), "item": p.item, "items": p.items})
     updated = updated_in_period(items)
+    extra = {}
+    if estate.browser_sites:
+        # {url: "challenge" | "scripted_list"}: the pages a plain fetch cannot read (the fixed truth has no such key)
+        extra["needs_browser"] = dict(sorted(
+            (url, why) for s in estate.sites.values() if isinstance(s, GuardedSite)
+            for url, why in s.needs_browser(as_of).items()))
     return {
         "as_of": as_of.isoformat(),
         "school": SCHOOL,
@@ -163,4 +172,5 @@ def ground_truth(estate: Estate, as_of: date) -> dict:
         "report_period": {"start": REPORT_PERIOD[0].isoformat(), "end": REPORT_PERIOD[1].isoformat(),
                           "updated": len(updated), "not_updated": len(items) - len(updated),
                           "not_updated_items": [i for i in items if i not in updated]},
+        **extra,
     }

@@ -159,6 +159,11 @@ class SiteBase:
         return sorted({path for d in self.docs() if as_of is None or d.visible(as_of)
                        for host, path, _ in d.links if host == "self"})
 
+    def gate(self, target: str, cookie: str, as_of: date) -> Resp | None:
+        """What the site answers instead of `target` to a client whose Cookie header is `cookie`
+        (an anti-bot wall, cms/guarded.py); None: the page itself."""
+        return None
+
     def delay_for(self, target: str) -> float:
         """Seconds to wait before answering this request (a slow system)."""
         return 0.0
