@@ -42,6 +42,7 @@ from crawler.extract.list_choice import (
     ROOT_PATH_RE,
     ZERO_COUNT_RE,
     choose_list,
+    empty_column_box,
     empty_list_container,
     headed_by_column,
     plain_column,
@@ -49,7 +50,7 @@ from crawler.extract.list_choice import (
 )
 from crawler.extract.list_dates import make_entries
 from crawler.extract.lists import EMPTY_LIST_RE, LIST_CLASS_TOKENS, Group, candidate_groups, list_heading
-from crawler.extract.page import Page
+from crawler.extract.page import Page, in_rows
 from crawler.extract.page_dates import DateCandidate, article_dates, find_signature, meta_dates, selector_date
 from crawler.extract.pagination import near_pager, pager_elements, pager_present, pagination_urls
 from crawler.extract.records import Entry, Link, PageRecord, SiteSelectors, record_to_json
@@ -244,13 +245,17 @@ def _decide(page: Page, ev: _Evidence) -> _Decision:
     """What kind of page it is: an article, the column's list, or other (home pages, hubs, challenges)."""
     main, main_span, title_idx, title_el = ev.main, ev.main_span, ev.title_idx, ev.title_el
     groups, paged, pagination, crumb = ev.groups, ev.paged, ev.pagination, ev.crumb
-    main_plain = 0
-    if main_span:
-        main_plain = sum(len(b.text) - b.link_chars for b in page.blocks[main_span[0]:main_span[1] + 1]
-                         if page.regions.of(b.el) not in ("nav", "footer", "header"))
     near_title = [c for c in ev.pubs if c.prio[0] in (0, 1)]
     pagers = pager_elements(page) if paged else []
     best_group = choose_list(page, groups, crumb, pagers)
+    # a summary under each title of a list is part of its rows, not text of the page's own
+    list_rows = {r.el for r in best_group.rows} if best_group is not None and (best_group.dated >= 2 or (
+        len(best_group.rows) >= 2 and class_tokens(best_group.parent) & LIST_CLASS_TOKENS)) else set()
+    main_plain = 0
+    if main_span:
+        main_plain = sum(len(b.text) - b.link_chars for b in page.blocks[main_span[0]:main_span[1] + 1]
+                         if page.regions.of(b.el) not in ("nav", "footer", "header")
+                         and not (list_rows and in_rows(b.el, list_rows)))
     zero = [p for p in pagers if ZERO_COUNT_RE.search(text_of(p))]  # "共 0 条记录": the column has no rows
     if paged and (best_group is None or not best_group.rows or not near_pager(page, best_group.parent, pagers)
                   or (zero and not best_group.known)):
@@ -309,6 +314,10 @@ def _decide(page: Page, ev: _Evidence) -> _Decision:
 
     if kind in ("article", "other") and _small_column(page, ev, best_group, crumb, main_plain):
         kind = "list"
+    if kind == "other" and not (best_group and best_group.rows):
+        box = empty_column_box(page, page_column(page, crumb))
+        if box is not None:
+            kind, best_group = "list", Group(box, [], known=True)
     has_date = bool(ev.pubs or ev.upds or ev.meta_pub or ev.url_day or ev.signature)
     if kind == "article" and not has_date and main_plain < 100 and main is not None:
         # a column page that only points to another site ("请访问：财务处—部门预算") is a signpost
@@ -331,7 +340,7 @@ def _fill_list(page: Page, ev: _Evidence, decision: _Decision, rec: PageRecord) 
     rec.entries = make_entries(rows, page)
     column = column_from_crumb(ev.crumb, None)
     if not column and best_group is not None:
-        column = list_heading(page, best_group.parent)
+        column = list_heading(page, best_group.head if best_group.head is not None else best_group.parent)
     rec.column = column or strip_site_name(page.doc_title)
     rec.title = rec.column
     dated = [e.date for e in rec.entries if e.date]

@@ -42,6 +42,28 @@ def empty_list_container(page: Page, pagers: list) -> HtmlElement | None:
     return None
 
 
+def empty_column_box(page: Page, column: str) -> HtmlElement | None:
+    """An empty list box right under the column's own heading, with no pager and no "暂无" text: the column
+    exists and has no rows yet (what a person sees: the column's name over nothing)."""
+    if not column:
+        return None
+    for el in page.body.iter(*_EMPTY_CONTAINER_TAGS):
+        if not class_tokens(el) & (LIST_CLASS_TOKENS | cms.KNOWN_LIST_CLASSES):
+            continue
+        if el.find(".//a[@href]") is not None or text_of(el):
+            continue
+        if page.regions.of(el) in ("nav", "footer", "side", "header"):
+            continue
+        pos = page.order.get(el, -1)
+        before = [b for b in page.blocks if page.order.get(b.el, pos) < pos][-4:]
+        for b in reversed(before):
+            text = D.normalize(b.text.strip())
+            if 2 <= len(text) <= 30 and page.regions.of(b.el) not in ("nav", "footer", "side") and (
+                    text in column or column in text):
+                return el
+    return None
+
+
 def _affinity(page: Page, group: Group) -> float:
     """Share of rows whose URL belongs to this column (WebPlus c<id>a…, or under the list's folder)."""
     path = urlsplit(page.url).path
@@ -60,7 +82,7 @@ def _affinity(page: Page, group: Group) -> float:
 
 def headed_by_column(page: Page, group: Group, column: str) -> bool:
     """The list sits under a heading that names the page's column (breadcrumb or <title>)."""
-    heading = list_heading(page, group.parent)
+    heading = list_heading(page, group.head if group.head is not None else group.parent)
     if not (column and heading):
         return False
     heading = D.normalize(heading)
@@ -92,8 +114,8 @@ def with_year_groups(page: Page, best: Group, groups: list[Group]) -> Group:
     """A column split into year groups ("2020年" list, "2019年" list …) is one list: merge the sibling groups
     that share the best group's markup and each sit under a year heading."""
     headings = year_headings(page)
-    if not headings or not best.rows or heading_year(page, headings, best.rows[0].el) is None:
-        return best
+    if best.head is not None or not headings or not best.rows or heading_year(page, headings, best.rows[0].el) is None:
+        return best  # (a group with a head is already the merge of the year groups)
     cls = best.parent.get("class")
     scope = best.parent
     for _ in range(3):

@@ -44,6 +44,7 @@ class Group:
     parent: Any
     rows: list[Row]
     known: bool = False
+    head: Any = None  # where the list's heading is looked for, when not before ``parent`` (merged year groups)
 
     @property
     def dated(self) -> int:
@@ -105,6 +106,18 @@ def _row_date(el: HtmlElement, link: HtmlElement, link_text: str, today: date) -
         md = D.month_day(t)
         if md and len(t) <= 14:
             return None, md, link_text
+    # a date in its own element inside the link (<a><span>title</span><span>08-06</span></a>)
+    for child in link.iter():
+        if child is link or not isinstance(child.tag, str) or len(child):
+            continue
+        own = D.normalize(text_of(child))
+        if not own or len(own) > 16 or len(D.normalize(link_text)) <= len(own) + 1:
+            continue
+        hit = next(D.iter_dates(own, today, short_year=True), None)
+        md = None if hit or len(own) > 7 else D.month_day(own)
+        if (hit and len(own) - (hit.end - hit.start) <= 4) or md:
+            cut = link_text.replace(text_of(child), "").strip() or link_text
+            return (hit.value if hit else None), md, cut
     # a date at the end of the link text ("关于…的通知 2019-10-31"), not in the middle of a title
     norm = D.normalize(link_text)
     hits = list(D.iter_dates(norm, today, short_year=False))
@@ -221,14 +234,50 @@ def candidate_groups(page: Page, paged: bool = False) -> list[Group]:
                 groups.append(Group(parent, rows))
     groups = [g for g in groups if g.rows or g.known]
     headings = year_headings(page)
+    groups.extend(_year_group_lists(page, headings))
     if headings:
         # "rows" that each hold a year heading are year groups (boxes of rows), not rows
         boxes = [h[2] for h in headings]
         groups = [g for g in groups if g.known or 2 * sum(1 for r in g.rows if any(page.inside(h, r.el) for h in boxes))
                   < len(g.rows)]
     # a "list" found inside one row of a bigger list (the cells of a table row) is part of that row
+    # - unless it is a list box of dated rows: then the bigger "list" is the page's layout blocks around it
     row_set = {r.el for g in groups if len(g.rows) >= 2 for r in g.rows}
-    return [g for g in groups if g.known or len(g.rows) >= 2 or not in_rows(g.parent, row_set)]
+    return [g for g in groups if g.known or len(g.rows) >= 2 or not in_rows(g.parent, row_set) or (
+        bool(class_tokens(g.parent) & LIST_CLASS_TOKENS) and g.rows and g.dated == len(g.rows))]
+
+
+def _box_items(box: HtmlElement) -> list[HtmlElement]:
+    """The rows of a list box: its children of the most common row tag (a table's through its tbody)."""
+    if box.tag == "table":
+        body = box.find("tbody")
+        box = body if body is not None else box
+    by_tag: dict[str, list] = {}
+    for c in box:
+        if isinstance(c.tag, str) and c.tag in _ITEM_TAGS:
+            by_tag.setdefault(c.tag, []).append(c)
+    return max(by_tag.values(), key=len) if by_tag else []
+
+
+def _year_group_lists(page: Page, headings: list[tuple[int, int, HtmlElement]]) -> list[Group]:
+    """A column split into year groups ("2019年" over its rows, "2018年" over the next …) is one list, however
+    few rows each group holds: the boxes right after the year headings, merged under their common parent."""
+    scopes: dict[Any, list[Row]] = {}
+    first_box: dict[Any, HtmlElement] = {}
+    for _pos, _year, h in headings:
+        box = h.getnext()
+        parent = h.getparent()
+        if box is None or parent is None or box.find(".//a[@href]") is None:
+            continue
+        rows = _make_rows(page, _box_items(box))
+        if not rows or not all(r.date or r.md for r in rows):
+            continue
+        siblings = sum(1 for x in headings if x[2].getparent() is parent)
+        scope = parent if siblings > 1 or parent.getparent() is None else parent.getparent()
+        scopes.setdefault(scope, []).extend(rows)
+        first_box.setdefault(scope, box)
+    return [Group(scope, rows, head=first_box[scope]) for scope, rows in scopes.items()
+            if page.regions.of(scope) not in ("nav", "footer", "side")]
 
 
 def _flat_rows(page: Page, parent: HtmlElement, anchors: list[HtmlElement]) -> list[Row]:

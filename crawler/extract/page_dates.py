@@ -139,14 +139,16 @@ def article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int] 
         if row_els and in_rows(b.el, row_els):
             continue  # a row of a dated list (sidebar, related news) never dates the page
         found_label = False
+        update_at: int | None = None  # where an "updated" label starts: an unlabelled date before it is the byline
         for hit in D.label_dates(search, page.today):
-            found_label = True
             kind = hit.kind
             if kind == "updated":
+                update_at = hit.start if update_at is None else min(update_at, hit.start)
                 # after the body only right after it: lower down it is the site's "最后更新" line
                 if z in (0, 3) or (z == 2 and me is not None and b.index <= me + 3):
                     upds.append(_Cand(hit.value, "label", kind, (z, 0, dist)))
                 continue
+            found_label = True
             if z >= 4 and kind != "published":
                 continue  # "一、时间：…" inside a notice is an event, not the page date
             if kind == "bare" and in_main(b.index) and (
@@ -158,6 +160,8 @@ def article_dates(page: Page, title_idx: int | None, main_span: tuple[int, int] 
             pubs.append(_Cand(hit.value, "label", kind, (z if z != 0 else 0, _KIND_RANK[kind], dist)))
         if found_label or z not in (0, 3) or b.index == signature_idx:
             continue
+        if update_at is not None:
+            text = text[:update_at]  # "2017.09.05 修改时间：2019.02.25": the date before the update label
         # An unlabelled date line right under the title ("2019-10-31 10:20 来源：新华网").
         if b.link_chars > 0.5 * len(b.text) or len(b.text) > 140:
             continue

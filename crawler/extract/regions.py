@@ -12,13 +12,16 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from crawler.extract import cms
-from crawler.extract.dom import caches
+from crawler.extract import dates as D
+from crawler.extract.dom import WS_RE, caches
 
 _TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+|(?<=[a-z])(?=[A-Z])")
 NAV_TOKENS = {"nav", "navbar", "navi", "menu", "menus", "mainnav", "topnav", "subnav", "dh", "daohang", "breadcrumb",
               "crumb", "crumbs", "logo", "banner", "search", "login", "toolbar", "skip", "lanmu", "submenu", "dropdown",
               *cms.MENU_CLASSES, "listcolumn", "sub_columns", "subcolumn", "col_menu", "column-list", "leftnav",
               "left_nav", "sidenav", "subnav_list"}
+# "column" words name either a menu of columns or the column's own list of items (dated rows, full titles)
+_COLUMN_NAV_TOKENS = {"listcolumn", "sub_columns", "subcolumn", "column-list"}
 FOOTER_TOKENS = {"footer", "foot", "copyright", "copy", "banquan", "bq", "bottom", "links", "yqlj", "friendlink",
                  "flink", "link", "friend", "contact"}
 SIDE_TOKENS = {"sidebar", "side", "aside", "related", "relate", "xgxw", "xgwz", "xglj", "hot", "hots", "rank",
@@ -51,6 +54,27 @@ def _tokens_uncached(el: HtmlElement) -> set[str]:
     return {re.sub(r"\d+$", "", t.lower()) for t in raw + whole if t}
 
 
+def _date_like(text: str) -> bool:
+    """A text node that shows a date: full, year-month of a split block ("2019/08"), or month-day."""
+    if not text or len(text) > 40:
+        return False
+    return bool(next(D.iter_dates(text), None) or (len(text) <= 9 and (D.year_month(text) or D.month_day(text))))
+
+
+def _holds_item_rows(el: HtmlElement) -> bool:
+    """Rows of items, not a menu of columns: a menu's links show no dates and are short column names
+    ("招生信息"), a column's list shows dates (maybe on one row) or documents' full titles."""
+    links = [a for a in el.iter("a") if a.get("href")]
+    if not links:
+        return False
+    for t in el.itertext():
+        text = D.normalize(t.strip())
+        if _date_like(text) and not D.looks_like_today_widget(text):
+            return True
+    lengths = [len(WS_RE.sub("", a.text_content() or "")) for a in links]
+    return sum(lengths) / len(lengths) >= 14
+
+
 _REGION_RANK = {"footer": 4, "nav": 3, "side": 2, "header": 1}
 
 
@@ -78,6 +102,8 @@ class Regions:
         if toks & FOOTER_TOKENS and not toks & {"content", "article", "main"}:
             return "footer"
         if toks & NAV_TOKENS:
+            if not (toks & NAV_TOKENS) - _COLUMN_NAV_TOKENS and tag != "nav" and _holds_item_rows(el):
+                return None
             return "nav"
         side = toks & SIDE_TOKENS
         if side and (side - _SIDE_SAFE_TOKENS) and not toks & {"content", "article", "main", "arti", "detail"}:

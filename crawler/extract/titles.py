@@ -19,6 +19,17 @@ _SITE_WORDS_RE = re.compile(r"(大学|学院|学校|网|网站|首页|门户|政
                             re.I)
 
 
+_INSTITUTION_RE = re.compile(r"大学|学院|学校|政府|[省市县区局厅委办处]")
+
+
+def _site_name(part: str) -> bool:
+    """"示例大学信息公开网" names a site; "收费信息公开" (a column that publishes something) does not."""
+    m = _SITE_WORDS_RE.search(part)
+    if not m:
+        return False
+    return m.group(1) != "信息公开" or bool(_INSTITUTION_RE.search(part[:m.start()]))
+
+
 def strip_site_name(title: str | None) -> str | None:
     """"关于…的通知 - 示例大学信息公开网" -> "关于…的通知" (also "示例大学_关于…的通知")."""
     if not title:
@@ -28,7 +39,7 @@ def strip_site_name(title: str | None) -> str | None:
     if len(parts) <= 1:
         return title or None
     first = parts[0]
-    if _SITE_WORDS_RE.search(first) and not _SITE_WORDS_RE.search(parts[-1]) and len(parts[-1]) >= 2:
+    if _site_name(first) and not _SITE_WORDS_RE.search(parts[-1]) and len(parts[-1]) >= 2:
         return parts[-1]
     if len(first) < 2 and len(parts) > 1:
         return max(parts, key=len)
@@ -48,6 +59,8 @@ _TITLE_RULES: list[cms.Rule] = [
 def _heading_ok(page: Page, el: HtmlElement, text: str) -> bool:
     if not (2 <= len(text) <= 160):
         return False
+    if D.year_heading(D.normalize(text), page.today):
+        return False  # "2017" / "2017年" over a year group of a list names the year, not an article
     if page.regions.of(el) in ("nav", "footer"):
         return False
     # a heading that is only a link (logo, "通知公告" box title) is not the article title
