@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 ARGS ?=
-# the typed seams mypy checks (make lint)
-TYPED := monitor crawler/extract
+# what mypy checks (make lint): the product, the Scrapy runtime (crawler/, spiders/) included
+TYPED := monitor crawler spiders
 PYTEST_ARGS ?=
 
 # generated estates `make evaluate` scans (monitor/testbed/evaluate.py); EVAL_ARGS e.g. "-v --json eval.json -j 4"

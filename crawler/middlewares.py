@@ -7,7 +7,8 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.scope import Refusal
+from crawler.resolver import SETTING as INTERNAL_HOSTS_SETTING
+from crawler.scope import COUNTER_RE, CheckScope, Refusal
 
 
 class OutOfScope(IgnoreRequest):
@@ -22,6 +23,16 @@ class OutOfScope(IgnoreRequest):
 class SafetyMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self._default_scope: CheckScope | None = None
+
+    def default_scope(self) -> CheckScope:
+        """For a spider without a scope of its own (Scrapy's DefaultSpider in `scrapy shell URL`, `scrapy fetch`):
+        the link checker's rules — public web addresses on the usual ports, never a counter; internal addresses
+        only for the hosts in XXGK_INTERNAL_HOSTS_ALLOWED (`-s XXGK_INTERNAL_HOSTS_ALLOWED=host,…`)."""
+        if self._default_scope is None:
+            allowed = frozenset(h.lower() for h in self.crawler.settings.getlist(INTERNAL_HOSTS_SETTING))
+            self._default_scope = CheckScope(allowed, COUNTER_RE)
+        return self._default_scope
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "SafetyMiddleware":
@@ -29,9 +40,7 @@ class SafetyMiddleware:
 
     # Scrapy passes `spider` only to methods that require it: take the crawler's, never trust the argument.
     def process_request(self, request: Request, spider: Spider | None = None) -> None:
-        scope = getattr(self.crawler.spider, "scope", None)
-        if scope is None:  # a spider without a scope fetches nothing
-            raise OutOfScope(Refusal("outside", "没有配置抓取范围"), request.url)
+        scope = getattr(self.crawler.spider, "scope", None) or self.default_scope()
         refusal = scope.refusal(request.url)
         if refusal is not None:
             raise OutOfScope(refusal, request.url)

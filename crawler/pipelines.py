@@ -1,23 +1,28 @@
 """Store pipeline: hands spider items to the page-history writer (``monitor.store.pages``), in batched transactions.
 
 Per-item writes cost 15-20% of crawl throughput, so items are buffered and written every
-``BATCH_ITEMS`` items or ``BATCH_SECONDS`` seconds in one transaction, by a writer thread: the
-reactor thread only queues items, while hashing, compression and SQLite (which release the GIL)
-run beside the crawl. A scan killed between two batches leaves a consistent database (each batch
-is atomic); the next scan re-fetches the rest.
+``BATCH_ITEMS`` items or ``BATCH_SECONDS`` seconds in one transaction, by a writer thread: hashing,
+compression and SQLite (which release the GIL) run beside the crawl. The reactor thread never waits:
+``process_item`` queues the item and returns an awaitable that completes when the writer has taken it
+into its batch. Until then the response stays "active" in Scrapy's scraper slot, so when the writer falls
+behind, Scrapy's own back-pressure (``SCRAPER_SLOT_MAX_ACTIVE_SIZE``, crawler.settings) stops new requests
+while downloads in flight, timers and timeouts keep running. A scan killed between two batches leaves a
+consistent database (each batch is atomic); the next scan re-fetches the rest.
 
 Before it, ``DocumentPipeline`` reads the files the spider fetched (``document`` items) in worker
 processes (``crawler.extract.documents``) and turns each into a ``page``, ``failed`` or ``too_complex`` item.
 """
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import queue
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
+from typing import Any, Callable
+
+from twisted.internet.defer import Deferred
 
 from monitor.core import clock
 from monitor.store import open_db
@@ -25,10 +30,33 @@ from monitor.store.pages import PageWriter
 
 BATCH_ITEMS = 300
 BATCH_SECONDS = 2.0
-QUEUE_ITEMS = 300  # back-pressure: the crawl waits when the writer is this far behind (bounds memory)
 FLUSH_BYTES = 16 * 1024 * 1024      # files are large: a batch is also written once its bodies reach this
-MAX_PENDING_BYTES = 48 * 1024 * 1024  # and the crawl waits while this much is queued or buffered
 _STOP = object()
+
+
+def _call_on_reactor(fn: Callable[[], None]) -> None:
+    from twisted.internet import reactor
+
+    reactor.callFromThread(fn)  # type: ignore[attr-defined]
+
+
+async def await_deferred(d: Deferred) -> Any:
+    """Await a Deferred under either reactor (asyncio: as a Future; Twisted: as itself)."""
+    from scrapy.utils.defer import maybe_deferred_to_future
+
+    return await maybe_deferred_to_future(d)
+
+
+async def await_thread(future: Future) -> Any:
+    """The result of work running in another thread, awaited on the reactor (never blocking it)."""
+    d: Deferred = Deferred()
+
+    def settle(f: Future) -> None:
+        exc = f.exception()
+        _call_on_reactor(lambda: d.errback(exc) if exc is not None else d.callback(f.result()))
+
+    future.add_done_callback(settle)
+    return await await_deferred(d)
 
 
 class DocumentPipeline:
@@ -38,6 +66,8 @@ class DocumentPipeline:
     A file past a limit becomes a ``too_complex`` item: a failure recorded against its URL, counted
     in the scan's limits report, stored with its validators and hash. The next scan asks for it
     conditionally, and a 304 or the same bytes again skip it without reading it."""
+
+    crawler: Any
 
     def __init__(self) -> None:
         self.pool: Any = None
@@ -87,34 +117,30 @@ class DocumentPipeline:
         try:
             doc = await self._read(body, _filename(item["url"], headers), ctype)
         except Exception as exc:  # noqa: BLE001 - the pool itself failed: still a failure of this URL
-            self.spider.site_stats[item["site"]]["errors"] += 1
+            self.spider.count(item["site"], "errors")
             return {**_without_body(item), "type": "failed",
                     "error": f"附件解析失败：{type(exc).__name__}: {exc}"[:500]}
         if doc.limit:
             return self._too_complex(item, too_complex_message(doc.limit), sha)
         if doc.error:
-            self.spider.site_stats[item["site"]]["errors"] += 1
+            self.spider.count(item["site"], "errors")
             reason = "文件已加密，无法读取" if doc.error == "encrypted" else doc.error
             return {**_without_body(item), "type": "failed", "error": f"附件解析失败：{reason}"[:500]}
         record = attachment_record(doc, body, item["url"], ctype, headers, today=clock.today())
         return {**item, "type": "page", "record": record}
 
     async def _read(self, body: bytes, name: str, ctype: str | None) -> Any:
-        from scrapy.utils.asyncio import is_asyncio_available
-
-        if not is_asyncio_available():  # still isolated in the worker, only not concurrent
-            return self.pool.read(body, name, ctype)
-        future = self.threads.submit(self.pool.read, body, name, ctype)
-        return await asyncio.wrap_future(future)
+        assert self.threads is not None  # opened in open_spider
+        return await await_thread(self.threads.submit(self.pool.read, body, name, ctype))
 
     def _too_complex(self, item: dict, message: str | None, sha: str | None, *, unchanged: bool = False) -> dict:
         from crawler.extract.documents import TOO_COMPLEX, too_complex_message
 
         message = message or too_complex_message(None)
         site = item.get("site") or ""
-        self.spider.site_stats[site]["errors"] += 1
+        self.spider.count(site, "errors")
         if unchanged:
-            self.spider.site_stats[site]["files_skipped_unchanged"] += 1
+            self.spider.count(site, "files_skipped_unchanged")
         detail = message.split("（", 1)[1].rstrip("）") if "（" in message else TOO_COMPLEX
         self.spider._limit("file_too_complex", site, detail, item["url"])
         out = {**_without_body(item), "type": "too_complex", "error": message[:500]}
@@ -129,32 +155,21 @@ def _without_body(item: dict) -> dict:
 
 
 class StorePipeline:
-    """The Scrapy side of the store: queues items from the reactor thread and hands them in batches to a
-    :class:`monitor.store.pages.PageWriter` on the writer thread."""
+    """The Scrapy side of the store: takes items on the reactor thread without ever waiting there, and hands
+    them in batches to a :class:`monitor.store.pages.PageWriter` on the writer thread."""
+
+    crawler: Any
 
     def __init__(self) -> None:
         self.buffer: list[dict] = []
-        self.last_flush = time.monotonic()
-
-    # Scrapy hooks ---------------------------------------------------------------------------
-    def open_spider(self, spider: Any = None) -> None:
-        # Scrapy >= 2.13 calls pipeline hooks without the spider argument.
-        spider = spider or self.crawler.spider
-        self.spider = spider
-        self.scan_id = spider.scan_id
-        self.db = open_db(spider.cfg.database_path)
-        self.store = PageWriter(self.db.conn, self.scan_id, clock.now_iso())
-        spider.pipeline = self  # the worker reads store_errors when the crawl ends
-        self.queue: queue.Queue = queue.Queue(maxsize=QUEUE_ITEMS)
-        self.pending = threading.Condition()
-        self.pending_bytes = 0
         self.buffer_bytes = 0
-        self.writer = threading.Thread(target=self._writer_loop, name="xxgk-store-writer", daemon=True)
-        self.writer.start()
-
-    @property
-    def store_errors(self) -> int:
-        return self.store.store_errors
+        self.last_flush = time.monotonic()
+        # (item, Deferred fired once the writer took the item), or _STOP; unbounded: Scrapy's scraper slot
+        # bounds what waits here (SCRAPER_SLOT_MAX_ACTIVE_SIZE), and items from start() are small
+        self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.writer: threading.Thread | None = None
+        self.writer_done: Future = Future()     # set when the writer thread ends (its last batch written)
+        self.writer_error: BaseException | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> "StorePipeline":
@@ -162,33 +177,92 @@ class StorePipeline:
         pipe.crawler = crawler
         return pipe
 
-    def process_item(self, item: dict, spider: Any = None) -> dict:
-        size = len(item.get("body") or b"") + 4096
-        with self.pending:
-            while self.pending_bytes and self.pending_bytes + size > MAX_PENDING_BYTES:
-                self.pending.wait(timeout=BATCH_SECONDS)
-            self.pending_bytes += size
-        item["_size"] = size
-        self.queue.put(item)
-        return item
+    # Scrapy hooks ---------------------------------------------------------------------------
+    def open_spider(self, spider: Any = None) -> None:
+        # Scrapy >= 2.13 calls pipeline hooks without the spider argument.
+        spider = spider or self.crawler.spider
+        self.spider = spider
+        self.db = open_db(spider.cfg.database_path)
+        self.store = PageWriter(self.db.conn, spider.scan_id, clock.now_iso())
+        spider.pipeline = self  # the spider reads store_errors when the crawl ends
+        self.writer = threading.Thread(target=self._run_writer, name="xxgk-store-writer", daemon=True)
+        self.writer.start()
 
-    def close_spider(self, spider: Any = None) -> None:
-        if hasattr(self, "writer"):
-            self.queue.put(_STOP)
-            self.writer.join()
+    @property
+    def store_errors(self) -> int:
+        return self.store.store_errors
+
+    async def process_item(self, item: dict, spider: Any = None) -> dict:
+        """Completes when the writer has taken the item into its batch (it is written with that batch). Returns
+        what was stored, without the bodies: Scrapy's log and signals need no copy of a page."""
+        if self.writer_error is not None:
+            raise RuntimeError(f"存储写入线程已停止：{self.writer_error}")
+        item["_size"] = len(item.get("body") or b"") + 4096
+        taken: Deferred = Deferred()
+        self.queue.put((item, taken))
+        await await_deferred(taken)
+        return {"type": item.get("type"), "url": item.get("url"), "status": item.get("status")}
+
+    async def close_spider(self, spider: Any = None) -> None:
+        """The last batch is written before the crawl counts as closed (off the reactor thread)."""
+        if self.writer is None:
+            return
+        self.queue.put(_STOP)
+        try:
+            await await_thread(self.writer_done)
+        except Exception:  # noqa: BLE001 - already recorded in writer_error; the scan row says so
+            pass
+
+    # The writer thread ------------------------------------------------------------------------
+    def _run_writer(self) -> None:
+        try:
+            self._writer_loop()
+        except BaseException as exc:
+            # Nothing can be stored any more: release every item still waiting (each fails, the crawl ends
+            # instead of hanging), and let the scan row say why.
+            self.writer_error = exc
+            waiting = []
+            while True:
+                try:
+                    entry = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+                if entry is not _STOP:
+                    waiting.append(entry[1])
+            _call_on_reactor(partial(_fail, waiting, exc))
+            self.writer_done.set_exception(exc)
+            raise
+        self.writer_done.set_result(None)
 
     def _writer_loop(self) -> None:
         while True:
             try:
-                item = self.queue.get(timeout=BATCH_SECONDS)
+                entry = self.queue.get(timeout=BATCH_SECONDS)
             except queue.Empty:
                 self.flush()
                 continue
-            if item is _STOP:
+            taken: list[tuple[Deferred, dict]] = []
+            stop = False
+            # Take what is waiting, up to a batch, and tell the reactor once: one wake-up for many items.
+            while True:
+                if entry is _STOP:
+                    stop = True
+                    break
+                item, d = entry
+                self.buffer.append(item)
+                self.buffer_bytes += item.get("_size", 0)
+                taken.append((d, item))
+                if len(self.buffer) >= BATCH_ITEMS or self.buffer_bytes >= FLUSH_BYTES:
+                    break
+                try:
+                    entry = self.queue.get_nowait()
+                except queue.Empty:
+                    break
+            if taken:
+                _call_on_reactor(partial(_fire, taken))
+            if stop:
                 self.flush()
                 return
-            self.buffer.append(item)
-            self.buffer_bytes += item.get("_size", 0)
             if (len(self.buffer) >= BATCH_ITEMS or self.buffer_bytes >= FLUSH_BYTES
                     or time.monotonic() - self.last_flush > BATCH_SECONDS):
                 self.flush()
@@ -213,8 +287,15 @@ class StorePipeline:
                     self.store.reload_pages()
                     self.store.record_store_error(item, exc)
         finally:
-            released = sum(item.get("_size", 0) for item in items)
             items.clear()
-            with self.pending:
-                self.pending_bytes -= released
-                self.pending.notify_all()
+
+
+def _fire(taken: list[tuple[Deferred, dict]]) -> None:
+    for d, item in taken:
+        d.callback(item)
+
+
+def _fail(waiting: list[Deferred], exc: BaseException) -> None:
+    for d in waiting:
+        if not d.called:
+            d.errback(exc)

@@ -39,3 +39,14 @@ class GuardedResolver(CachingThreadedResolver):
         if ip is None or is_internal_address(ip):
             raise InternalAddress(f"{name} 解析到本机、内网或链路本地地址（{address}），未配置的网站不访问")
         return address
+
+
+def allow_hosts(hosts: Any) -> None:
+    """Let the DNS guard on this process's reactor resolve these hosts (a scan's configured sites) to internal
+    addresses too. ``scrapy crawl school`` builds the guard from the project settings, before the spider has
+    read the config; ``crawler.worker`` gives it the hosts up front, and this changes nothing there."""
+    from twisted.internet import reactor
+
+    resolver = getattr(reactor, "resolver", None)
+    if isinstance(resolver, GuardedResolver):
+        resolver.allowed = resolver.allowed | frozenset(h.lower() for h in hosts)

@@ -39,9 +39,9 @@ class TrapGuard:
         # Calendar shape: the URL with date-like tokens blanked out; its variants are the dates.
         dates = _DATE_TOKEN.findall(parts.path) + [v for _, v in params if _DATE_TOKEN.search(v)]
         if dates:
-            shape = (parts.netloc, _DATE_TOKEN.sub("{d}", parts.path),
-                     tuple((k, _DATE_TOKEN.sub("{d}", v)) for k, v in sorted(params)))
-            seen = self._calendars[shape]
+            calendar = (parts.netloc, _DATE_TOKEN.sub("{d}", parts.path),
+                        tuple((k, _DATE_TOKEN.sub("{d}", v)) for k, v in sorted(params)))
+            seen = self._calendars[calendar]
             key = "|".join(dates)
             if key not in seen and len(seen) >= self.max_calendar_variants:
                 return f"日期参数无限翻页（{parts.path}）"

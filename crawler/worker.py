@@ -1,4 +1,4 @@
-"""The crawl process: ``python -m crawler.worker --config PATH --scan-id N``.
+"""The crawl process: ``python -m crawler.worker --config PATH --scan-id N [--deadline EPOCH_SECONDS]``.
 
 ``xxgk scan`` starts it as a subprocess so a hung or crashing spider never takes down a long-lived
 service. It reads the same clock (``XXGK_NOW``) and writes into the scan row it was given.
@@ -10,68 +10,42 @@ import logging
 import os
 import signal
 import sys
-
-from scrapy.crawler import CrawlerProcess
+import time
+from typing import cast
 
 from crawler.settings import build_settings
 from monitor.core import clock
 from monitor.core.vocab import CRAWL_END
-from monitor.store import history, open_db
+from monitor.store import open_db, rows
 from monitor.store.pages import finish_scan
 
 
-def _known(db) -> dict[str, dict]:
-    """Stored pages, and files skipped at a limit (their validators and hash: the same file is not
-    read again, crawler.pipelines.DocumentPipeline)."""
-    from crawler.extract.documents import TOO_COMPLEX, is_too_complex
+def run(config_path: str, scan_id: int, deadline: float | None = None) -> int:
+    """Crawl into the scan row ``scan_id``; 0 when the crawl finished, 3 when it did not (stopped at the
+    ``deadline``, a wall-clock time, interrupted, failed). The spider records how it ended (``SchoolSpider.finish``)."""
+    from scrapy.crawler import CrawlerProcess
 
-    known: dict[str, dict] = {}
-    for r in history.known_pages(db, TOO_COMPLEX):
-        known[r["url"]] = {**r, "too_complex": is_too_complex(r["last_error"])}
-    return known
-
-
-class _LinkLookup(dict):
-    """url -> stored outlinks as (url, text), queried lazily (only 304 and recently checked pages need
-    them). The text tells pagination apart (``PAGINATION_LINK_TEXT``), also for a further page that an
-    interrupted scan never stored."""
-
-    def __init__(self, db) -> None:
-        super().__init__()
-        self.db = db
-
-    def get(self, url, default=None):
-        return history.outlinks(self.db, url) or default
-
-
-def run(config_path: str, scan_id: int) -> int:
     from monitor.config import load_config
-    from spiders.school import SchoolSpider
+    from spiders.school import LinkLookup, SchoolSpider, known_pages
 
     cfg = load_config(config_path)
     db = open_db(cfg.database_path)
     level = os.environ.get("XXGK_SCRAPY_LOG", "WARNING")
-    process = CrawlerProcess(build_settings(cfg, log_level=level))
+    # The scan's time limit counts from when `xxgk scan` started us, start-up included; CLOSESPIDER_TIMEOUT
+    # counts from the spider's opening. (0 would mean no limit: a deadline already past stops at once.)
+    time_limit = max(deadline - time.time(), 0.01) if deadline is not None else None
+    process = CrawlerProcess(build_settings(cfg, log_level=level, time_limit=time_limit))
     logging.getLogger("scrapy").setLevel(level)
     crawler = process.create_crawler(SchoolSpider)
-    process.crawl(crawler, cfg=cfg, scan_id=scan_id, known=_known(db), known_links=_LinkLookup(open_db(cfg.database_path)))
+    process.crawl(crawler, cfg=cfg, scan_id=scan_id, known=known_pages(db), known_links=LinkLookup(open_db(cfg.database_path)))
     process.start()
-    spider = crawler.spider
-    reason = (crawler.stats.get_value("finish_reason") or "finished") if crawler.stats else "finished"
-    status = "done" if reason == "finished" else "interrupted"
-    message = CRAWL_END.label.get(reason, f"抓取结束（{reason}）")
-    pipeline = getattr(spider, "pipeline", None)
-    if pipeline is None:  # the store never opened: nothing was recorded
-        status, message = "failed", "存储未能打开，本次扫描没有保存任何页面"
-    elif pipeline.store_errors:
-        message += f"；{pipeline.store_errors} 个页面保存失败（见抓取错误）"
-    limits = list(spider.limits_hit.values()) if spider else []
-    sites = {k: dict(v) for k, v in (spider.site_stats.items() if spider else [])}
-    if spider and spider.skipped_counter:
-        limits.append({"limit": "counter_urls", "site": "", "value": spider.skipped_counter,
-                       "detail": "计数器地址从不抓取", "count": spider.skipped_counter})
-    finish_scan(db, scan_id, finished_at=clock.now_iso(), status=status, limits=limits, sites=sites,
-                message=message)
+    spider = cast("SchoolSpider | None", crawler.spider)
+    if spider is None or spider.finished_status is None:
+        # The crawl never opened (the store could not open, the spider failed to start): nothing was recorded.
+        opened = spider is not None and spider.pipeline is not None
+        finish_scan(db, scan_id, finished_at=clock.now_iso(), status="failed", limits=[], sites={},
+                    message="抓取未能正常结束" if opened else "存储未能打开，本次扫描没有保存任何页面")
+    status = rows(db, "SELECT status FROM scans WHERE id=?", (scan_id,))[0]["status"]
     return 0 if status == "done" else 3
 
 
@@ -95,13 +69,33 @@ def die_with_parent() -> None:
         sys.exit(3)
 
 
+class _StoppedEarly(Exception):
+    """SIGTERM before Scrapy took over the signals: the scan was stopped while its crawl was starting."""
+
+
+def _stop_early(signum: int, frame: object) -> None:
+    raise _StoppedEarly
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Until Scrapy installs its own handlers (a clean shutdown), a SIGTERM still leaves a true scan row.
+    signal.signal(signal.SIGTERM, _stop_early)
     die_with_parent()
     parser = argparse.ArgumentParser(prog="crawler.worker")
     parser.add_argument("--config", required=True)
     parser.add_argument("--scan-id", type=int, required=True)
+    parser.add_argument("--deadline", type=float, default=None,
+                        help="wall-clock time (epoch seconds) at which the crawl stops cleanly (CLOSESPIDER_TIMEOUT)")
     args = parser.parse_args(argv)
-    return run(args.config, args.scan_id)
+    try:
+        return run(args.config, args.scan_id, args.deadline)
+    except _StoppedEarly:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        from monitor.config import load_config
+
+        finish_scan(open_db(load_config(args.config).database_path), args.scan_id, finished_at=clock.now_iso(),
+                    status="interrupted", limits=[], sites={}, message=CRAWL_END.label["shutdown"])
+        return 3
 
 
 if __name__ == "__main__":

@@ -13,18 +13,25 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from crawler.worker import PARENT_PID_ENV
 from monitor import metrics
 from monitor.core import clock
-from monitor.core.locks import ScanLock, pid_alive
+from monitor.core.locks import ScanLock
 from monitor.core.vocab import LIMIT, SCAN_STATE, STATUS
 from monitor.store import open_db, rows
+from monitor.store.pages import mark_interrupted, start_scan
 
 TERMINATE_GRACE_SECONDS = 20
+
+
+def stop_allowance(cfg: Any) -> float:
+    """How long a crawl may take to stop cleanly once its time limit is reached: requests in flight (each up to
+    ``crawl.timeout``), files being read, the last batch. Past it, the crawl is terminated."""
+    return 60.0 + 2 * float(cfg.crawl.timeout)
 
 
 @dataclass
@@ -33,24 +40,6 @@ class ScanResult:
     status: str
     row: dict
     post: dict[str, Any] = field(default_factory=dict)
-
-
-def mark_interrupted(db) -> int:
-    """Scans still 'running' whose crawl process is gone were killed: say so."""
-    n = 0
-    for scan in rows(db, "SELECT id, pid FROM scans WHERE status = 'running'"):
-        if not pid_alive(scan["pid"]):
-            db.execute("UPDATE scans SET status='interrupted', message=COALESCE(message, '扫描进程已不存在（被终止）') "
-                       "WHERE id=?", (scan["id"],))
-            n += 1
-    return n
-
-
-def _start_row(db, trigger: str) -> int:
-    cur = db.execute(
-        "INSERT INTO scans (started_at, wall_started_at, status, trigger) VALUES (?,?,?,?)",
-        (clock.now_iso(), datetime.now().astimezone().isoformat(timespec="seconds"), "running", trigger))
-    return cur.lastrowid
 
 
 def run_scan(cfg: Any, *, trigger: str = "cli", timeout: float | None = None, post: bool = True) -> ScanResult:
@@ -62,9 +51,13 @@ def run_scan(cfg: Any, *, trigger: str = "cli", timeout: float | None = None, po
         # Only under the lock: a row another scan has just inserted (its pid not yet written)
         # must not be taken for a dead one.
         mark_interrupted(db)
-        scan_id = _start_row(db, trigger)
+        scan_id = start_scan(db, trigger)
         lock.update(scan_id=scan_id)
         cmd = [sys.executable, "-m", "crawler.worker", "--config", str(cfg.path), "--scan-id", str(scan_id)]
+        if timeout:
+            # The crawl stops itself at the limit (CLOSESPIDER_TIMEOUT): requests in flight answered, the last
+            # batch committed, the scan row's counters written. The kill below is only the backstop.
+            cmd += ["--deadline", f"{time.time() + timeout:.3f}"]
         env = clock.env_for_child()
         # The crawl uses a few threads (extraction, store writer); glibc gives each its own malloc
         # arena, which multiplies resident memory for no gain. Two arenas are plenty.
@@ -88,7 +81,7 @@ def run_scan(cfg: Any, *, trigger: str = "cli", timeout: float | None = None, po
                 pass
         try:
             try:
-                code = proc.wait(timeout=timeout)
+                code = proc.wait(timeout=timeout + stop_allowance(cfg) if timeout else None)
             except subprocess.TimeoutExpired:
                 proc.terminate()
                 try:
@@ -162,3 +155,36 @@ def summary_lines(result: ScanResult) -> list[str]:
         lines.extend(compliance_lines(result.post["compliance"]))
     return lines
 
+
+def after_crawl(cfg: Any, scan_id: int) -> ScanResult:
+    """What ``run_scan`` does once its crawl has ended, for a crawl that ran elsewhere (``scrapy crawl school``,
+    spiders/school.py): matching, assessment and compliance checks when it finished, the metrics file always."""
+    db = open_db(cfg.database_path)
+    row = rows(db, "SELECT * FROM scans WHERE id=?", (scan_id,))[0]
+    result = ScanResult(scan_id, row["status"], row)
+    try:
+        if row["status"] == "done":
+            result.post = post_scan(db, cfg, scan_id)
+    finally:
+        metrics.write_textfile(db, cfg)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m monitor.scan --config PATH --scan-id N`` (what ``scrapy crawl school`` runs when its crawl
+    has closed, under its scan lock): :func:`after_crawl`, then the scan's summary as ``xxgk scan`` prints it."""
+    import argparse
+
+    from monitor.config import load_config
+
+    parser = argparse.ArgumentParser(prog="monitor.scan")
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--scan-id", type=int, required=True)
+    args = parser.parse_args(argv)
+    result = after_crawl(load_config(args.config), args.scan_id)
+    sys.stdout.write("\n".join(summary_lines(result)) + "\n")
+    return 0 if result.status == "done" else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

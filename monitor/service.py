@@ -217,7 +217,11 @@ class Service:
     def scan_argv(self) -> list[str]:
         if self.scan_command:
             return [part.replace("{config}", self.config_path) for part in self.scan_command]
-        return [sys.executable, "-m", "monitor.cli", "scan", "--config", self.config_path, "--trigger", "schedule"]
+        argv = [sys.executable, "-m", "monitor.cli", "scan", "--config", self.config_path, "--trigger", "schedule"]
+        # The crawl stops itself before the time limit (CLOSESPIDER_TIMEOUT: last batch committed, counters written),
+        # leaving time for matching and assessment; killing the scan at the limit stays the backstop.
+        crawl_limit = self.scan_timeout - min(600.0, max(60.0, self.scan_timeout / 10))
+        return argv + ["--timeout", f"{crawl_limit:.0f}"] if crawl_limit >= 60 else argv
 
     def run_scan(self) -> ScanOutcome:
         """One scheduled scan in a subprocess, with the hard timeout; never raises for scan failures."""

@@ -16,7 +16,7 @@ import argparse
 import json
 import sys
 import time
-from typing import Any, Iterator
+from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit
 
 import scrapy
@@ -24,6 +24,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from crawler.extract.encoding import decode_html
 from crawler.middlewares import OutOfScope
 from crawler.resolver import InternalAddress
 from crawler.scope import COUNTER_RE, CheckScope
@@ -44,7 +45,7 @@ class LinkCheckSpider(scrapy.Spider):
         # every request, redirects included, passes this in crawler.middlewares.SafetyMiddleware
         self.scope = CheckScope(frozenset(h.lower() for h in configured_hosts or ()), COUNTER_RE)
 
-    async def start(self) -> Iterator[scrapy.Request]:
+    async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.urls:
             yield self._request(url, "HEAD" if is_file_url(url) else "GET")
 
@@ -56,13 +57,15 @@ class LinkCheckSpider(scrapy.Spider):
     def parse(self, response: Response) -> Iterator[Any]:
         meta = response.meta
         method = meta["method"]
-        ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+        ctype = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
         if method == "HEAD" and self._needs_get(response, ctype):
             yield self._request(meta["check_url"], "GET")
             return
         body = ""
         if method == "GET" and ("html" in ctype or not ctype or response.status >= 400):
-            body = response.body[:BODY_CHARS * 3].decode(_charset(ctype), "replace")[:BODY_CHARS]
+            # the crawler's decoder, on the whole body (DOWNLOAD_MAXSIZE bounds it): a cut in the middle of a
+            # character would make a UTF-8 page that declares gb2312 look like GB18030
+            body = decode_html(response.body, ctype)[0][:BODY_CHARS]
         latency = meta.get("download_latency")
         yield {
             "url": meta["check_url"], "method": method, "status": response.status, "final_url": response.url,
@@ -83,7 +86,7 @@ class LinkCheckSpider(scrapy.Spider):
         return False
 
     def failed(self, failure: Failure) -> Iterator[Any]:
-        request = failure.request
+        request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # Scrapy attaches it
         meta = request.meta
         error = f"{failure.type.__name__}: {failure.getErrorMessage()}"[:300]
         name = failure.type.__name__
@@ -113,19 +116,6 @@ def is_file_url(url: str) -> bool:
     anti-bot challenge, a login form or a soft 404 needs the body anyway (HEAD + GET would be two requests)."""
     path = urlsplit(url).path.lower()
     return path.endswith(_FILE_EXTENSIONS) or "download" in path
-
-
-def _charset(ctype: str) -> str:
-    if "charset=" in ctype:
-        cs = ctype.split("charset=", 1)[1].split(";")[0].strip().strip("\"'")
-        if cs.replace("-", "") in {"gb2312", "gbk"}:
-            return "gb18030"
-        try:
-            "".encode(cs)
-            return cs
-        except LookupError:
-            pass
-    return "utf-8"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -101,6 +101,8 @@ class Site:
                                       head=head)
                 if path.startswith("/cas/login"):
                     return self._send(200, LOGIN_PAGE, head=head)
+                if path == "/login-gb.htm":  # re-saved as UTF-8, still announced as gb2312
+                    return self._send(200, LOGIN_PAGE, ctype="text/html; charset=gb2312", head=head)
                 if path == "/nohead.pdf":
                     if head:
                         return self._send(405, b"", head=True)
@@ -274,3 +276,22 @@ def test_check_links_two_runs_confirm_broken_and_crawled_pages_are_not_refetched
     pages = report[0]["pages"]
     assert pages[0]["is_home"] and pages[0]["url"] == b + "/"       # home page first
     assert {link["label"] for p in pages for link in p["links"]} == {"死链"}
+
+
+def test_login_wall_in_a_page_whose_charset_lies_is_still_recognised(tmp_path, site: Site) -> None:
+    """The checker's snippets and stored snapshots are decoded by the crawler's decoder: a UTF-8 login page
+    served as gb2312, and a GBK login page the crawl stored, both read 统一身份认证."""
+    s = settings()
+    [result] = run_checker([site.base + "/login-gb.htm"], s)
+    assert "统一身份认证" in result["body"]
+    assert classify(result, s)[0] == "intranet"
+    import zlib
+
+    base = "http://www.example.edu.cn"
+    db = _db_with_links(tmp_path, base, [base + "/sso/"], crawled={base + "/sso/": 200})
+    db.execute("UPDATE pages SET text_excerpt='' WHERE id=10")
+    db.execute("INSERT INTO versions (page_id, scan_id, fetched_at, fingerprint, snapshot) VALUES (10, 1, 'x', 'f', ?)",
+               (zlib.compress(LOGIN_PAGE.decode().encode("gbk")),))
+    cfg = Config.model_validate({"school": "测试大学", "disclosure_site": base + "/"})
+    stats = check_links(db, cfg, 1, settings=s)
+    assert stats.results[base + "/sso/"][0] == "intranet" and stats.checked == 0

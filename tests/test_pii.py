@@ -265,3 +265,15 @@ def test_xlsx_docx_pdf_segments_name_the_cell_paragraph_and_page() -> None:
     segs = document_segments(buf.getvalue(), "http://x/c.pdf", "application/pdf")
     found = [(s.where_at(h.start), h.kind) for s in segs for h in find_pii(s.text)]
     assert found == [("pdf page 2", "id_card")]
+
+
+def test_utf8_page_that_declares_gb2312_keeps_its_labels_and_its_leaks() -> None:
+    """Sites re-saved as UTF-8 often keep `charset=gb2312` (header and <meta>): the PII checks decode with the
+    crawler's decoder, so the 身份证号 column header still labels the 15-digit ID under it."""
+    html = ("<html><head><meta http-equiv='Content-Type' content='text/html; charset=gb2312'></head><body>"
+            "<table><tr><th>姓名</th><th>身份证号</th><th>手机</th></tr>"
+            "<tr><td>张三</td><td>110105900307123</td><td>13912345678</td></tr></table></body></html>").encode()
+    segs = document_segments(html, "http://x/gs.htm", "text/html; charset=gb2312")
+    assert segs is not None and "姓名\t身份证号\t手机" in segs[0].text
+    assert [(h.kind, h.masked) for h in find_pii(segs[0].text)] == [("id_card", "1101*********23"),
+                                                                    ("mobile", "139****5678")]

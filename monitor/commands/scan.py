@@ -14,7 +14,7 @@ from monitor.scan import run_scan, summary_lines
 @click.command("scan")
 @config_option
 @now_option
-@click.option("--timeout", type=float, default=None, help="抓取超过此秒数即终止。")
+@click.option("--timeout", type=float, default=None, help="抓取达到此秒数即停止（已抓取的页面和统计照常保存）。")
 @click.option("--trigger", default="cli", show_default=True,
               help="记录由谁发起扫描（cli、schedule、dashboard、demo）。")
 @click.option("--no-post", is_flag=True, help="只抓取，不做匹配、评估和合规检查。")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
+from crawler.extract.encoding import decode_html
 from crawler.scope import Scope, canonical_url, is_counter_url
 from crawler.settings import resolver_settings, user_agent
 from monitor.config import Config
@@ -249,7 +250,7 @@ def run_checker(urls: Iterable[str], settings: LinkSettings) -> list[dict]:
             json.dump({"urls": urls, "configured_hosts": settings.configured_hosts,
                        "settings": settings.scrapy_settings()}, fh, ensure_ascii=False)
         cmd = [sys.executable, "-m", "spiders.linkcheck", "--input", job, "--output", out]
-        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the checkout
         env = clock.env_for_child()
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         try:
@@ -389,7 +390,8 @@ def _recheck_empty_page(db: Any, page_id: int, url: str, status: int | None,
     if not snapshot:
         return None
     try:
-        body = (decompress(snapshot) or b"")[:20000].decode("utf-8", "replace")
+        # decoded whole, as the crawl decoded it (a cut in the middle of a character would mislead the detector)
+        body = decode_html(decompress(snapshot) or b"", None)[0][:20000]
     except Exception:  # an unreadable snapshot: keep the crawl's verdict
         return None
     cat, reason = classify({"url": url, "status": status or 200, "body": body}, settings)

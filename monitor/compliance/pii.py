@@ -35,6 +35,7 @@ from datetime import date
 from typing import Iterable
 
 from crawler.extract import documents as _documents
+from crawler.extract.encoding import decode_html
 from monitor.core.vocab import PII_KIND
 
 # Province-level codes actually in use (GB/T 2260) plus Taiwan, Hong Kong, Macau.
@@ -747,21 +748,6 @@ def _cell_plain(cell) -> str:
 
 
 def _decode(body: bytes, content_type: str | None) -> str:
-    charset = None
-    m = re.search(r"charset=([\w-]+)", content_type or "", re.I)
-    if m:
-        charset = m.group(1)
-    else:
-        meta = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", body[:4096], re.I)
-        if meta:
-            charset = meta.group(1).decode("ascii", "ignore")
-    if charset and charset.lower().replace("-", "") in {"gb2312", "gbk", "gb18030"}:
-        charset = "gb18030"
-    for enc in (charset, "utf-8", "gb18030"):
-        if not enc:
-            continue
-        try:
-            return body.decode(enc)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return body.decode("utf-8", "replace")
+    # The crawler's decoder (crawler.extract.encoding): a declared charset counts only when the bytes decode
+    # cleanly with it, so a UTF-8 page that says gb2312 keeps its 身份证号/手机 labels.
+    return decode_html(body, content_type)[0]
