@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any, Iterable, Mapping, TypeGuard
 
 from monitor.core import clock
-from monitor.core.vocab import STATUS, STATUS_BY_URGENCY
+from monitor.core.vocab import RENDER, STATUS, STATUS_BY_URGENCY
 from monitor.rules import evaluate
 from monitor.store import history, rows
 
@@ -115,10 +115,14 @@ class _View:
         self._scans_by_then = set(self.scans_by_then)
         self._by_id: dict[int, history.AssessPage] = {}
         self._by_url: dict[str, history.AssessPage] = {}
+        # unit -> pages of its sites that only a browser could read, and were left as fetched
+        self.browser_walls: dict[str, list[history.AssessPage]] = defaultdict(list)
         for p in history.assess_pages(db):
             if self.known(p["first_seen_scan"]):
                 self._by_id[p["id"]] = p
                 self._by_url[p["url"]] = p
+                if p.get("needs_browser"):
+                    self.browser_walls[p.get("unit") or ""].append(p)
         # Every stored version is evidence of the dates the page showed when it was fetched: a page
         # updated twice keeps its first update in an older version after its row moved on.
         self._versions: dict[int, list[history.VersionDates]] = defaultdict(list)
@@ -501,6 +505,11 @@ def _assess_item(view: _View, cfg: Any, it: Any, matches: list[dict], counted_ur
             reason = PROVISIONAL_REASON + reason
         return ItemStatus(status=status, reason=reason, due=due.isoformat() if due else None, **base)
 
+    walled = view.browser_walls.get(it.unit or "") if it.unit else None
+    if not matched_pages and walled:
+        # the unit's site answers a plain fetch with a challenge: not an absence, a page we could not read
+        return result("unreachable", f"{cfg.unit_name(it.unit)}网站有{len(walled)}个页面需要浏览器才能读取"
+                      f"（{RENDER.label.get(walled[0]['needs_browser'] or '', '')}），本次未渲染，未能确认该事项")
     if not matched_pages:
         return result("missing", "未找到对应的栏目或页面")
     failures = [view.failure(p) for p in matched_pages]
@@ -509,6 +518,10 @@ def _assess_item(view: _View, cfg: Any, it: Any, matches: list[dict], counted_ur
         status, error = first
         what = f"HTTP {status}" if status else (error or "网络错误")
         return result("unreachable", f"对应的{len(matched_pages)}个页面最近{FAILING_SCANS}次访问均失败（{what}）")
+    scripted = [p for p in matched_pages if p.get("needs_browser")]
+    if not evidence and scripted:
+        return result("unreachable", f"对应的{len(scripted)}个栏目页需要浏览器才能读取"
+                      f"（{RENDER.label.get(scripted[0]['needs_browser'] or '', '')}），本次未渲染，不计为空白栏目")
     if not evidence:
         if rule.kind == "event":
             return result("ok", "事件类栏目暂无内容，无事件时无需更新")

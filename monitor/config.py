@@ -112,6 +112,17 @@ def _check_host(value: Any) -> str:
     return text
 
 
+def _check_render(value: Any) -> str | list[str]:
+    # off | auto | the hosts whose pages are always rendered (docs/configuration.md, "Browser rendering")
+    if isinstance(value, bool) and not value:
+        return "off"   # YAML reads a bare `off` as false
+    if isinstance(value, str) and value.strip().lower() in ("off", "auto"):
+        return value.strip().lower()
+    if isinstance(value, list) and value:
+        return [_check_host(v) for v in value]
+    raise _custom(f"应为 off、auto 或主机名列表（如 [xsc.example.edu.cn]），实际为 {value!r}")
+
+
 def _check_unit_id(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9_-]+", value):
         raise _custom(f"单位 id 只能包含小写字母、数字、下划线和连字符（如 zsb），实际为 {value!r}")
@@ -126,6 +137,7 @@ NotifyUrl = Annotated[str, PlainValidator(_check_notify)]
 Network = Annotated[str, PlainValidator(_check_network)]
 Host = Annotated[str, PlainValidator(_check_host)]
 UnitId = Annotated[str, PlainValidator(_check_unit_id)]
+Render = Annotated[str | list[str], PlainValidator(_check_render)]
 
 
 # ---------------------------------------------------------------- models
@@ -193,6 +205,13 @@ class Crawl(_Model):
     fetch_attachments: bool = True
     revisit_days: int = Field(7, ge=0)
     selectors: dict[Host, SiteSelectors] = {}
+    # Browser rendering (crawler/render.py): only pages that need it, bounded; off unless asked for.
+    render: Render = "off"
+    browser: str | None = None                 # Chromium executable; default: found on PATH
+    render_max_pages: int = Field(200, ge=0)   # per scan
+    render_max_pages_per_host: int = Field(50, ge=0)
+    render_concurrency: int = Field(2, ge=1, le=4)
+    render_timeout: float = Field(20, gt=0, le=120)   # seconds per rendered page
 
 
 class Schedule(_Model):

@@ -102,11 +102,16 @@ LIMIT = Vocabulary({
     "robots": "robots.txt 禁止", "max_download_mb": "下载大小上限", "counter_urls": "跳过的计数器地址（从不抓取）",
     "internal_address": "内网地址或非常用端口（从不访问）", "redirect_out_of_scope": "重定向到配置范围以外（已拦截）",
     "file_too_complex": "文件过大或过于复杂，已跳过",
+    "needs_browser": "需要浏览器才能读取（未渲染）", "render_max_pages": "浏览器渲染页数上限",
+    "render_max_pages_per_host": "单站浏览器渲染页数上限",
 })
+# Why a page needs a browser (pages.rendered / pages.needs_browser; crawler/render.py).
+RENDER = Vocabulary({"challenge": "反爬虫验证页", "scripted_list": "栏目列表由脚本加载", "configured": "配置为总是渲染"})
 # A scan's outcome (scans.status) and what started it (scans.trigger).
 SCAN_STATE = Vocabulary({"done": "完成", "running": "进行中", "failed": "失败", "killed": "被终止",
                          "interrupted": "中断", "timeout": "超时"})
-SCAN_TRIGGER = Vocabulary({"cli": "命令行", "schedule": "定时任务", "dashboard": "看板", "demo": "演示"})
+SCAN_TRIGGER = Vocabulary({"cli": "命令行", "schedule": "定时任务", "dashboard": "看板", "demo": "演示",
+                           "scrapy": "Scrapy 命令"})
 # Why the Scrapy crawl of a scan ended (Scrapy's close reasons), as the scan's message.
 CRAWL_END = Vocabulary({
     "finished": "完成",

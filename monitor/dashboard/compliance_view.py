@@ -181,6 +181,29 @@ def sites_table(estate: Estate, db: sqlite_utils.Database, user: User,
     return table
 
 
+RENDER_COLUMNS = [Column("site", "网站", "url"), Column("unit_name", "单位"), Column("reason_label", "原因", "label"),
+                  Column("rendered", "经浏览器渲染的页面", "num"), Column("left", "需要浏览器但未渲染", "num")]
+
+
+def render_table(estate: Estate, db: sqlite_utils.Database, user: User,
+                 sort: str | None = None, desc: bool = False) -> Table:
+    """Which sites needed a browser (crawl.render): pages rendered, and pages left as a plain fetch saw them."""
+    from monitor.core.vocab import RENDER
+    from monitor.store.history import render_by_site
+
+    scope = _scope(user)
+    rows_ = [{"site": r["site"], "unit_name": _owner(estate, r["unit"]), "reason": r["reason"],
+              "reason_label": RENDER.label.get(r["reason"], r["reason"]), "rendered": r["rendered"], "left": r["left"],
+              "row_class": "r-warn" if r["left"] else ""}
+             for r in render_by_site(db) if scope is None or (r["unit"] or "") == scope]
+    table = Table("rendering", "需要浏览器的网站", RENDER_COLUMNS, rows_, empty="没有需要浏览器才能读取的页面",
+                  extra={"rendered": sum(r["rendered"] for r in rows_), "left": sum(r["left"] for r in rows_),
+                         "note": "反爬虫验证页或由脚本加载列表的栏目，只有浏览器能读取（crawl.render，见配置说明）。"
+                                 "未渲染的页面保持原样，相关事项显示为“无法访问”，不计为缺失或空白栏目。"})
+    sort_rows(table, sort, desc)
+    return table
+
+
 # ------------------------------------------------------------------------------ blank/stale columns
 
 COLUMN_COLUMNS = [Column("name", "栏目"), Column("url", "网址", "url"), Column("unit_name", "所属单位"),

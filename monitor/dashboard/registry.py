@@ -121,6 +121,10 @@ def sites(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
     return cv.sites_table(ctx.estate, ctx.db, ctx.user, sort, desc)
 
 
+def rendering(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
+    return cv.render_table(ctx.estate, ctx.db, ctx.user, sort, desc)
+
+
 def deadlinks(ctx: Ctx, page: int | None, sort: str | None, desc: bool) -> Table:
     return cv.deadlinks_table(ctx.estate, ctx.db, ctx.user, page, sort, desc)
 
@@ -199,6 +203,7 @@ TABLES: dict[str, Builder] = {
     "items": items, "heatmap": heatmap, "changes": changes, "upcoming": upcoming, "units": units,
     "review": review, "unmapped": unmapped, "unreachable": unreachable, "errors": errors, "undated": undated,
     "blank": blank, "findings": findings, "finding_pages": finding_pages, "sites": sites, "deadlinks": deadlinks,
+    "rendering": rendering,
     "scans": scans,
     "search": pages_search, "evidence": evidence, "notifications": notifications,
 }

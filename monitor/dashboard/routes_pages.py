@@ -256,7 +256,7 @@ def _sub_page(ctx: Ctx, name: str) -> int:
     return page_number(ctx.request.query_params.get(name))
 
 
-HEALTH_SECTIONS = ("sites", "finding_pages", "findings", "deadlinks", "blank", "unreachable", "undated", "errors")
+HEALTH_SECTIONS = ("sites", "rendering", "finding_pages", "findings", "deadlinks", "blank", "unreachable", "undated", "errors")
 OPTIONAL = {"sites", "finding_pages", "findings", "deadlinks"}  # present when monitor.compliance is installed
 
 

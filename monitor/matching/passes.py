@@ -180,9 +180,27 @@ def column_candidates(ctx: Context) -> None:
                 method = "similarity"
                 reason = f"{ctx.site_name(page, url)}栏目「{text}」与{name}相符"
             cands.append(Candidate(iid, round(min(s, scoring.MAX_SCORE), 3), method, reason, span=span))
+        _own_unit_first(ctx, page, cands, on_disclosure)
         label = clean_label((own or nav or site_labels.get(url) or [url])[0])
         ctx.column_label[url] = label
         _choose(ctx, url, "column", page, cands)
+
+
+def _own_unit_first(ctx: Context, page: Page | None, cands: list[Candidate], on_disclosure: bool) -> None:
+    """A column on a unit's own site is about that unit's business: when one of the items its label fits
+    is owned by the site's unit, items other configured units own step back (「申诉处理」 on the student
+    affairs site is 学生申诉, not 教职工申诉)."""
+    if on_disclosure or page is None or not page.unit:
+        return
+    def owner(c: Candidate) -> str | None:
+        it = ctx.items.get(c.item_id)
+        return it.unit if it is not None else None
+    if not any(owner(c) == page.unit and c.score >= REVIEW for c in cands):
+        return
+    for c in cands:
+        unit = owner(c)
+        if unit and unit != page.unit and unit in ctx.unit_names:
+            c.score = round(c.score * scoring.OTHER_UNIT_FACTOR, 3)
 
 
 def _looks_like_column(ctx: Context, page: Page | None, url: str, labels: list[str]) -> bool:

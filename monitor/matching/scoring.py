@@ -27,7 +27,7 @@ TITLE_HELP = 0.5        # weight of the title's own score when ranking the paren
 # -- units -------------------------------------------------------------------------------------
 UNIT_PRIOR = 0.05       # bonus when the page's unit owns the item (only on top of real evidence)
 UNIT_PRIOR_MIN = 0.3    # … "real evidence": below this the bonus would make a match out of noise
-OTHER_UNIT_FACTOR = 0.7   # a unit-site page scored on its own words, for an item another unit owns
+OTHER_UNIT_FACTOR = 0.65  # a unit-site page scored on its own words, for an item another unit owns
 
 # -- columns -----------------------------------------------------------------------------------
 HEADING_SURE = 0.8      # a navigation link this sure of its item checks the category heading order

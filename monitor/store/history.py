@@ -78,6 +78,8 @@ class AssessPage(TypedDict):
     list_root_id: int | None
     last_seen_at: str | None
     last_fetch_scan: int | None
+    unit: str | None
+    needs_browser: str | None     # the page needed a browser and was left as fetched (crawler/render.py)
 
 
 class VersionDates(TypedDict):
@@ -116,7 +118,7 @@ class FetchError(TypedDict):
 
 _ASSESS_PAGE_COLUMNS = ("id, url, kind, title, column_name, first_seen_scan, published, published_source, updated, "
                         "updated_source, last_changed, last_changed_source, fail_count, last_status, last_error, "
-                        "list_root_id, last_seen_at, last_fetch_scan")
+                        "list_root_id, last_seen_at, last_fetch_scan, unit, needs_browser")
 
 
 def scan_starts(db: sqlite_utils.Database) -> list[ScanStart]:
@@ -538,3 +540,20 @@ def column_pages(db: sqlite_utils.Database) -> list[ColumnPage]:
         FROM pages p
         WHERE p.kind = 'list' AND (p.list_root_id IS NULL OR p.list_root_id = p.id) AND p.last_seen_scan IS NOT NULL
         ORDER BY p.unit, p.url"""))
+
+
+class RenderRow(TypedDict):
+    site: str
+    unit: str | None
+    reason: str
+    rendered: int        # pages read through the browser for this reason
+    left: int            # pages that needed it and were left as fetched
+
+
+def render_by_site(db: sqlite_utils.Database) -> list[RenderRow]:
+    """Per site and reason: pages rendered in a browser, and pages that needed one and were not."""
+    return cast(list[RenderRow], rows(db, """
+        SELECT site, unit, COALESCE(rendered, needs_browser) AS reason,
+               SUM(rendered IS NOT NULL) AS rendered, SUM(rendered IS NULL AND needs_browser IS NOT NULL) AS left
+        FROM pages WHERE rendered IS NOT NULL OR needs_browser IS NOT NULL
+        GROUP BY site, unit, COALESCE(rendered, needs_browser) ORDER BY site, reason"""))

@@ -10,10 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from datetime import datetime
 from typing import Any
 
 from crawler.extract.records import PAGINATION_LINK_TEXT
 from monitor.compliance.pii import redact
+from monitor.core import clock
+from monitor.core.locks import pid_alive
 from monitor.store.db import compress, dumps
 
 MAX_SNAPSHOT_BYTES = 30 * 1024 * 1024
@@ -143,13 +146,14 @@ class PageWriter:
                last_fetch_scan=?, last_status=?, last_error=NULL, fail_count=0, etag=?, last_modified=?,
                content_type=?, size=?, sha256=?, fingerprint=?, published=?, published_source=?, updated=?,
                updated_source=?, last_changed=?, last_changed_source=?, changed_after=?, newest_entry=?,
-               entry_count=?, list_root_id=?, text_excerpt=?, depth=COALESCE(depth, ?) WHERE id=?""",
+               entry_count=?, list_root_id=?, text_excerpt=?, depth=COALESCE(depth, ?), rendered=?, needs_browser=?
+               WHERE id=?""",
             (item.get("site"), item.get("unit") or "", rec.kind, rec.title, rec.column, self.scan_id, self.now,
              self.scan_id, item.get("status", 200), item.get("etag"), item.get("last_modified"),
              headers.get("Content-Type"), len(body), sha, fingerprint, published, published_source, updated,
              updated_source, last_changed, last_source, changed_after, rec.newest_entry,
              len(rec.entries) if rec.kind == "list" else None, list_root_id, redact(text[:EXCERPT_CHARS]),
-             item.get("depth"), page_id))
+             item.get("depth"), item.get("rendered"), item.get("needs_browser"), page_id))
         if is_new or changed:
             self.conn.execute(
                 """INSERT INTO versions (page_id, scan_id, fetched_at, changed_after, fingerprint, body_sha256, title,
@@ -231,8 +235,8 @@ class PageWriter:
         fails = (row.get("fail_count") or 0) + 1
         row["fail_count"] = fails
         self.conn.execute(
-            "UPDATE pages SET last_fetch_scan=?, last_status=?, last_error=?, fail_count=? WHERE id=?",
-            (self.scan_id, item.get("status") or 0, item.get("error"), fails, row["id"]))
+            "UPDATE pages SET last_fetch_scan=?, last_status=?, last_error=?, fail_count=?, needs_browser=? WHERE id=?",
+            (self.scan_id, item.get("status") or 0, item.get("error"), fails, item.get("needs_browser"), row["id"]))
         self.conn.execute("INSERT INTO fetch_errors (scan_id, url, status, error, at) VALUES (?,?,?,?,?)",
                           (self.scan_id, url, item.get("status") or 0, item.get("error"), self.now))
 
@@ -258,6 +262,26 @@ class PageWriter:
                last_error=NULL, fail_count=0, content_type=?, size=?, etag=?, last_modified=? WHERE id=?""",
             (self.scan_id, self.now, self.scan_id, item.get("status"), headers.get("Content-Type"), item.get("size"),
              item.get("etag"), item.get("last_modified"), row["id"]))
+
+
+def mark_interrupted(db: Any) -> int:
+    """Scans still 'running' whose crawl process is gone were killed: say so. Call it under the scan lock
+    (a row another scan has just inserted, its pid not yet written, must not be taken for a dead one)."""
+    n = 0
+    for scan in db.execute("SELECT id, pid FROM scans WHERE status = 'running'").fetchall():
+        if not pid_alive(scan[1]):
+            db.execute("UPDATE scans SET status='interrupted', message=COALESCE(message, '扫描进程已不存在（被终止）') "
+                       "WHERE id=?", (scan[0],))
+            n += 1
+    return n
+
+
+def start_scan(db: Any, trigger: str, *, pid: int | None = None) -> int:
+    """A new scan row, 'running', on the product clock (and the wall clock, for the logs)."""
+    cur = db.execute(
+        "INSERT INTO scans (started_at, wall_started_at, status, trigger, pid) VALUES (?,?,?,?,?)",
+        (clock.now_iso(), datetime.now().astimezone().isoformat(timespec="seconds"), "running", trigger, pid))
+    return cur.lastrowid
 
 
 def finish_scan(db: Any, scan_id: int, *, finished_at: str, status: str, limits: list, sites: dict,

@@ -424,6 +424,15 @@ def m8_provisional(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE assessments ADD COLUMN provisional INTEGER NOT NULL DEFAULT 0")
 
 
+# 9: browser rendering (crawler/render.py) — why a page was rendered, or why it needed a browser and was not
+def m9_render(db: sqlite_utils.Database) -> None:
+    cols = {r[1] for r in db.execute("PRAGMA table_info(pages)").fetchall()}
+    if "rendered" not in cols:  # ALTER TABLE has no IF NOT EXISTS
+        db.execute("ALTER TABLE pages ADD COLUMN rendered TEXT")        # challenge | scripted_list | configured
+    if "needs_browser" not in cols:
+        db.execute("ALTER TABLE pages ADD COLUMN needs_browser TEXT")   # same codes: needed, not rendered
+
+
 MIGRATIONS: dict[int, Migration] = {
     1: m1_core,
     2: m2_matching,
@@ -433,6 +442,7 @@ MIGRATIONS: dict[int, Migration] = {
     6: m6_report,
     7: m7_revisit,
     8: m8_provisional,
+    9: m9_render,
 }
 
 

@@ -107,6 +107,41 @@ def crawl_bench(workdir: Path, as_of: date, profile: str, rescan_days: int = 1, 
     return out
 
 
+def render_bench(workdir: Path, as_of: date) -> dict | None:
+    """Browser rendering (crawl.render) on the estate with its browser-only site: a scan with `auto` (only
+    what needs it), one rendering every page of that site, and one without a browser; rendered pages per
+    second (the extra time over the `auto` scan per extra rendered page) and peak RSS of the process tree."""
+    from urllib.parse import urlsplit
+
+    from crawler.render import find_browser, playwright_installed
+    from monitor.testbed import Testbed
+
+    if not (find_browser() and playwright_installed()):
+        return None
+    out: dict = {}
+    with Testbed(as_of=as_of, browser_sites=True) as tb:
+        tb.warm()
+        kyc = urlsplit(tb.sites["kyc"]).netloc
+        env = dict(os.environ, XXGK_NOW=as_of.isoformat(), XXGK_PROGRESS="0")
+        xxgk = [sys.executable, "-m", "monitor.cli"]
+        for name, render, browser in (("auto", "auto", None), ("always", [kyc], None),
+                                      ("no_browser", "auto", "/nonexistent/chromium")):
+            db_path = workdir / f"render-{name}.db"
+            cfg = tb.write_config(workdir / f"render-{name}.yaml", database=str(db_path), render=render,
+                                  **({"browser": browser} if browser else {}))
+            secs, rss = _timed(xxgk + ["scan", "--config", str(cfg), "--no-post"], env)
+            db = open_db(db_path)
+            rendered = rows(db, "SELECT count(*) AS n FROM pages WHERE rendered IS NOT NULL")[0]["n"]
+            needs = rows(db, "SELECT count(*) AS n FROM pages WHERE needs_browser IS NOT NULL")[0]["n"]
+            pages = rows(db, "SELECT pages_fetched AS n FROM scans ORDER BY id DESC LIMIT 1")[0]["n"]
+            out[name] = {"scan_s": round(secs, 2), "rendered": rendered, "needs_browser": needs, "pages": pages,
+                         "peak_rss_mb": round(rss, 1)}
+    extra = out["always"]["rendered"] - out["auto"]["rendered"]
+    spent = out["always"]["scan_s"] - out["auto"]["scan_s"]
+    out["rendered_pages_per_s"] = round(extra / spent, 1) if extra > 0 and spent > 0 else None
+    return out
+
+
 def dashboard_bench(workdir: Path) -> dict | None:
     from monitor.testbed import dashboard_bench as dbench
 
@@ -170,6 +205,20 @@ def write_markdown(results: dict, path: Path) -> None:
         "with conditional requests, and leave articles and files checked within `crawl.revisit_days` for",
         "their next revisit; the fixed cost of starting a crawl process (~1.5 s) is part of the re-scan time.",
     ]
+    r = results.get("render")
+    if r:
+        lines += ["", "## Browser rendering (`crawl.render`)", "",
+                  "The default estate with its browser-only site (`Testbed(browser_sites=True)`: a 瑞数-style challenge",
+                  "in front of one unit site and a column filled from a JSON endpoint), scanned three ways.", "",
+                  "| scan | seconds | pages | rendered | left needing a browser | peak RSS (MB) |", "|---|---|---|---|---|---|"]
+        for name, label in (("auto", "`render: auto` (only what needs it)"), ("always", "every page of that site rendered"),
+                            ("no_browser", "no browser on the machine")):
+            f = r[name]
+            lines.append(f"| {label} | {f['scan_s']} | {f['pages']} | {f['rendered']} | {f['needs_browser']} | "
+                         f"{f['peak_rss_mb']} |")
+        lines += ["", f"Rendered pages per second (extra time per extra rendered page, 2 at a time): "
+                      f"**{r['rendered_pages_per_s']}**. Peak RSS is the largest process of the scan's tree "
+                      "(the crawl or a Chromium process)."]
     d = results.get("dashboard")
     if d:
         lines += ["", "## Dashboard", "", f"Synthetic database: {d.get('pages')} pages, {d.get('units')} units.", "",
@@ -204,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
             sub.mkdir()
             results["crawl"][name] = crawl_bench(sub, date.fromisoformat(args.as_of), args.profile,
                                                  args.rescan_days, **scenario)
+        if not args.scenario:
+            sub = work / "render"
+            sub.mkdir()
+            results["render"] = render_bench(sub, date.fromisoformat(args.as_of))
         if not args.no_dashboard:
             results["dashboard"] = dashboard_bench(work)
     print(json.dumps(results, ensure_ascii=False, indent=2))
