@@ -133,3 +133,73 @@ def test_without_a_browser_those_items_need_one_never_missing_or_blank(tmp_path:
     assert "需要浏览器的网站" in page and "需要浏览器但未渲染" in page
     # every other item is judged as before
     assert items["7"]["status"] == truth["items"]["7"]["status"]
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (read from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            if c not in out:
+                out.add(c)
+                todo.append(c)
+    return out
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes().decode("latin-1", "replace")
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="needs the system's Chromium (Debian: apt-get install chromium)")
+def test_a_killed_scan_leaves_no_browser_behind(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from urllib.parse import urlsplit
+
+    from monitor.testbed import Testbed
+
+    with Testbed(as_of=date.fromisoformat(DAY), browser_sites=True, latency=0.05) as tb:
+        kyc = urlsplit(tb.sites["kyc"]).netloc
+        cfg = tb.write_config(tmp_path / "xxgk.yaml", database=str(tmp_path / "xxgk.db"), render=[kyc],
+                              concurrency_per_host=1)
+        env = dict(os.environ, XXGK_NOW=DAY, XXGK_PROGRESS="0")
+        scan = subprocess.Popen([sys.executable, "-m", "monitor.cli", "scan", "--config", str(cfg)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        browsers: set[int] = set()
+        deadline = time.monotonic() + 60
+        while not browsers and time.monotonic() < deadline:
+            time.sleep(0.3)
+            browsers = {p for p in _descendants(scan.pid) if "chrom" in _cmdline(p)}
+        assert browsers, "the scan never started a browser"
+        workers = [p for p in _descendants(scan.pid) if "crawler.worker" in _cmdline(p)]
+        for w in workers:
+            os.kill(w, signal.SIGKILL)
+        scan.wait(timeout=60)
+        deadline = time.monotonic() + 15
+        while any(_alive(p) for p in browsers) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert not [p for p in browsers if _alive(p)]
