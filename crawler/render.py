@@ -183,8 +183,10 @@ def settings(plan: RenderPlan, hosts: set[str] | frozenset[str], user_agent: str
         "DOWNLOAD_HANDLERS": {"http": "crawler.render.RenderHandler", "https": "crawler.render.RenderHandler"},
         "PLAYWRIGHT_BROWSER_TYPE": "chromium",
         "PLAYWRIGHT_LAUNCH_OPTIONS": {"executable_path": plan.browser, "headless": True, "args": args},
-        "PLAYWRIGHT_CONTEXTS": {"default": {"accept_downloads": False, "service_workers": "block",
-                                            "user_agent": user_agent, "java_script_enabled": True}},
+        # the context is made at the first rendered page (a startup context would launch Chromium with every
+        # scan, also when nothing needs it): its settings travel with each rendered request
+        "XXGK_RENDER_CONTEXT": {"accept_downloads": False, "service_workers": "block", "user_agent": user_agent,
+                                "java_script_enabled": True},
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": max(1, plan.concurrency),
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": int(plan.timeout * 1000),
@@ -202,12 +204,14 @@ def looks_like_challenge(body: bytes) -> bool:
     return len(body) < 50000 and any(m in body for m in _CHALLENGE_MARKS)
 
 
-def rendered_meta(meta: dict[str, Any], reason: str, timeout: float) -> dict[str, Any]:
+def rendered_meta(meta: dict[str, Any], reason: str, timeout: float,
+                  context: dict[str, Any] | None = None) -> dict[str, Any]:
     """The meta of the same request sent through the browser: wait until the page (and the requests
     filling its list) went quiet, then read the cookies its scripts set (they unlock plain fetches)."""
     from scrapy_playwright.page import PageMethod
 
-    return {**meta, "playwright": True, "render_reason": reason,
+    return {**meta, "playwright": True, "render_reason": reason, "playwright_context": "xxgk",
+            "playwright_context_kwargs": dict(context or {}),
             "playwright_page_goto_kwargs": {"wait_until": "load", "timeout": timeout * 1000},
             "playwright_page_methods": [
                 PageMethod("wait_for_load_state", "networkidle", timeout=timeout * 1000),

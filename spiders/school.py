@@ -279,9 +279,13 @@ class SchoolSpider(scrapy.Spider):
             "attachment": attachment,
         }
         if not attachment and self.render_plan.always(url) and self.render_budget.take(url, "configured"):
-            meta = rendered_meta(meta, "configured", self.render_plan.timeout)
+            meta = rendered_meta(meta, "configured", self.render_plan.timeout, self._render_context())
         return scrapy.Request(url, callback=self.parse, errback=self.on_error, headers=headers, meta=meta,
                               priority=-depth, dont_filter=True)
+
+    def _render_context(self) -> dict:
+        crawler = getattr(self, "crawler", None)
+        return crawler.settings.getdict("XXGK_RENDER_CONTEXT") if crawler is not None else {}
 
     def _needs_browser(self, response: Response, base: dict, reason: str, record: Any | None = None,
                        stored: dict | None = None) -> Iterator:
@@ -297,7 +301,7 @@ class SchoolSpider(scrapy.Spider):
             yield request.replace(headers=headers, dont_filter=True)
             return
         if request is not None and self.render_budget.take(base["url"], reason):
-            yield request.replace(meta=rendered_meta(meta, reason, self.render_plan.timeout), dont_filter=True)
+            yield request.replace(meta=rendered_meta(meta, reason, self.render_plan.timeout, self._render_context()), dont_filter=True)
             return
         limit = self.render_budget.limit_hit(base["url"])
         why = {"render_max_pages": f"已达每次扫描渲染上限（{self.render_plan.max_pages} 页）",
