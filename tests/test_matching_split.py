@@ -90,3 +90,28 @@ def test_split_family_columns_are_matched_without_review(cfg) -> None:
         for url in (f"{G}/{key}/list.htm", f"{G}/2019/0101/c{n}a{n}/page.htm"):
             got = [(r["item_id"], r["state"]) for r in rows(db, "SELECT * FROM matches WHERE url=?", (url,))]
             assert got == [(part, "auto")], (label, url, got)
+
+
+def test_a_word_sharing_a_settled_word_goes_with_it(tmp_path: Path) -> None:
+    """「领导分工」 inherits to both parts; the leadership part is titled only 校级领导班子 (no 分工), but it
+    already holds 「领导班子」: a word sharing 「领导」 with it belongs there, not to the part keeping the
+    parent's name. 「学校简介」 shares nothing with it and stays with 办学基本情况."""
+    (tmp_path / "cat.yaml").write_text(CATALOG.replace("title: 校级领导班子简介及分工", "title: 校级领导班子"),
+                                       encoding="utf-8")
+    (tmp_path / "x.yaml").write_text(CONFIG, encoding="utf-8")
+    index = build_index(catalog_items(load_config(tmp_path / "x.yaml")))
+    assert index.score("领导分工", limit=1)[0].item_id == "1.2"
+    assert index.score("学校简介", limit=1)[0].item_id == "1.1"
+
+
+def test_a_label_is_matched_by_its_head_when_nothing_else_fits(cfg, tmp_path: Path) -> None:
+    # Chinese puts the head noun last: 主动公开目录 is a 公开目录, inside part 6.2's own word 信息公开目录
+    (tmp_path / "cat.yaml").write_text(CATALOG.replace(
+        "{id: '6.2', title: 依申请公开和不予公开信息目录, unit: xxgkb}",
+        "{id: '6.2', title: 依申请公开和不予公开信息目录, unit: xxgkb, keywords: [依申请公开, 不予公开, 信息公开目录]}"),
+        encoding="utf-8")
+    (tmp_path / "x.yaml").write_text(CONFIG, encoding="utf-8")
+    best = build_index(catalog_items(load_config(tmp_path / "x.yaml"))).score("主动公开目录", limit=2)
+    assert best and best[0].item_id == "6.2" and best[0].score >= 0.6, best
+    # a label that fits on its own is not re-read by its head
+    assert build_index(catalog_items(cfg)).score("学生申诉处理", limit=1)[0].item_id == "39"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -284,6 +284,17 @@ class CatalogIndex:
             result[item_id] = (min(score, 0.99), best[2].shown)
         return result
 
+    def head_scores(self, text: str) -> dict[str, tuple[float, str]]:
+        """A short label whose head (its last four or more characters: Chinese puts the head noun last) is
+        inside item phrases, when nothing else of it is: 「主动公开目录」 is a kind of 「公开目录」 ⊂ 「信息公开目录」.
+        A little weaker than the whole label would be."""
+        core = label_core(normalize(text))
+        for start in range(1, len(core) - 3) if 5 <= len(core) <= 10 else ():
+            found = self.label_scores(core[start:])
+            if found:
+                return {k: (v[0] * HEAD_FACTOR, v[1]) for k, v in found.items()}
+        return {}
+
     def label_scores(self, text: str) -> dict[str, tuple[float, str]]:
         """A short label found verbatim inside item phrases (「财务管理」 ⊂ 「财务管理制度」)."""
         core = label_core(normalize(text))
@@ -359,6 +370,8 @@ class CatalogIndex:
         text = expand(text or "")
         phrases = self.phrase_scores(text or "")
         labels = self.label_scores(text or "")
+        if not phrases and not labels:
+            labels = self.head_scores(text or "")
         grams = self._ngrams(text or "")
         short = 0 < sum(meaningful_mask(normalize(text))) <= 8
         out: dict[str, ItemScore] = {}
@@ -422,6 +435,7 @@ def _grams(norm: str, n: int) -> set[str]:
     return {norm[i:i + n] for i in range(len(norm) - n + 1)}
 
 
+HEAD_FACTOR = 0.9        # a label matched by its head only (textsim.CatalogIndex.head_scores)
 EXACT_BONUS = 0.05       # a label that is exactly one of an item's phrases
 NEWS_WORDS = ("通知", "公告", "动态", "新闻", "要闻", "简讯", "快讯", "资讯")
 SINGLE_WORD_MAX = 0.5    # n-gram score of a text that is one two-character word (below AUTO)
@@ -485,7 +499,7 @@ def _sibling_words(items: list[ItemText]) -> dict[str, list[str]]:
         inherited = {s.id: {normalize(w) for w in s.inherited} for s in sibs}
         count = Counter(normalize(w) for s in sibs for w in {normalize(x): x for x in vocab[s.id]})
 
-        def owners(word: str) -> set[str]:
+        def by_title(word: str) -> set[str]:
             all_ids = {s.id for s in sibs}
             claimed = {s.id for s in sibs if word not in inherited[s.id]
                        and word in {normalize(w) for w in vocab[s.id]}}
@@ -494,7 +508,24 @@ def _sibling_words(items: list[ItemText]) -> dict[str, list[str]]:
             tri = _grams(word, 3) if len(word) >= 3 else {word}
             found = {sid for sid in all_ids if any(word in x or (len(word) >= 4 and _chunks_in_order(word, x))
                                                    for x in names[sid]) or tri & unique[3][sid]}
-            if found and found != all_ids:
+            return found if found != all_ids else set()
+
+        # words a single part's title already settled, as meaningful bigrams: a word sharing one belongs with
+        # them (「领导分工」 with 「领导班子」, 「制度汇编」 with 「规章制度」) before the heir takes what is left
+        settled: dict[str, set[str]] = defaultdict(set)
+        for w in {normalize(x) for s in sibs for x in vocab[s.id]}:
+            got = by_title(w)
+            if len(got) == 1:
+                settled[next(iter(got))] |= _grams(_FILLER_RE.sub("|", w), 2) - {g for g in _grams(w, 2) if "|" in g}
+
+        def owners(word: str) -> set[str]:
+            all_ids = {s.id for s in sibs}
+            found = by_title(word)
+            if found:
+                return found
+            grams = {g for g in _grams(_FILLER_RE.sub("|", word), 2) if "|" not in g}
+            found = {sid for sid in all_ids if grams & settled.get(sid, set())}
+            if len(found) == 1:
                 return found
             if heirs and heirs != all_ids:
                 return heirs
