@@ -21,10 +21,7 @@ BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome
 # What a rendered page may load besides its documents, scripts, styles and the XHR/fetch calls its rows come from.
 BLOCKED_RESOURCES = frozenset({"image", "media", "font", "texttrack", "eventsource", "websocket", "manifest", "other"})
 
-REASON_CHALLENGE = "challenge"       # the plain fetch answered with an anti-bot script page
-REASON_SCRIPTED = "scripted_list"    # the column's list container is empty and filled in by script
-REASON_ALWAYS = "configured"         # the host is listed in crawl.render
-REASONS = {REASON_CHALLENGE: "反爬虫验证页", REASON_SCRIPTED: "栏目列表由脚本加载", REASON_ALWAYS: "配置为总是渲染"}
+# Why a page is rendered: the codes of monitor.core.vocab.RENDER (challenge, scripted_list, configured).
 
 
 def find_browser(configured: str | None = None) -> str | None:
@@ -100,21 +97,18 @@ def plan_from_config(crawl: Any) -> RenderPlan:
 
 @dataclass
 class Budget:
-    """Rendered pages per scan and per host; what was refused, by host and reason."""
+    """Rendered pages per scan and per host (what is refused is reported as a limit by the spider)."""
     plan: RenderPlan
     used: int = 0
     per_host: dict[str, int] = field(default_factory=dict)
-    refused: dict[str, dict[str, int]] = field(default_factory=dict)   # host -> reason -> pages
 
-    def take(self, url: str, reason: str) -> bool:
+    def take(self, url: str) -> bool:
         host = urlsplit(url).netloc
         if (self.plan.possible and self.used < self.plan.max_pages
                 and self.per_host.get(host, 0) < self.plan.max_pages_per_host):
             self.used += 1
             self.per_host[host] = self.per_host.get(host, 0) + 1
             return True
-        by_reason = self.refused.setdefault(host, {})
-        by_reason[reason] = by_reason.get(reason, 0) + 1
         return False
 
     def limit_hit(self, url: str) -> str | None:

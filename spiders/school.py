@@ -278,7 +278,7 @@ class SchoolSpider(scrapy.Spider):
             "list_root": list_root,
             "attachment": attachment,
         }
-        if not attachment and self.render_plan.always(url) and self.render_budget.take(url, "configured"):
+        if not attachment and self.render_plan.always(url) and self.render_budget.take(url):
             meta = rendered_meta(meta, "configured", self.render_plan.timeout, self._render_context())
         return scrapy.Request(url, callback=self.parse, errback=self.on_error, headers=headers, meta=meta,
                               priority=-depth, dont_filter=True)
@@ -300,7 +300,7 @@ class SchoolSpider(scrapy.Spider):
                        "Cookie": self.cookies[host]}
             yield request.replace(headers=headers, dont_filter=True)
             return
-        if request is not None and self.render_budget.take(base["url"], reason):
+        if request is not None and self.render_budget.take(base["url"]):
             yield request.replace(meta=rendered_meta(meta, reason, self.render_plan.timeout, self._render_context()), dont_filter=True)
             return
         limit = self.render_budget.limit_hit(base["url"])

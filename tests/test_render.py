@@ -42,12 +42,13 @@ def test_the_browser_may_load_only_the_configured_hosts_and_nothing_heavy() -> N
 def test_render_budget_per_scan_and_per_host() -> None:
     plan = RenderPlan("auto", browser="/usr/bin/chromium", installed=True, max_pages=3, max_pages_per_host=2)
     b = Budget(plan)
-    assert b.take("http://a.edu.cn/1", "challenge") and b.take("http://a.edu.cn/2", "challenge")
-    assert not b.take("http://a.edu.cn/3", "challenge") and b.limit_hit("http://a.edu.cn/3") == "render_max_pages_per_host"
-    assert b.take("http://b.edu.cn/1", "scripted_list")
-    assert not b.take("http://c.edu.cn/1", "challenge") and b.limit_hit("http://c.edu.cn/1") == "render_max_pages"
+    assert b.take("http://a.edu.cn/1") and b.take("http://a.edu.cn/2")
+    assert not b.take("http://a.edu.cn/3") and b.limit_hit("http://a.edu.cn/3") == "render_max_pages_per_host"
+    assert b.take("http://b.edu.cn/1")
+    assert not b.take("http://c.edu.cn/1") and b.limit_hit("http://c.edu.cn/1") == "render_max_pages"
     none = Budget(RenderPlan("auto", browser=None, installed=True))
-    assert not none.take("http://a.edu.cn/", "challenge") and none.refused == {"a.edu.cn": {"challenge": 1}}
+    assert not none.take("http://a.edu.cn/") and none.used == 0
+    assert none.limit_hit("http://a.edu.cn/") is None          # no browser is not a limit: needs_browser
     assert none.plan.why_not() == "本机未找到 Chromium 浏览器"
 
 

@@ -442,23 +442,27 @@ SINGLE_WORD_MAX = 0.5    # n-gram score of a text that is one two-character word
 SIBLING_FACTOR = 0.85    # a split part whose own title words are absent, beside one whose are present
 
 
-def _sibling_unique_grams(items: list[ItemText]) -> dict[str, set[str]]:
-    """Per part of a split item: the bigrams of its title and short name no sibling's title has
-    (filler words and digits removed)."""
+def _sibling_groups(items: list[ItemText]) -> list[list[ItemText]]:
+    """The parts of each split item (two or more sharing a parent)."""
     groups: dict[str, list[ItemText]] = {}
     for it in items:
         if it.parent:
             groups.setdefault(it.parent, []).append(it)
+    return [g for g in groups.values() if len(g) >= 2]
+
+
+def _meaningful_bigrams(norm: str) -> set[str]:
+    """Bigrams of a normalised text that span no filler word or digit."""
+    return {g for g in _grams(_FILLER_RE.sub("|", norm), 2) if "|" not in g}
+
+
+def _sibling_unique_grams(items: list[ItemText]) -> dict[str, set[str]]:
+    """Per part of a split item: the bigrams of its title and short name no sibling's title has
+    (filler words and digits removed)."""
     out: dict[str, set[str]] = {}
-    for sibs in groups.values():
-        if len(sibs) < 2:
-            continue
-        grams = {}
-        for sib in sibs:
-            g: set[str] = set()
-            for name in (sib.title, sib.short):
-                g |= _grams(_FILLER_RE.sub(" ", normalize(expand(name or ""))).replace(" ", "|"), 2)
-            grams[sib.id] = {x for x in g if "|" not in x}
+    for sibs in _sibling_groups(items):
+        grams = {sib.id: _meaningful_bigrams(normalize(expand(sib.title or "")))
+                 | _meaningful_bigrams(normalize(expand(sib.short or ""))) for sib in sibs}
         # words the parts inherited in common (「学校简介」 of item 1) say nothing about which part is meant
         shared = Counter(normalize(w) for sib in sibs for w in set(sib.inherited))
         common = set().union(*(_grams(w, 2) for w, n in shared.items() if n > 1)) if shared else set()
@@ -475,19 +479,14 @@ def _sibling_words(items: list[ItemText]) -> dict[str, list[str]]:
     parts' titles, so both inherit all of the parent's words and every column of the family ties.
     A word the siblings share belongs to the parts whose own title contains it (or its words in order:
     「领导分工」 → 校级领导班子简介及分工) or shares a trigram
-    unique to that title (「章程」→ 学校章程, 「依申请公开」→ 依申请公开和不予公开信息目录); failing that,
-    to the part that keeps the parent's name (「学校概况」→ 办学基本情况 when 1 is split into 办学基本情况 /
+    unique to that title (「章程」→ 学校章程, 「依申请公开」→ 依申请公开和不予公开信息目录); failing that, to
+    the one part holding a word so settled that shares a meaningful bigram with it (「领导分工」 with 「领导班子」);
+    failing that, to the part that keeps the parent's name (「学校概况」→ 办学基本情况 when 1 is split into 办学基本情况 /
     校级领导班子); failing that, to the parts sharing a bigram unique to their title (「制度汇编」→ 学校规章
     制度); a word about none of them stays with all. Words a part was given in the catalog are its own, and
     a sibling that inherited a word another part wrote for itself leaves it to that part."""
-    groups: dict[str, list[ItemText]] = {}
-    for it in items:
-        if it.parent:
-            groups.setdefault(it.parent, []).append(it)
     out: dict[str, list[str]] = {}
-    for sibs in groups.values():
-        if len(sibs) < 2:
-            continue
+    for sibs in _sibling_groups(items):
         names = {s.id: [n for n in {normalize(s.title), normalize(s.short)} if n] for s in sibs}
         unique: dict[int, dict[str, set[str]]] = {}
         for n in (2, 3):
@@ -516,15 +515,14 @@ def _sibling_words(items: list[ItemText]) -> dict[str, list[str]]:
         for w in {normalize(x) for s in sibs for x in vocab[s.id]}:
             got = by_title(w)
             if len(got) == 1:
-                settled[next(iter(got))] |= _grams(_FILLER_RE.sub("|", w), 2) - {g for g in _grams(w, 2) if "|" in g}
+                settled[next(iter(got))] |= _meaningful_bigrams(w)
 
         def owners(word: str) -> set[str]:
             all_ids = {s.id for s in sibs}
             found = by_title(word)
             if found:
                 return found
-            grams = {g for g in _grams(_FILLER_RE.sub("|", word), 2) if "|" not in g}
-            found = {sid for sid in all_ids if grams & settled.get(sid, set())}
+            found = {sid for sid in all_ids if _meaningful_bigrams(word) & settled.get(sid, set())}
             if len(found) == 1:
                 return found
             if heirs and heirs != all_ids:
