@@ -182,8 +182,8 @@ class StorePipeline:
         # Scrapy >= 2.13 calls pipeline hooks without the spider argument.
         spider = spider or self.crawler.spider
         self.spider = spider
-        self.db = open_db(spider.cfg.database_path)
-        self.store = PageWriter(self.db.conn, spider.scan_id, clock.now_iso())
+        self.db = open_db(spider.cfg.database_target)
+        self.store = PageWriter(self.db, spider.scan_id, clock.now_iso())
         spider.pipeline = self  # the spider reads store_errors when the crawl ends
         self.writer = threading.Thread(target=self._run_writer, name="xxgk-store-writer", daemon=True)
         self.writer.start()

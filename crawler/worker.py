@@ -29,7 +29,7 @@ def run(config_path: str, scan_id: int, deadline: float | None = None) -> int:
     from spiders.school import LinkLookup, SchoolSpider, known_pages
 
     cfg = load_config(config_path)
-    db = open_db(cfg.database_path)
+    db = open_db(cfg.database_target)
     level = os.environ.get("XXGK_SCRAPY_LOG", "WARNING")
     # The scan's time limit counts from when `xxgk scan` started us, start-up included; CLOSESPIDER_TIMEOUT
     # counts from the spider's opening. (0 would mean no limit: a deadline already past stops at once.)
@@ -37,7 +37,7 @@ def run(config_path: str, scan_id: int, deadline: float | None = None) -> int:
     process = CrawlerProcess(build_settings(cfg, log_level=level, time_limit=time_limit))
     logging.getLogger("scrapy").setLevel(level)
     crawler = process.create_crawler(SchoolSpider)
-    process.crawl(crawler, cfg=cfg, scan_id=scan_id, known=known_pages(db), known_links=LinkLookup(open_db(cfg.database_path)))
+    process.crawl(crawler, cfg=cfg, scan_id=scan_id, known=known_pages(db), known_links=LinkLookup(open_db(cfg.database_target)))
     process.start()
     spider = cast("SchoolSpider | None", crawler.spider)
     if spider is None or spider.finished_status is None:
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         from monitor.config import load_config
 
-        finish_scan(open_db(load_config(args.config).database_path), args.scan_id, finished_at=clock.now_iso(),
+        finish_scan(open_db(load_config(args.config).database_target), args.scan_id, finished_at=clock.now_iso(),
                     status="interrupted", limits=[], sites={}, message=CRAWL_END.label["shutdown"])
         return 3
 

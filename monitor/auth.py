@@ -27,12 +27,12 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-import sqlite_utils
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from monitor import store
 from monitor.core.vocab import ROLE
+from monitor.store.engine import Database
 
 SESSION_TTL = timedelta(hours=12)
 # Back-off per (user name, client address): LOGIN_MAX_FAILURES failures (since that pair's last
@@ -147,7 +147,7 @@ def validate_role(role: str, unit: str | None, known_units: set[str] | None = No
         raise AuthError("只有角色 unit 可以绑定单位")
 
 
-def add_user(db: sqlite_utils.Database, username: str, password: str, role: str,
+def add_user(db: Database, username: str, password: str, role: str,
              unit: str | None = None, *, known_units: set[str] | None = None) -> User:
     username = validate_username(username)
     validate_password(password)
@@ -163,20 +163,20 @@ def add_user(db: sqlite_utils.Database, username: str, password: str, role: str,
     return User(id=_inserted_id(cur), username=username, role=role, unit=unit if role == "unit" else None)
 
 
-def get_user(db: sqlite_utils.Database, username: str) -> User | None:
+def get_user(db: Database, username: str) -> User | None:
     found = store.rows(db, "SELECT * FROM users WHERE username = ?", (username,))
     return _user_from_row(found[0]) if found else None
 
 
-def list_users(db: sqlite_utils.Database) -> list[User]:
+def list_users(db: Database) -> list[User]:
     return [_user_from_row(r) for r in store.rows(db, "SELECT * FROM users ORDER BY username")]
 
 
-def count_users(db: sqlite_utils.Database) -> int:
+def count_users(db: Database) -> int:
     return db.execute("SELECT COUNT(*) FROM users").fetchone()[0]
 
 
-def set_password(db: sqlite_utils.Database, username: str, password: str) -> None:
+def set_password(db: Database, username: str, password: str) -> None:
     validate_password(password)
     user = get_user(db, username)
     if user is None:
@@ -187,7 +187,7 @@ def set_password(db: sqlite_utils.Database, username: str, password: str) -> Non
     db.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
 
 
-def remove_user(db: sqlite_utils.Database, username: str) -> None:
+def remove_user(db: Database, username: str) -> None:
     user = get_user(db, username)
     if user is None:
         raise AuthError(f"没有用户 {username}")
@@ -195,12 +195,12 @@ def remove_user(db: sqlite_utils.Database, username: str) -> None:
     db.execute("DELETE FROM users WHERE id = ?", (user.id,))
 
 
-def recent_failures(db: sqlite_utils.Database, username: str, ip: str | None) -> int:
+def recent_failures(db: Database, username: str, ip: str | None) -> int:
     """Failures (and attempts being verified) for this pair since its last success, within the window."""
     return _pair_failures(db, username, ip, _utcnow())[0]
 
 
-def _pair_failures(db: sqlite_utils.Database, username: str, ip: str | None,
+def _pair_failures(db: Database, username: str, ip: str | None,
                    now: datetime) -> tuple[int, str | None]:
     return db.execute(
         "SELECT COUNT(*), MAX(at) FROM login_attempts WHERE username = ? AND ip IS ? AND ok != 1 AND at >= ?"
@@ -209,7 +209,7 @@ def _pair_failures(db: sqlite_utils.Database, username: str, ip: str | None,
     ).fetchone()
 
 
-def _address_failures(db: sqlite_utils.Database, ip: str | None, now: datetime) -> tuple[int, str | None]:
+def _address_failures(db: Database, ip: str | None, now: datetime) -> tuple[int, str | None]:
     return db.execute("SELECT COUNT(*), MAX(at) FROM login_attempts WHERE ip IS ? AND ok != 1 AND at >= ?",
                       (ip, _iso_us(now - ADDRESS_WINDOW))).fetchone()
 
@@ -240,7 +240,7 @@ _verify_slots = threading.BoundedSemaphore(LOGIN_CONCURRENCY)
 _indexed: set[str] = set()
 
 
-def _ensure_index(db: sqlite_utils.Database) -> None:
+def _ensure_index(db: Database) -> None:
     # Databases migrated before the per-address index existed get it on first use.
     name = db.execute("PRAGMA database_list").fetchone()[2] or ":memory:"
     if name not in _indexed:
@@ -248,7 +248,7 @@ def _ensure_index(db: sqlite_utils.Database) -> None:
         _indexed.add(name)
 
 
-def _reserve(db: sqlite_utils.Database, username: str, ip: str | None) -> int:
+def _reserve(db: Database, username: str, ip: str | None) -> int:
     """Check both back-offs and record the attempt in one write transaction; returns the attempt id.
 
     Raises RateLimited while a wait is running (nothing is recorded, so the wait does not grow)."""
@@ -287,7 +287,7 @@ def _check_password(row: dict | None, password: str) -> bool:
     return False
 
 
-def authenticate(db: sqlite_utils.Database, username: str, password: str, ip: str | None) -> User | None:
+def authenticate(db: Database, username: str, password: str, ip: str | None) -> User | None:
     """Check a log-in; None for a wrong name or password.
 
     Raises RateLimited (without checking the password) while this pair or this address must wait
@@ -327,7 +327,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_session(db: sqlite_utils.Database, user: User, ip: str | None = None) -> str:
+def create_session(db: Database, user: User, ip: str | None = None) -> str:
     """Open a session; returns the secret token (only its hash is stored)."""
     token = secrets.token_urlsafe(32)
     now = _utcnow()
@@ -341,7 +341,7 @@ def create_session(db: sqlite_utils.Database, user: User, ip: str | None = None)
     return token
 
 
-def get_session(db: sqlite_utils.Database, token: str | None) -> Session | None:
+def get_session(db: Database, token: str | None) -> Session | None:
     if not token:
         return None
     found = store.rows(
@@ -360,12 +360,12 @@ def get_session(db: sqlite_utils.Database, token: str | None) -> Session | None:
     return Session(id=row["sid"], user=_user_from_row(row), csrf=row["csrf"], expires_at=expires)
 
 
-def end_session(db: sqlite_utils.Database, token: str | None) -> None:
+def end_session(db: Database, token: str | None) -> None:
     if token:
         db.execute("DELETE FROM sessions WHERE token_sha256 = ?", (_token_hash(token),))
 
 
-def secret_key(db: sqlite_utils.Database, configured: str | None = None) -> str:
+def secret_key(db: Database, configured: str | None = None) -> str:
     """The cookie-signing key: the configured one, else a random key kept in ``meta``."""
     if configured:
         return configured

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, PrivateAttr, 
 
 from monitor.catalog import Catalog, CatalogError, RuleField, load_catalog
 from monitor.core import clock, crontab, workdays
+from monitor.core.dburl import PostgresTarget, is_database_url, parse_database_url
 from monitor.core.yamldoc import ConfigError, Loc, Text, Url, YamlDoc, pydantic_problems, read_yaml
 from monitor.core.yamldoc import custom_error as _custom
 from monitor.core.yamldoc import describe_input as _describe_input
@@ -29,6 +30,8 @@ __all__ = ["Config", "ConfigError", "calendar_warning", "load_config", "notify_u
            "summary_lines"]  # ConfigError: re-exported for callers
 
 DEFAULT_CONFIG_NAME = "xxgk.yaml"
+# Set by a fleet worker (monitor/fleet) for a school whose file has no `database:`: its place in the shared store.
+FLEET_DATABASE_ENV = "XXGK_DATABASE"
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -61,6 +64,17 @@ def _check_timezone(value: Any) -> str:
         ZoneInfo(value.strip())
     except (ZoneInfoNotFoundError, ValueError):
         raise _custom(f"未知的时区 {value!r}（应为 IANA 时区名，如 Asia/Shanghai）") from None
+    return value.strip()
+
+
+def _check_database(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _custom(f"应为数据库文件路径或 postgresql:// 地址，实际为 {_describe_input(value)}")
+    if is_database_url(value.strip()) or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", value.strip()):
+        try:
+            parse_database_url(value)
+        except ValueError as exc:
+            raise _custom(str(exc)) from None
     return value.strip()
 
 
@@ -309,7 +323,7 @@ class Config(_Model):
     school: Text
     timezone: Annotated[str, PlainValidator(_check_timezone)] = clock.DEFAULT_TZ
     catalog: Text = "national"
-    database: Text = "data/xxgk.db"
+    database: Annotated[str, PlainValidator(_check_database)] = "data/xxgk.db"   # a file path, or postgresql://
     disclosure_site: Url
     office: Office = Office()
     units: list[Unit] = []
@@ -338,7 +352,39 @@ class Config(_Model):
 
     @property
     def database_path(self) -> Path:
-        return self.resolve(self.database)
+        """The SQLite file; with a PostgreSQL ``database:`` a local name the scan and notify lock files sit next
+        to (``data/<schema>.postgresql``): it is never a database itself."""
+        target = self.database_target
+        if isinstance(target, PostgresTarget):
+            return self.resolve(f"data/{target.schema}.postgresql")
+        return target
+
+    @property
+    def database_target(self) -> "Path | PostgresTarget":
+        """What ``monitor.store.open_db`` opens: the SQLite file, or the PostgreSQL URL with the school's schema
+        (the URL's ``schema``, else ``school_<key>`` from the config file's name, as the fleet names schools)."""
+        if not is_database_url(self.database):
+            return self.resolve(self.database)
+        target = parse_database_url(self.database)
+        if target.schema is None:
+            key = re.sub(r"[^a-z0-9_]+", "_", self.path.stem.lower()).strip("_") or "default"
+            target = PostgresTarget(target.url, target.conninfo, f"school_{key}"[:63])
+        return target
+
+    @property
+    def uses_postgres(self) -> bool:
+        return is_database_url(self.database)
+
+    @property
+    def database_label(self) -> str:
+        """The database for messages: the file, or the PostgreSQL URL and schema without a password."""
+        target = self.database_target
+        if isinstance(target, PostgresTarget):
+            parts = urlsplit(target.url)
+            host = parts.hostname or ""
+            netloc = (f"{parts.username}@" if parts.username else "") + host + (f":{parts.port}" if parts.port else "")
+            return f"{parts.scheme}://{netloc}{parts.path}（schema {target.schema}）"
+        return str(target)
 
     @property
     def report_inputs_path(self) -> Path | None:
@@ -435,6 +481,9 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(problems)
     cfg._path = path.absolute()
     cfg._doc = doc
+    fleet_db = os.environ.get(FLEET_DATABASE_ENV)
+    if fleet_db and "database" not in cfg.model_fields_set:
+        cfg.database = _check_database(fleet_db)
     problems.extend(_cross_checks(cfg, doc))
     if problems:
         raise ConfigError(_by_line(problems))
@@ -510,7 +559,7 @@ def summary_lines(cfg: Config) -> list[str]:
         f"责任单位：{len(cfg.units)} 个；已指定责任单位的事项 {owned} 项；已指定栏目地址 {columns} 个",
         f"监测站点：{len(sites)} 个" + ("" if not sites else "（" + "、".join(s.host for s in sites[:6])
                                       + ("等" if len(sites) > 6 else "") + "）"),
-        f"数据库：{cfg.database_path}",
+        f"数据库：{cfg.database_label}",
         f"扫描计划：{cfg.schedule.scan}（{'已启用' if cfg.schedule.enabled else '未启用'}）；"
         f"摘要推送：{cfg.schedule.digest}" + ("（仅工作日）" if cfg.schedule.digest_on == "workdays" else ""),
     ]

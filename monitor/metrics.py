@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import sqlite_utils
-
 from monitor.config import Config
 from monitor.core.logging import log_event
 from monitor.core.vocab import NOTIFY_STATE, PII_KIND, SCAN_STATE, STATUS
 from monitor.store import rows
+from monitor.store.engine import Database
 
 log = logging.getLogger("monitor.metrics")
 
@@ -63,7 +62,7 @@ def _wall_finish(scan: dict) -> float | None:
     return wall + max(0.0, finished - started)
 
 
-def collect(db: sqlite_utils.Database, cfg: Config) -> list[Family]:
+def collect(db: Database, cfg: Config) -> list[Family]:
     """Every metric family, from the database as it is now."""
     school = cfg.school
     out: list[Family] = []
@@ -177,7 +176,7 @@ def render(families: list[Family]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def exposition(db: sqlite_utils.Database, cfg: Config) -> str:
+def exposition(db: Database, cfg: Config) -> str:
     return render(collect(db, cfg))
 
 
@@ -186,7 +185,7 @@ def textfile_path(cfg: Config) -> Path | None:
     return cfg.resolve(cfg.metrics.textfile) if cfg.metrics.textfile else None
 
 
-def write_textfile(db: sqlite_utils.Database, cfg: Config) -> Path | None:
+def write_textfile(db: Database, cfg: Config) -> Path | None:
     """Replace the node_exporter textfile (when configured) in one rename, so the collector never reads half a
     file. Never raises: a missing collector folder must not fail a scan or a digest; it is logged instead."""
     path = textfile_path(cfg)

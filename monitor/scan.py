@@ -44,7 +44,7 @@ class ScanResult:
 
 def run_scan(cfg: Any, *, trigger: str = "cli", timeout: float | None = None, post: bool = True) -> ScanResult:
     """Run one scan of every configured site and return its stored row."""
-    db = open_db(cfg.database_path)
+    db = open_db(cfg.database_target)
     # Raises LockHeld when another scan of this database runs (the service hands its lock to the
     # `xxgk scan` it starts, so that one is adopted instead of refused).
     with ScanLock(cfg.database_path, purpose=f"scan:{trigger}") as lock:
@@ -159,7 +159,7 @@ def summary_lines(result: ScanResult) -> list[str]:
 def after_crawl(cfg: Any, scan_id: int) -> ScanResult:
     """What ``run_scan`` does once its crawl has ended, for a crawl that ran elsewhere (``scrapy crawl school``,
     spiders/school.py): matching, assessment and compliance checks when it finished, the metrics file always."""
-    db = open_db(cfg.database_path)
+    db = open_db(cfg.database_target)
     row = rows(db, "SELECT * FROM scans WHERE id=?", (scan_id,))[0]
     result = ScanResult(scan_id, row["status"], row)
     try:

@@ -134,9 +134,9 @@ class Snapshot:
 
 def snapshot(cfg: Config, day: date) -> Snapshot:
     """Assess every item as of ``day`` from the store; ``UserError`` if there is no database yet."""
-    if not cfg.database_path.exists():
+    if not cfg.uses_postgres and not cfg.database_path.exists():
         raise UserError(f"数据库 {cfg.database_path} 还不存在，请先运行 xxgk scan")
-    db = open_db(cfg.database_path)
+    db = open_db(cfg.database_target)
     try:
         statuses = assess_all(db, cfg, day)
         # the data the assessment could use: scans that started on or before the day

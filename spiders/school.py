@@ -102,7 +102,7 @@ class OwnScan:
     def __init__(self, config_path: str, cfg: Any) -> None:
         self.config_path = config_path
         self.cfg = cfg
-        self.db = open_db(cfg.database_path)
+        self.db = open_db(cfg.database_target)
         # Raises LockHeld (「另一个扫描正在进行」) when another scan of this database runs.
         self.lock = ScanLock(cfg.database_path, purpose="scan:scrapy").acquire()
         mark_interrupted(self.db)  # under the lock, as `xxgk scan` does
@@ -146,7 +146,7 @@ class SchoolSpider(scrapy.Spider):
             else:
                 own = OwnScan(path, cfg)
                 kwargs.update(cfg=cfg, scan_id=own.scan_id, known=known_pages(own.db),
-                              known_links=LinkLookup(open_db(cfg.database_path)))
+                              known_links=LinkLookup(open_db(cfg.database_target)))
         if not crawler.settings.frozen:
             # the config's settings (politeness, limits, the store), below `-s` on the command line
             crawler.settings.setdict(scan_settings(kwargs["cfg"]), priority="spider")
@@ -527,7 +527,7 @@ class SchoolSpider(scrapy.Spider):
         if self.skipped_counter:
             limits.append({"limit": "counter_urls", "site": "", "value": self.skipped_counter,
                            "detail": "计数器地址从不抓取", "count": self.skipped_counter})
-        finish_scan(open_db(self.cfg.database_path), self.scan_id, finished_at=clock.now_iso(), status=status,
+        finish_scan(open_db(self.cfg.database_target), self.scan_id, finished_at=clock.now_iso(), status=status,
                     limits=limits, sites={k: dict(v) for k, v in self.site_stats.items()}, message=message)
         self.finished_status = status
         return status

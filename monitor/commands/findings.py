@@ -29,7 +29,7 @@ def _load(config_path: str) -> tuple[Any, Any]:
         fail(str(exc))
     if hasattr(cfg, "timezone"):
         clock.set_timezone(cfg.timezone)
-    return cfg, open_db(cfg.database_path)
+    return cfg, open_db(cfg.database_target)
 
 
 @click.group("findings", invoke_without_command=True)

@@ -28,7 +28,7 @@ def _open(config_path: str):
         fail(str(exc))
     except FileNotFoundError:
         fail(f"找不到配置文件 {config_path}")
-    return cfg, open_db(cfg.database_path)
+    return cfg, open_db(cfg.database_target)
 
 
 @click.command("matches")

@@ -33,6 +33,6 @@ def scan_command(config_path: str, timeout: float | None, trigger: str, no_post:
         fail(f"{exc}，请稍后再试", code=4)
     for line in summary_lines(result):
         click.echo(line)
-    click.echo(f"  用时 {time.monotonic() - started:.1f} 秒；数据库 {cfg.database_path}")
+    click.echo(f"  用时 {time.monotonic() - started:.1f} 秒；数据库 {cfg.database_label}")
     if result.status != "done":
         sys.exit(3)

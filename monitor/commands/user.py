@@ -4,7 +4,6 @@ from __future__ import annotations
 import sys
 
 import click
-import sqlite_utils
 
 from monitor import store
 from monitor.auth import (
@@ -20,14 +19,15 @@ from monitor.auth import (
 )
 from monitor.commands.options import config_option, fail, user_errors
 from monitor.core.vocab import ROLE
+from monitor.store.engine import Database
 
 
-def _open_from_config(config_path: str) -> tuple[sqlite_utils.Database, set[str] | None]:
+def _open_from_config(config_path: str) -> tuple[Database, set[str] | None]:
     from monitor.dashboard.estate import load_estate_config
 
     with user_errors():
         cfg = load_estate_config(config_path)
-    return store.open_db(cfg.database_path), {u.id for u in cfg.units}
+    return store.open_db(cfg.database_target), {u.id for u in cfg.units}
 
 
 def _read_password(password_stdin: bool, generate: bool) -> tuple[str, bool]:

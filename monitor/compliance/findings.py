@@ -35,7 +35,8 @@ def pii_salt(db: Any) -> str:
     found = db.execute("SELECT value FROM meta WHERE key = 'pii_salt'").fetchone()
     if found:
         return found[0]
-    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('pii_salt', ?)", (secrets.token_hex(16),))
+    db.execute("INSERT INTO meta (key, value) VALUES ('pii_salt', ?) ON CONFLICT (key) DO NOTHING",
+               (secrets.token_hex(16),))
     return db.execute("SELECT value FROM meta WHERE key = 'pii_salt'").fetchone()[0]
 
 
@@ -125,7 +126,7 @@ _LONG_RUN = re.compile(r"\d[\d -]{9,}\d")
 def _redact_excerpts(db: Any, scan_id: int) -> None:
     """The crawl keeps a plain-text excerpt of each page for search; mask personal numbers in it so the
     database file never holds them in clear (the compressed snapshots stay as evidence)."""
-    db.execute("PRAGMA secure_delete = ON")  # overwritten text must not linger in free pages
+    db.secure_delete()  # overwritten text must not linger in free pages
     changed = False
     for r in history.excerpts_fetched_in(db, scan_id):
         text = r["text_excerpt"]
@@ -136,10 +137,7 @@ def _redact_excerpts(db: Any, scan_id: int) -> None:
             pages.set_text_excerpt(db, r["id"], clean)
             changed = True
     if changed:
-        try:  # move the clean pages into the main file so the WAL stops holding the old text
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except Exception:  # readers hold the WAL: the next checkpoint will do it
-            pass
+        db.checkpoint()  # move the clean pages into the main file so the WAL stops holding the old text
 
 
 def _record_page(db: Any, page: history.PiiCandidate, found: dict[tuple[str, str], dict], scan_id: int, now: str,

@@ -301,15 +301,19 @@ def check_links(db: Any, cfg: Config, scan_id: int, *, extra_urls: Iterable[str]
     targets: dict[str, bool] = {u: True for u in extra}
     hints: dict[str, str] = {}
     if settings.enabled:
-        for r in rows(db, "SELECT url, GROUP_CONCAT(text, ' ') AS text FROM links WHERE last_seen_scan = ? "
-                          "GROUP BY url", (scan_id,)):
-            url = r["url"]
-            hints[url] = (r["text"] or "")[:500]
+        # each URL's link texts joined in Python (GROUP_CONCAT is SQLite's, string_agg PostgreSQL's)
+        texts: dict[str, list[str]] = {}
+        for r in rows(db, "SELECT url, text FROM links WHERE last_seen_scan = ? ORDER BY url, id", (scan_id,)):
+            texts.setdefault(r["url"], [])
+            if r["text"] is not None:
+                texts[r["url"]].append(r["text"])
+        for url, parts in texts.items():
+            hints[url] = " ".join(parts)[:500]
             if url not in targets:
                 targets[url] = internal(url)
     now = clock.now_iso()
-    cur = db.execute("INSERT INTO link_runs (scan_id, started_at) VALUES (?, ?)", (scan_id, now))
-    run_id = cur.lastrowid
+    cur = db.execute("INSERT INTO link_runs (scan_id, started_at) VALUES (?, ?) RETURNING id", (scan_id, now))
+    run_id = int(cur.fetchall()[0][0])
     stats.run_id = run_id
     crawled = {r["url"]: r for r in history.crawled_in(db, scan_id)}
     errors = {r["url"]: r for r in history.fetch_errors_in(db, scan_id)}

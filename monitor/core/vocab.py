@@ -111,7 +111,7 @@ RENDER = Vocabulary({"challenge": "反爬虫验证页", "scripted_list": "栏目
 SCAN_STATE = Vocabulary({"done": "完成", "running": "进行中", "failed": "失败", "killed": "被终止",
                          "interrupted": "中断", "timeout": "超时"})
 SCAN_TRIGGER = Vocabulary({"cli": "命令行", "schedule": "定时任务", "dashboard": "看板", "demo": "演示",
-                           "scrapy": "Scrapy 命令"})
+                           "scrapy": "Scrapy 命令", "fleet": "集群任务"})
 # Why the Scrapy crawl of a scan ended (Scrapy's close reasons), as the scan's message.
 CRAWL_END = Vocabulary({
     "finished": "完成",

@@ -7,8 +7,6 @@ import re
 from datetime import date
 from typing import Any
 
-import sqlite_utils
-
 from monitor.auth import User
 from monitor.compliance.findings import list_findings
 from monitor.compliance.links import link_report
@@ -16,6 +14,7 @@ from monitor.compliance.sites import blank_columns, site_status
 from monitor.core.vocab import COLUMN_FINDING, FINDING_STATE
 from monitor.dashboard.estate import Estate
 from monitor.dashboard.tables import PER_PAGE, Column, Table, paginate, sort_rows
+from monitor.store.engine import Database
 
 DISCLOSURE_SITE = "信息公开网"
 
@@ -67,7 +66,7 @@ FINDING_COLUMNS = [
 FINDINGS_PER_PAGE = 20  # rows are tall (masked context): keep the health page readable
 
 
-def findings_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
+def findings_table(estate: Estate, db: Database, user: User, page: int | None,
                    sort: str | None = None, desc: bool = False) -> Table:
     """Personal-data findings (masked value and masked context only), unresolved first."""
     found = list_findings(db, status=None, unit=_scope(user))
@@ -98,7 +97,7 @@ FINDING_PAGE_COLUMNS = [
 ]
 
 
-def finding_pages_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
+def finding_pages_table(estate: Estate, db: Database, user: User, page: int | None,
                         sort: str | None = None, desc: bool = False) -> Table:
     """Findings per page or file: what a unit has to take down or re-publish, most unresolved first."""
     groups: dict[str, dict[str, Any]] = {}
@@ -136,7 +135,7 @@ DEADLINK_COLUMNS = [
 ]
 
 
-def deadlinks_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
+def deadlinks_table(estate: Estate, db: Database, user: User, page: int | None,
                     sort: str | None = None, desc: bool = False) -> Table:
     """Broken links (failing in the last two link checks), each once, with where it appears first
     (the home page first: a broken link in a site-wide menu is one problem, not one per page)."""
@@ -164,7 +163,7 @@ SITE_COLUMNS = [Column("site", "网站", "url"), Column("unit_name", "单位"), 
                 Column("last_checked", "最近检查", "date")]
 
 
-def sites_table(estate: Estate, db: sqlite_utils.Database, user: User,
+def sites_table(estate: Estate, db: Database, user: User,
                 sort: str | None = None, desc: bool = False) -> Table:
     """Reachability of each configured site: unreachable only after repeated failures on several days."""
     found = site_status(db, estate.cfg)
@@ -185,7 +184,7 @@ RENDER_COLUMNS = [Column("site", "网站", "url"), Column("unit_name", "单位")
                   Column("rendered", "经浏览器渲染的页面", "num"), Column("left", "需要浏览器但未渲染", "num")]
 
 
-def render_table(estate: Estate, db: sqlite_utils.Database, user: User,
+def render_table(estate: Estate, db: Database, user: User,
                  sort: str | None = None, desc: bool = False) -> Table:
     """Which sites needed a browser (crawl.render): pages rendered, and pages left as a plain fetch saw them."""
     from monitor.core.vocab import RENDER
@@ -211,7 +210,7 @@ COLUMN_COLUMNS = [Column("name", "栏目"), Column("url", "网址", "url"), Colu
                   Column("reason", "说明", sortable=False)]
 
 
-def columns_table(estate: Estate, db: sqlite_utils.Database, user: User, as_of: date, page: int | None,
+def columns_table(estate: Estate, db: Database, user: User, as_of: date, page: int | None,
                   sort: str | None = None, desc: bool = False) -> Table:
     """Columns that never had content, and columns not updated for longer than their rule allows
     (the national inspection rules: news 2 weeks, notices/policies 6 months)."""
@@ -263,7 +262,7 @@ def summary(tables: dict[str, Table]) -> list[dict[str, Any]]:
     return out
 
 
-def overview_figures(estate: Estate, db: sqlite_utils.Database, user: User) -> list[dict[str, Any]]:
+def overview_figures(estate: Estate, db: Database, user: User) -> list[dict[str, Any]]:
     """Compliance figures for the overview's scan box (what the health page details), scoped to the user."""
     scope = _scope(user)
     open_findings = len(list_findings(db, status="open", unit=scope))

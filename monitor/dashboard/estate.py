@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import sqlite_utils
-
 from monitor import store
 from monitor.assess import assess_all, candidate_to_json
 from monitor.config import Config, ConfigError, load_config
 from monitor.core.errors import UserError
 from monitor.rules import describe_rule
+from monitor.store.engine import Database
 
 T = TypeVar("T")
 
@@ -155,12 +154,12 @@ class Estate:
         return (state.unit if state and state.unit else None) or item.unit
 
     # ------------------------------------------------------------------ statuses
-    def _stamp(self, db: sqlite_utils.Database) -> tuple:
+    def _stamp(self, db: Database) -> tuple:
         scan = db.execute("SELECT MAX(id) FROM scans WHERE status = 'done'").fetchone()[0]
         decisions = db.execute("SELECT COUNT(*), MAX(decided_at), MAX(id) FROM match_decisions").fetchone()
         return scan, tuple(decisions), self.generation
 
-    def statuses(self, db: sqlite_utils.Database, as_of: date) -> dict[str, ItemState]:
+    def statuses(self, db: Database, as_of: date) -> dict[str, ItemState]:
         """Every catalog item's state as of a day (cached until a scan or a decision changes it)."""
         key = (as_of.isoformat(), *self._stamp(db))
         with self._lock:
@@ -174,7 +173,7 @@ class Estate:
             self._cache[key] = result
         return result
 
-    def _assess(self, db: sqlite_utils.Database, as_of: date) -> dict[str, ItemState]:
+    def _assess(self, db: Database, as_of: date) -> dict[str, ItemState]:
         out: dict[str, ItemState] = {}
         for s in assess_all(db, self.cfg, as_of):
             evidence = tuple(
@@ -185,7 +184,7 @@ class Estate:
                                   tuple(candidate_to_json(c) for c in s.candidates))
         return out
 
-    def cached(self, db: sqlite_utils.Database, key: tuple, compute: Callable[[], T]) -> T:
+    def cached(self, db: Database, key: tuple, compute: Callable[[], T]) -> T:
         """``compute()`` cached like the statuses: until a scan or a decision changes the estate."""
         full = ("extra", *key, *self._stamp(db))
         with self._lock:
@@ -207,7 +206,7 @@ class Estate:
 _local = threading.local()
 
 
-def connect(path: Path) -> sqlite_utils.Database:
+def connect(path: Path) -> Database:
     """One connection per thread and database (sqlite3 connections must not be shared mid-query)."""
     conns = getattr(_local, "conns", None)
     if conns is None:

@@ -8,11 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlite_utils
-
 from monitor import store
 from monitor.core.vocab import NOTIFY_KIND, NOTIFY_STATE
 from monitor.dashboard.tables import PER_PAGE, Column, Table
+from monitor.store.engine import Database
 
 # What the result filter offers, in its order (named by NOTIFY_STATE.short); "failed" covers both failed states.
 RESULTS = {"failed": ("failed", "gave_up"), "sent": ("sent",), "pending": ("pending",)}
@@ -30,7 +29,7 @@ _SQL_SORTS = {"id": "id", "created": "created_at", "kind_label": "kind", "recipi
               "last_attempt": "last_attempt_at"}
 
 
-def _exists(db: sqlite_utils.Database) -> bool:
+def _exists(db: Database) -> bool:
     return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'notifications'").fetchone() \
         is not None
 
@@ -67,7 +66,7 @@ def _row(r: dict, office: str) -> dict[str, Any]:
     }
 
 
-def counts(db: sqlite_utils.Database) -> dict[str, int]:
+def counts(db: Database) -> dict[str, int]:
     """Messages per delivery result (``failed`` includes those given up)."""
     if not _exists(db):
         return {}
@@ -76,7 +75,7 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
         "total": sum(found.values())}
 
 
-def notifications_table(db: sqlite_utils.Database, page: int | None, result: str | None = None,
+def notifications_table(db: Database, page: int | None, result: str | None = None,
                         sort: str | None = None, desc: bool = False, office: str = "信息公开办公室") -> Table:
     """Every recorded message, newest first, paginated in SQL; ``result`` = failed | sent | pending."""
     title = "通知记录" + (f"（{NOTIFY_STATE.short[result]}）" if result in RESULTS else "")
@@ -104,7 +103,7 @@ def notifications_table(db: sqlite_utils.Database, page: int | None, result: str
     return table
 
 
-def notification(db: sqlite_utils.Database, notification_id: int, office: str = "信息公开办公室") -> dict | None:
+def notification(db: Database, notification_id: int, office: str = "信息公开办公室") -> dict | None:
     """One message with its full text."""
     if not _exists(db):
         return None

@@ -12,14 +12,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Callable
 
-import sqlite_utils
-
 from monitor import store
 from monitor.auth import User
 from monitor.core.vocab import CONFIRMATION, DATE_SOURCE, KIND, LIMIT, SCAN_STATE, SCAN_TRIGGER, STATUS
 from monitor.dashboard.estate import ON_TIME, Estate, Item, ItemState, site_key
 from monitor.dashboard.tables import PER_PAGE, Column, Table, paginate, sort_rows
 from monitor.store import history
+from monitor.store.engine import Database
 
 SiteNamer = Callable[[str], str]
 
@@ -94,7 +93,7 @@ def totals(scoped: list[tuple[Item, ItemState | None, str | None]]) -> dict[str,
             "provisional": sum(1 for _, st, _ in scoped if st and st.provisional)}
 
 
-def status_changes(estate: Estate, db: sqlite_utils.Database, user: User, as_of: date) -> dict[str, Any]:
+def status_changes(estate: Estate, db: Database, user: User, as_of: date) -> dict[str, Any]:
     """Status changes between the two latest stored assessments up to the as-of day."""
     dates = [r[0] for r in db.execute(
         "SELECT DISTINCT as_of FROM assessments WHERE as_of <= ? ORDER BY as_of DESC LIMIT 2",
@@ -159,7 +158,7 @@ def upcoming(scoped: list[tuple[Item, ItemState | None, str | None]], as_of: dat
     return sorted(out, key=lambda r: (r["due"], _item_sort_key(r["item_id"])))
 
 
-def scan_health(db: sqlite_utils.Database, site_name: SiteNamer | None = None,
+def scan_health(db: Database, site_name: SiteNamer | None = None,
                 sites: set[str] | None = None) -> dict[str, Any] | None:
     """The latest scan and the latest finished one. ``sites`` (site URL keys) limits every figure to
     those sites — a unit user's own — instead of the whole school."""
@@ -172,13 +171,13 @@ def scan_health(db: sqlite_utils.Database, site_name: SiteNamer | None = None,
             "last_done": _scan_row(done, site_name, sites) if done else None}
 
 
-def user_scan_health(estate: Estate, db: sqlite_utils.Database, user: User) -> dict[str, Any] | None:
+def user_scan_health(estate: Estate, db: Database, user: User) -> dict[str, Any] | None:
     """``scan_health`` as this user may see it: unit users get their own unit's sites only."""
     sites = estate.sites_of_unit(user.unit) if user.role == "unit" else None
     return scan_health(db, estate.site_name, sites)
 
 
-def assessment_days(db: sqlite_utils.Database, limit: int = 40) -> list[str]:
+def assessment_days(db: Database, limit: int = 40) -> list[str]:
     """The latest days with a stored assessment (offered in the as-of date field)."""
     return [r[0] for r in db.execute("SELECT DISTINCT as_of FROM assessments ORDER BY as_of DESC LIMIT ?", (limit,))]
 
@@ -313,11 +312,11 @@ def units_table(estate: Estate, scoped: list[tuple[Item, ItemState | None, str |
 
 # ---------------------------------------------------------------------------------------- item page
 
-def item_matches(db: sqlite_utils.Database, item_id: str) -> list[dict]:
+def item_matches(db: Database, item_id: str) -> list[dict]:
     return history.item_matches(db, item_id)
 
 
-def evidence_timeline(db: sqlite_utils.Database, matches: list[dict], limit: int = 200) -> list[dict]:
+def evidence_timeline(db: Database, matches: list[dict], limit: int = 200) -> list[dict]:
     """Every dated thing behind an item: matched pages, their list entries, attachments and versions."""
     events: list[dict] = []
     seen: set[tuple[str, str | None]] = set()
@@ -355,7 +354,7 @@ def evidence_timeline(db: sqlite_utils.Database, matches: list[dict], limit: int
     return events[:limit]
 
 
-def versions_of(db: sqlite_utils.Database, page_ids: list[int]) -> dict[int, list[dict]]:
+def versions_of(db: Database, page_ids: list[int]) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = defaultdict(list)
     if not page_ids:
         return out
@@ -364,18 +363,18 @@ def versions_of(db: sqlite_utils.Database, page_ids: list[int]) -> dict[int, lis
     return out
 
 
-def version(db: sqlite_utils.Database, version_id: int) -> dict | None:
+def version(db: Database, version_id: int) -> dict | None:
     return history.version(db, version_id)
 
 
-def page_items(db: sqlite_utils.Database, page_id: int) -> list[str]:
+def page_items(db: Database, page_id: int) -> list[str]:
     """Items whose (non-rejected) matches reach this page, directly or as an attachment/entry."""
     return [r[0] for r in db.execute(
         "SELECT DISTINCT item_id FROM matches WHERE state != 'rejected' AND (page_id = ? OR page_id IN"
         " (SELECT page_id FROM attachments WHERE file_page_id = ?))", (page_id, page_id)).fetchall()]
 
 
-def acknowledgements(db: sqlite_utils.Database, item_id: str, limit: int = 20) -> list[dict]:
+def acknowledgements(db: Database, item_id: str, limit: int = 20) -> list[dict]:
     return store.rows(db, "SELECT * FROM acknowledgements WHERE item_id = ? ORDER BY id DESC LIMIT ?",
                       (item_id, limit))
 
@@ -389,7 +388,7 @@ REVIEW_COLUMNS = [
 ]
 
 
-def review_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
+def review_table(estate: Estate, db: Database, user: User, page: int | None,
                  sort: str | None = None, desc: bool = False) -> Table:
     items = estate.item_by_id
     found = history.review_matches(db)
@@ -427,7 +426,7 @@ def _order(sort: str | None, desc: bool, default: str) -> str:
     return f"{col} {'DESC' if desc else 'ASC'}, p.id"
 
 
-def _paged(db: sqlite_utils.Database, where: str, params: tuple, order: str, page: int | None,
+def _paged(db: Database, where: str, params: tuple, order: str, page: int | None,
            select: str) -> tuple[list[dict], int]:
     if page is None:
         return history.pages_where(db, select, where, params, order)
@@ -448,7 +447,7 @@ def _unit_clause(user: User) -> tuple[str, tuple]:
     return "", ()
 
 
-def unmapped_columns_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
+def unmapped_columns_table(estate: Estate, db: Database, user: User, page: int | None,
                            sort: str | None = None, desc: bool = False) -> Table:
     """List pages (a column's first page) that no item's match reaches."""
     extra, params = _unit_clause(user)
@@ -472,7 +471,7 @@ UNREACHABLE_COLUMNS = [
 ]
 
 
-def unreachable_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
+def unreachable_table(estate: Estate, db: Database, user: User, page: int | None,
                       sort: str | None = None, desc: bool = False) -> Table:
     extra, params = _unit_clause(user)
     where = "p.last_error IS NOT NULL AND p.fail_count >= 1" + extra
@@ -489,7 +488,7 @@ ERROR_COLUMNS = [Column("url", "网址", "url"), Column("status", "HTTP 状态",
                  Column("at", "时间", "date")]
 
 
-def errors_table(db: sqlite_utils.Database, scan_id: int | None, page: int | None) -> Table:
+def errors_table(db: Database, scan_id: int | None, page: int | None) -> Table:
     if scan_id is None:
         return Table("errors", "最近一次扫描的抓取错误", ERROR_COLUMNS, [], total=0, empty="还没有扫描")
     total = db.execute("SELECT COUNT(*) FROM fetch_errors WHERE scan_id = ?", (scan_id,)).fetchone()[0]
@@ -508,7 +507,7 @@ UNDATED_COLUMNS = [Column("title", "页面"), Column("url", "网址", "url"), Co
                    Column("unit_name", "所属单位")]
 
 
-def undated_table(estate: Estate, db: sqlite_utils.Database, user: User, page: int | None,
+def undated_table(estate: Estate, db: Database, user: User, page: int | None,
                   sort: str | None = None, desc: bool = False) -> Table:
     extra, params = _unit_clause(user)
     where = ("p.kind = 'article' AND p.published IS NULL AND p.updated IS NULL AND p.last_error IS NULL" + extra)
@@ -530,7 +529,7 @@ SCAN_COLUMNS = [
 ]
 
 
-def scans_table(db: sqlite_utils.Database, page: int | None, site_name: SiteNamer | None = None) -> Table:
+def scans_table(db: Database, page: int | None, site_name: SiteNamer | None = None) -> Table:
     total = db.execute("SELECT COUNT(*) FROM scans").fetchone()[0]
     sql = "SELECT * FROM scans ORDER BY id DESC"
     if page is not None:
@@ -549,7 +548,7 @@ def scans_table(db: sqlite_utils.Database, page: int | None, site_name: SiteName
 
 # ------------------------------------------------------------------------------------------ trends
 
-def trend(estate: Estate, db: sqlite_utils.Database, user: User, *, category: str | None = None,
+def trend(estate: Estate, db: Database, user: User, *, category: str | None = None,
           unit: str | None = None, until: date | None = None, points: int = 60) -> list[dict]:
     """Status counts per stored assessment day (oldest first) for the chosen category/unit."""
     params: list[Any] = []

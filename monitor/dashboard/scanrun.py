@@ -6,10 +6,9 @@ import sys
 import threading
 from pathlib import Path
 
-import sqlite_utils
-
 from monitor.core import clock
 from monitor.core.locks import pid_alive
+from monitor.store.engine import Database
 
 
 class ScanRunner:
@@ -19,7 +18,7 @@ class ScanRunner:
         self.proc: subprocess.Popen | None = None
         self._lock = threading.Lock()
 
-    def running(self, db: sqlite_utils.Database) -> bool:
+    def running(self, db: Database) -> bool:
         with self._lock:
             if self.proc is not None and self.proc.poll() is None:
                 return True
@@ -29,7 +28,7 @@ class ScanRunner:
                 return True
         return False
 
-    def start(self, db: sqlite_utils.Database, config_path: Path) -> bool:
+    def start(self, db: Database, config_path: Path) -> bool:
         """Start a scan unless one is running; True when started."""
         if self.running(db):
             return False

@@ -1,8 +1,8 @@
 """Title search that works for two-character Chinese words (招生, 决算).
 
 SQLite's FTS5 ``trigram`` tokenizer needs three characters, so page titles and column names are
-indexed as character bigrams (plus whole Latin/digit words) in the ``dash_search`` FTS5 table
-(migration 4). A query becomes a phrase of its bigrams, which matches exactly the titles that
+indexed as character bigrams (plus whole Latin/digit words) in the ``dash_search`` table (migration 4:
+FTS5 on SQLite, a tsvector with a GIN index on PostgreSQL; monitor.store.fulltext writes each query). A query becomes a phrase of its bigrams, which matches exactly the titles that
 contain the query as a substring. The index follows the scans incrementally: pages fetched since
 the last indexed scan are re-indexed on the next search.
 """
@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 import threading
 
-import sqlite_utils
-
 from monitor import store
-from monitor.store import history
+from monitor.store import fulltext, history
+from monitor.store.engine import Database
 
 _RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[0-9a-zA-Z\u00c0-\u024f]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -36,26 +35,31 @@ def grams(text: str | None) -> list[str]:
     return out
 
 
-def fts_query(query: str) -> str | None:
-    """FTS5 MATCH expression for a user query (None when nothing searchable is left)."""
-    phrases = []
+def phrases(query: str) -> list[fulltext.Phrase]:
+    """The phrases a user query must all match: each run's grams in order."""
+    out = []
     for run in _RUN.findall(query.lower()):
         toks = grams(run)
         if not toks:
             continue
         if _CJK.match(run) and len(run) == 1:
-            phrases.append(f'"{run}"*')  # one character: any bigram starting with it
+            out.append(fulltext.Phrase((run,), prefix=True))  # one character: any bigram starting with it
         else:
-            phrases.append('"' + " ".join(toks) + '"')
-    return " AND ".join(phrases) or None
+            out.append(fulltext.Phrase(tuple(toks)))
+    return out
 
 
-def _state(db: sqlite_utils.Database) -> str:
+def fts_query(query: str, db: Database) -> str | None:
+    """The full-text query for a user query in ``db``'s engine; None when nothing searchable is left."""
+    return fulltext.match_query(db, phrases(query))
+
+
+def _state(db: Database) -> str:
     scan, count, max_id = history.page_index_state(db)
     return f"{scan or 0}:{count}:{max_id or 0}"
 
 
-def sync(db: sqlite_utils.Database) -> int:
+def sync(db: Database) -> int:
     """Bring the index up to date with ``pages``; returns the number of pages (re)indexed."""
     with _lock:
         state = _state(db)
@@ -79,7 +83,8 @@ def sync(db: sqlite_utils.Database) -> int:
                     "INSERT INTO dash_search (rowid, grams, kind, ref) VALUES (?, ?, 'page', ?)",
                     [(r[0], " ".join(grams(f"{r[1] or ''} {r[2] or ''}")), r[0]) for r in batch])
                 n += len(batch)
-            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (_STATE_KEY, state))
+            db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                       (_STATE_KEY, state))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -87,14 +92,14 @@ def sync(db: sqlite_utils.Database) -> int:
         return n
 
 
-def search_pages(db: sqlite_utils.Database, query: str, *, unit: str | None = None, limit: int = 50,
+def search_pages(db: Database, query: str, *, unit: str | None = None, limit: int = 50,
                  offset: int = 0) -> tuple[list[dict], int]:
     """Pages whose title or column name contains the query; (rows, total)."""
-    expr = fts_query(query)
+    expr = fts_query(query, db)
     if not expr:
         return [], 0
     sync(db)
-    where = "s.dash_search MATCH ?"
+    where = fulltext.match_condition(db)
     params: list = [expr]
     if unit is not None:
         where += " AND p.unit = ?"
@@ -103,7 +108,7 @@ def search_pages(db: sqlite_utils.Database, query: str, *, unit: str | None = No
     total = db.execute(f"SELECT COUNT(*) {base}", params).fetchone()[0]
     found = store.rows(
         db, f"SELECT p.id, p.url, p.title, p.column_name, p.kind, p.unit, p.last_changed, p.last_changed_source"
-            f" {base} ORDER BY p.last_changed DESC, p.id LIMIT ? OFFSET ?", [*params, limit, offset])
+            f" {base} ORDER BY p.last_changed DESC NULLS LAST, p.id LIMIT ? OFFSET ?", [*params, limit, offset])
     return found, total
 
 

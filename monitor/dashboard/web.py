@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-import sqlite_utils
 from fastapi import Path as PathParam
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -23,6 +22,7 @@ from monitor.dashboard import charts
 from monitor.dashboard.estate import Estate, connect
 from monitor.dashboard.queries import Filters, source_label
 from monitor.dashboard.tables import Table
+from monitor.store.engine import Database
 
 SESSION_COOKIE = "xxgk_session"
 LOGIN_COOKIE = "xxgk_login"
@@ -84,7 +84,7 @@ class BadInput(Exception):
 class Ctx:
     request: Request
     estate: Estate
-    db: sqlite_utils.Database
+    db: Database
     session: auth.Session
     user: auth.User
 
@@ -97,7 +97,7 @@ def estate_of(request: Request) -> Estate:
     return request.app.state.estate
 
 
-def db_of(request: Request) -> sqlite_utils.Database:
+def db_of(request: Request) -> Database:
     return connect(estate_of(request).db_path)
 
 

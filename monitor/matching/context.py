@@ -7,14 +7,13 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Iterable
 
-import sqlite_utils
-
 from monitor.catalog import CatalogItem
 from monitor.config import Config
 from monitor.matching import scoring
 from monitor.matching.crawl import Crawl, Page, canon, netloc
 from monitor.matching.decisions import Decisions, load_decisions
 from monitor.matching.textsim import CatalogIndex, ItemScore, ItemText, clean_label, normalize
+from monitor.store.engine import Database
 
 
 @dataclass
@@ -117,7 +116,7 @@ class Context:
         return [c for c in got[2] if c.state != "rejected"]
 
 
-def build_context(db: sqlite_utils.Database, cfg: Config) -> Context:
+def build_context(db: Database, cfg: Config) -> Context:
     items = {i.id: i for i in catalog_items(cfg)}
     crawl = Crawl(db, cfg.disclosure_site)
     return Context(

@@ -9,10 +9,9 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import sqlite_utils
-
 from crawler.scope import canonical_url
 from monitor.store import history, rows
+from monitor.store.engine import Database
 
 _ATTACHMENT_RE = re.compile(r"\.(pdf|docx?|xlsx?|pptx?|wps|et|zip|rar|7z|txt|csv|ofd)(?:$|[?#])", re.I)
 _LIST_WORD_RE = re.compile(r"list|index|column|channel|lanmu|TreeTempUrl", re.I)
@@ -72,7 +71,7 @@ class Crawl:
     """The stored crawl, indexed for matching (current rows only). Read-only for the passes, except
     :meth:`add_member` (the breadcrumb pass places articles no list showed)."""
 
-    def __init__(self, db: sqlite_utils.Database, disclosure_site: str | None):
+    def __init__(self, db: Database, disclosure_site: str | None):
         self.pages: dict[str, Page] = {}
         self.by_id: dict[int, Page] = {}
         for r in history.match_pages(db):

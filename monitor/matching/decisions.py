@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
-import sqlite_utils
-
 from monitor.core import clock
 from monitor.matching.crawl import Crawl, canon, eval_key
 from monitor.matching.textsim import title_key
 from monitor.store import history, rows
+from monitor.store.engine import Database
 
 Decision = dict[str, Any]   # a match_decisions row
 
@@ -37,7 +36,7 @@ class Decisions:
         return [d for d in self.by_url.get(url, {}).values() if d["decision"] in ("assign", "confirm")]
 
 
-def load_decisions(db: sqlite_utils.Database, crawl: Crawl) -> Decisions:
+def load_decisions(db: Database, crawl: Crawl) -> Decisions:
     out = Decisions()
     by_fp: dict[str, list[str]] = defaultdict(list)
     by_title: dict[str, list[str]] = defaultdict(list)
@@ -70,7 +69,7 @@ def load_decisions(db: sqlite_utils.Database, crawl: Crawl) -> Decisions:
     return out
 
 
-def page_identity(db: sqlite_utils.Database, url: str) -> tuple[str | None, str | None, str | None, int | None]:
+def page_identity(db: Database, url: str) -> tuple[str | None, str | None, str | None, int | None]:
     """(title_key, fingerprint, target, page_id) for a URL from pages, entries or attachments."""
     p = history.page_identity(db, url)
     if p is not None:
@@ -88,7 +87,7 @@ def page_identity(db: sqlite_utils.Database, url: str) -> tuple[str | None, str 
     return None, None, None, None
 
 
-def decide(db: sqlite_utils.Database, item_id: str, url: str, decision: str, by: str | None, note: str | None,
+def decide(db: Database, item_id: str, url: str, decision: str, by: str | None, note: str | None,
            known_items: Iterable[str] | None) -> None:
     item_id = str(item_id).strip()
     url = url.strip()
@@ -147,19 +146,19 @@ def decide(db: sqlite_utils.Database, item_id: str, url: str, decision: str, by:
         raise
 
 
-def confirm_match(db: sqlite_utils.Database, item_id: str, url: str, by: str | None = None, *,
+def confirm_match(db: Database, item_id: str, url: str, by: str | None = None, *,
                   note: str | None = None, known_items: Iterable[str] | None = None) -> None:
     """A person confirms that the page at ``url`` is evidence of ``item_id``."""
     decide(db, item_id, url, "confirm", by, note, known_items)
 
 
-def reject_match(db: sqlite_utils.Database, item_id: str, url: str, by: str | None = None, *,
+def reject_match(db: Database, item_id: str, url: str, by: str | None = None, *,
                  note: str | None = None, known_items: Iterable[str] | None = None) -> None:
     """A person rejects the match; it stays rejected in later scans and after URL moves."""
     decide(db, item_id, url, "reject", by, note, known_items)
 
 
-def assign_column(db: sqlite_utils.Database, item_id: str, url: str, by: str | None = None, *,
+def assign_column(db: Database, item_id: str, url: str, by: str | None = None, *,
                   note: str | None = None, known_items: Iterable[str] | None = None) -> None:
     """A person assigns a column (or page) to an item; its articles inherit it from the next match run."""
     decide(db, item_id, url, "assign", by, note, known_items)

@@ -4,14 +4,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-import sqlite_utils
-
 from monitor.matching.crawl import eval_key
 from monitor.matching.textsim import id_key
 from monitor.store import history, rows
+from monitor.store.engine import Database
 
 
-def evaluate_matching(db: sqlite_utils.Database, ground_truth: dict[str, Any]) -> dict[str, Any]:
+def evaluate_matching(db: Database, ground_truth: dict[str, Any]) -> dict[str, Any]:
     """Precision/recall of item↔URL pairs (auto + confirmed) against the ground truth's
     ``items[*].columns`` and ``items[*].evidence``. Pages the ground truth does not tie to an item
     count as false positives when matched."""

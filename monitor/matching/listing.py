@@ -5,15 +5,14 @@ import unicodedata
 from collections import Counter
 from typing import Any, Mapping
 
-import sqlite_utils
-
 from monitor.catalog import CatalogItem
 from monitor.core.vocab import KIND, MATCH_STATE
 from monitor.matching.textsim import id_key
 from monitor.store import rows
+from monitor.store.engine import Database
 
 
-def list_matches(db: sqlite_utils.Database, *, review_only: bool = False,
+def list_matches(db: Database, *, review_only: bool = False,
                  item_id: str | None = None) -> list[dict[str, Any]]:
     sql = "SELECT item_id, target, url, score, reason, method, state FROM matches"
     where, params = [], []

@@ -4,11 +4,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import sqlite_utils
-
 from monitor.config import Config
 from monitor.matching import passes
 from monitor.matching.context import build_context, catalog_items
+from monitor.store.engine import Database
 
 
 @dataclass
@@ -28,7 +27,7 @@ class MatchStats:
         return asdict(self)
 
 
-def match_all(db: sqlite_utils.Database, cfg: Config, scan_id: int | None = None) -> MatchStats:
+def match_all(db: Database, cfg: Config, scan_id: int | None = None) -> MatchStats:
     """Recompute every match from the stored crawl and the review decisions; write ``matches``."""
     result = passes.run(build_context(db, cfg))
     stats = MatchStats(scan_id=scan_id)

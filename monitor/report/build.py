@@ -9,8 +9,6 @@ from datetime import date
 from typing import Any, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-import sqlite_utils
-
 from monitor.assess import ItemStatus, assess_all
 from monitor.catalog import Category
 from monitor.config import Config, Unit
@@ -35,6 +33,7 @@ from monitor.report.model import (
 )
 from monitor.rules import Rule, describe_rule
 from monitor.store import history, rows
+from monitor.store.engine import Database
 
 # --------------------------------------------------------------------------- small helpers
 
@@ -81,7 +80,7 @@ def _site_names(cfg: Config) -> dict[str, tuple[str, str | None]]:
 
 # --------------------------------------------------------------------------- evidence from the store
 
-def scan_coverage(db: sqlite_utils.Database, year: AcademicYear) -> ScanCoverage:
+def scan_coverage(db: Database, year: AcademicYear) -> ScanCoverage:
     """Finished scans able to see the year: started on or after the year's first day."""
     found = rows(db, "SELECT started_at FROM scans WHERE status IN ('done','timeout','killed','interrupted') "
                      "AND substr(started_at,1,10) >= ? ORDER BY started_at", (year.start.isoformat(),))
@@ -90,7 +89,7 @@ def scan_coverage(db: sqlite_utils.Database, year: AcademicYear) -> ScanCoverage
     return ScanCoverage(len(found), found[0]["started_at"][:10], found[-1]["started_at"][:10])
 
 
-def _matched_columns(db: sqlite_utils.Database) -> dict[str, list[dict]]:
+def _matched_columns(db: Database) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for r in rows(db, """SELECT m.item_id, m.url, m.page_id, COALESCE(p.column_name, p.title) AS title
                          FROM matches m LEFT JOIN pages p ON p.id = m.page_id
@@ -100,7 +99,7 @@ def _matched_columns(db: sqlite_utils.Database) -> dict[str, list[dict]]:
     return out
 
 
-def _channel_articles(db: sqlite_utils.Database, year: AcademicYear) -> dict[str, int]:
+def _channel_articles(db: Database, year: AcademicYear) -> dict[str, int]:
     """site root -> distinct articles published in the year (article pages + list entries)."""
     start, end = year.start.isoformat(), year.end.isoformat()
     seen: dict[str, str] = {}   # url_key -> site
@@ -126,11 +125,11 @@ def _channel_articles(db: sqlite_utils.Database, year: AcademicYear) -> dict[str
     return counts
 
 
-def _site_units(db: sqlite_utils.Database) -> dict[str, str]:
+def _site_units(db: Database) -> dict[str, str]:
     return history.site_units(db)
 
 
-def _latest_capture(db: sqlite_utils.Database, page_id: int | None, url: str) -> dict | None:
+def _latest_capture(db: Database, page_id: int | None, url: str) -> dict | None:
     """Newest stored snapshot of a page (by page id, else by URL)."""
     if page_id is None:
         page_id = history.page_id_of(db, url)
@@ -140,14 +139,14 @@ def _latest_capture(db: sqlite_utils.Database, page_id: int | None, url: str) ->
     return dict(found) if found else None
 
 
-def _entry_capture(db: sqlite_utils.Database, url: str) -> dict | None:
+def _entry_capture(db: Database, url: str) -> dict | None:
     """For an entry never fetched on its own: the list page that showed it."""
     found = rows(db, """SELECT COALESCE(source_page_id, list_page_id) AS pid FROM entries
                         WHERE url = ? ORDER BY last_seen_scan DESC LIMIT 1""", (url,))
     return _latest_capture(db, found[0]["pid"], "") if found else None
 
 
-def _column_info(db: sqlite_utils.Database, url: str) -> dict:
+def _column_info(db: Database, url: str) -> dict:
     """A column the assessment names by URL, with its name and page id from the store."""
     found = history.column_title(db, url)
     return {"url": url, "title": found["title"] if found else None, "page_id": found["id"] if found else None}
@@ -156,7 +155,7 @@ def _column_info(db: sqlite_utils.Database, url: str) -> dict:
 class _Citations:
     """Assigns stable archive ids (E001 …) to cited URLs and resolves their captures."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         self.by_url: dict[str, Citation] = {}
 
@@ -178,7 +177,7 @@ class _Citations:
 
 # --------------------------------------------------------------------------- building the model
 
-def year_end_statuses(db: sqlite_utils.Database, cfg: Config, as_of: date,
+def year_end_statuses(db: Database, cfg: Config, as_of: date,
                       known_by: date | None = None) -> list[ItemStatus]:
     """Every item's status as of the year's last day, judged on all evidence known today.
 
@@ -190,7 +189,7 @@ def year_end_statuses(db: sqlite_utils.Database, cfg: Config, as_of: date,
     return assess_all(db, cfg, as_of, known_by=max(as_of, known_by or clock.today()))
 
 
-def build_report(db: sqlite_utils.Database, cfg: Config, year: AcademicYear, *,
+def build_report(db: Database, cfg: Config, year: AcademicYear, *,
                  inputs: ReportInputs | None = None, statuses: list[ItemStatus] | None = None,
                  today: date | None = None) -> AnnualReport:
     """Compute the whole report from the store and the assessment as of the year's end.
@@ -329,7 +328,7 @@ def _category_rows(categories: list[Category], names: dict[str, str], rows_: lis
     return out
 
 
-def _channels(db: sqlite_utils.Database, cfg: Config, year: AcademicYear,
+def _channels(db: Database, cfg: Config, year: AcademicYear,
               units: dict[str, Unit]) -> list[Channel]:
     counts = _channel_articles(db, year)
     office = cfg.office.name

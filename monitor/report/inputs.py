@@ -6,13 +6,13 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-import sqlite_utils
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, ValidationError
 
 from monitor.core import clock
 from monitor.report.model import AcademicYear, ReportError, ReportInputs, RequestFigures
 from monitor.store import rows
+from monitor.store.engine import Database
 
 TEXT_KEYS = ("overview", "active", "problems", "measures", "complaints")
 
@@ -107,13 +107,13 @@ def load_inputs(path: str | Path, year: AcademicYear) -> ReportInputs:
                         texts={k: v for k, v in parsed.texts.items() if v and v.strip()})
 
 
-def save_inputs(db: sqlite_utils.Database, year: AcademicYear, inputs: ReportInputs) -> None:
+def save_inputs(db: Database, year: AcademicYear, inputs: ReportInputs) -> None:
     # Not store.dumps: it sorts keys, and the office's order of outcomes is the report's order.
     db.execute("INSERT OR REPLACE INTO report_inputs(year, data, source, loaded_at) VALUES (?,?,?,?)",
                (year.label, json.dumps(asdict(inputs), ensure_ascii=False), inputs.path, clock.now_iso()))
 
 
-def stored_inputs(db: sqlite_utils.Database, year: AcademicYear) -> ReportInputs | None:
+def stored_inputs(db: Database, year: AcademicYear) -> ReportInputs | None:
     """Inputs imported by an earlier run for this year (so re-running needs no file)."""
     found = rows(db, "SELECT data, loaded_at FROM report_inputs WHERE year = ?", (year.label,))
     if not found:

@@ -10,8 +10,6 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, Iterable
 
-import sqlite_utils
-
 from monitor.config import Config
 from monitor.core.errors import UserError
 from monitor.report import docx, html, warc, xlsx
@@ -19,6 +17,7 @@ from monitor.report.build import build_report
 from monitor.report.inputs import load_inputs, save_inputs, stored_inputs
 from monitor.report.model import AcademicYear, AnnualReport, ReportError
 from monitor.store import dumps, open_db
+from monitor.store.engine import Database
 
 Renderer = Callable[[AnnualReport, Path], Path]
 
@@ -37,7 +36,7 @@ def parse_formats(text: str) -> list[str]:
     return [f for f in ALL_FORMATS if f in wanted]
 
 
-def write_outputs(report: AnnualReport, db: sqlite_utils.Database, out_dir: str | Path,
+def write_outputs(report: AnnualReport, db: Database, out_dir: str | Path,
                   formats: Iterable[str] = ALL_FORMATS) -> dict[str, Path]:
     """Render the requested formats into out_dir; ``zip`` is the full evidence pack
     (report.docx/.xlsx/.html/.md, evidence/*.warc.gz, files/…, manifest.json/.csv)."""

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-import sqlite_utils
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -31,6 +30,7 @@ from monitor.core import clock
 from monitor.core.safe_text import sheet_value
 from monitor.report.model import AnnualReport
 from monitor.store import decompress, history
+from monitor.store.engine import Database
 
 # The stored body is already decoded (no gzip/chunking): these headers would lie about it.
 _DROP_HEADERS = {"content-encoding", "transfer-encoding", "content-length", "connection", "keep-alive"}
@@ -104,7 +104,7 @@ def parse_headers(raw: str | None) -> list[tuple[str, str]]:
     return pairs
 
 
-def _load_capture(db: sqlite_utils.Database, version_id: int) -> Capture | None:
+def _load_capture(db: Database, version_id: int) -> Capture | None:
     r = history.capture(db, version_id)
     if r is None or r["snapshot"] is None:
         return None
@@ -148,14 +148,14 @@ def _file_relpath(url: str) -> str:
     return "/".join(["files", _host_key(url), *segments])
 
 
-def _linked_files(db: sqlite_utils.Database, page_ids: list[int]) -> list[tuple[int, int]]:
+def _linked_files(db: Database, page_ids: list[int]) -> list[tuple[int, int]]:
     """(citing page id, newest file version id) for attachments linked from cited pages."""
     if not page_ids:
         return []
     return [(pid, vid) for pid, vid in history.newest_file_versions(db, page_ids) if vid]
 
 
-def collect_captures(db: sqlite_utils.Database, report: AnnualReport) -> list[Capture]:
+def collect_captures(db: Database, report: AnnualReport) -> list[Capture]:
     """Every snapshot the report relies on, each once, with the citations that use it."""
     captures: dict[int, Capture] = {}
 
@@ -188,7 +188,7 @@ def collect_captures(db: sqlite_utils.Database, report: AnnualReport) -> list[Ca
     return sorted(captures.values(), key=lambda c: (_host_key(c.url), c.url, c.version_id))
 
 
-def export_evidence(db: sqlite_utils.Database, report: AnnualReport, dest: Path) -> list[dict]:
+def export_evidence(db: Database, report: AnnualReport, dest: Path) -> list[dict]:
     """Write dest/evidence/<host>.warc.gz and dest/files/…; return the manifest's capture rows."""
     captures = collect_captures(db, report)
     by_host: dict[str, list[Capture]] = {}

@@ -1,34 +1,42 @@
 """The database connection and its small helpers: open_db, rows, dumps, compress, latest_scan.
 
-One file, WAL mode, opened through sqlite-utils so any SQLite tool can read it. The schema lives
+SQLite: one file, WAL mode, opened through sqlite-utils so any SQLite tool can read it. PostgreSQL: the
+school's schema in a shared database (:mod:`monitor.store.engine`, docs/fleet.md "The store"). The schema lives
 in :mod:`monitor.store.schema` and is brought up to date on open (``PRAGMA user_version``).
 """
 from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import zlib
 from pathlib import Path
 from typing import Any, Sequence
 
-import sqlite_utils
-
+from monitor.core.dburl import PostgresTarget, is_database_url, parse_database_url
 from monitor.core.private_files import private_file
+from monitor.store.engine import Database, PostgresDatabase, open_sqlite
 from monitor.store.schema import apply_migrations
 
 
-def open_db(path: str | Path, *, migrate: bool = True) -> sqlite_utils.Database:
-    """Open (creating if needed) the database in WAL mode and bring its schema up to date."""
-    path = Path(path)
-    # private from the first byte: SQLite gives the -wal/-shm files the database file's permissions
-    private_file(path)
-    conn = sqlite3.connect(str(path), timeout=60, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 60000")
-    db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA journal_mode = WAL")
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("PRAGMA foreign_keys = ON")
+def open_db(target: str | Path | PostgresTarget, *, migrate: bool = True, schema: str | None = None) -> Database:
+    """Open the school's database and bring its schema up to date: a SQLite file (created if needed, WAL mode)
+    for a path, the school's schema in PostgreSQL for a ``postgresql://`` URL or a config's
+    ``database_target``. ``schema`` overrides the URL's ``schema`` parameter."""
+    if isinstance(target, str) and is_database_url(target):
+        target = parse_database_url(target)
+    db: Database
+    if isinstance(target, PostgresTarget):
+        name = schema or target.schema
+        if not name:
+            raise ValueError(f"数据库地址 {target.url} 没有指定 schema（?schema=school_<key>）")
+        db = PostgresDatabase(target.conninfo, name)
+    else:
+        path = Path(target)
+        if path.suffix == ".postgresql":  # Config.database_path of a PostgreSQL config: a lock anchor, never a file
+            raise ValueError(f"{path} 是 PostgreSQL 配置的锁文件位置，不是数据库：请用 Config.database_target 打开")
+        # private from the first byte: SQLite gives the -wal/-shm files the database file's permissions
+        private_file(path)
+        db = open_sqlite(path)
     if migrate:
         apply_migrations(db)
     return db
@@ -64,13 +72,13 @@ def dumps(obj: Any) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict]:
+def rows(db: Database, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict]:
     cur = db.execute(sql, params)
     cols = [c[0] for c in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def latest_scan(db: sqlite_utils.Database, *, finished: bool = True) -> dict | None:
+def latest_scan(db: Database, *, finished: bool = True) -> dict | None:
     sql = "SELECT * FROM scans"
     if finished:
         sql += " WHERE status = 'done'"

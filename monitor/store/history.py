@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Sequence, TypedDict, cast
 
-import sqlite_utils
-
 from monitor.store.db import rows
+from monitor.store.engine import Database
 
 Row = dict[str, Any]
 
@@ -35,16 +34,22 @@ class KnownPage(TypedDict):
     last_error: str | None
 
 
-def known_pages(db: sqlite_utils.Database, too_complex_marker: str) -> list[KnownPage]:
+def known_pages(db: Database, too_complex_marker: str) -> list[KnownPage]:
     """Pages stored with content, and files skipped at a limit (their last_error holds the marker)."""
     return cast(list[KnownPage], rows(
         db, """SELECT p.url, p.etag, p.last_modified, p.kind, p.last_seen_at, p.last_status,
                                 r.url AS list_root, p.sha256, p.last_error FROM pages p
                          LEFT JOIN pages r ON r.id = p.list_root_id
-                         WHERE p.fingerprint IS NOT NULL OR instr(p.last_error, ?) > 0""", (too_complex_marker,)))
+                         WHERE p.fingerprint IS NOT NULL OR p.last_error LIKE ? ESCAPE '!'""",
+        (like_contains(too_complex_marker),)))
 
 
-def outlinks(db: sqlite_utils.Database, url: str) -> list[tuple[str, str | None]]:
+def like_contains(text: str) -> str:
+    """A LIKE pattern (with ``ESCAPE '!'``) for "contains ``text``" on both engines (no instr/strpos in common)."""
+    return "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+
+
+def outlinks(db: Database, url: str) -> list[tuple[str, str | None]]:
     """A page's stored outlinks as (url, text), in the order they were first stored."""
     cur = db.execute(
         "SELECT l.url, l.text FROM links l JOIN pages p ON p.id = l.page_id WHERE p.url = ? ORDER BY l.id",
@@ -121,33 +126,33 @@ _ASSESS_PAGE_COLUMNS = ("id, url, kind, title, column_name, first_seen_scan, pub
                         "list_root_id, last_seen_at, last_fetch_scan, unit, needs_browser")
 
 
-def scan_starts(db: sqlite_utils.Database) -> list[ScanStart]:
+def scan_starts(db: Database) -> list[ScanStart]:
     return cast(list[ScanStart], rows(db, "SELECT id, started_at FROM scans ORDER BY started_at, id"))
 
 
-def assess_pages(db: sqlite_utils.Database) -> list[AssessPage]:
+def assess_pages(db: Database) -> list[AssessPage]:
     """Every page with the columns an assessment dates and judges it by."""
     return cast(list[AssessPage], rows(db, f"SELECT {_ASSESS_PAGE_COLUMNS} FROM pages"))
 
 
-def version_dates(db: sqlite_utils.Database) -> list[VersionDates]:
+def version_dates(db: Database) -> list[VersionDates]:
     """The dates every stored version showed, oldest first."""
     return cast(list[VersionDates], rows(
         db, "SELECT page_id, fetched_at, changed_after, published, published_source, updated, "
             "updated_source FROM versions ORDER BY id"))
 
 
-def all_entries(db: sqlite_utils.Database) -> list[EntryRow]:
+def all_entries(db: Database) -> list[EntryRow]:
     return cast(list[EntryRow], rows(
         db, "SELECT id, list_page_id, url, title, date, date_source, first_seen_scan FROM entries ORDER BY id"))
 
 
-def all_attachments(db: sqlite_utils.Database) -> list[AttachmentRow]:
+def all_attachments(db: Database) -> list[AttachmentRow]:
     return cast(list[AttachmentRow], rows(
         db, "SELECT page_id, file_page_id, url, name, first_seen_scan FROM attachments ORDER BY id"))
 
 
-def fetch_errors_of(db: sqlite_utils.Database, scan_ids: Sequence[int], url: str) -> list[FetchError]:
+def fetch_errors_of(db: Database, scan_ids: Sequence[int], url: str) -> list[FetchError]:
     """The fetch errors recorded for ``url`` in the given scans, oldest first."""
     return cast(list[FetchError], rows(
         db, f"SELECT scan_id, status, error FROM fetch_errors WHERE scan_id IN ({_marks(scan_ids)}) "
@@ -156,7 +161,7 @@ def fetch_errors_of(db: sqlite_utils.Database, scan_ids: Sequence[int], url: str
 
 # ---------------------------------------------------------------------------- dashboard
 
-def item_matches(db: sqlite_utils.Database, item_id: str) -> list[Row]:
+def item_matches(db: Database, item_id: str) -> list[Row]:
     """An item's matches with the matched page's dates and health and the person's decision."""
     return rows(
         db,
@@ -171,7 +176,7 @@ def item_matches(db: sqlite_utils.Database, item_id: str) -> list[Row]:
     )
 
 
-def list_entries(db: sqlite_utils.Database, list_page_id: int, limit: int) -> list[Row]:
+def list_entries(db: Database, list_page_id: int, limit: int) -> list[Row]:
     """A column's entries, newest date first."""
     return rows(db, "SELECT * FROM entries WHERE list_page_id = ? ORDER BY date DESC LIMIT ?",
                 (list_page_id, limit))
@@ -189,7 +194,7 @@ class LinkedFile(TypedDict):
     published_source: str | None
 
 
-def linked_files(db: sqlite_utils.Database, page_id: int, limit: int) -> list[LinkedFile]:
+def linked_files(db: Database, page_id: int, limit: int) -> list[LinkedFile]:
     """The attachments a page links, with the dates of the file's own page row."""
     return cast(list[LinkedFile], rows(
         db,
@@ -198,7 +203,7 @@ def linked_files(db: sqlite_utils.Database, page_id: int, limit: int) -> list[Li
         " LEFT JOIN pages f ON f.id = a.file_page_id WHERE a.page_id = ? LIMIT ?", (page_id, limit)))
 
 
-def versions_meta(db: sqlite_utils.Database, page_ids: Sequence[int]) -> list[Row]:
+def versions_meta(db: Database, page_ids: Sequence[int]) -> list[Row]:
     """The versions of these pages, newest first, without their bodies (``has_snapshot``, ``has_text``)."""
     return rows(
         db,
@@ -208,7 +213,7 @@ def versions_meta(db: sqlite_utils.Database, page_ids: Sequence[int]) -> list[Ro
         page_ids)
 
 
-def version(db: sqlite_utils.Database, version_id: int) -> Row | None:
+def version(db: Database, version_id: int) -> Row | None:
     """One version with its bodies, its page's URL and unit (``page_unit``)."""
     found = rows(db, "SELECT v.*, p.url, p.unit AS page_unit FROM versions v JOIN pages p ON p.id = v.page_id"
                      " WHERE v.id = ?", (version_id,))
@@ -221,13 +226,13 @@ class VersionRef(TypedDict):
     scan_id: int
 
 
-def version_list(db: sqlite_utils.Database, page_id: int) -> list[VersionRef]:
+def version_list(db: Database, page_id: int) -> list[VersionRef]:
     """A page's versions, newest first."""
     return cast(list[VersionRef], rows(
         db, "SELECT id, fetched_at, scan_id FROM versions WHERE page_id = ? ORDER BY id DESC", (page_id,)))
 
 
-def review_matches(db: sqlite_utils.Database) -> list[Row]:
+def review_matches(db: Database) -> list[Row]:
     """Matches waiting for a person, best score first, with the page's title and unit."""
     return rows(
         db, "SELECT m.id, m.item_id, m.url, m.target, m.score, m.reason, m.method, p.title, p.unit"
@@ -235,7 +240,7 @@ def review_matches(db: sqlite_utils.Database) -> list[Row]:
             " ORDER BY m.score DESC, m.id")
 
 
-def pages_where(db: sqlite_utils.Database, select: str, where: str, params: Sequence[Any], order: str,
+def pages_where(db: Database, select: str, where: str, params: Sequence[Any], order: str,
                 limit: int | None = None, offset: int = 0) -> tuple[list[Row], int]:
     """One page of a filtered ``pages p`` list and the total count. ``select``, ``where`` and ``order``
     are SQL fragments built by the caller from fixed text (values go in ``params``)."""
@@ -246,14 +251,14 @@ def pages_where(db: sqlite_utils.Database, select: str, where: str, params: Sequ
     return rows(db, sql, params), total
 
 
-def page_index_state(db: sqlite_utils.Database) -> tuple[int | None, int, int | None]:
+def page_index_state(db: Database) -> tuple[int | None, int, int | None]:
     """(newest scan id, number of pages, highest page id): what a page index is up to date with."""
     scan, count, max_id = db.execute(
         "SELECT (SELECT MAX(id) FROM scans), COUNT(*), MAX(id) FROM pages").fetchone()
     return scan, count, max_id
 
 
-def page_title_batches(db: sqlite_utils.Database, where: str, params: Sequence[Any],
+def page_title_batches(db: Database, where: str, params: Sequence[Any],
                        size: int) -> Iterator[list[tuple[int, str | None, str | None]]]:
     """(id, title, column_name) of the pages matching ``where`` (a SQL fragment of fixed text, values in
     ``params``), ``size`` rows at a time from one cursor: lazy, so it runs inside the caller's transaction."""
@@ -264,12 +269,12 @@ def page_title_batches(db: sqlite_utils.Database, where: str, params: Sequence[A
 
 # ---------------------------------------------------------------------------- bench, link checks
 
-def urls_fetched_in(db: sqlite_utils.Database, scan_id: int) -> list[str]:
+def urls_fetched_in(db: Database, scan_id: int) -> list[str]:
     """Pages whose last fetch attempt was in this scan."""
     return [r["url"] for r in rows(db, "SELECT url FROM pages WHERE last_fetch_scan=?", (scan_id,))]
 
 
-def count_seen_in(db: sqlite_utils.Database, scan_id: int) -> int:
+def count_seen_in(db: Database, scan_id: int) -> int:
     """Pages the scan reached (fetched, 304 or recently checked)."""
     return int(rows(db, "SELECT COUNT(*) AS n FROM pages WHERE last_seen_scan = ?", (scan_id,))[0]["n"])
 
@@ -283,7 +288,7 @@ class CrawledPage(TypedDict):
     text_len: int
 
 
-def crawled_in(db: sqlite_utils.Database, scan_id: int) -> list[CrawledPage]:
+def crawled_in(db: Database, scan_id: int) -> list[CrawledPage]:
     """Pages fetched in this scan with their outcome and the length of their stored text."""
     return cast(list[CrawledPage], rows(
         db, "SELECT id, url, last_status, last_error, title, LENGTH(COALESCE(text_excerpt, '')) AS text_len "
@@ -296,12 +301,12 @@ class ScanFetchError(TypedDict):
     error: str | None
 
 
-def fetch_errors_in(db: sqlite_utils.Database, scan_id: int) -> list[ScanFetchError]:
+def fetch_errors_in(db: Database, scan_id: int) -> list[ScanFetchError]:
     return cast(list[ScanFetchError], rows(db, "SELECT url, status, error FROM fetch_errors WHERE scan_id = ?",
                                            (scan_id,)))
 
 
-def latest_snapshot(db: sqlite_utils.Database, page_id: int) -> bytes | None:
+def latest_snapshot(db: Database, page_id: int) -> bytes | None:
     """The compressed raw body of the page's newest version (None if it has none)."""
     found = db.execute("SELECT snapshot FROM versions WHERE page_id = ? ORDER BY id DESC LIMIT 1",
                        (page_id,)).fetchone()
@@ -321,7 +326,7 @@ class CaptureRow(TypedDict):
     kind: str | None
 
 
-def capture(db: sqlite_utils.Database, version_id: int) -> CaptureRow | None:
+def capture(db: Database, version_id: int) -> CaptureRow | None:
     """A version with its raw body and its page's URL and kind."""
     found = rows(db, """SELECT v.id, v.fetched_at, v.status, v.content_type, v.headers, v.snapshot,
                                p.url, p.kind
@@ -329,7 +334,7 @@ def capture(db: sqlite_utils.Database, version_id: int) -> CaptureRow | None:
     return cast(CaptureRow, found[0]) if found else None
 
 
-def newest_file_versions(db: sqlite_utils.Database, page_ids: Sequence[int]) -> list[tuple[int, int | None]]:
+def newest_file_versions(db: Database, page_ids: Sequence[int]) -> list[tuple[int, int | None]]:
     """(linking page id, newest version id with a snapshot of the linked file) per attachment of the pages."""
     found = rows(db, f"""SELECT a.page_id, (SELECT v.id FROM versions v WHERE v.page_id = a.file_page_id
                                               AND v.snapshot IS NOT NULL
@@ -339,11 +344,11 @@ def newest_file_versions(db: sqlite_utils.Database, page_ids: Sequence[int]) -> 
     return [(r["page_id"], r["vid"]) for r in found]
 
 
-def version_page_id(db: sqlite_utils.Database, version_id: int) -> int:
+def version_page_id(db: Database, version_id: int) -> int:
     return int(rows(db, "SELECT page_id FROM versions WHERE id = ?", (version_id,))[0]["page_id"])
 
 
-def page_url(db: sqlite_utils.Database, page_id: int) -> str:
+def page_url(db: Database, page_id: int) -> str:
     return str(rows(db, "SELECT url FROM pages WHERE id = ?", (page_id,))[0]["url"])
 
 
@@ -363,7 +368,7 @@ class MatchPage(TypedDict):
     last_status: int | None
 
 
-def match_pages(db: sqlite_utils.Database) -> list[MatchPage]:
+def match_pages(db: Database) -> list[MatchPage]:
     """Every page with the columns matching places it by."""
     return cast(list[MatchPage], rows(
         db, "SELECT id, url, site, unit, kind, title, column_name, list_root_id, fingerprint, "
@@ -378,17 +383,17 @@ class PageIdentity(TypedDict):
     fingerprint: str | None
 
 
-def page_identity(db: sqlite_utils.Database, url: str) -> PageIdentity | None:
+def page_identity(db: Database, url: str) -> PageIdentity | None:
     found = rows(db, "SELECT id, kind, title, column_name, fingerprint FROM pages WHERE url=?", (url,))
     return cast(PageIdentity, found[0]) if found else None
 
 
-def page_urls_like(db: sqlite_utils.Database, pattern: str) -> list[str]:
+def page_urls_like(db: Database, pattern: str) -> list[str]:
     """Stored page URLs matching a LIKE pattern."""
     return [r[0] for r in db.execute("SELECT url FROM pages WHERE url LIKE ?", (pattern,))]
 
 
-def all_urls(db: sqlite_utils.Database) -> list[str]:
+def all_urls(db: Database) -> list[str]:
     """Every URL the store knows: pages, list entries and attachment links."""
     return [r[0] for r in db.execute("SELECT url FROM pages UNION SELECT url FROM entries "
                                      "UNION SELECT url FROM attachments")]
@@ -402,7 +407,7 @@ class DatedArticle(TypedDict):
     published: str
 
 
-def dated_articles(db: sqlite_utils.Database) -> list[DatedArticle]:
+def dated_articles(db: Database) -> list[DatedArticle]:
     """Article pages with a publication date."""
     return cast(list[DatedArticle], rows(
         db, "SELECT url, site, published FROM pages WHERE kind = 'article' AND published IS NOT NULL"))
@@ -414,7 +419,7 @@ class ListedEntry(TypedDict):
     kind: str | None
 
 
-def entries_dated_between(db: sqlite_utils.Database, start: str, end: str) -> list[ListedEntry]:
+def entries_dated_between(db: Database, start: str, end: str) -> list[ListedEntry]:
     """List entries dated in [start, end], with the site of their article (else their list) and the
     article's page kind (None if never fetched)."""
     return cast(list[ListedEntry], rows(
@@ -424,13 +429,13 @@ def entries_dated_between(db: sqlite_utils.Database, start: str, end: str) -> li
                          WHERE e.date BETWEEN ? AND ?""", (start, end)))
 
 
-def site_units(db: sqlite_utils.Database) -> dict[str, str]:
+def site_units(db: Database) -> dict[str, str]:
     """site root -> the unit owning its pages ('' = disclosure site / office)."""
     return {r["site"]: (r["unit"] or "") for r in rows(
         db, "SELECT site, MAX(unit) AS unit FROM pages WHERE site IS NOT NULL GROUP BY site")}
 
 
-def page_id_of(db: sqlite_utils.Database, url: str) -> int | None:
+def page_id_of(db: Database, url: str) -> int | None:
     found = rows(db, "SELECT id FROM pages WHERE url = ?", (url,))
     return found[0]["id"] if found else None
 
@@ -441,7 +446,7 @@ class SnapshotRef(TypedDict):
     url: str
 
 
-def newest_snapshot(db: sqlite_utils.Database, page_id: int) -> SnapshotRef | None:
+def newest_snapshot(db: Database, page_id: int) -> SnapshotRef | None:
     """The page's newest version that has a stored body."""
     found = rows(db, """SELECT v.id, v.fetched_at, p.url FROM versions v JOIN pages p ON p.id = v.page_id
                         WHERE v.page_id = ? AND v.snapshot IS NOT NULL
@@ -454,7 +459,7 @@ class ColumnTitle(TypedDict):
     title: str | None
 
 
-def column_title(db: sqlite_utils.Database, url: str) -> ColumnTitle | None:
+def column_title(db: Database, url: str) -> ColumnTitle | None:
     """A page's id and its column name (else title)."""
     found = rows(db, "SELECT id, COALESCE(column_name, title) AS title FROM pages WHERE url = ?", (url,))
     return cast(ColumnTitle, found[0]) if found else None
@@ -472,7 +477,7 @@ class PiiCandidate(TypedDict):
     version_id: int
 
 
-def pages_to_check_pii(db: sqlite_utils.Database, scan_id: int) -> list[PiiCandidate]:
+def pages_to_check_pii(db: Database, scan_id: int) -> list[PiiCandidate]:
     """Pages fetched in the scan (or never checked) whose newest version has not been searched for
     personal data yet, with that version's id, in page id order."""
     return cast(list[PiiCandidate], rows(db, """
@@ -491,7 +496,7 @@ class ParentPage(TypedDict):
     site: str | None
 
 
-def attachment_parent(db: sqlite_utils.Database, page_id: int, url: str) -> ParentPage | None:
+def attachment_parent(db: Database, page_id: int, url: str) -> ParentPage | None:
     """The first page that links this attachment (by its page id or its URL), or None."""
     found = rows(db, """SELECT pp.url, pp.unit, pp.site FROM attachments a JOIN pages pp ON pp.id = a.page_id
                         WHERE a.file_page_id = ? OR a.url = ? ORDER BY a.id LIMIT 1""", (page_id, url))
@@ -503,14 +508,14 @@ class PageExcerpt(TypedDict):
     text_excerpt: str
 
 
-def excerpts_fetched_in(db: sqlite_utils.Database, scan_id: int) -> list[PageExcerpt]:
+def excerpts_fetched_in(db: Database, scan_id: int) -> list[PageExcerpt]:
     """The stored text excerpts of the pages fetched in this scan (pages without one are left out)."""
     return cast(list[PageExcerpt], rows(
         db, "SELECT id, text_excerpt FROM pages WHERE last_fetch_scan = ? AND text_excerpt IS NOT NULL",
         (scan_id,)))
 
 
-def findings_on_gone_pages(db: sqlite_utils.Database, scan_id: int) -> list[int]:
+def findings_on_gone_pages(db: Database, scan_id: int) -> list[int]:
     """Ids of open or accepted findings whose page answered 404/410 in this scan."""
     return [f["id"] for f in rows(db, """SELECT f.id FROM findings f JOIN pages p ON p.id = f.page_id
                          WHERE f.status IN ('open', 'accepted') AND p.last_fetch_scan = ?
@@ -530,7 +535,7 @@ class ColumnPage(TypedDict):
     newest: str | None
 
 
-def column_pages(db: sqlite_utils.Database) -> list[ColumnPage]:
+def column_pages(db: Database) -> list[ColumnPage]:
     """Seen list pages that are the root of their column, with their entry count and newest entry date
     (``entries``, ``newest``), by unit and URL."""
     return cast(list[ColumnPage], rows(db, """
@@ -550,10 +555,11 @@ class RenderRow(TypedDict):
     left: int            # pages that needed it and were left as fetched
 
 
-def render_by_site(db: sqlite_utils.Database) -> list[RenderRow]:
+def render_by_site(db: Database) -> list[RenderRow]:
     """Per site and reason: pages rendered in a browser, and pages that needed one and were not."""
     return cast(list[RenderRow], rows(db, """
         SELECT site, unit, COALESCE(rendered, needs_browser) AS reason,
-               SUM(rendered IS NOT NULL) AS rendered, SUM(rendered IS NULL AND needs_browser IS NOT NULL) AS left
+               SUM(CASE WHEN rendered IS NOT NULL THEN 1 ELSE 0 END) AS rendered,
+               SUM(CASE WHEN rendered IS NULL AND needs_browser IS NOT NULL THEN 1 ELSE 0 END) AS left
         FROM pages WHERE rendered IS NOT NULL OR needs_browser IS NOT NULL
         GROUP BY site, unit, COALESCE(rendered, needs_browser) ORDER BY site, reason"""))

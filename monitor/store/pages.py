@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterator
 
 from crawler.extract.records import PAGINATION_LINK_TEXT
 from monitor.compliance.pii import redact
 from monitor.core import clock
 from monitor.core.locks import pid_alive
 from monitor.store.db import compress, dumps
+from monitor.store.engine import Database
 
 MAX_SNAPSHOT_BYTES = 30 * 1024 * 1024
 EXCERPT_CHARS = 3000
@@ -38,21 +38,23 @@ class PageWriter:
     """Writes the items of scan ``scan_id`` (all stamped ``now``), keeping a cache of the stored pages
     (``pages``: url -> the columns a write needs) and the scan's running counts (``counts``)."""
 
-    def __init__(self, conn: sqlite3.Connection, scan_id: int, now: str) -> None:
-        self.conn = conn
+    def __init__(self, db: Database, scan_id: int, now: str) -> None:
+        self.db = db
+        self.conn = db.conn
         self.scan_id = scan_id
         self.now = now
         self.counts = {"pages_fetched": 0, "pages_new": 0, "pages_changed": 0, "not_modified": 0, "errors": 0,
                        "bytes": 0, "pages_skipped": 0}
         self.pages: dict[str, dict[str, Any]] = {}
+        self._touched: list[int] = []       # this batch's pages answered 304 (written by _touch_batch)
+        self._fresh_ids: list[int] = []     # this batch's pages checked recently, not fetched
         self.store_errors = 0
         self.reload_pages()
 
     def write(self, items: list[dict]) -> None:
         """Write a batch of items in one transaction (all or nothing) and update the scan's counts."""
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        self._touched, self._fresh_ids = [], []
+        with self.db.transaction():
             for item in items:
                 kind = item["type"]
                 if kind == "page":
@@ -67,16 +69,13 @@ class PageWriter:
                     self._too_complex(item)
                 else:
                     self._other(item)
-            conn.execute(
+            self._touch_batch()
+            self.conn.execute(
                 "UPDATE scans SET pages_fetched=?, pages_new=?, pages_changed=?, not_modified=?, errors=?, bytes=?, "
                 "pages_skipped=? WHERE id=?",
                 (self.counts["pages_fetched"], self.counts["pages_new"], self.counts["pages_changed"],
                  self.counts["not_modified"], self.counts["errors"], self.counts["bytes"],
                  self.counts["pages_skipped"], self.scan_id))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
 
     def reload_pages(self) -> None:
         """Re-read the page cache from the database (after a rolled-back batch it is stale)."""
@@ -93,11 +92,12 @@ class PageWriter:
 
     def _insert_page(self, url: str, item: dict) -> dict:
         cur = self.conn.execute(
-            "INSERT INTO pages (url, site, unit, depth, referrer, first_seen_scan, first_seen_at) VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO pages (url, site, unit, depth, referrer, first_seen_scan, first_seen_at) VALUES (?,?,?,?,?,?,?)"
+            " RETURNING id",
             (url, item.get("site"), item.get("unit") or "", item.get("depth"), item.get("referrer"), self.scan_id,
              self.now))
         row: dict[str, Any] = {c: None for c in _PAGE_COLS}
-        row.update(id=cur.lastrowid, url=url, first_seen_scan=self.scan_id, fail_count=0)
+        row.update(id=cur.fetchall()[0][0], url=url, first_seen_scan=self.scan_id, fail_count=0)
         self.pages[url] = row
         return row
 
@@ -198,22 +198,13 @@ class PageWriter:
             self.conn.execute("UPDATE attachments SET file_page_id=? WHERE url=? AND file_page_id IS NULL",
                               (page_id, url))
 
-    def _touch_children(self, page_id: int) -> None:
-        scan = self.scan_id
-        self.conn.execute("UPDATE entries SET last_seen_scan=? WHERE source_page_id=?", (scan, page_id))
-        self.conn.execute("UPDATE links SET last_seen_scan=? WHERE page_id=?", (scan, page_id))
-        self.conn.execute("UPDATE attachments SET last_seen_scan=? WHERE page_id=?", (scan, page_id))
-
     def _not_modified(self, item: dict) -> None:
         self.counts["not_modified"] += 1
         row = self.pages.get(item["url"])
         if row is None:  # a 304 for a page we do not know: nothing to refresh
             return
-        self.conn.execute(
-            """UPDATE pages SET last_seen_scan=?, last_seen_at=?, last_fetch_scan=?, last_status=304,
-               last_error=NULL, fail_count=0 WHERE id=?""", (self.scan_id, self.now, self.scan_id, row["id"]))
         row["last_seen_at"] = self.now
-        self._touch_children(row["id"])
+        self._touched.append(row["id"])  # written with the batch (_touch_batch)
 
     def _fresh(self, item: dict) -> None:
         """Not fetched (checked recently): still part of the site as of this scan, with its links,
@@ -223,10 +214,28 @@ class PageWriter:
         row = self.pages.get(item["url"])
         if row is None:
             return
-        self.conn.execute("UPDATE pages SET last_seen_scan=? WHERE id=?", (self.scan_id, row["id"]))
-        self.conn.execute("UPDATE pages SET last_seen_scan=? WHERE id IN (SELECT file_page_id FROM attachments "
-                          "WHERE page_id=? AND file_page_id IS NOT NULL)", (self.scan_id, row["id"]))
-        self._touch_children(row["id"])
+        self._fresh_ids.append(row["id"])  # written with the batch (_touch_batch)
+
+    def _touch_batch(self) -> None:
+        """The batch's 304 and recently checked pages, their links, entries and files: seen by this scan.
+        A re-scan has thousands of them, so a few statements per batch rather than five per page (each
+        statement is a round trip for the writer thread, which waits for the GIL after every one)."""
+        scan, now = self.scan_id, self.now
+        for ids in _chunks(self._touched):
+            marks = ",".join("?" * len(ids))
+            self.conn.execute(
+                f"""UPDATE pages SET last_seen_scan=?, last_seen_at=?, last_fetch_scan=?, last_status=304,
+                    last_error=NULL, fail_count=0 WHERE id IN ({marks})""", (scan, now, scan, *ids))
+        for ids in _chunks(self._fresh_ids):
+            marks = ",".join("?" * len(ids))
+            self.conn.execute(f"UPDATE pages SET last_seen_scan=? WHERE id IN ({marks})", (scan, *ids))
+            self.conn.execute(f"UPDATE pages SET last_seen_scan=? WHERE id IN (SELECT file_page_id FROM attachments "
+                              f"WHERE page_id IN ({marks}) AND file_page_id IS NOT NULL)", (scan, *ids))
+        for ids in _chunks(self._touched + self._fresh_ids):
+            marks = ",".join("?" * len(ids))
+            self.conn.execute(f"UPDATE entries SET last_seen_scan=? WHERE source_page_id IN ({marks})", (scan, *ids))
+            self.conn.execute(f"UPDATE links SET last_seen_scan=? WHERE page_id IN ({marks})", (scan, *ids))
+            self.conn.execute(f"UPDATE attachments SET last_seen_scan=? WHERE page_id IN ({marks})", (scan, *ids))
 
     def _failed(self, item: dict) -> None:
         self.counts["errors"] += 1
@@ -264,6 +273,12 @@ class PageWriter:
              item.get("etag"), item.get("last_modified"), row["id"]))
 
 
+def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    """Page ids in groups small enough for one statement's placeholders."""
+    for i in range(0, len(ids), size):
+        yield ids[i:i + size]
+
+
 def mark_interrupted(db: Any) -> int:
     """Scans still 'running' whose crawl process is gone were killed: say so. Call it under the scan lock
     (a row another scan has just inserted, its pid not yet written, must not be taken for a dead one)."""
@@ -279,9 +294,9 @@ def mark_interrupted(db: Any) -> int:
 def start_scan(db: Any, trigger: str, *, pid: int | None = None) -> int:
     """A new scan row, 'running', on the product clock (and the wall clock, for the logs)."""
     cur = db.execute(
-        "INSERT INTO scans (started_at, wall_started_at, status, trigger, pid) VALUES (?,?,?,?,?)",
+        "INSERT INTO scans (started_at, wall_started_at, status, trigger, pid) VALUES (?,?,?,?,?) RETURNING id",
         (clock.now_iso(), datetime.now().astimezone().isoformat(timespec="seconds"), "running", trigger, pid))
-    return cur.lastrowid
+    return int(cur.fetchall()[0][0])
 
 
 def finish_scan(db: Any, scan_id: int, *, finished_at: str, status: str, limits: list, sites: dict,

@@ -218,7 +218,7 @@ def run(workdir: Path, *, pages: int = 100_000, units: int = 60, repeat: int = 2
     clock.set_now(as_of.isoformat())
     try:
         cfg = load_config(cfg_path)
-        db = store.open_db(cfg.database_path)
+        db = store.open_db(cfg.database_target)
         auth.add_user(db, "bench", "bench-password", "admin")
         app = create_app(cfg)
         out: dict[str, Any] = {"pages": pages, "units": units, "build_s": round(build_s, 1), "pages_ms": {}}

@@ -33,7 +33,7 @@ def _status_table(cfg_path: Path, as_of: date) -> list[str]:
     from monitor.store import open_db
 
     cfg = load_config(cfg_path)
-    statuses = assess_all(open_db(cfg.database_path), cfg, as_of)
+    statuses = assess_all(open_db(cfg.database_target), cfg, as_of)
     counts: dict[str, int] = {}
     for s in statuses:
         counts[s.status] = counts.get(s.status, 0) + 1
@@ -91,7 +91,7 @@ def _serve(cfg_path: Path, host: str, port: int, echo: Callable[[str], None]) ->
     from monitor.store import open_db
 
     cfg = load_config(cfg_path)
-    db = open_db(cfg.database_path)
+    db = open_db(cfg.database_target)
     password = secrets.token_urlsafe(9)
     if auth.get_user(db, "admin") is None:
         auth.add_user(db, "admin", password, "admin")

@@ -240,7 +240,7 @@ def evaluate_seed(seed: int, as_of_text: str, workdir: str, quiet: bool = True) 
         result: dict[str, Any] = {"seed": seed, "as_of": as_of.isoformat(), "scan": scan.status,
                                   "pages_fetched": scan.row["pages_fetched"], "layouts": layout_summary(tb.estate)}
         if scan.status == "done":
-            db = open_db(cfg.database_path)
+            db = open_db(cfg.database_target)
             result.update(compare(db, cfg, truth, list_rows(tb.estate, as_of), as_of))
     result["seconds"] = round(time.perf_counter() - t0, 1)
     return result
