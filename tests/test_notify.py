@@ -445,3 +445,48 @@ def test_cli_bad_config_is_one_chinese_line(tmp_path):
     res = CliRunner().invoke(main, ["notify", "--config", str(bad), "--dry-run"])
     assert res.exit_code != 0
     assert res.output.startswith("错误：") and "Traceback" not in res.output
+
+
+def test_cli_honours_digest_on_workdays_and_writes_metrics(tmp_path, receiver, monkeypatch):
+    """A crontab line running `xxgk notify` every day sends on Chinese working days only
+    (schedule.digest_on: workdays); --force sends anyway; the node_exporter textfile follows each send."""
+    from monitor.cli import main
+
+    monkeypatch.setenv("SMTP_PW", "x")
+    path = write_config(tmp_path, receiver)
+    path.write_text(path.read_text(encoding="utf-8") + "schedule:\n  digest_on: workdays\n"
+                    "metrics:\n  textfile: metrics/xxgk.prom\n", encoding="utf-8")
+    (tmp_path / "metrics").mkdir()
+    statuses = [item("12", "overdue", due="2019-07-10")]
+    monkeypatch.setattr(notify.deliver, "current_statuses", lambda db, cfg, as_of: statuses)
+    db = open_db(load_config(path).database_path)
+    db.execute("INSERT INTO scans (started_at, finished_at, status) VALUES ('2019-07-12T02:30:00+08:00', "
+               "'2019-07-12T03:00:00+08:00', 'done')")
+    runner = CliRunner()
+    # 2019-07-13 is a Saturday
+    res = runner.invoke(main, ["notify", "--config", str(path), "--now", "2019-07-13"])
+    assert res.exit_code == 0, res.output
+    assert "2019-07-13 不是工作日" in res.output and "--force" in res.output
+    assert receiver.messages == [] and not (tmp_path / "metrics" / "xxgk.prom").exists()
+    res = runner.invoke(main, ["notify", "--config", str(path), "--now", "2019-07-13", "--force"])
+    assert res.exit_code == 0, res.output
+    assert len(receiver.to("zsb")) == 1
+    prom = (tmp_path / "metrics" / "xxgk.prom").read_text(encoding="utf-8")
+    assert "xxgk_" in prom
+
+
+def test_cli_sends_on_a_make_up_working_day(tmp_path, receiver, monkeypatch):
+    """2019-09-29 is a Sunday the State Council made a working day (National Day make-up)."""
+    from monitor.cli import main
+
+    monkeypatch.setenv("SMTP_PW", "x")
+    path = write_config(tmp_path, receiver)
+    path.write_text(path.read_text(encoding="utf-8") + "schedule:\n  digest_on: workdays\n", encoding="utf-8")
+    statuses = [item("12", "overdue", due="2019-07-10")]
+    monkeypatch.setattr(notify.deliver, "current_statuses", lambda db, cfg, as_of: statuses)
+    db = open_db(load_config(path).database_path)
+    db.execute("INSERT INTO scans (started_at, finished_at, status) VALUES ('2019-09-28T02:30:00+08:00', "
+               "'2019-09-28T03:00:00+08:00', 'done')")
+    res = CliRunner().invoke(main, ["notify", "--config", str(path), "--now", "2019-09-29"])
+    assert res.exit_code == 0, res.output
+    assert "不是工作日" not in res.output and len(receiver.to("zsb")) == 1
