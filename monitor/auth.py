@@ -22,10 +22,10 @@ import hashlib
 import math
 import re
 import secrets
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -113,10 +113,9 @@ def _iso_us(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
-def _inserted_id(cur: sqlite3.Cursor) -> int:
-    # sqlite3 types lastrowid as optional (it is None before any INSERT); after one it is the new id.
-    assert cur.lastrowid is not None
-    return cur.lastrowid
+def _inserted_id(cur: Any) -> int:
+    # the id an INSERT ... RETURNING id gave (lastrowid is SQLite's alone)
+    return int(cur.fetchone()[0])
 
 
 def _user_from_row(row: dict) -> User:
@@ -157,7 +156,7 @@ def add_user(db: Database, username: str, password: str, role: str,
     now = _iso(_utcnow())
     cur = db.execute(
         "INSERT INTO users (username, password_hash, role, unit, created_at, password_changed_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         (username, _hasher.hash(password), role, unit if role == "unit" else None, now, now),
     )
     return User(id=_inserted_id(cur), username=username, role=role, unit=unit if role == "unit" else None)
@@ -200,18 +199,26 @@ def recent_failures(db: Database, username: str, ip: str | None) -> int:
     return _pair_failures(db, username, ip, _utcnow())[0]
 
 
+def _same_ip(ip: str | None) -> tuple[str, tuple[str, ...]]:
+    """The address condition and its parameters: ``ip = ?`` keeps the (ip, at) index in use on both engines;
+    a request without an address (a Unix socket) is matched by ``IS NULL``."""
+    return ("ip IS NULL", ()) if ip is None else ("ip = ?", (ip,))
+
+
 def _pair_failures(db: Database, username: str, ip: str | None,
                    now: datetime) -> tuple[int, str | None]:
+    same, params = _same_ip(ip)
     return db.execute(
-        "SELECT COUNT(*), MAX(at) FROM login_attempts WHERE username = ? AND ip IS ? AND ok != 1 AND at >= ?"
-        " AND id > COALESCE((SELECT MAX(id) FROM login_attempts WHERE username = ? AND ip IS ? AND ok = 1), 0)",
-        (username, ip, _iso_us(now - LOGIN_WINDOW), username, ip),
+        f"SELECT COUNT(*), MAX(at) FROM login_attempts WHERE username = ? AND {same} AND ok != 1 AND at >= ?"
+        f" AND id > COALESCE((SELECT MAX(id) FROM login_attempts WHERE username = ? AND {same} AND ok = 1), 0)",
+        (username, *params, _iso_us(now - LOGIN_WINDOW), username, *params),
     ).fetchone()
 
 
 def _address_failures(db: Database, ip: str | None, now: datetime) -> tuple[int, str | None]:
-    return db.execute("SELECT COUNT(*), MAX(at) FROM login_attempts WHERE ip IS ? AND ok != 1 AND at >= ?",
-                      (ip, _iso_us(now - ADDRESS_WINDOW))).fetchone()
+    same, params = _same_ip(ip)
+    return db.execute(f"SELECT COUNT(*), MAX(at) FROM login_attempts WHERE {same} AND ok != 1 AND at >= ?",
+                      (*params, _iso_us(now - ADDRESS_WINDOW))).fetchone()
 
 
 def backoff(failures: int, free: int = LOGIN_MAX_FAILURES) -> timedelta:
@@ -242,7 +249,7 @@ _indexed: set[str] = set()
 
 def _ensure_index(db: Database) -> None:
     # Databases migrated before the per-address index existed get it on first use.
-    name = db.execute("PRAGMA database_list").fetchone()[2] or ":memory:"
+    name = db.location
     if name not in _indexed:
         db.execute("CREATE INDEX IF NOT EXISTS idx_login_attempts_ip ON login_attempts(ip, at)")
         _indexed.add(name)
@@ -264,7 +271,7 @@ def _reserve(db: Database, username: str, ip: str | None) -> int:
                 db.execute("ROLLBACK")
                 raise RateLimited(f"登录失败次数过多，请 {wait_text(wait)}后再试（等待期间提交的密码不会被核对）",
                                   max(1, math.ceil(wait)))
-            attempt = _inserted_id(db.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, ?, ?, -1)",
+            attempt = _inserted_id(db.execute("INSERT INTO login_attempts (username, ip, at, ok) VALUES (?, ?, ?, -1) RETURNING id",
                                               (username, ip, _iso_us(now))))
             db.execute("COMMIT")
         except RateLimited:
@@ -373,7 +380,7 @@ def secret_key(db: Database, configured: str | None = None) -> str:
     if found and found[0]:
         return found[0]
     key = secrets.token_urlsafe(48)
-    db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('dashboard_secret_key', ?)", (key,))
+    db.execute("INSERT INTO meta (key, value) VALUES ('dashboard_secret_key', ?) ON CONFLICT (key) DO NOTHING", (key,))
     # Another process may have won the race: always return what is stored.
     return db.execute("SELECT value FROM meta WHERE key = 'dashboard_secret_key'").fetchone()[0]
 

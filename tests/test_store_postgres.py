@@ -286,3 +286,39 @@ def test_killed_crawl_leaves_the_schema_consistent_and_the_next_scan_resumes(sch
                             "ON v.page_id = w.page_id AND v.id < w.id AND v.fingerprint = w.fingerprint").fetchone()[0]
         assert dup == 0
         admin.close()
+
+
+# ------------------------------------------------------------------------------------------- accounts, report inputs
+
+def test_dashboard_accounts_and_report_inputs_on_postgresql(schema):
+    """A school dashboard on PostgreSQL: users, log-in back-off per name and address, sessions, the signing
+    key kept once, and the report's imported figures replaced on a second import (no SQLite-only SQL)."""
+    from monitor import auth
+    from monitor.store import open_db
+    from monitor.report.inputs import save_inputs, stored_inputs
+    from monitor.report.model import AcademicYear, ReportInputs
+
+    db = open_db(_url(schema))
+    user = auth.add_user(db, "office1", "a-long-passphrase-1", "office")
+    assert user.id > 0 and auth.get_user(db, "office1") == user
+    assert auth.authenticate(db, "office1", "wrong", "10.0.0.8") is None
+    assert auth.recent_failures(db, "office1", "10.0.0.8") == 1
+    assert auth.recent_failures(db, "office1", None) == 0      # another (absent) address: its own count
+    for _ in range(auth.LOGIN_MAX_FAILURES - 1):
+        auth.authenticate(db, "office1", "wrong", "10.0.0.8")
+    with pytest.raises(auth.RateLimited):
+        auth.authenticate(db, "office1", "a-long-passphrase-1", "10.0.0.8")
+    ok = auth.authenticate(db, "office1", "a-long-passphrase-1", None)
+    assert ok is not None and ok.username == "office1"
+    token = auth.create_session(db, ok, None)
+    session = auth.get_session(db, token)
+    assert session is not None and session.user.username == "office1"
+    auth.end_session(db, token)
+    assert auth.get_session(db, token) is None
+    key = auth.secret_key(db)
+    assert auth.secret_key(open_db(_url(schema))) == key
+    year = AcademicYear.parse("2018-2019")
+    for complaints in (3, 4):
+        save_inputs(db, year, ReportInputs("办公室统计", None, None, complaints, 0, 0, {}))
+    stored = stored_inputs(db, year)
+    assert stored is not None and stored.complaints == 4

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from monitor.core import clock
 from monitor.core.locks import pid_alive
-from monitor.store.engine import Database
+from monitor.store.engine import Database, is_postgres
 
 
 class ScanRunner:
@@ -32,7 +32,9 @@ class ScanRunner:
         """Start a scan unless one is running; True when started."""
         if self.running(db):
             return False
-        log_path = Path(str(db.conn.execute("PRAGMA database_list").fetchone()[2]) + ".dashboard-scan.log")
+        # next to the SQLite file; a school on PostgreSQL keeps it next to its config file
+        log_path = (config_path.with_name(f"{config_path.stem}.dashboard-scan.log") if is_postgres(db)
+                    else Path(db.location + ".dashboard-scan.log"))
         cmd = [sys.executable, "-m", "monitor.cli", "scan", "--config", str(config_path), "--trigger", "dashboard"]
         with self._lock:
             with open(log_path, "ab") as log:

@@ -109,7 +109,8 @@ def load_inputs(path: str | Path, year: AcademicYear) -> ReportInputs:
 
 def save_inputs(db: Database, year: AcademicYear, inputs: ReportInputs) -> None:
     # Not store.dumps: it sorts keys, and the office's order of outcomes is the report's order.
-    db.execute("INSERT OR REPLACE INTO report_inputs(year, data, source, loaded_at) VALUES (?,?,?,?)",
+    db.execute("INSERT INTO report_inputs(year, data, source, loaded_at) VALUES (?,?,?,?) ON CONFLICT (year) DO UPDATE"
+               " SET data = excluded.data, source = excluded.source, loaded_at = excluded.loaded_at",
                (year.label, json.dumps(asdict(inputs), ensure_ascii=False), inputs.path, clock.now_iso()))
 
 
