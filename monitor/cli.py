@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "user": "monitor.commands.user:user_command",
     "report": "monitor.commands.report:report_command",
     "findings": "monitor.commands.findings:findings_command",
+    "init": "monitor.commands.init:init_command",
 }
 
 

@@ -35,6 +35,7 @@ RANKS: dict[str, int] = {
     "monitor.status": 8, "monitor.notify": 8, "monitor.report": 8, "monitor.auth": 8, "monitor.metrics": 8,
     "monitor.dashboard": 9,
     "monitor.scan": 10, "monitor.service": 10,      # the spine and the scheduler
+    "monitor.onboard": 10,                          # xxgk init: a discovery crawl read with the matcher
     "monitor.cli": 11, "monitor.commands": 11,      # the command layer: the only users of click
     "monitor.testbed": 11,                          # the simulated university, demo, bench
 }
