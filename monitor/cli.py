@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "report": "monitor.commands.report:report_command",
     "findings": "monitor.commands.findings:findings_command",
     "init": "monitor.commands.init:init_command",
+    "fleet": "monitor.commands.fleet:fleet_command",
+    "worker": "monitor.commands.worker:worker_command",
 }
 
 

@@ -573,6 +573,11 @@ def run_service(cfg: Config, config_path: str, *, no_dashboard: bool = False, ho
     """Run the scheduler (and the dashboard) until SIGTERM/SIGINT. ``UserError`` (exit 4) when another
     service holds this database, (exit 2) when a schedule's cron expression is wrong."""
     global _SERVICE
+    if cfg.uses_postgres:
+        # The in-process scheduler keeps its jobs in the school's SQLite file; a PostgreSQL store belongs to a
+        # fleet, whose scheduler and workers run the same jobs (docs/fleet.md).
+        raise UserError(f"数据库 {cfg.database_label} 是 PostgreSQL：单所学校的 xxgk run 只用 SQLite 文件；"
+                        "PostgreSQL 用于集群，请用 xxgk fleet run 调度、xxgk worker 执行", code=2)
     if cfg.timezone:
         clock.set_timezone(cfg.timezone)
     setup_logging(log_file, fmt=log_format)

@@ -36,6 +36,7 @@ RANKS: dict[str, int] = {
     "monitor.dashboard": 9,
     "monitor.scan": 10, "monitor.service": 10,      # the spine and the scheduler
     "monitor.onboard": 10,                          # xxgk init: a discovery crawl read with the matcher
+    "monitor.fleet": 10,                            # many schools: Celery jobs, school locks, the scheduler
     "monitor.cli": 11, "monitor.commands": 11,      # the command layer: the only users of click
     "monitor.testbed": 11,                          # the simulated university, demo, bench
 }

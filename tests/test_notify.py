@@ -490,3 +490,39 @@ def test_cli_sends_on_a_make_up_working_day(tmp_path, receiver, monkeypatch):
     res = CliRunner().invoke(main, ["notify", "--config", str(path), "--now", "2019-09-29"])
     assert res.exit_code == 0, res.output
     assert "不是工作日" not in res.output and len(receiver.to("zsb")) == 1
+
+
+def test_cli_sends_and_records_on_postgresql(tmp_path, receiver, monkeypatch):
+    """A fleet school's digest: the same command on a PostgreSQL schema (the notification log's ids come back
+    from the insert), once a day."""
+    import os
+    import uuid
+
+    psycopg = pytest.importorskip("psycopg")
+    from monitor.cli import main
+
+    pg = os.environ.get("XXGK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        admin = psycopg.connect(pg, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError:
+        pytest.skip(f"no PostgreSQL server answers at {pg}")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    try:
+        monkeypatch.setenv("SMTP_PW", "x")
+        path = write_config(tmp_path, receiver)
+        path.write_text(path.read_text(encoding="utf-8").replace("database: data/xxgk.db",
+                                                                 f"database: {pg}?schema={schema}"), encoding="utf-8")
+        statuses = [item("12", "overdue", due="2019-07-10")]
+        monkeypatch.setattr(notify.deliver, "current_statuses", lambda db, cfg, as_of: statuses)
+        db = open_db(load_config(path).database_target)
+        db.execute("INSERT INTO scans (started_at, finished_at, status) VALUES ('2019-07-15T02:30:00+08:00', "
+                   "'2019-07-15T03:00:00+08:00', 'done')")
+        for _ in range(2):
+            res = CliRunner().invoke(main, ["notify", "--config", str(path), "--now", "2019-07-15"])
+            assert res.exit_code == 0, res.output
+        assert len(receiver.to("zsb")) == 1
+        sent = rows(db, "SELECT id, status FROM notifications WHERE recipient = 'unit:zsb:王老师'")
+        assert [r["status"] for r in sent] == ["sent"] and sent[0]["id"] > 0
+    finally:
+        admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.close()

@@ -501,3 +501,16 @@ def test_real_scan_killed_mid_crawl_on_the_testbed(tmp_path):
         if svc is not None:
             svc.kill()
         tb.stop()
+
+
+def test_run_refuses_a_postgresql_store_and_points_at_the_fleet(tmp_path):
+    """`xxgk run` keeps its scheduler in the school's SQLite file; on PostgreSQL it says to use the fleet
+    (and creates no stray SQLite file named after the schema)."""
+    cfg_path = tmp_path / "hnu.yaml"
+    cfg_path.write_text("school: 示例大学\ndisclosure_site: http://127.0.0.1:9/\n"
+                        "database: postgresql://xxgk@127.0.0.1:9/xxgk\n", encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "monitor.cli", "run", "--config", str(cfg_path), "--no-dashboard"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert "xxgk fleet run" in res.stderr and "PostgreSQL" in res.stderr
+    assert not (tmp_path / "data").exists()

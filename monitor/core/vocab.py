@@ -112,6 +112,11 @@ SCAN_STATE = Vocabulary({"done": "完成", "running": "进行中", "failed": "�
                          "interrupted": "中断", "timeout": "超时"})
 SCAN_TRIGGER = Vocabulary({"cli": "命令行", "schedule": "定时任务", "dashboard": "看板", "demo": "演示",
                            "scrapy": "Scrapy 命令", "fleet": "集群任务"})
+# A fleet's jobs (monitor/fleet): what a job does, where it stands, who asked for it.
+FLEET_JOB_KIND = Vocabulary({"scan": "扫描与评估", "digest": "通知摘要"})
+FLEET_JOB_STATE = Vocabulary({"queued": "排队中", "waiting": "等待中", "running": "运行中", "done": "完成",
+                              "failed": "失败", "timeout": "超时"})
+FLEET_JOB_TRIGGER = Vocabulary({"schedule": "计划", "manual": "手动"})
 # Why the Scrapy crawl of a scan ended (Scrapy's close reasons), as the scan's message.
 CRAWL_END = Vocabulary({
     "finished": "完成",
@@ -147,6 +152,10 @@ ROLE = Vocabulary(
              "unit": "责任单位（仅本单位事项，可确认已知悉）", "viewer": "只读用户"},
 )
 
+# Accounts of the provincial overview (monitor/overview); ``explain``: what each may see.
+OVERVIEW_ROLE = Vocabulary({"province": "省级", "school": "学校"},
+                           explain={"province": "省级账号（查看全部学校）", "school": "学校账号（仅本校）"})
+
 # Update-rule kinds (monitor.rules grammar), in the grammar's order.
 RULE_KIND = Vocabulary({"static": "长期有效", "event": "事件类", "periodic": "定期更新", "annual": "每年定期",
                         "window": "每年时段内", "on_change": "变动即更"})
@@ -156,5 +165,7 @@ ALL: dict[str, Vocabulary] = {
     "MATCH_STATE": MATCH_STATE, "LIMIT": LIMIT, "SCAN_STATE": SCAN_STATE, "SCAN_TRIGGER": SCAN_TRIGGER,
     "CRAWL_END": CRAWL_END, "PII_KIND": PII_KIND, "FINDING_STATE": FINDING_STATE, "COLUMN_FINDING": COLUMN_FINDING,
     "LINK_CATEGORY": LINK_CATEGORY, "SITE_STATE": SITE_STATE, "NOTIFY_STATE": NOTIFY_STATE,
-    "NOTIFY_KIND": NOTIFY_KIND, "ROLE": ROLE, "RULE_KIND": RULE_KIND,
+    "NOTIFY_KIND": NOTIFY_KIND, "ROLE": ROLE, "OVERVIEW_ROLE": OVERVIEW_ROLE,
+    "FLEET_JOB_KIND": FLEET_JOB_KIND, "FLEET_JOB_STATE": FLEET_JOB_STATE, "FLEET_JOB_TRIGGER": FLEET_JOB_TRIGGER,
+    "RULE_KIND": RULE_KIND,
 }

@@ -145,10 +145,10 @@ def retry_failed(db, cfg: Config, result: NotifyResult, sender: Sender) -> None:
 def _record(db, msg: Message, url: str, as_of: date) -> int:
     cur = db.execute(
         "INSERT INTO notifications (day, created_at, kind, recipient, contact_name, unit, unit_name, target, "
-        "target_hash, title, body, items) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "target_hash, title, body, items) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
         (as_of.isoformat(), clock.now_iso(), msg.kind, msg.recipient.key, msg.recipient.name, msg.recipient.unit,
          msg.recipient.unit_name, mask_url(url), url_hash(url), msg.title, msg.body, dumps(msg.items)))
-    return cur.lastrowid
+    return int(cur.fetchone()[0])
 
 
 def _apply_state(db, plan: Plan) -> None:
@@ -158,7 +158,9 @@ def _apply_state(db, plan: Plan) -> None:
         db.execute(
             "INSERT INTO notification_state (recipient, item_id, topic, value, since, updated_at) VALUES (?,?,?,?,?,?) "
             "ON CONFLICT(recipient, item_id, topic) DO UPDATE SET value=excluded.value, since=excluded.since, "
-            "updated_at=excluded.updated_at WHERE notification_state.value IS NOT excluded.value",
+            "updated_at=excluded.updated_at WHERE notification_state.value <> excluded.value "
+            # NULL-safe "differs" on both engines (SQLite before 3.39 has no IS DISTINCT FROM, PostgreSQL no IS NOT x)
+            "OR (notification_state.value IS NULL) <> (excluded.value IS NULL)",
             (recipient, item_id, topic, value, day, wall))
 
 
