@@ -15,6 +15,11 @@ exponentially growing, capped delay, and attempts during the wait are refused wi
 password; at most ``LOGIN_CONCURRENCY`` argon2 verifications (64 MiB each) run at once in the
 process, beyond that the attempt is refused at once. The correct password always works once the
 wait has passed: there is no lockout an attacker can keep up for someone else.
+
+The provincial overview keeps its accounts the same way in the fleet's summary store
+(monitor/overview/accounts.py): ``Accounts`` names what differs between the two stores (the role
+vocabulary, the column binding an account to a unit or a school, the meta key of the cookie key), and
+every function here serves both. The module-level functions are the school dashboard's (``DASHBOARD``).
 """
 from __future__ import annotations
 
@@ -23,15 +28,16 @@ import math
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from monitor import store
-from monitor.core.vocab import ROLE
+from monitor.core.vocab import ROLE, Vocabulary
 from monitor.store.engine import Database
 
 SESSION_TTL = timedelta(hours=12)
@@ -70,6 +76,22 @@ class LoginBusy(RateLimited):
     """Too many password checks running at once: refused immediately, not queued."""
 
 
+class AccountUser(Protocol):
+    """What the shared functions need of a user (``User`` here, the overview's ``OverviewUser``)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+U = TypeVar("U", bound=AccountUser)
+
+
 @dataclass(frozen=True)
 class User:
     id: int
@@ -90,9 +112,9 @@ class User:
 
 
 @dataclass(frozen=True)
-class Session:
+class Session(Generic[U]):
     id: int
-    user: User
+    user: U
     csrf: str
     expires_at: datetime
 
@@ -118,10 +140,6 @@ def _inserted_id(cur: Any) -> int:
     return int(cur.fetchone()[0])
 
 
-def _user_from_row(row: dict) -> User:
-    return User(id=row["id"], username=row["username"], role=row["role"], unit=row["unit"])
-
-
 def validate_username(username: str) -> str:
     username = (username or "").strip()
     if not _USERNAME.match(username):
@@ -134,64 +152,145 @@ def validate_password(password: str) -> None:
         raise AuthError(f"密码至少需要 {MIN_PASSWORD} 个字符")
 
 
+@dataclass(frozen=True)
+class Accounts(Generic[U]):
+    """One store's accounts. Both stores have the tables ``users``, ``sessions``, ``login_attempts`` and
+    ``meta`` of the same shape; ``users`` has one column binding an account of ``scoped_role`` to its scope."""
+    roles: Vocabulary
+    scoped_role: str             # the one role bound to a scope ('unit' / 'school')
+    scope_column: str            # users' column holding the scope (a fixed identifier, never input)
+    make_user: Callable[[int, str, str, str | None], U]   # (id, username, role, scope)
+    secret_meta_key: str         # the meta row keeping the cookie-signing key
+    # The words of validate_role's messages: "角色 unit 必须用 --unit 指定所属单位", "配置中没有单位 'x'".
+    scope_option: str
+    scope_wanted: str
+    scope_noun: str
+    scope_source: str
+
+    def __post_init__(self) -> None:
+        if not self.scope_column.isidentifier():
+            raise ValueError(f"not a column name: {self.scope_column!r}")
+
+    def _user(self, row: dict) -> U:
+        return self.make_user(int(row["id"]), row["username"], row["role"], row[self.scope_column])
+
+    def validate_role(self, role: str, scope: str | None, known: set[str] | None = None) -> None:
+        if role not in self.roles:
+            raise AuthError(f"未知角色 {role!r}，可选：{'、'.join(self.roles.order)}")
+        if role == self.scoped_role:
+            if not scope:
+                raise AuthError(f"角色 {role} 必须用 {self.scope_option} 指定{self.scope_wanted}")
+            if known is not None and scope not in known:
+                raise AuthError(f"{self.scope_source}中没有{self.scope_noun} {scope!r}，"
+                                f"可选：{'、'.join(sorted(known)) or '（无）'}")
+        elif scope:
+            raise AuthError(f"只有角色 {self.scoped_role} 可以绑定{self.scope_noun}")
+
+    def add_user(self, db: Database, username: str, password: str, role: str, scope: str | None = None, *,
+                 known: set[str] | None = None) -> U:
+        username = validate_username(username)
+        validate_password(password)
+        self.validate_role(role, scope, known)
+        if self.get_user(db, username) is not None:
+            raise AuthError(f"用户 {username} 已存在")
+        now = _iso(_utcnow())
+        bound = scope if role == self.scoped_role else None
+        cur = db.execute(
+            f"INSERT INTO users (username, password_hash, role, {self.scope_column}, created_at, password_changed_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            (username, _hasher.hash(password), role, bound, now, now),
+        )
+        return self.make_user(_inserted_id(cur), username, role, bound)
+
+    def get_user(self, db: Database, username: str) -> U | None:
+        found = store.rows(db, "SELECT * FROM users WHERE username = ?", (username,))
+        return self._user(found[0]) if found else None
+
+    def list_users(self, db: Database) -> list[U]:
+        return [self._user(r) for r in store.rows(db, "SELECT * FROM users ORDER BY username")]
+
+    def count_users(self, db: Database) -> int:
+        return int(db.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+
+    def set_password(self, db: Database, username: str, password: str) -> None:
+        validate_password(password)
+        user = self.get_user(db, username)
+        if user is None:
+            raise AuthError(f"没有用户 {username}")
+        db.execute("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?",
+                   (_hasher.hash(password), _iso(_utcnow()), user.id))
+        # A new password ends every open session of that account.
+        db.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
+
+    def remove_user(self, db: Database, username: str) -> None:
+        user = self.get_user(db, username)
+        if user is None:
+            raise AuthError(f"没有用户 {username}")
+        db.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
+        db.execute("DELETE FROM users WHERE id = ?", (user.id,))
+
+    def authenticate(self, db: Database, username: str, password: str, ip: str | None) -> U | None:
+        """Check a log-in; None for a wrong name or password.
+
+        Raises RateLimited (without checking the password) while this pair or this address must wait
+        after repeated failures, and LoginBusy when LOGIN_CONCURRENCY checks are already running."""
+        found = _authenticate(db, username, password, ip)
+        return self._user(found) if found is not None else None
+
+    def create_session(self, db: Database, user: U, ip: str | None = None) -> str:
+        """Open a session; returns the secret token (only its hash is stored)."""
+        return _create_session(db, user.id, ip)
+
+    def get_session(self, db: Database, token: str | None) -> Session[U] | None:
+        found = _session_row(db, token)
+        if found is None:
+            return None
+        return Session(id=found["sid"], user=self._user(found), csrf=found["csrf"],
+                       expires_at=datetime.fromisoformat(found["expires_at"]))
+
+    def end_session(self, db: Database, token: str | None) -> None:
+        if token:
+            db.execute("DELETE FROM sessions WHERE token_sha256 = ?", (_token_hash(token),))
+
+    def secret_key(self, db: Database, configured: str | None = None) -> str:
+        """The cookie-signing key: the configured one, else a random key kept in ``meta``."""
+        if configured:
+            return configured
+        key = self.secret_meta_key
+        found = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if found and found[0]:
+            return str(found[0])
+        db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                   (key, secrets.token_urlsafe(48)))
+        # Another process may have won the race: always return what is stored.
+        return str(db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
+
+
+# The school dashboard's accounts, in the school's store (migration 4).
+DASHBOARD: Accounts[User] = Accounts(
+    roles=ROLE, scoped_role="unit", scope_column="unit", make_user=User, secret_meta_key="dashboard_secret_key",
+    scope_option="--unit", scope_wanted="所属单位", scope_noun="单位", scope_source="配置")
+
+
 def validate_role(role: str, unit: str | None, known_units: set[str] | None = None) -> None:
-    if role not in ROLE:
-        raise AuthError(f"未知角色 {role!r}，可选：{'、'.join(ROLE.order)}")
-    if role == "unit":
-        if not unit:
-            raise AuthError("角色 unit 必须用 --unit 指定所属单位")
-        if known_units is not None and unit not in known_units:
-            raise AuthError(f"配置中没有单位 {unit!r}，可选：{'、'.join(sorted(known_units)) or '（无）'}")
-    elif unit:
-        raise AuthError("只有角色 unit 可以绑定单位")
+    DASHBOARD.validate_role(role, unit, known_units)
 
 
 def add_user(db: Database, username: str, password: str, role: str,
              unit: str | None = None, *, known_units: set[str] | None = None) -> User:
-    username = validate_username(username)
-    validate_password(password)
-    validate_role(role, unit, known_units)
-    if get_user(db, username) is not None:
-        raise AuthError(f"用户 {username} 已存在")
-    now = _iso(_utcnow())
-    cur = db.execute(
-        "INSERT INTO users (username, password_hash, role, unit, created_at, password_changed_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-        (username, _hasher.hash(password), role, unit if role == "unit" else None, now, now),
-    )
-    return User(id=_inserted_id(cur), username=username, role=role, unit=unit if role == "unit" else None)
+    return DASHBOARD.add_user(db, username, password, role, unit, known=known_units)
 
 
-def get_user(db: Database, username: str) -> User | None:
-    found = store.rows(db, "SELECT * FROM users WHERE username = ?", (username,))
-    return _user_from_row(found[0]) if found else None
-
-
-def list_users(db: Database) -> list[User]:
-    return [_user_from_row(r) for r in store.rows(db, "SELECT * FROM users ORDER BY username")]
-
-
-def count_users(db: Database) -> int:
-    return db.execute("SELECT COUNT(*) FROM users").fetchone()[0]
-
-
-def set_password(db: Database, username: str, password: str) -> None:
-    validate_password(password)
-    user = get_user(db, username)
-    if user is None:
-        raise AuthError(f"没有用户 {username}")
-    db.execute("UPDATE users SET password_hash = ?, password_changed_at = ? WHERE id = ?",
-               (_hasher.hash(password), _iso(_utcnow()), user.id))
-    # A new password ends every open session of that account.
-    db.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
-
-
-def remove_user(db: Database, username: str) -> None:
-    user = get_user(db, username)
-    if user is None:
-        raise AuthError(f"没有用户 {username}")
-    db.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
-    db.execute("DELETE FROM users WHERE id = ?", (user.id,))
+get_user = DASHBOARD.get_user
+list_users = DASHBOARD.list_users
+count_users = DASHBOARD.count_users
+set_password = DASHBOARD.set_password
+remove_user = DASHBOARD.remove_user
+authenticate = DASHBOARD.authenticate
+create_session = DASHBOARD.create_session
+get_session = DASHBOARD.get_session
+end_session = DASHBOARD.end_session
+secret_key = DASHBOARD.secret_key
 
 
 def recent_failures(db: Database, username: str, ip: str | None) -> int:
@@ -294,11 +393,8 @@ def _check_password(row: dict | None, password: str) -> bool:
     return False
 
 
-def authenticate(db: Database, username: str, password: str, ip: str | None) -> User | None:
-    """Check a log-in; None for a wrong name or password.
-
-    Raises RateLimited (without checking the password) while this pair or this address must wait
-    after repeated failures, and LoginBusy when LOGIN_CONCURRENCY checks are already running."""
+def _authenticate(db: Database, username: str, password: str, ip: str | None) -> dict | None:
+    """The user's row for a correct name and password, else None (see ``Accounts.authenticate``)."""
     username = (username or "").strip()[:64]
     password = password or ""
     attempt = _reserve(db, username, ip)
@@ -318,7 +414,7 @@ def authenticate(db: Database, username: str, password: str, ip: str | None) -> 
         _verify_slots.release()
     # The wait after a failure runs from when the check ended.
     db.execute("UPDATE login_attempts SET ok = ?, at = ? WHERE id = ?", (int(ok), _iso_us(_utcnow()), attempt))
-    return _user_from_row(user_row) if ok and user_row is not None else None
+    return user_row if ok else None
 
 
 _dummy: list[str] = []
@@ -334,13 +430,12 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_session(db: Database, user: User, ip: str | None = None) -> str:
-    """Open a session; returns the secret token (only its hash is stored)."""
+def _create_session(db: Database, user_id: int, ip: str | None) -> str:
     token = secrets.token_urlsafe(32)
     now = _utcnow()
     db.execute(
         "INSERT INTO sessions (token_sha256, user_id, csrf, created_at, expires_at, ip) VALUES (?, ?, ?, ?, ?, ?)",
-        (_token_hash(token), user.id, secrets.token_urlsafe(24), _iso(now), _iso(now + SESSION_TTL), ip),
+        (_token_hash(token), user_id, secrets.token_urlsafe(24), _iso(now), _iso(now + SESSION_TTL), ip),
     )
     # Housekeeping: drop expired sessions and old attempts so both tables stay small.
     db.execute("DELETE FROM sessions WHERE expires_at < ?", (_iso(now),))
@@ -348,7 +443,9 @@ def create_session(db: Database, user: User, ip: str | None = None) -> str:
     return token
 
 
-def get_session(db: Database, token: str | None) -> Session | None:
+def _session_row(db: Database, token: str | None) -> dict | None:
+    """The session's row joined with its user's (``sid``, ``csrf``, ``expires_at``, users.*); an expired
+    session is deleted and gives None."""
     if not token:
         return None
     found = store.rows(
@@ -360,29 +457,10 @@ def get_session(db: Database, token: str | None) -> Session | None:
     if not found:
         return None
     row = found[0]
-    expires = datetime.fromisoformat(row["expires_at"])
-    if expires < _utcnow():
+    if datetime.fromisoformat(row["expires_at"]) < _utcnow():
         db.execute("DELETE FROM sessions WHERE id = ?", (row["sid"],))
         return None
-    return Session(id=row["sid"], user=_user_from_row(row), csrf=row["csrf"], expires_at=expires)
-
-
-def end_session(db: Database, token: str | None) -> None:
-    if token:
-        db.execute("DELETE FROM sessions WHERE token_sha256 = ?", (_token_hash(token),))
-
-
-def secret_key(db: Database, configured: str | None = None) -> str:
-    """The cookie-signing key: the configured one, else a random key kept in ``meta``."""
-    if configured:
-        return configured
-    found = db.execute("SELECT value FROM meta WHERE key = 'dashboard_secret_key'").fetchone()
-    if found and found[0]:
-        return found[0]
-    key = secrets.token_urlsafe(48)
-    db.execute("INSERT INTO meta (key, value) VALUES ('dashboard_secret_key', ?) ON CONFLICT (key) DO NOTHING", (key,))
-    # Another process may have won the race: always return what is stored.
-    return db.execute("SELECT value FROM meta WHERE key = 'dashboard_secret_key'").fetchone()[0]
+    return row
 
 
 def generate_password() -> str:

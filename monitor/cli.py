@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "report": "monitor.commands.report:report_command",
     "findings": "monitor.commands.findings:findings_command",
     "init": "monitor.commands.init:init_command",
+    "overview": "monitor.commands.overview:overview_command",
     "fleet": "monitor.commands.fleet:fleet_command",
     "worker": "monitor.commands.worker:worker_command",
 }

@@ -10,10 +10,11 @@ import difflib
 import ipaddress
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Iterator
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,6 +33,30 @@ __all__ = ["Config", "ConfigError", "calendar_warning", "load_config", "notify_u
 DEFAULT_CONFIG_NAME = "xxgk.yaml"
 # Set by a fleet worker (monitor/fleet) for a school whose file has no `database:`: its place in the shared store.
 FLEET_DATABASE_ENV = "XXGK_DATABASE"
+
+
+def fleet_place(fleet_database: str, key: str) -> str:
+    """Where school ``key``'s own store is in a fleet's database: schema ``school_<key>`` of the PostgreSQL
+    database, or ``school_<key>.db`` in the folder of SQLite files (docs/fleet.md)."""
+    if is_database_url(fleet_database):
+        sep = "&" if "?" in fleet_database else "?"
+        return f"{fleet_database}{sep}schema=school_{key}"
+    return str(Path(fleet_database) / f"school_{key}.db")
+
+
+@contextmanager
+def fleet_environment(place: str | None) -> Iterator[None]:
+    """Load a school's config in this process as its fleet jobs' subprocesses do: with ``place`` (or nothing) as
+    the fleet's place for its store (the school's own ``database:`` wins)."""
+    saved = os.environ.pop(FLEET_DATABASE_ENV, None)
+    if place is not None:
+        os.environ[FLEET_DATABASE_ENV] = place
+    try:
+        yield
+    finally:
+        os.environ.pop(FLEET_DATABASE_ENV, None)
+        if saved is not None:
+            os.environ[FLEET_DATABASE_ENV] = saved
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 

@@ -259,3 +259,32 @@ def test_verifications_beyond_the_cap_are_refused_at_once(db, monkeypatch) -> No
     # Not checked, so not counted: the next try goes through.
     assert db.execute("SELECT COUNT(*) FROM login_attempts").fetchone()[0] == 0
     assert auth.authenticate(db, "viewer1", "right-password", "10.0.0.9") is not None
+
+
+def test_the_overview_accounts_follow_the_same_rules_in_the_summary_store(tmp_path) -> None:
+    # The provincial overview's accounts (docs/overview.md) are these functions over the fleet's summary store.
+    from monitor.overview import accounts
+    from monitor.overview.summary import open_summary
+
+    db = open_summary(str(tmp_path))
+    with pytest.raises(auth.AuthError, match="必须用 --school"):
+        accounts.add_user(db, "office1", "password1", "school")
+    with pytest.raises(auth.AuthError, match="集群文件中没有学校 'zzz'"):
+        accounts.add_user(db, "office1", "password1", "school", "zzz", known={"hnu"})
+    with pytest.raises(auth.AuthError, match="只有角色 school"):
+        accounts.add_user(db, "prov", "password1", "province", "hnu")
+    office = accounts.add_user(db, "office1", "password1", "school", "hnu", known={"hnu"})
+    assert office.may_see("hnu") and not office.may_see("csu") and not office.is_province
+    # The same back-off, also for log-ins without a client address (a Unix socket).
+    for _ in range(auth.LOGIN_MAX_FAILURES):
+        assert accounts.authenticate(db, "office1", "wrong-password", None) is None
+    with pytest.raises(auth.RateLimited, match="分钟后再试"):
+        accounts.authenticate(db, "office1", "password1", None)
+    assert accounts.authenticate(db, "office1", "password1", "10.0.0.2") == office
+    session = accounts.get_session(db, accounts.create_session(db, office, None))
+    assert session is not None and session.user == office
+    # The overview's own cookie key, kept in the summary store.
+    key = accounts.secret_key(db)
+    assert key == accounts.secret_key(db) != auth.secret_key(db)
+    assert db.execute("SELECT value FROM meta WHERE key = 'overview_secret_key'").fetchone()[0] == key
+    db.close()

@@ -34,6 +34,7 @@ RANKS: dict[str, int] = {
     "monitor.compliance": 7,                # links, sites, findings
     "monitor.status": 8, "monitor.notify": 8, "monitor.report": 8, "monitor.auth": 8, "monitor.metrics": 8,
     "monitor.dashboard": 9,
+    "monitor.overview": 9,                  # the provincial overview (presentation over the summary store)
     "monitor.scan": 10, "monitor.service": 10,      # the spine and the scheduler
     "monitor.onboard": 10,                          # xxgk init: a discovery crawl read with the matcher
     "monitor.fleet": 10,                            # many schools: Celery jobs, school locks, the scheduler

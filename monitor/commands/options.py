@@ -1,5 +1,6 @@
-"""What every command shares: the `--config` and `--now` options, and ending on a user mistake with one
-Chinese line and an exit code (``fail``; domain code raises ``UserError`` instead)."""
+"""What every command shares: the `--config` and `--now` options (and the account commands' password options),
+and ending on a user mistake with one Chinese line and an exit code (``fail``; domain code raises ``UserError``
+instead)."""
 from __future__ import annotations
 
 import sys
@@ -35,6 +36,23 @@ def now_option(f):
         return value
     return click.option("--now", metavar="YYYY-MM-DD[THH:MM]", expose_value=False, callback=_cb,
                         is_eager=True, help="把“现在”设为此时间（回放过去某天）。")(f)
+
+
+def password_options(f):
+    """`--password-stdin` and `--generate`: where the account commands take a new password from (else a prompt)."""
+    f = click.option("--generate", is_flag=True, help="生成随机密码并打印")(f)
+    return click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行）")(f)
+
+
+def read_password(password_stdin: bool, generate: bool) -> tuple[str, bool]:
+    """(the new password, whether it was generated and must be printed)."""
+    from monitor.auth import generate_password
+
+    if generate:
+        return generate_password(), True
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n"), False
+    return click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码"), False
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

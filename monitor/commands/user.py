@@ -1,25 +1,55 @@
-"""`xxgk user add|passwd|remove|list`: dashboard accounts (monitor/auth.py keeps them)."""
+"""`xxgk user add|passwd|remove|list`: dashboard accounts (monitor/auth.py keeps them).
+
+``add_account`` and ``change_password`` serve the overview's account commands too (`xxgk overview user`,
+monitor/commands/overview.py): the same checks and prompts over another store's ``auth.Accounts``."""
 from __future__ import annotations
 
-import sys
+from typing import TypeVar
 
 import click
 
 from monitor import store
-from monitor.auth import (
-    AuthError,
-    add_user,
-    generate_password,
-    get_user,
-    list_users,
-    remove_user,
-    set_password,
-    validate_role,
-    validate_username,
-)
-from monitor.commands.options import config_option, fail, user_errors
+from monitor.auth import DASHBOARD, Accounts, AccountUser, AuthError, validate_username
+from monitor.commands.options import config_option, fail, password_options, read_password, user_errors
 from monitor.core.vocab import ROLE
 from monitor.store.engine import Database
+
+U = TypeVar("U", bound=AccountUser)
+
+
+def add_account(accounts: Accounts[U], db: Database, username: str, role: str, scope: str | None,
+                known: set[str] | None, password_stdin: bool, generate: bool) -> tuple[U, str, bool]:
+    """Check the name and role before asking for a password, then create the account: (user, password,
+    whether it was generated). A problem ends the command with one line (``fail``)."""
+    try:
+        validate_username(username)
+        accounts.validate_role(role, scope, known)
+        if accounts.get_user(db, username.strip()) is not None:
+            raise AuthError(f"用户 {username} 已存在")
+        password, generated = read_password(password_stdin, generate)
+        return accounts.add_user(db, username, password, role, scope, known=known), password, generated
+    except AuthError as exc:
+        fail(str(exc))
+
+
+def change_password(accounts: Accounts[U], db: Database, username: str, password_stdin: bool,
+                    generate: bool) -> tuple[str, bool]:
+    """Set a new password (ending the account's sessions): (password, whether it was generated)."""
+    if accounts.get_user(db, username) is None:
+        fail(f"没有用户 {username}")
+    password, generated = read_password(password_stdin, generate)
+    try:
+        accounts.set_password(db, username, password)
+    except AuthError as exc:
+        fail(str(exc))
+    return password, generated
+
+
+def remove_account(accounts: Accounts[U], db: Database, username: str) -> None:
+    try:
+        accounts.remove_user(db, username)
+    except AuthError as exc:
+        fail(str(exc))
 
 
 def _open_from_config(config_path: str) -> tuple[Database, set[str] | None]:
@@ -28,14 +58,6 @@ def _open_from_config(config_path: str) -> tuple[Database, set[str] | None]:
     with user_errors():
         cfg = load_estate_config(config_path)
     return store.open_db(cfg.database_target), {u.id for u in cfg.units}
-
-
-def _read_password(password_stdin: bool, generate: bool) -> tuple[str, bool]:
-    if generate:
-        return generate_password(), True
-    if password_stdin:
-        return sys.stdin.readline().rstrip("\r\n"), False
-    return click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码"), False
 
 
 @click.group("user")
@@ -48,21 +70,12 @@ def user_command() -> None:
 @click.argument("username")
 @click.option("--role", type=click.Choice(list(ROLE.order)), required=True, help="角色：admin/office/unit/viewer")
 @click.option("--unit", default=None, help="所属单位 ID（角色 unit 必填）")
-@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行）")
-@click.option("--generate", is_flag=True, help="生成随机密码并打印")
+@password_options
 def user_add(config_path: str, username: str, role: str, unit: str | None, password_stdin: bool,
              generate: bool) -> None:
     """新建账号。"""
     db, units = _open_from_config(config_path)
-    try:
-        validate_username(username)
-        validate_role(role, unit, units)
-        if get_user(db, username.strip()) is not None:
-            raise AuthError(f"用户 {username} 已存在")
-        password, generated = _read_password(password_stdin, generate)
-        user = add_user(db, username, password, role, unit, known_units=units)
-    except AuthError as exc:
-        fail(str(exc))
+    user, password, generated = add_account(DASHBOARD, db, username, role, unit, units, password_stdin, generate)
     click.echo(f"已创建用户 {user.username}（{ROLE.label[user.role]}{'，单位 ' + user.unit if user.unit else ''}）")
     if generated:
         click.echo(f"密码：{password}")
@@ -71,18 +84,11 @@ def user_add(config_path: str, username: str, role: str, unit: str | None, passw
 @user_command.command("passwd")
 @config_option
 @click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行）")
-@click.option("--generate", is_flag=True, help="生成随机密码并打印")
+@password_options
 def user_passwd(config_path: str, username: str, password_stdin: bool, generate: bool) -> None:
     """修改密码（同时注销该账号的所有会话）。"""
     db, _ = _open_from_config(config_path)
-    if get_user(db, username) is None:
-        fail(f"没有用户 {username}")
-    password, generated = _read_password(password_stdin, generate)
-    try:
-        set_password(db, username, password)
-    except AuthError as exc:
-        fail(str(exc))
+    password, generated = change_password(DASHBOARD, db, username, password_stdin, generate)
     click.echo(f"已修改用户 {username} 的密码")
     if generated:
         click.echo(f"密码：{password}")
@@ -94,10 +100,7 @@ def user_passwd(config_path: str, username: str, password_stdin: bool, generate:
 def user_remove(config_path: str, username: str) -> None:
     """删除账号。"""
     db, _ = _open_from_config(config_path)
-    try:
-        remove_user(db, username)
-    except AuthError as exc:
-        fail(str(exc))
+    remove_account(DASHBOARD, db, username)
     click.echo(f"已删除用户 {username}")
 
 
@@ -106,7 +109,7 @@ def user_remove(config_path: str, username: str) -> None:
 def user_list(config_path: str) -> None:
     """列出账号。"""
     db, _ = _open_from_config(config_path)
-    users = list_users(db)
+    users = DASHBOARD.list_users(db)
     if not users:
         click.echo("还没有账号。创建管理员：xxgk user add admin --role admin")
         return

@@ -7,6 +7,7 @@ import logging
 import socket
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -47,11 +48,36 @@ def create_app(cfg: Config, *, config_path: str | Path | None = None) -> FastAPI
     app.state.estate = estate
     app.state.secret_key = auth.secret_key(db, estate.secret_key)
     app.state.scan_runner = ScanRunner()
-    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    install_common(app, error_response)
     app.include_router(routes_actions.router)
     app.include_router(routes_pages.router)
     app.include_router(routes_api.router)
     routes_api.add_docs_route(app)
+
+    # For campus IT (docs/service.md): no log-in, no session, no data — only "the database answers".
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> Response:
+        ok = database_answers(estate.db_path)
+        return JSONResponse({"status": "ok" if ok else "error"}, status_code=200 if ok else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    def prometheus_metrics(request: Request) -> Response:
+        db = connect(estate.db_path)
+        refused = metrics_refusal(request, db, estate.cfg.metrics.token)
+        if refused is not None:
+            return refused
+        return Response(metrics.exposition(db, estate.cfg), media_type=metrics.CONTENT_TYPE)
+
+    # Build the title search index in the background so the first search is quick.
+    threading.Thread(target=_warm_search, args=(estate.db_path,), daemon=True).start()
+    return app
+
+
+def install_common(app: FastAPI, error_response: Callable[[Request, int, str], Response]) -> None:
+    """What every web app of the product has (this dashboard, the provincial overview): the dashboard's static
+    files at /static and its icon, the security headers on every answer, and an error page in Chinese from
+    ``error_response`` for every failure (never a traceback; a log-in redirect where a session is missing)."""
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):
@@ -101,24 +127,6 @@ def create_app(cfg: Config, *, config_path: str | Path | None = None) -> FastAPI
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
         return RedirectResponse("/static/favicon.svg")
-
-    # For campus IT (docs/service.md): no log-in, no session, no data — only "the database answers".
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> Response:
-        ok = database_answers(estate.db_path)
-        return JSONResponse({"status": "ok" if ok else "error"}, status_code=200 if ok else 503)
-
-    @app.get("/metrics", include_in_schema=False)
-    def prometheus_metrics(request: Request) -> Response:
-        db = connect(estate.db_path)
-        refused = metrics_refusal(request, db, estate.cfg.metrics.token)
-        if refused is not None:
-            return refused
-        return Response(metrics.exposition(db, estate.cfg), media_type=metrics.CONTENT_TYPE)
-
-    # Build the title search index in the background so the first search is quick.
-    threading.Thread(target=_warm_search, args=(estate.db_path,), daemon=True).start()
-    return app
 
 
 def database_answers(path: Path) -> bool:

@@ -11,25 +11,23 @@ from monitor import auth
 from monitor.core import clock
 from monitor.dashboard import registry
 from monitor.dashboard.web import (
-    LOGIN_COOKIE,
-    SESSION_COOKIE,
+    COOKIES,
     BadInput,
     Ctx,
     DbId,
     NotFound,
     check_csrf,
-    check_login_nonce,
     client_ip,
     context,
     db_of,
     filters,
-    login_nonce,
+    log_in,
+    log_out,
+    login_form,
     render,
     require,
     safe_next,
-    serializer,
     session_token,
-    set_cookie,
 )
 
 router = APIRouter()
@@ -37,12 +35,8 @@ router = APIRouter()
 
 def _login_form(request: Request, status_code: int = 200, error: str | None = None, username: str = "",
                 next_: str = "/") -> Response:
-    nonce, cookie = login_nonce(request)
-    db = db_of(request)
-    resp = render(None, request, "login.html", status_code=status_code, title="登录", nonce=nonce, error=error,
-                  username=username, next=safe_next(next_), no_users=auth.count_users(db) == 0)
-    set_cookie(resp, LOGIN_COOKIE, cookie, max_age=3600)
-    return resp
+    return login_form(request, render, COOKIES, no_users=auth.count_users(db_of(request)) == 0,
+                      status_code=status_code, error=error, username=username, next_=next_)
 
 
 @router.get("/login")
@@ -55,33 +49,14 @@ def login_page(request: Request, next: str = "/") -> Response:
 @router.post("/login")
 def login(request: Request, username: str = Form(""), password: str = Form(""), nonce: str = Form(""),
           next: str = Form("/")) -> Response:
-    if not check_login_nonce(request, nonce):
-        return _login_form(request, 400, "登录表单已过期，请重新输入。", username, next)
-    db = db_of(request)
-    ip = client_ip(request)
-    try:
-        user = auth.authenticate(db, username, password, ip)
-    except auth.RateLimited as exc:  # also LoginBusy: answered at once, the password never checked
-        resp = _login_form(request, 429, str(exc), username, next)
-        resp.headers["Retry-After"] = str(exc.retry_after)
-        return resp
-    if user is None:
-        return _login_form(request, 401, "用户名或密码错误。", username, next)
-    token = auth.create_session(db, user, ip)
-    resp = RedirectResponse(safe_next(next), status_code=303)
-    set_cookie(resp, SESSION_COOKIE, serializer(request, "session").dumps(token),
-               max_age=int(auth.SESSION_TTL.total_seconds()))
-    resp.delete_cookie(LOGIN_COOKIE, path="/")
-    return resp
+    return log_in(request, db_of(request), auth.DASHBOARD, COOKIES,
+                  lambda status, error: _login_form(request, status, error, username, next),
+                  username=username, password=password, nonce=nonce, next_=next, ip=client_ip(request))
 
 
 @router.post("/logout")
 def logout(csrf_token: str = Form(""), ctx: Ctx = Depends(context)) -> Response:
-    check_csrf(ctx, csrf_token)
-    auth.end_session(ctx.db, session_token(ctx.request))
-    resp = RedirectResponse("/login?notice=logged_out", status_code=303)
-    resp.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
-    return resp
+    return log_out(ctx, ctx.db, auth.DASHBOARD, COOKIES, csrf_token)
 
 
 def _back(target: str, notice: str) -> Response:

@@ -1,13 +1,18 @@
-"""Request plumbing shared by the routes: sessions, roles, CSRF, filters, rendering, errors."""
+"""Request plumbing shared by the routes: sessions, roles, CSRF, filters, rendering, errors.
+
+The provincial overview (monitor/overview/web.py) is served by the same plumbing: its templates folder ahead of
+this one (``jinja_templates``), its own cookie names (``Cookies``) and accounts (``auth.Accounts``), the same
+log-in and log-out (``log_in``, ``log_out``), page context (``render_page``) and error page titles."""
 from __future__ import annotations
 
 import hmac
 import ipaddress
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from urllib.parse import quote, urlencode
 
 from fastapi import Path as PathParam
@@ -27,9 +32,29 @@ from monitor.store.engine import Database
 SESSION_COOKIE = "xxgk_session"
 LOGIN_COOKIE = "xxgk_login"
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
-# Templates name statuses, kinds, roles and states from the one vocabulary (``vocab.STATUS.label`` ...).
-templates.env.globals.update(source_label=source_label, share_bar=charts.share_bar, vocab=vocab, quote=quote)
+
+
+@dataclass(frozen=True)
+class Cookies:
+    """An app's cookie names: the signed session token and the log-in form's nonce."""
+    session: str
+    login: str
+
+
+COOKIES = Cookies(SESSION_COOKIE, LOGIN_COOKIE)
+
+
+def jinja_templates(*first: Path) -> Jinja2Templates:
+    """Templates from the folders ``first`` and then this one (its base, macros and partials), with the globals
+    every page uses: templates name statuses, kinds, roles and states from the one vocabulary
+    (``vocab.STATUS.label`` ...)."""
+    found = Jinja2Templates(directory=[*(str(f) for f in first), str(HERE / "templates")])
+    found.env.globals.update(share_bar=charts.share_bar, vocab=vocab, quote=quote)
+    return found
+
+
+templates = jinja_templates()
+templates.env.globals.update(source_label=source_label)
 
 # Fixed notices a redirect may show (never reflect user text from the URL).
 NOTICES = {
@@ -80,12 +105,25 @@ class BadInput(Exception):
         self.message = message
 
 
+class PageCtx(Protocol):
+    """What the shared helpers read of an app's request context (the dashboard's ``Ctx``, the overview's)."""
+
+    @property
+    def request(self) -> Request: ...
+
+    @property
+    def user(self) -> Any: ...
+
+    @property
+    def csrf(self) -> str: ...
+
+
 @dataclass
 class Ctx:
     request: Request
     estate: Estate
     db: Database
-    session: auth.Session
+    session: auth.Session[auth.User]
     user: auth.User
 
     @property
@@ -105,12 +143,12 @@ def serializer(request: Request, salt: str) -> URLSafeSerializer:
     return URLSafeSerializer(request.app.state.secret_key, salt=salt)
 
 
-def session_token(request: Request) -> str | None:
-    raw = request.cookies.get(SESSION_COOKIE)
+def session_token(request: Request, cookie: str = SESSION_COOKIE) -> str | None:
+    raw = request.cookies.get(cookie)
     if not raw:
         return None
     try:
-        return serializer(request, "session").loads(raw)
+        return str(serializer(request, "session").loads(raw))
     except BadSignature:
         return None
 
@@ -133,7 +171,7 @@ def require(ctx: Ctx, *roles: str, message: str | None = None) -> None:
         raise Forbidden(message or "您的账号没有权限进行此操作。")
 
 
-def check_csrf(ctx: Ctx, token: str | None) -> None:
+def check_csrf(ctx: PageCtx, token: str | None) -> None:
     token = token or ctx.request.headers.get("x-csrf-token") or ""
     if not hmac.compare_digest(token.encode(), ctx.csrf.encode()):
         raise Forbidden("表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试。")
@@ -145,8 +183,8 @@ def login_nonce(request: Request) -> tuple[str, str]:
     return nonce, serializer(request, "login").dumps(nonce)
 
 
-def check_login_nonce(request: Request, form_nonce: str | None) -> bool:
-    raw = request.cookies.get(LOGIN_COOKIE)
+def check_login_nonce(request: Request, form_nonce: str | None, cookie: str = LOGIN_COOKIE) -> bool:
+    raw = request.cookies.get(cookie)
     if not raw or not form_nonce:
         return False
     try:
@@ -252,17 +290,31 @@ def url_with(request: Request, **changes: Any) -> str:
     return request.url.path + (f"?{qs}" if qs else "")
 
 
-def render(ctx: Ctx | None, request: Request, template: str, status_code: int = 200, **data: Any) -> HTMLResponse:
-    estate = estate_of(request)
-    notice = NOTICES.get(request.query_params.get("notice") or "")
+def render_page(jinja: Jinja2Templates, notices: Mapping[str, str], ctx: PageCtx | None, request: Request,
+                template: str, status_code: int = 200, **data: Any) -> HTMLResponse:
+    """A page with what every template reads: the user and CSRF token (none before log-in), a fixed notice named
+    by ``?notice=`` (never text from the URL), ``url_with``, today and the status labels."""
     data.setdefault("labels", vocab.STATUS.label)
-    resp = templates.TemplateResponse(
+    return jinja.TemplateResponse(
         request, template,
-        {"ctx": ctx, "user": ctx.user if ctx else None, "csrf": ctx.csrf if ctx else "", "school": estate.school,
-         "notice": notice, "url_with": lambda **kw: url_with(request, **kw), "today": clock.today().isoformat(),
-         **data},
+        {"ctx": ctx, "user": ctx.user if ctx else None, "csrf": ctx.csrf if ctx else "",
+         "notice": notices.get(request.query_params.get("notice") or ""),
+         "url_with": lambda **kw: url_with(request, **kw), "today": clock.today().isoformat(), **data},
         status_code=status_code)
-    return resp
+
+
+def render(ctx: Ctx | None, request: Request, template: str, status_code: int = 200, **data: Any) -> HTMLResponse:
+    return render_page(templates, NOTICES, ctx, request, template, status_code,
+                       **{"school": estate_of(request).school, **data})
+
+
+Render = Callable[..., HTMLResponse]   # an app's ``render(ctx, request, template, status_code, **data)``
+ERROR_TITLES = {403: "没有权限", 404: "找不到页面", 400: "请求有误", 429: "请稍后再试", 500: "服务器错误"}
+
+
+def error_page(render_with: Render, ctx: PageCtx | None, request: Request, status: int, message: str) -> HTMLResponse:
+    return render_with(ctx, request, "error.html", status_code=status, title=ERROR_TITLES.get(status, "出错了"),
+                       message=message, status=status)
 
 
 def export_links(request: Request, table: Table) -> dict[str, str]:
@@ -287,9 +339,7 @@ def error_response(request: Request, status: int, message: str) -> Response:
             ctx = Ctx(request, estate_of(request), db, session, session.user)
     except Exception:  # the error page must render even when the database is unhappy
         ctx = None
-    titles = {403: "没有权限", 404: "找不到页面", 400: "请求有误", 429: "请稍后再试", 500: "服务器错误"}
-    return render(ctx, request, "error.html", status_code=status, title=titles.get(status, "出错了"),
-                  message=message, status=status)
+    return error_page(render, ctx, request, status, message)
 
 
 def login_redirect(request: Request) -> Response:
@@ -304,3 +354,49 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
+
+
+# ---------------------------------------------------------------- log-in and log-out (dashboard and overview)
+
+def login_form(request: Request, render_with: Render, cookies: Cookies, *, no_users: bool, status_code: int = 200,
+               error: str | None = None, username: str = "", next_: str = "/") -> HTMLResponse:
+    """The log-in page, with a fresh nonce in the form and its signed copy in the log-in cookie."""
+    nonce, cookie = login_nonce(request)
+    resp = render_with(None, request, "login.html", status_code=status_code, title="登录", nonce=nonce,
+                       error=error, username=username, next=safe_next(next_), no_users=no_users)
+    set_cookie(resp, cookies.login, cookie, max_age=3600)
+    return resp
+
+
+def log_in(request: Request, db: Database, accounts: auth.Accounts[Any], cookies: Cookies,
+           form: Callable[[int, str], Response], *, username: str, password: str, nonce: str, next_: str,
+           ip: str | None) -> Response:
+    """A submitted log-in form: the session cookie and a redirect to ``next_`` (same-site), or the form again
+    (``form(status, error)``) — 400 for a stale nonce, 429 with Retry-After while a back-off runs or too many
+    checks are running (the password not checked), 401 for a wrong name or password."""
+    if not check_login_nonce(request, nonce, cookies.login):
+        return form(400, "登录表单已过期，请重新输入。")
+    try:
+        user = accounts.authenticate(db, username, password, ip)
+    except auth.RateLimited as exc:  # also LoginBusy: answered at once, the password never checked
+        resp = form(429, str(exc))
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
+    if user is None:
+        return form(401, "用户名或密码错误。")
+    token = accounts.create_session(db, user, ip)
+    resp = RedirectResponse(safe_next(next_), status_code=303)
+    set_cookie(resp, cookies.session, serializer(request, "session").dumps(token),
+               max_age=int(auth.SESSION_TTL.total_seconds()))
+    resp.delete_cookie(cookies.login, path="/")
+    return resp
+
+
+def log_out(ctx: PageCtx, db: Database, accounts: auth.Accounts[Any], cookies: Cookies,
+            csrf_token: str) -> Response:
+    """End the session (after the CSRF check) and go to the log-in page."""
+    check_csrf(ctx, csrf_token)
+    accounts.end_session(db, session_token(ctx.request, cookies.session))
+    resp = RedirectResponse("/login?notice=logged_out", status_code=303)
+    resp.delete_cookie(cookies.session, path="/", secure=True, httponly=True, samesite="lax")
+    return resp

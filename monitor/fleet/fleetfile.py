@@ -21,17 +21,16 @@ the school loader, with the fleet's database in place when the school's file has
 """
 from __future__ import annotations
 
-import os
 import re
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Iterator
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, ValidationError
 
-from monitor.config import FLEET_DATABASE_ENV, Config, ConfigError, load_config
+from monitor.config import FLEET_DATABASE_ENV, Config, ConfigError, fleet_environment, fleet_place, load_config
 from monitor.core.dburl import is_database_url, parse_database_url
 from monitor.core.yamldoc import YamlDoc, custom_error, describe_input, pydantic_problems, read_yaml
 
@@ -153,18 +152,9 @@ class Fleet:
         return f"xxgk:fleet:{self.name}"
 
 
-@contextmanager
-def school_environment(school: School) -> Iterator[None]:
+def school_environment(school: School) -> AbstractContextManager[None]:
     """Load a school's config in this process with the environment its subprocesses get."""
-    saved = os.environ.get(FLEET_DATABASE_ENV)
-    os.environ.pop(FLEET_DATABASE_ENV, None)
-    os.environ.update(dict(school.env))
-    try:
-        yield
-    finally:
-        os.environ.pop(FLEET_DATABASE_ENV, None)
-        if saved is not None:
-            os.environ[FLEET_DATABASE_ENV] = saved
+    return fleet_environment(dict(school.env).get(FLEET_DATABASE_ENV))
 
 
 def load_fleet(path: str | Path, *, check_schools: bool = True) -> Fleet:
@@ -195,7 +185,7 @@ def load_fleet(path: str | Path, *, check_schools: bool = True) -> Fleet:
             problems.append(doc.problem(loc, f"学校代号 {key!r} 重复（第 {seen[key]} 行已使用）；请用 key: 指定不同的代号"))
             continue
         seen[key] = line
-        env = ((FLEET_DATABASE_ENV, _place(database, key)),) if database is not None else ()
+        env = ((FLEET_DATABASE_ENV, fleet_place(database, key)),) if database is not None else ()
         school = School(key, cfg_path, 0.0, line, env)
         minutes = limit or fleet_limit
         if check_schools or minutes is None:
@@ -223,13 +213,6 @@ def _by_line(problems: list[str]) -> list[str]:
         m = re.match(r"^.*?:(\d+):", p)
         return int(m.group(1)) if m else 0
     return sorted(problems, key=line)
-
-
-def _place(database: str, key: str) -> str:
-    if is_database_url(database):
-        sep = "&" if "?" in database else "?"
-        return f"{database}{sep}schema=school_{key}"
-    return str(Path(database) / f"school_{key}.db")
 
 
 def _entries(model: FleetModel, doc: YamlDoc, base: Path, problems: list[str]

@@ -30,6 +30,7 @@ from monitor.core.vocab import SCAN_STATE
 from monitor.fleet.fleetfile import Fleet, School, load_school, school_environment
 from monitor.fleet.locks import SchoolLock, describe_token
 from monitor.fleet.records import Records
+from monitor.overview.summary import publish_school
 from monitor.store import open_db, rows
 
 log = logging.getLogger("monitor.fleet")
@@ -136,8 +137,6 @@ def run_job(fleet: Fleet, key: str, kind: str, job_id: str, worker: str, client:
 def publish(fleet: Fleet, school: School) -> None:
     """The school's statuses into the fleet's summary (the provincial overview); never fails the job."""
     try:
-        from monitor.overview.summary import publish_school
-
         with school_environment(school):
             publish_school(fleet.database, school.key, school.config_path)
     except Exception:  # noqa: BLE001 - the overview must not break a scan: log and go on
