@@ -294,9 +294,9 @@ def test_dashboard_accounts_and_report_inputs_on_postgresql(schema):
     """A school dashboard on PostgreSQL: users, log-in back-off per name and address, sessions, the signing
     key kept once, and the report's imported figures replaced on a second import (no SQLite-only SQL)."""
     from monitor import auth
-    from monitor.store import open_db
     from monitor.report.inputs import save_inputs, stored_inputs
     from monitor.report.model import AcademicYear, ReportInputs
+    from monitor.store import open_db
 
     db = open_db(_url(schema))
     user = auth.add_user(db, "office1", "a-long-passphrase-1", "office")
