@@ -53,6 +53,21 @@ def test_yaml_examples_load(name, lang, text, tmp_path, monkeypatch):
         path.write_text(text, encoding="utf-8")
         catalog = load_catalog(str(path), tmp_path)
         assert catalog.items
+    elif "schools" in data or "folder" in data:
+        # a fleet file (docs/fleet.md): every school it names exists as a minimal school config
+        from monitor.fleet.fleetfile import load_fleet
+        entries = [e if isinstance(e, str) else e["config"] for e in data.get("schools") or []]
+        folders = data.get("folder") or []
+        for folder in [folders] if isinstance(folders, str) else folders:
+            (tmp_path / folder).mkdir(parents=True, exist_ok=True)
+            entries.append(f"{folder}/example.yaml")
+        for entry in entries:
+            school = tmp_path / entry
+            school.parent.mkdir(parents=True, exist_ok=True)
+            school.write_text("school: 示例大学\ndisclosure_site: http://127.0.0.1:9/\n", encoding="utf-8")
+        path = tmp_path / "fleet.yaml"
+        path.write_text(text, encoding="utf-8")
+        assert len(load_fleet(path).schools) == len(entries)
     elif set(data) == {"rule"}:
         from monitor.rules import parse_rule
         assert parse_rule(data["rule"]).describe()
