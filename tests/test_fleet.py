@@ -367,3 +367,46 @@ def test_two_workers_a_killed_worker_and_every_school_against_its_ground_truth(t
                 proc.wait()
         for tb in beds.values():
             tb.stop()
+
+
+# ------------------------------------------------------------------------------------------- redelivery
+
+def test_a_copy_of_a_scan_job_whose_lost_attempt_had_finished_records_that_scan_and_crawls_nothing(
+        tmp_path, fleet_name):
+    """The worker died after its scan (assessment stored) ended but before it recorded the job: the copy Redis
+    delivers again finds that scan and does not crawl the school a second time."""
+    from monitor.fleet.fleetfile import load_fleet, load_school
+    from monitor.fleet.jobs import run_job
+    from monitor.fleet.records import Records
+    from monitor.store import open_db
+
+    client = _redis()
+    _stopped_school(tmp_path / "hnu.yaml")
+    fleet = load_fleet(_write_fleet(tmp_path / "fleet.yaml", fleet_name, str(tmp_path / "db"), schools=["hnu.yaml"]))
+    (tmp_path / "db").mkdir()
+    records = Records(client, fleet.redis_prefix())
+    job = "hnu:scan:2019-10-15T02:30"
+    records.create(job, "hnu", "scan", "schedule")
+    db = open_db(load_school(fleet.school("hnu")).database_target)
+    db.execute("INSERT INTO scans (started_at, finished_at, status, trigger) VALUES "
+               "('2019-10-14T02:30:00+08:00', '2019-10-14T03:00:00+08:00', 'done', 'fleet')")
+    # the lost attempt: it noted the latest scan (#1), then scanned (#2) and assessed, and died
+    records.start(job, "worker-a")
+    records.note_once(job, "scan_before", "1")
+    scan2 = db.execute("INSERT INTO scans (started_at, finished_at, status, trigger) VALUES "
+                       "('2019-10-15T02:30:00+08:00', '2019-10-15T03:00:00+08:00', 'done', 'fleet') RETURNING id"
+                       ).fetchone()[0]
+    db.execute("INSERT INTO assessments (item_id, as_of, scan_id, status) VALUES ('1', '2019-10-15', ?, 'ok')",
+               (scan2,))
+    outcome = run_job(fleet, "hnu", "scan", job, "worker-b", client)
+    assert outcome.state == "done" and outcome.scan_id == scan2 and outcome.attempt == 2
+    assert "不再重复扫描" in outcome.result
+    assert db.execute("SELECT COUNT(*) FROM scans").fetchone()[0] == 2          # nothing crawled again
+    rec = records.get(job)
+    assert rec is not None and rec.state == "done" and rec.scan_id == scan2
+    # a first attempt that finds only older scans runs the scan as usual (here: the school's site is gone)
+    fresh = "hnu:scan:2019-10-16T02:30"
+    records.create(fresh, "hnu", "scan", "schedule")
+    outcome = run_job(fleet, "hnu", "scan", fresh, "worker-b", client)
+    assert "不再重复扫描" not in outcome.result
+    assert db.execute("SELECT COUNT(*) FROM scans").fetchone()[0] == 3

@@ -117,6 +117,14 @@ def run_job(fleet: Fleet, key: str, kind: str, job_id: str, worker: str, client:
         with lock.kept_alive():
             if kind == "scan":
                 _mark_dead_scans(school)
+                finished = _finished_before(records, job_id, school)
+                if finished is not None:
+                    # a lost worker's attempt had finished the scan (assessment stored) before it could record
+                    # it: this copy records that scan instead of crawling the school a second time
+                    result = f"扫描 #{finished} 已在上次尝试中完成（执行它的 worker 在记录结果前中断），不再重复扫描"
+                    publish(fleet, school)
+                    records.finish(job_id, "done", result, finished)
+                    return JobOutcome("done", result, finished, attempt)
             argv = scan_argv(school) if kind == "scan" else digest_argv(school)
             run = _run(argv, school_env(school), school.time_limit, lock.lost, key)
         if run.returncode == LOCKED_EXIT and run.reason is None:
@@ -256,6 +264,26 @@ def _latest_scan(school: School) -> dict | None:
     try:
         found = rows(db, "SELECT id, status, pages_fetched, not_modified, errors FROM scans ORDER BY id DESC LIMIT 1")
         return found[0] if found else None
+    finally:
+        db.close()
+
+
+def _finished_before(records: Records, job_id: str, school: School) -> int | None:
+    """The scan a previous attempt of this job completed, assessment included, or None. The first attempt notes
+    the school's latest scan id in the record (``scan_before``); a later attempt finding a newer ``done`` scan
+    of the fleet with stored assessments knows that attempt got to the end."""
+    try:
+        cfg = load_school(school)
+        db = open_db(cfg.database_target)
+    except Exception:  # noqa: BLE001 - the store unreachable: the scan itself will say so
+        return None
+    try:
+        latest = rows(db, "SELECT MAX(id) AS id FROM scans")[0]["id"] or 0
+        before = records.note_once(job_id, "scan_before", str(latest))
+        done = rows(db, "SELECT s.id FROM scans s WHERE s.id > ? AND s.status = 'done' AND s.trigger = 'fleet' "
+                        "AND EXISTS (SELECT 1 FROM assessments a WHERE a.scan_id = s.id) ORDER BY s.id DESC LIMIT 1",
+                    (int(before),))
+        return int(done[0]["id"]) if done else None
     finally:
         db.close()
 

@@ -91,6 +91,13 @@ class Records:
     def update(self, job_id: str, **fields: str | int) -> None:
         self.client.hset(self._key(job_id), mapping={k: v for k, v in fields.items()})
 
+    def note_once(self, job_id: str, field: str, value: str) -> str:
+        """Set ``field`` of the job's record unless an earlier attempt did; returns the stored value."""
+        key = self._key(job_id)
+        self.client.hsetnx(key, field, value)
+        stored = self.client.hget(key, field)
+        return stored.decode() if isinstance(stored, bytes) else str(stored)
+
     def start(self, job_id: str, worker: str) -> int:
         """The job starts on ``worker``; returns its attempt number."""
         key = self._key(job_id)
