@@ -53,7 +53,7 @@ def test_fresh_database_has_every_table_without_feature_imports(tmp_path):
     out = subprocess.run([sys.executable, "-c", _PROBE, str(tmp_path / "x.db"), *FEATURE_MODULES],
                          cwd=ROOT, capture_output=True, text=True, check=True)
     found = json.loads(out.stdout)
-    assert found["version"] == max(MIGRATIONS) == 9
+    assert found["version"] == max(MIGRATIONS) == 10
     assert ALL_TABLES <= set(found["tables"]), ALL_TABLES - set(found["tables"])
     assert found["loaded"] == []
     # nothing of the project above the store either (core infrastructure only)
@@ -72,7 +72,7 @@ def test_version_2_database_upgrades_to_9(tmp_path):
     assert _tables(path) == TABLES[1] | TABLES[2]
 
     db = open_db(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 9
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 10
     cols = {r[1] for r in db.execute("PRAGMA table_info(scans)")}
     assert "pages_skipped" in cols
     assert db.execute("SELECT status, pages_skipped FROM scans").fetchall() == [("done", 0)]
@@ -85,8 +85,8 @@ def test_version_2_database_upgrades_to_9(tmp_path):
 
 
 def test_migrations_are_numbered_1_to_9_and_idempotent(tmp_path):
-    assert sorted(MIGRATIONS) == list(range(1, 10))
+    assert sorted(MIGRATIONS) == list(range(1, 11))
     db = open_db(tmp_path / "x.db")
     for number in sorted(MIGRATIONS):  # a crash before the version bump re-runs a migration
         MIGRATIONS[number](db)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 9
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 10

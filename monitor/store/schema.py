@@ -484,6 +484,12 @@ def m9_render(db: Database) -> None:
     _add_column(db, "pages", "needs_browser", "TEXT")   # same codes: needed, not rendered
 
 
+# 10: a re-scan marks the entries of the pages it did not re-read as seen (monitor.store.pages ``_touch_batch``):
+# without this index each batch read the whole entries table
+def m10_entries_by_source(db: Database) -> None:
+    db.execute("CREATE INDEX IF NOT EXISTS idx_entries_source ON entries(source_page_id)")
+
+
 MIGRATIONS: dict[int, Migration] = {
     1: m1_core,
     2: m2_matching,
@@ -494,6 +500,7 @@ MIGRATIONS: dict[int, Migration] = {
     7: m7_revisit,
     8: m8_provisional,
     9: m9_render,
+    10: m10_entries_by_source,
 }
 
 
