@@ -1,6 +1,6 @@
 """The scan spider: the disclosure site, every unit site, and the unit-site columns the disclosure
-site links to. It fetches pages and attachments, hands each response to ``crawler.extract`` and
-yields one item per URL for the store pipeline. Re-scans send conditional requests with the
+site links to. It fetches pages and attachments, hands each HTML response to ``crawler.extract`` (in worker
+processes, ``crawler.extract.page_pool``) and yields one item per URL for the store pipeline. Re-scans send conditional requests with the
 validators kept in our database, and follow a 304 page's stored links so nothing is lost.
 
 Two ways to run it, one scan either way: ``xxgk scan`` starts ``crawler.worker``, which gives the spider
@@ -32,8 +32,8 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.extract import extract
-from crawler.extract.records import PAGINATION_LINK_TEXT
+from crawler.extract.page_pool import ExtractFailed, PagePool
+from crawler.extract.records import PAGINATION_LINK_TEXT, PageRecord
 from crawler.middlewares import OutOfScope
 from crawler.pipelines import await_thread
 from crawler.render import Budget, cookies_of, looks_like_challenge, plan_from_config, rendered_meta
@@ -60,6 +60,7 @@ _ATTACHMENT_TYPES = ("pdf", "msword", "officedocument", "ms-excel", "ms-powerpoi
 
 
 _HANDLED_STATUSES = [304, *range(400, 600)]
+PAGE_WORKERS = 2         # extraction processes of a crawl (crawler.extract.page_pool)
 
 
 def is_attachment_url(url: str) -> bool:
@@ -185,6 +186,8 @@ class SchoolSpider(scrapy.Spider):
         self.render_plan = plan_from_config(crawl)
         self.render_budget = Budget(self.render_plan)
         self.cookies: dict[str, str] = {}
+        # HTML extraction runs in worker processes (crawler.extract.page_pool), started on first use
+        self.pages_pool: PagePool | None = None
 
     # ----- counters -------------------------------------------------------------------------
     def count(self, site: str | None, counter: str, n: int = 1) -> None:
@@ -205,6 +208,7 @@ class SchoolSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         self._allow_configured_hosts()
+        self._pages()  # the page workers import while the first requests go out
         starts: list[tuple[str, Site | None]] = [(s.url, s) for s in self.scope.sites if s.role != "extra"]
         for item in self.cfg.catalog_obj.items:
             for col in getattr(item, "columns", None) or []:
@@ -221,6 +225,8 @@ class SchoolSpider(scrapy.Spider):
 
     def _request(self, url: str, *, depth: int, referrer: str | None, site: Site | None = None,
                  list_root: str | None = None, attachment: bool = False) -> scrapy.Request | dict | None:
+        if url in self.seen:  # most links are canonical already and were met before (menus on every page)
+            return None
         url = canonical_url(url)
         if url in self.seen:
             return None
@@ -360,7 +366,10 @@ class SchoolSpider(scrapy.Spider):
         if self.fetch_attachments:
             for url in attachments:
                 yield from self._emit(url, depth=depth + 1, referrer=response_url, attachment=True)
+        seen = self.seen
         for url in links:
+            if url in seen:  # requested (or found fresh) in this scan already: no scope test needed
+                continue
             if is_attachment_url(url):
                 if self.fetch_attachments:
                     yield from self._emit(url, depth=depth + 1, referrer=response_url, attachment=True)
@@ -374,10 +383,28 @@ class SchoolSpider(scrapy.Spider):
             yield from self._emit(url, depth=depth + 1, referrer=response_url)
 
     # ----- responses ------------------------------------------------------------------------
-    # Extraction stays on the reactor thread: run in a worker thread it made the crawl faster
-    # against slow servers, but lxml work in a long-lived thread grew the crawl's memory 3-4x on
-    # the large estate (docs/benchmarks.md); bounded memory matters more on a small campus server.
-    def parse(self, response: Response, **kwargs: Any) -> Iterator:
+    # Extraction runs in PAGE_WORKERS worker processes, off the reactor thread (docs/benchmarks.md: it is
+    # most of a page's CPU). Not in threads of this process: lxml work in a long-lived thread grew the
+    # crawl's memory 3-4x on the large estate, and the GIL would keep it on one core anyway.
+    def _pages(self) -> PagePool:
+        """The page workers, started on the reactor thread (their parent-death signal follows the thread that
+        spawned them)."""
+        if self.pages_pool is None:
+            self.pages_pool = PagePool(PAGE_WORKERS)
+            self.pages_pool.start()
+        return self.pages_pool
+
+    def _close_pages(self) -> None:
+        if self.pages_pool is not None:
+            self.pages_pool.close()
+        self.pages_pool = None
+
+    async def _extract(self, body: bytes, url: str, headers: dict[str, str], selectors: Any) -> PageRecord:
+        future = self._pages().submit(body, url, headers, selectors=selectors, today=clock.today())
+        record: PageRecord = await await_thread(future)
+        return record
+
+    async def parse(self, response: Response, **kwargs: Any) -> AsyncIterator:
         meta = response.meta
         url = canonical_url(response.request.url if response.request is not None else response.url)
         final_url = canonical_url(response.url)
@@ -394,12 +421,14 @@ class SchoolSpider(scrapy.Spider):
             if status >= 400 and not looks_like_challenge(response.body):
                 status = base["status"] = 200   # the first answer was the challenge; the browser got past it
         elif status in (403, 412, 202, 521) and looks_like_challenge(response.body):
-            yield from self._needs_browser(response, base, "challenge")
+            for out in self._needs_browser(response, base, "challenge"):
+                yield out
             return
         if status == 304:
             self.count(site, "not_modified")
             yield {**base, "type": "not_modified"}
-            yield from self._follow(url, meta, None, self.known_links.get(url))
+            for out in self._follow(url, meta, None, self.known_links.get(url)):
+                yield out
             return
         if status >= 400 or status < 200:
             self.count(site, "errors")
@@ -424,15 +453,17 @@ class SchoolSpider(scrapy.Spider):
         host = netloc_of(url)
         selectors = self.selectors.get(host) or self.selectors.get(host.split(":")[0])
         try:
-            record = extract(body, final_url, headers, selectors=selectors, today=clock.today())
+            record = await self._extract(body, final_url, headers, selectors)
         except Exception as exc:  # a malformed page is recorded against its URL; the scan goes on
             self.count(site, "errors")
-            yield {**base, "type": "failed", "error": f"解析失败: {type(exc).__name__}: {exc}"[:500]}
+            why = str(exc) if isinstance(exc, ExtractFailed) else f"{type(exc).__name__}: {exc}"
+            yield {**base, "type": "failed", "error": f"解析失败: {why}"[:500]}
             return
         flags = getattr(record, "metadata", None) or {}
         if flags.get("challenge") and not rendered:
             self.count(site, "pages", -1)
-            yield from self._needs_browser(response, base, "challenge")
+            for out in self._needs_browser(response, base, "challenge"):
+                yield out
             return
         if flags.get("challenge"):
             # An anti-bot challenge (瑞数 $_ts …) the browser did not pass either: report it as blocked, keep
@@ -441,11 +472,14 @@ class SchoolSpider(scrapy.Spider):
             yield {**base, "type": "failed", "error": "blocked: 反爬虫验证页面（未计为页面内容）"}
             return
         if flags.get("scripted_list") and not rendered:
-            yield from self._needs_browser(response, base, "scripted_list", record, {"headers": headers, **validators})
+            for out in self._needs_browser(response, base, "scripted_list", record,
+                                           {"headers": headers, **validators}):
+                yield out
             return
         yield {**base, "type": "page", "record": record, "body": body, "headers": headers, "rendered": rendered,
                **validators}
-        yield from self._follow(url, meta, record, None)
+        for out in self._follow(url, meta, record, None):
+            yield out
 
     def on_error(self, failure: Failure) -> Iterator:
         request: scrapy.Request = failure.request  # type: ignore[attr-defined]  # Scrapy attaches it
@@ -490,6 +524,7 @@ class SchoolSpider(scrapy.Spider):
     async def closed(self, reason: str) -> None:
         """Scrapy's close (after the pipelines closed: the last batch is written). Records how the crawl ended
         in the scan row; a ``scrapy crawl`` scan then runs its post-scan checks and releases its lock."""
+        self._close_pages()
         if self.scan_id is not None:
             self.finish(reason)
         if self.own_scan is not None:

@@ -327,7 +327,10 @@ def test_chromium_passes_the_challenge_and_shows_the_scripted_rows(tb, truth, co
     assert [t for u, t, _d in shown] == [pages[u]["title"] for u, _t, _d in shown]
     assert {e["url"] for e in truth["items"]["42"]["evidence"]} == {u for u, _t, _d in shown}
     # the first visit met the wall, the reload the script triggered got the page, the list's fetch its rows
+    # (a loaded machine may see Chromium ask for the wall page twice before its script runs)
     log = [(r.path, r.status) for r in tb.requests.filter(site="kyc")]
-    assert log[:2] == [("/", 412), ("/", 200)]
+    assert log[0] == ("/", 412) and ("/", 200) in log
+    passed = log.index(("/", 200))
+    assert set(log[:passed]) == {("/", 412)}
     assert ("/xsbd/index.htm", 200) in log and ("/api/list?col=xsbd&page=1", 200) in log
-    assert all(s != 412 for _p, s in log[2:])     # one pass of the challenge held for the rest of the visit
+    assert all(s != 412 for _p, s in log[passed:])     # one pass of the challenge held for the rest of the visit

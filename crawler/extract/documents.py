@@ -780,8 +780,9 @@ def _rss() -> int:
         return 0
 
 
-def _serve(memory_limit: int = MEMORY_LIMIT) -> None:
-    """Worker main loop: one request at a time until stdin closes."""
+def _serve(memory_limit: int = MEMORY_LIMIT, handler: Callable[[dict, bytes], dict] | None = None) -> None:
+    """Worker main loop: one request at a time until stdin closes. Each request is a document to read,
+    or, with ``handler``, whatever that function answers (the crawl's page workers, ``crawler.extract.page_pool``)."""
     global _memory_limit
     import logging
     import resource
@@ -803,10 +804,11 @@ def _serve(memory_limit: int = MEMORY_LIMIT) -> None:
     os.dup2(2, 1)  # a library that prints must not corrupt the protocol
     warnings.simplefilter("ignore")
     logging.disable(logging.CRITICAL)
-    import docx  # noqa: F401 - warm imports: the first file should not pay for them
-    import lxml.etree  # noqa: F401
-    import openpyxl  # noqa: F401
-    import pypdf  # noqa: F401
+    if handler is None:
+        import docx  # noqa: F401 - warm imports: the first file should not pay for them
+        import lxml.etree  # noqa: F401
+        import openpyxl  # noqa: F401
+        import pypdf  # noqa: F401
     _write_all(out_fd, struct.pack("<I", 0))  # ready: a job's wall time starts after our imports
     in_fd = sys.stdin.fileno()
     while True:
@@ -816,14 +818,19 @@ def _serve(memory_limit: int = MEMORY_LIMIT) -> None:
             body = _read_exact(in_fd, blen)
         except (EOFError, OSError):
             return
-        try:
-            doc = read_document(body, header.get("name") or "", header.get("content_type"),
-                                segments=bool(header.get("segments")))
-        except MemoryError:
-            doc = _skipped("unknown", _memory_message())
-        del body
-        result = doc.to_json()
-        recycle = _rss() > RECYCLE_RSS or doc.limit is not None
+        if handler is not None:
+            result = handler(header, body)
+            del body
+            recycle = _rss() > RECYCLE_RSS or bool(result.get("recycle"))
+        else:
+            try:
+                doc = read_document(body, header.get("name") or "", header.get("content_type"),
+                                    segments=bool(header.get("segments")))
+            except MemoryError:
+                doc = _skipped("unknown", _memory_message())
+            del body
+            result = doc.to_json()
+            recycle = _rss() > RECYCLE_RSS or doc.limit is not None
         result["recycle"] = recycle
         data = json.dumps(result).encode("ascii")
         try:
@@ -834,13 +841,16 @@ def _serve(memory_limit: int = MEMORY_LIMIT) -> None:
             return
 
 
+_DOCUMENTS_ENTRY = "import crawler.extract.documents as d; d._serve({limit})"
+
+
 class _Worker:
-    def __init__(self, memory_limit: int) -> None:
+    def __init__(self, memory_limit: int, entry: str = _DOCUMENTS_ENTRY) -> None:
         env = dict(os.environ, MALLOC_ARENA_MAX="2", PYTHONDONTWRITEBYTECODE="1")
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the source tree
         env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", f"import crawler.extract.documents as d; d._serve({int(memory_limit)})"],
+            [sys.executable, "-c", entry.format(limit=int(memory_limit))],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, env=env, close_fds=True)
         if self.proc.stdin is None or self.proc.stdout is None:  # never with PIPE; narrows the types
             raise OSError("worker pipes not opened")
@@ -887,15 +897,22 @@ class _Worker:
             proc.wait()
 
 
+class WorkerFailed(Exception):
+    """A worker ran past its time limit or died on a job (the message says which, in Chinese)."""
+
+
 class DocumentPool:
     """Persistent worker processes that read documents under the memory and wall-time limits.
 
     ``read()`` blocks its calling thread (call it from a thread pool, never the reactor); up to
     ``size`` documents are read at once. A worker that runs past ``timeout`` or dies is killed and
-    replaced, and the file comes back as skipped (``DocText.limit``)."""
+    replaced, and the file comes back as skipped (``DocText.limit``). With another ``entry`` the same
+    workers, limits and :meth:`call` serve other jobs (the crawl's page workers, ``crawler.extract.page_pool``)."""
 
-    def __init__(self, size: int = 1, *, timeout: float = HARD_TIMEOUT, memory_limit: int = MEMORY_LIMIT) -> None:
+    def __init__(self, size: int = 1, *, timeout: float = HARD_TIMEOUT, memory_limit: int = MEMORY_LIMIT,
+                 entry: str = _DOCUMENTS_ENTRY) -> None:
         self.size = size
+        self.entry = entry  # the worker's program (``python -c``), its memory limit formatted in
         self.timeout = timeout
         self.memory_limit = memory_limit
         self._idle: queue.Queue = queue.Queue()
@@ -913,7 +930,7 @@ class DocumentPool:
             self._idle.put(w if w is not None and w.alive() else self._spawn())
 
     def _spawn(self) -> _Worker:
-        w = _Worker(self.memory_limit)
+        w = _Worker(self.memory_limit, self.entry)
         with self._lock:
             self._workers.add(w)
             self.started += 1
@@ -931,6 +948,16 @@ class DocumentPool:
         if len(body) > MAX_BYTES:  # not worth a trip to the worker
             return _skipped(detect_format(body[:8], name, content_type), f"文件 {_mb(len(body))}，上限 {_mb(MAX_BYTES)}")
         header = {"name": name[:500], "content_type": (content_type or "")[:200], "segments": segments}
+        try:
+            return DocText.from_json(self.call(header, body))
+        except WorkerFailed as exc:
+            return _skipped("unknown", str(exc))
+
+    def call(self, header: dict, body: bytes) -> dict:
+        """One job in an idle worker (blocking): its JSON answer, or :class:`WorkerFailed` when the worker ran
+        past the time limit or died on it (it is replaced either way)."""
+        if self._closed:
+            raise RuntimeError("DocumentPool is closed")
         w = self._idle.get()
         try:
             for attempt in (1, 2):
@@ -944,18 +971,18 @@ class DocumentPool:
                 except TimeoutError:
                     self._retire(w, kill=True)
                     w = None
-                    return _skipped("unknown", f"解析超过 {self.timeout:.0f} 秒上限")
+                    raise WorkerFailed(f"解析超过 {self.timeout:.0f} 秒上限") from None
                 except (EOFError, OSError, ValueError):
                     self._retire(w, kill=True)
                     w = None
                     if fresh or attempt == 2:  # it died on this file, not of old age
-                        return _skipped("unknown", "解析进程异常退出（可能超过内存上限）")
+                        raise WorkerFailed("解析进程异常退出（可能超过内存上限）") from None
                     continue
                 if result.pop("recycle", False):
                     self._retire(w, kill=False)
                     w = None
-                return DocText.from_json(result)
-            return _skipped("unknown", "解析进程异常退出")
+                return result
+            raise WorkerFailed("解析进程异常退出")
         finally:
             self._idle.put(w)
 

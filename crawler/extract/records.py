@@ -100,3 +100,13 @@ def record_to_json(rec: PageRecord) -> dict:
                                         "updated_source", "entries", "fingerprint", "attachments", "links")}
     ordered.update(data)
     return ordered
+
+
+def record_from_json(data: Mapping[str, Any]) -> PageRecord:
+    """The record back from its JSON view (``dataclasses.asdict``; the crawl's page workers send records
+    this way). Labels are capped again on the way in: the JSON came from a process reading hostile pages."""
+    fields = dict(data)
+    fields["entries"] = [Entry(**e) for e in fields.get("entries") or []]
+    fields["links"] = [Link(**link) for link in fields.get("links") or []]
+    fields["attachments"] = [Link(**a) for a in fields.get("attachments") or []]
+    return PageRecord(**fields)
