@@ -484,10 +484,13 @@ def m9_render(db: Database) -> None:
     _add_column(db, "pages", "needs_browser", "TEXT")   # same codes: needed, not rendered
 
 
-# 10: a re-scan marks the entries of the pages it did not re-read as seen (monitor.store.pages ``_touch_batch``):
-# without this index each batch read the whole entries table
-def m10_entries_by_source(db: Database) -> None:
+# 10: indexes for reads that scanned a whole table. A re-scan marks the entries of the pages it did not re-read
+# as seen (monitor.store.pages ``_touch_batch``); the site health page lists the pages that needed a browser
+# (monitor.store.history ``render_by_site``: a partial index holds only those few pages).
+def m10_indexes(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS idx_entries_source ON entries(source_page_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_pages_render ON pages(site) "
+               "WHERE rendered IS NOT NULL OR needs_browser IS NOT NULL")
 
 
 MIGRATIONS: dict[int, Migration] = {
@@ -500,7 +503,7 @@ MIGRATIONS: dict[int, Migration] = {
     7: m7_revisit,
     8: m8_provisional,
     9: m9_render,
-    10: m10_entries_by_source,
+    10: m10_indexes,
 }
 
 
