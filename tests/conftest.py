@@ -105,3 +105,37 @@ def estate_copy(scanned_estate: ScannedEstate, tmp_path: Path) -> ScannedEstate:
     assert str(load_config(cfg_path).database_path) == str(dst_path), "config copy must point at the copied DB"
     return ScannedEstate(scanned_estate.testbed, cfg_path, dst_path, scanned_estate.scan_dates,
                          scanned_estate.scan_output, scanned_estate.requests_by_scan, scanned_estate.truths)
+
+
+# ---------------------------------------------------------------- the fleet's servers (issue 16)
+
+# The PostgreSQL server of the fleet's tests; XXGK_TEST_PG overrides it. Tests that need it skip without it.
+PG_URL = os.environ.get("XXGK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def postgres_admin():
+    """An autocommit psycopg connection to the test server; skips the calling test when none answers."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        return psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL server answers at {PG_URL} ({str(exc).strip()[:120]})")
+
+
+def fleet_school_config(tb, path: Path) -> Path:
+    """A testbed school's config without `database:`: the fleet file places it."""
+    import yaml
+
+    tb.write_config(path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.pop("database", None)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def stopped_fleet_school(path: Path, seed: int = 3, as_of: str = "2019-10-15") -> Path:
+    """A fleet school's config for tests that never crawl (the testbed is started only to name its sites)."""
+    from monitor.testbed import Testbed
+
+    with Testbed(as_of=as_of, seed=seed, layouts="generated") as tb:
+        return fleet_school_config(tb, path)

@@ -9,7 +9,6 @@ statement takes (500) go into the batch. Real SQLite, and real PostgreSQL when o
 """
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -19,11 +18,11 @@ import pytest
 from crawler.extract.records import Entry, Link, PageRecord
 from monitor.store import open_db, rows
 from monitor.store.pages import PageWriter, start_scan
+from tests.conftest import PG_URL, postgres_admin
 
 ARTICLES = 620          # more than one statement's worth of ids (500)
 SITE = "http://xxgk.example.edu.cn/"
 FIRST, SECOND = "2019-10-15T02:30:00+08:00", "2019-10-16T02:30:00+08:00"
-PG_URL = os.environ.get("XXGK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -33,11 +32,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
         yield handle
         handle.close()
         return
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server answers at {PG_URL} ({str(exc).strip()[:120]})")
+    admin = postgres_admin()
     schema = f"test_speed_{uuid.uuid4().hex[:10]}"
     handle = open_db(f"{PG_URL}?schema={schema}")
     try:

@@ -21,13 +21,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from tests.conftest import ROOT, run_xxgk
+from tests.conftest import PG_URL, ROOT, fleet_school_config, postgres_admin, run_xxgk, stopped_fleet_school
 
 psycopg = pytest.importorskip("psycopg")
 redis = pytest.importorskip("redis")
 pytest.importorskip("celery")
 
-PG_URL = os.environ.get("XXGK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("XXGK_TEST_REDIS", "redis://127.0.0.1:6379/7")
 AS_OF = "2019-10-15"
 SEEDS = (3, 4, 5)
@@ -45,10 +44,7 @@ def _redis():
 
 
 def _admin():
-    try:
-        return psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server answers at {PG_URL} ({str(exc).strip()[:120]})")
+    return postgres_admin()
 
 
 @pytest.fixture()
@@ -74,21 +70,8 @@ def pg_database():
     admin.close()
 
 
-def _school_config(tb, path: Path) -> Path:
-    """The testbed's config for a school, without `database:`: the fleet file places it."""
-    tb.write_config(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data.pop("database", None)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def _stopped_school(path: Path, seed: int = 3) -> Path:
-    """A school config for tests that never crawl (the testbed is started only to name its sites)."""
-    from monitor.testbed import Testbed
-
-    with Testbed(as_of=AS_OF, seed=seed, layouts="generated") as tb:
-        return _school_config(tb, path)
+_school_config = fleet_school_config
+_stopped_school = stopped_fleet_school
 
 
 def _write_fleet(path: Path, name: str, database: str, **extra) -> Path:

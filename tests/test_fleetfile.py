@@ -6,25 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
-import yaml
+
+from tests.conftest import fleet_school_config, stopped_fleet_school
 
 AS_OF = "2019-10-15"
 
 
-def _school_config(tb, path: Path) -> Path:
-    """The testbed's config for a school, without `database:`: the fleet file places it."""
-    tb.write_config(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data.pop("database", None)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def _stopped_school(path: Path, seed: int = 3) -> Path:
-    from monitor.testbed import Testbed
-
-    with Testbed(as_of=AS_OF, seed=seed, layouts="generated") as tb:
-        return _school_config(tb, path)
+_school_config = fleet_school_config
+_stopped_school = stopped_fleet_school
 
 
 def _problems(tmp_path: Path, text: str) -> list[str]:

@@ -495,17 +495,13 @@ def test_cli_sends_on_a_make_up_working_day(tmp_path, receiver, monkeypatch):
 def test_cli_sends_and_records_on_postgresql(tmp_path, receiver, monkeypatch):
     """A fleet school's digest: the same command on a PostgreSQL schema (the notification log's ids come back
     from the insert), once a day."""
-    import os
     import uuid
 
-    psycopg = pytest.importorskip("psycopg")
     from monitor.cli import main
+    from tests.conftest import PG_URL as pg
+    from tests.conftest import postgres_admin
 
-    pg = os.environ.get("XXGK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-    try:
-        admin = psycopg.connect(pg, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        pytest.skip(f"no PostgreSQL server answers at {pg}")
+    admin = postgres_admin()
     schema = f"test_{uuid.uuid4().hex[:12]}"
     try:
         monkeypatch.setenv("SMTP_PW", "x")

@@ -39,7 +39,7 @@ from monitor.overview import routes as overview_routes
 from monitor.overview.app import create_app
 from monitor.overview.summary import load_school_config, open_summary, publish_school
 from monitor.overview.web import Settings
-from tests.conftest import ROOT, run_xxgk
+from tests.conftest import PG_URL, ROOT, postgres_admin, run_xxgk
 from tests.test_dashboard import _nonce
 from tests.test_dashboard import login as dashboard_login
 
@@ -443,16 +443,9 @@ def test_serve_runs_the_overview_as_a_real_server(fleet) -> None:
 
 # ---------------------------------------------------------------- PostgreSQL
 
-PG_URL = os.environ.get("XXGK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
 @pytest.mark.xdist_group("postgres")
 def test_the_summary_store_on_postgresql_gives_the_same_overview(fleet, app) -> None:
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server answers at {PG_URL} ({str(exc).strip()[:120]})")
+    admin = postgres_admin()
     name = f"xxgk_overview_{uuid.uuid4().hex[:10]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     base = PG_URL.rsplit("/", 1)[0] + "/" + name

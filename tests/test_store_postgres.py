@@ -20,21 +20,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_xxgk
+from tests.conftest import PG_URL, ROOT, postgres_admin, run_xxgk
 
 psycopg = pytest.importorskip("psycopg")
 
-PG_URL = os.environ.get("XXGK_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 DAYS = ("2019-06-15", "2019-10-15")
 
 pytestmark = pytest.mark.xdist_group("postgres")
 
 
 def _admin():
-    try:
-        return psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server answers at {PG_URL} ({str(exc).strip()[:120]})")
+    return postgres_admin()
 
 
 @pytest.fixture()

@@ -205,7 +205,7 @@ def report_counts(db: Any, cfg: Any, truth: dict, as_of: date) -> dict:
             "not_updated_truth": list(period["not_updated_items"]), "not_updated_found": not_updated}
 
 
-def _quiet(logfile: Path) -> None:
+def quiet_output(logfile: Path) -> None:
     """Send this worker's output (and the crawl subprocess's, which inherits it) to a log file."""
     fd = os.open(logfile, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     sys.stdout.flush()
@@ -228,7 +228,7 @@ def evaluate_seed(seed: int, as_of_text: str, workdir: str, quiet: bool = True) 
     work = Path(workdir) / f"seed-{seed}"
     work.mkdir(parents=True, exist_ok=True)
     if quiet:
-        _quiet(work / "scan.log")
+        quiet_output(work / "scan.log")
     os.environ["XXGK_PROGRESS"] = "0"
     t0 = time.perf_counter()
     clock.set_now(f"{as_of.isoformat()}T03:00")

@@ -30,7 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-from monitor.testbed.evaluate import parse_seeds
+from monitor.testbed.evaluate import parse_seeds, quiet_output
 
 DEFAULT_AS_OF = "2019-09-01"
 MAX_PAGES = 150             # the command's default
@@ -101,15 +101,6 @@ def align_own_items(hand: set[tuple[str, str, bool]], draft: set[tuple[str, str,
             for item, url, national in draft}
 
 
-def _quiet(logfile: Path) -> None:
-    fd = os.open(logfile, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-
-
 def evaluate_seed(seed: int, as_of_text: str, workdir: str, quiet: bool = True) -> SeedResult:
     """Serve one generated seed, draft its config, scan with both configs and compare (one worker process)."""
     from monitor.config import load_config
@@ -122,7 +113,7 @@ def evaluate_seed(seed: int, as_of_text: str, workdir: str, quiet: bool = True) 
     work = Path(workdir) / f"seed-{seed}"
     (work / "hand").mkdir(parents=True, exist_ok=True)
     if quiet:
-        _quiet(work / "eval.log")
+        quiet_output(work / "eval.log")
     os.environ["XXGK_PROGRESS"] = "0"
     t0 = time.perf_counter()
     clock.set_now(f"{as_of.isoformat()}T03:00")
