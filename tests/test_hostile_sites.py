@@ -404,3 +404,46 @@ def test_databases_logs_and_locks_are_created_private(tmp_path: Path) -> None:
     for p in [data, *made]:
         mode = stat.S_IMODE(p.stat().st_mode)
         assert mode & 0o077 == 0, f"{p.name} is {oct(mode)}"
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.15, 0.4])
+def test_a_scan_stopped_while_its_crawl_starts_is_interrupted_not_run_to_the_end(tmp_path: Path, delay: float) -> None:
+    """SIGTERM at any moment of the crawl's start-up (before or while Scrapy opens the spider) stops it; the
+    scan row says interrupted. (A stop that landed before Scrapy's handler was once swallowed by the reactor and
+    the crawl ran on to the end, reported as done.)"""
+    site = _serve("127.0.0.1", _slow_site(300, 0.2))
+    base = f"http://127.0.0.1:{site.server_port}/"
+    db = tmp_path / "x.db"
+    cfg = tmp_path / "xxgk.yaml"
+    cfg.write_text(f"school: 示例学院\ndisclosure_site: {base}\ndatabase: {db}\nunits: []\n"
+                   "crawl: {autothrottle: false, retries: 0, obey_robots: false}\n", encoding="utf-8")
+    env = dict(os.environ, XXGK_PROGRESS="0", XXGK_NOW="2019-10-15T03:00")
+    parent = subprocess.Popen([sys.executable, "-m", "monitor.cli", "scan", "--config", str(cfg)], cwd=str(ROOT),
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        worker = None
+        deadline = time.monotonic() + 60
+        while worker is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+            if db.exists():
+                try:
+                    row = sqlite3.connect(db).execute("SELECT pid FROM scans ORDER BY id DESC LIMIT 1").fetchone()
+                except sqlite3.OperationalError:
+                    continue
+                worker = row[0] if row and row[0] else None
+        assert worker
+        time.sleep(delay)
+        parent.send_signal(signal.SIGKILL)   # the crawl gets SIGTERM from the kernel (it dies with its scan)
+        parent.wait(10)
+        deadline = time.monotonic() + 30
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(worker), "the crawl outlived its scan"
+        status, fetched = sqlite3.connect(db).execute(
+            "SELECT status, pages_fetched FROM scans ORDER BY id DESC LIMIT 1").fetchone()
+        assert status == "interrupted" and (fetched or 0) < 300
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        site.shutdown()
+        site.server_close()

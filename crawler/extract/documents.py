@@ -790,6 +790,7 @@ def _serve(memory_limit: int = MEMORY_LIMIT, handler: Callable[[dict, bytes], di
     import warnings
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the crawl; the crawl stops us
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})  # a crawl starting up holds it back (crawler.worker)
     try:  # die with the crawl even if it is killed mid-job
         import ctypes
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
