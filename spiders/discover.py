@@ -12,23 +12,21 @@ address) get one visit to their home page (its title names the unit), nothing de
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import scrapy
-from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 
 from crawler.extract.encoding import decode_html
 from crawler.resolver import allow_hosts
 from crawler.scope import COUNTER_RE, CheckScope
+from spiders.jobfile import run_job
+from spiders.linkcheck import is_file_url
 
 HTML_CHARS = 400_000          # a directory page is a few dozen KB; anything bigger is cut
-_SKIP_EXT = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".rar", ".7z", ".jpg", ".jpeg",
-             ".png", ".gif", ".mp4", ".mp3", ".css", ".js", ".ico", ".txt", ".csv", ".ofd", ".exe")
+_NOT_PAGES = (".css", ".js", ".ico")   # besides files (spiders.linkcheck.is_file_url): nothing to read
 
 
 def site_root(url: str) -> str:
@@ -101,26 +99,16 @@ class DiscoverSpider(scrapy.Spider):
                 continue
             if depth >= self.max_depth or url in self.seen or len(self.seen) >= self.max_pages:
                 continue
-            if urlsplit(url).path.lower().endswith(_SKIP_EXT) or "download" in url.lower():
+            if is_file_url(url) or urlsplit(url).path.lower().endswith(_NOT_PAGES) or "download" in url.lower():
                 continue
             self.seen.add(url)
             yield scrapy.Request(url, callback=self.parse, meta={"depth_": depth + 1})
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="spiders.discover")
-    parser.add_argument("--input", required=True)
-    parser.add_argument("--output", required=True)
-    args = parser.parse_args(argv)
-    with open(args.input, encoding="utf-8") as fh:
-        job = json.load(fh)
-    settings = dict(job.get("settings") or {})
-    settings["FEEDS"] = {args.output: {"format": "jsonlines", "encoding": "utf8", "overwrite": True}}
-    process = CrawlerProcess(settings)
-    process.crawl(DiscoverSpider, start_url=job["start_url"], max_pages=job.get("max_pages", 150),
-                  max_depth=job.get("max_depth", 3))
-    process.start()
-    return 0
+    return run_job("spiders.discover", DiscoverSpider, lambda job: {
+        "start_url": job["start_url"], "max_pages": job.get("max_pages", 150), "max_depth": job.get("max_depth", 3)},
+        argv)
 
 
 if __name__ == "__main__":

@@ -12,15 +12,12 @@ login walls). Classification happens in ``monitor.compliance.links.classify``, n
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
 from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.crawler import CrawlerProcess
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
@@ -28,6 +25,7 @@ from crawler.extract.encoding import decode_html
 from crawler.middlewares import OutOfScope
 from crawler.resolver import InternalAddress
 from crawler.scope import COUNTER_RE, CheckScope
+from spiders.jobfile import run_job
 
 BODY_CHARS = 6000
 # GET after a good HEAD only for HTML small enough to be a challenge page or a login wall.
@@ -119,18 +117,8 @@ def is_file_url(url: str) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="spiders.linkcheck")
-    parser.add_argument("--input", required=True)
-    parser.add_argument("--output", required=True)
-    args = parser.parse_args(argv)
-    with open(args.input, encoding="utf-8") as fh:
-        job = json.load(fh)
-    settings = dict(job.get("settings") or {})
-    settings["FEEDS"] = {args.output: {"format": "jsonlines", "encoding": "utf8", "overwrite": True}}
-    process = CrawlerProcess(settings)
-    process.crawl(LinkCheckSpider, urls=job["urls"], configured_hosts=job.get("configured_hosts") or [])
-    process.start()
-    return 0
+    return run_job("spiders.linkcheck", LinkCheckSpider, lambda job: {
+        "urls": job["urls"], "configured_hosts": job.get("configured_hosts") or []}, argv)
 
 
 if __name__ == "__main__":
