@@ -49,6 +49,7 @@ from monitor.config import Config, ConfigError, load_config
 from monitor.core import clock, crontab, locks
 from monitor.core.errors import UserError
 from monitor.core.logging import log_event, setup_logging
+from monitor.core.procs import kill_group, stop_group
 from monitor.core.workdays import WorkdayError
 from monitor.store import open_db, rows
 
@@ -264,7 +265,7 @@ class Service:
             log_event(log, "scan.started", "计划扫描开始", pid=proc.pid, timeout_seconds=int(self.scan_timeout),
                       as_of=clock.today().isoformat())
             reason = self._wait(proc, started)
-            _kill_group(proc.pid, signal.SIGKILL)  # leftovers (the crawl worker) of an ended scan
+            kill_group(proc.pid, signal.SIGKILL)  # leftovers (the crawl worker) of an ended scan
             reader.join(5)
             self.child = None
             outcome = self._record(db, before, proc.returncode, reason, output)
@@ -287,7 +288,7 @@ class Service:
             if time.monotonic() - started > self.scan_timeout:
                 log_event(log, "scan.timeout", f"扫描超过时限 {self.scan_timeout:.0f} 秒，正在终止",
                           level=logging.WARNING, pid=proc.pid)
-                self._stop_child(proc, grace=min(self.stop_grace, 30.0))
+                stop_group(proc, grace=min(self.stop_grace, 30.0))
                 return "timeout"
             if self.stopping.is_set():
                 log_event(log, "scan.stopping", f"服务正在停止：等待扫描结束（最多 {self.stop_grace:.0f} 秒）",
@@ -296,18 +297,8 @@ class Service:
                     proc.wait(timeout=self.stop_grace)
                     return None
                 except subprocess.TimeoutExpired:
-                    self._stop_child(proc, grace=min(self.stop_grace, 30.0))
+                    stop_group(proc, grace=min(self.stop_grace, 30.0))
                     return "shutdown"
-
-    @staticmethod
-    def _stop_child(proc: subprocess.Popen, grace: float) -> None:
-        """SIGTERM the scan's process group (the scan forwards it to its crawl), then SIGKILL."""
-        _kill_group(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc.pid, signal.SIGKILL)
-            proc.wait()
 
     def _record(self, db, before: int, code: int | None, reason: str | None, output: list[str]) -> ScanOutcome:
         """Make sure the scans table says what happened to the subprocess we started."""
@@ -417,13 +408,6 @@ def _drain(proc: subprocess.Popen, sink: list[str]) -> None:
             sink.append(line)
             del sink[:-50]
             log.info(line, extra={"event": "scan.output", "pid": proc.pid})
-
-
-def _kill_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 _SERVICE: Service | None = None

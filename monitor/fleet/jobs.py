@@ -26,6 +26,7 @@ from typing import Any
 
 from monitor.config import FLEET_DATABASE_ENV
 from monitor.core import clock
+from monitor.core.procs import kill_group, stop_group
 from monitor.core.vocab import SCAN_STATE
 from monitor.fleet.fleetfile import Fleet, School, load_school, school_environment
 from monitor.fleet.locks import SchoolLock, describe_token
@@ -190,9 +191,9 @@ def _run(argv: list[str], env: dict[str, str], limit: float, lost: threading.Eve
         elif lost.is_set():
             reason = "lock_lost"
         if reason:
-            _stop(proc)
+            stop_group(proc, STOP_GRACE_SECONDS)
             break
-    _kill_group(proc.pid, signal.SIGKILL)   # leftovers of an ended job (a crawl still shutting down)
+    kill_group(proc.pid, signal.SIGKILL)   # leftovers of an ended job (a crawl still shutting down)
     reader.join(5)
     return _Run(proc.returncode, reason, list(tail), time.monotonic() - started)
 
@@ -204,22 +205,6 @@ def _drain(proc: subprocess.Popen, tail: deque[str], key: str) -> None:
         if line:
             tail.append(line)
             log.info(line, extra={"event": "fleet.output", "school": key, "pid": proc.pid})
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    _kill_group(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
-def _kill_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _tail(run: _Run) -> str:
