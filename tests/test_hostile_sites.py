@@ -263,9 +263,9 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_a_killed_scan_takes_its_crawl_with_it_and_the_lock_holds_meanwhile(tmp_path: Path) -> None:
-    from monitor.core.locks import LockHeld, ScanLock
-
+def _start_slow_scan(tmp_path: Path) -> tuple[ThreadingHTTPServer, Path, subprocess.Popen, int]:
+    """`xxgk scan` of a slow 300-page site: (the site, the database, the scan process, its crawl's pid) as soon
+    as the scan row names the crawl."""
     site = _serve("127.0.0.1", _slow_site(300, 0.2))
     base = f"http://127.0.0.1:{site.server_port}/"
     db = tmp_path / "x.db"
@@ -275,18 +275,29 @@ def test_a_killed_scan_takes_its_crawl_with_it_and_the_lock_holds_meanwhile(tmp_
     env = dict(os.environ, XXGK_PROGRESS="0", XXGK_NOW="2019-10-15T03:00")
     parent = subprocess.Popen([sys.executable, "-m", "monitor.cli", "scan", "--config", str(cfg)], cwd=str(ROOT),
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = None
+    deadline = time.monotonic() + 60
+    while worker is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+        if db.exists():
+            try:
+                row = sqlite3.connect(db).execute("SELECT pid FROM scans ORDER BY id DESC LIMIT 1").fetchone()
+            except sqlite3.OperationalError:
+                continue
+            worker = row[0] if row and row[0] else None
+    if worker is None:
+        parent.kill()
+        site.shutdown()
+        pytest.fail("the scan never named its crawl")
+    return site, db, parent, worker
+
+
+def test_a_killed_scan_takes_its_crawl_with_it_and_the_lock_holds_meanwhile(tmp_path: Path) -> None:
+    from monitor.core.locks import LockHeld, ScanLock
+
+    site, db, parent, worker = _start_slow_scan(tmp_path)
     try:
-        worker = None
-        deadline = time.monotonic() + 60
-        while worker is None and time.monotonic() < deadline:
-            time.sleep(0.2)
-            if db.exists():
-                try:
-                    row = sqlite3.connect(db).execute("SELECT pid FROM scans ORDER BY id DESC LIMIT 1").fetchone()
-                except sqlite3.OperationalError:
-                    continue
-                worker = row[0] if row and row[0] else None
-        assert worker and _alive(worker)
+        assert _alive(worker)
         time.sleep(1.0)  # the crawl is under way
         parent.send_signal(signal.SIGKILL)
         parent.wait(10)
@@ -411,27 +422,8 @@ def test_a_scan_stopped_while_its_crawl_starts_is_interrupted_not_run_to_the_end
     """SIGTERM at any moment of the crawl's start-up (before or while Scrapy opens the spider) stops it; the
     scan row says interrupted. (A stop that landed before Scrapy's handler was once swallowed by the reactor and
     the crawl ran on to the end, reported as done.)"""
-    site = _serve("127.0.0.1", _slow_site(300, 0.2))
-    base = f"http://127.0.0.1:{site.server_port}/"
-    db = tmp_path / "x.db"
-    cfg = tmp_path / "xxgk.yaml"
-    cfg.write_text(f"school: 示例学院\ndisclosure_site: {base}\ndatabase: {db}\nunits: []\n"
-                   "crawl: {autothrottle: false, retries: 0, obey_robots: false}\n", encoding="utf-8")
-    env = dict(os.environ, XXGK_PROGRESS="0", XXGK_NOW="2019-10-15T03:00")
-    parent = subprocess.Popen([sys.executable, "-m", "monitor.cli", "scan", "--config", str(cfg)], cwd=str(ROOT),
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    site, db, parent, worker = _start_slow_scan(tmp_path)
     try:
-        worker = None
-        deadline = time.monotonic() + 60
-        while worker is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-            if db.exists():
-                try:
-                    row = sqlite3.connect(db).execute("SELECT pid FROM scans ORDER BY id DESC LIMIT 1").fetchone()
-                except sqlite3.OperationalError:
-                    continue
-                worker = row[0] if row and row[0] else None
-        assert worker
         time.sleep(delay)
         parent.send_signal(signal.SIGKILL)   # the crawl gets SIGTERM from the kernel (it dies with its scan)
         parent.wait(10)
