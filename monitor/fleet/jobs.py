@@ -117,8 +117,7 @@ def run_job(fleet: Fleet, key: str, kind: str, job_id: str, worker: str, client:
                                                 "kind": kind, "attempt": attempt})
         with lock.kept_alive():
             if kind == "scan":
-                _mark_dead_scans(school)
-                finished = _finished_before(records, job_id, school)
+                finished = _before_scan(records, job_id, school)
                 if finished is not None:
                     # a lost worker's attempt had finished the scan (assessment stored) before it could record
                     # it: this copy records that scan instead of crawling the school a second time
@@ -253,40 +252,31 @@ def _latest_scan(school: School) -> dict | None:
         db.close()
 
 
-def _finished_before(records: Records, job_id: str, school: School) -> int | None:
-    """The scan a previous attempt of this job completed, assessment included, or None. The first attempt notes
-    the school's latest scan id in the record (``scan_before``); a later attempt finding a newer ``done`` scan
-    of the fleet with stored assessments knows that attempt got to the end."""
+def _before_scan(records: Records, job_id: str, school: School) -> int | None:
+    """Before a scan job crawls, in the school's store (one open):
+
+    * Scan rows still ``running`` belong to a job that died (its worker lost): under the school lock no other
+      job of the school runs anywhere. `xxgk scan` marks such rows itself when their crawl's pid is gone
+      (``monitor.scan``), but that pid is from the machine that ran it: on another machine it may be alive by
+      chance. Mark them here. (A manual `xxgk scan` of a fleet school is the one thing this cannot see: in a
+      fleet, start scans with `xxgk fleet enqueue`.)
+    * The scan a previous attempt of this job completed, assessment included, is returned (else None): the
+      first attempt notes the school's latest scan id in the record (``scan_before``); a later attempt finding a
+      newer ``done`` scan of the fleet with stored assessments knows that attempt got to the end."""
     try:
         cfg = load_school(school)
         db = open_db(cfg.database_target)
     except Exception:  # noqa: BLE001 - the store unreachable: the scan itself will say so
         return None
     try:
+        db.execute("UPDATE scans SET status='interrupted', message=COALESCE(message, ?) WHERE status='running'",
+                   ("扫描进程已不存在（集群 worker 中断）",))
         latest = rows(db, "SELECT MAX(id) AS id FROM scans")[0]["id"] or 0
         before = records.note_once(job_id, "scan_before", str(latest))
         done = rows(db, "SELECT s.id FROM scans s WHERE s.id > ? AND s.status = 'done' AND s.trigger = 'fleet' "
                         "AND EXISTS (SELECT 1 FROM assessments a WHERE a.scan_id = s.id) ORDER BY s.id DESC LIMIT 1",
                     (int(before),))
         return int(done[0]["id"]) if done else None
-    finally:
-        db.close()
-
-
-def _mark_dead_scans(school: School) -> None:
-    """Under the school lock no other job of the school runs anywhere, so a scan row still ``running`` belongs
-    to a job that died (its worker lost). `xxgk scan` marks such rows itself when their crawl's pid is gone
-    (``monitor.scan``), but that pid is from the machine that ran it: on another machine it may be alive by
-    chance. Mark them here. A manual `xxgk scan` of a fleet school is the one thing this cannot see: in a
-    fleet, start scans with `xxgk fleet enqueue`."""
-    try:
-        cfg = load_school(school)
-        db = open_db(cfg.database_target)
-    except Exception:  # noqa: BLE001 - the store unreachable: the scan itself will say so
-        return
-    try:
-        db.execute("UPDATE scans SET status='interrupted', message=COALESCE(message, ?) WHERE status='running'",
-                   ("扫描进程已不存在（集群 worker 中断）",))
     finally:
         db.close()
 
