@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares import redirect
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.resolver import SETTING as INTERNAL_HOSTS_SETTING
@@ -45,3 +46,23 @@ class SafetyMiddleware:
         if refusal is not None:
             raise OutOfScope(refusal, request.url)
         return None
+
+
+class _KeepReferer:
+    """Redirects keep the Referer the spider set (the page that linked), as a browser does. Scrapy's
+    redirect middlewares hand that header to its RefererMiddleware, which the crawl does not use (the spider
+    sets Referer itself), and without it they drop the header and warn on every scan."""
+
+    def handle_referer(self, request: Request, response: object) -> None:
+        pass
+
+    def _engine_started(self) -> None:
+        pass
+
+
+class RedirectMiddleware(_KeepReferer, redirect.RedirectMiddleware):
+    pass
+
+
+class MetaRefreshMiddleware(_KeepReferer, redirect.MetaRefreshMiddleware):
+    pass

@@ -28,7 +28,9 @@ from monitor.core import clock
 from monitor.store import open_db
 from monitor.store.pages import PageWriter
 
-BATCH_ITEMS = 300
+# A batch holds its pages' records (links, entries) until it is written: 300 items raised the crawl's peak
+# memory by ~15 MB on the large estate for no measurable speed (docs/benchmarks.md).
+BATCH_ITEMS = 100
 BATCH_SECONDS = 2.0
 FLUSH_BYTES = 16 * 1024 * 1024      # files are large: a batch is also written once its bodies reach this
 _STOP = object()

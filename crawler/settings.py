@@ -42,6 +42,11 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
     "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
+    # redirects keep the spider's Referer (Scrapy's own would drop it and warn: no RefererMiddleware here)
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.MetaRefreshMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.RedirectMiddleware": 600,
 }
 # Depth, scope, Referer and URL-length are handled by the spider itself (pagination must not count as depth;
 # the trap guard caps URL shapes), so these per-output middlewares only cost time.

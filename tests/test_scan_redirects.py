@@ -16,10 +16,12 @@ PAGES = {
                    "<p>示例学院财务处</p></div></body></html>",
 }
 REDIRECTS = {"/": "/home.htm", "/loop-a.htm": "/loop-b.htm", "/loop-b.htm": "/loop-a.htm"}
+REFERERS: dict[str, set[str]] = {}   # path -> the Referer headers it was asked for with
 
 
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802
+        REFERERS.setdefault(self.path, set()).add(self.headers.get("Referer") or "")
         if self.path == "/robots.txt":
             self.send_response(404)
             self.end_headers()
@@ -61,5 +63,9 @@ def test_redirected_root_is_crawled_and_a_loop_is_recorded(tmp_path):
         assert pages.get(base + "notice.htm") == "2019-04-01"
         errors = [r[0] for r in conn.execute("SELECT error FROM fetch_errors WHERE url = ?", (base + "loop-a.htm",))]
         assert errors and "重定向" in errors[0]
+        # A redirect keeps the Referer of the page that linked (as a browser does), and saying so costs the
+        # scan's log no warning about Scrapy's RefererMiddleware (which the crawl does not use).
+        assert REFERERS["/loop-b.htm"] == {base + "home.htm"}
+        assert "RefererMiddleware" not in out.stderr
     finally:
         server.shutdown()

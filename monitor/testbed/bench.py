@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="large")
     parser.add_argument("--as-of", default="2019-10-15")
     parser.add_argument("--rescan-days", type=int, default=1,
-                        help="days the estate's clock moves before the re-scan (1 day: ~2% of pages change)")
+                        help="days the estate's clock moves before the re-scan (1 day: ~2%% of pages change)")
     parser.add_argument("--scenario", action="append", choices=sorted(SCENARIOS),
                         help="run only this crawl scenario (repeatable; default: all)")
     parser.add_argument("--no-dashboard", action="store_true")
