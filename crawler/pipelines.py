@@ -85,10 +85,10 @@ class DocumentPipeline:
         from crawler.extract.documents import CRAWL_WORKERS, DocumentPool
 
         self.spider = spider or self.crawler.spider
+        # A worker starts at the first file it is given (most re-scans read no file at all: files checked
+        # recently wait for their revisit, unchanged ones answer 304), from a thread of ``threads``: those
+        # live until close_spider, and the workers' parent-death signal follows the thread that spawned them.
         self.pool = DocumentPool(CRAWL_WORKERS)
-        # Started from this long-lived thread: the workers' parent-death signal follows the thread
-        # that spawned them, and their imports overlap with the first requests.
-        self.pool.start()
         self.threads = ThreadPoolExecutor(CRAWL_WORKERS, thread_name_prefix="xxgk-documents")
 
     def close_spider(self, spider: Any = None) -> None:
