@@ -63,8 +63,8 @@ def test_redirected_root_is_crawled_and_a_loop_is_recorded(tmp_path):
         assert pages.get(base + "notice.htm") == "2019-04-01"
         errors = [r[0] for r in conn.execute("SELECT error FROM fetch_errors WHERE url = ?", (base + "loop-a.htm",))]
         assert errors and "重定向" in errors[0]
-        # A redirect keeps the Referer of the page that linked (as a browser does), and saying so costs the
-        # scan's log no warning about Scrapy's RefererMiddleware (which the crawl does not use).
+        # A redirect keeps the Referer of the page that linked (as a browser does), and the scan's log has no
+        # warning about Scrapy's RefererMiddleware (which the crawl does not use).
         assert REFERERS["/loop-b.htm"] == {base + "home.htm"}
         assert "RefererMiddleware" not in out.stderr
     finally:
