@@ -7,6 +7,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares import redirect
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 
 from crawler.resolver import SETTING as INTERNAL_HOSTS_SETTING
 from crawler.scope import COUNTER_RE, CheckScope, Refusal
@@ -53,10 +54,12 @@ class _KeepReferer:
     redirect middlewares hand that header to its RefererMiddleware, which the crawl does not use (the spider
     sets Referer itself), and without it they drop the header and warn on every scan."""
 
-    def handle_referer(self, request: Request, response: object) -> None:
+    def handle_referer(self, request: Request, response: Response) -> None:
         pass
 
     def _engine_started(self) -> None:
+        # Scrapy 2.19 looks for its RefererMiddleware here and warns when it is missing, even with
+        # handle_referer overridden; this hook does nothing else.
         pass
 
 

@@ -48,6 +48,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def test_redirected_root_is_crawled_and_a_loop_is_recorded(tmp_path):
+    REFERERS.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}/"
