@@ -7,7 +7,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares import redirect
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
 
 from crawler.resolver import SETTING as INTERNAL_HOSTS_SETTING
 from crawler.scope import COUNTER_RE, CheckScope, Refusal
@@ -67,5 +67,17 @@ class RedirectMiddleware(_KeepReferer, redirect.RedirectMiddleware):
     pass
 
 
+# Scrapy looks for <meta http-equiv="refresh"> in the first 4,096 characters only, but decodes the whole body
+# to get them; the crawl never needs the rest decoded here (the page workers read the bytes).
+_REFRESH_HEAD_BYTES = 16 * 1024  # >= 4,096 characters in any encoding a page uses
+
+
 class MetaRefreshMiddleware(_KeepReferer, redirect.MetaRefreshMiddleware):
-    pass
+    def process_response(self, request: Request, response: Response,
+                         spider: Spider | None = None) -> Request | Response:
+        if not isinstance(response, HtmlResponse) or len(response.body) <= _REFRESH_HEAD_BYTES:
+            return super().process_response(request, response)
+        # the head alone, decoded as the whole page would be (the encoding is found from all of it)
+        head = response.replace(body=response.body[:_REFRESH_HEAD_BYTES], encoding=response.encoding)
+        result = super().process_response(request, head)
+        return response if result is head else result
