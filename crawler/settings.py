@@ -47,6 +47,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.MetaRefreshMiddleware": 580,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.RedirectMiddleware": 600,
+    # cookies are off (COOKIES_ENABLED); the spider sends a challenge's cookie itself. Listed off, the
+    # module is never imported (2.5 MB of the crawl's memory)
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
 }
 # Depth, scope, Referer and URL-length are handled by the spider itself (pagination must not count as depth;
 # the trap guard caps URL shapes), so these per-output middlewares only cost time.
@@ -59,6 +62,9 @@ EXTENSIONS = {
     "crawler.progress.Progress": 500,
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.throttle.ConditionalAwareThrottle": 0,
+    # off by REMOTE_CONTROL_ENABLED too, but only listed off is its module (and aiohttp with it, ~10 MB of the
+    # crawl's peak memory) never imported
+    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 # (and, under the name this Scrapy reads, the DNS guard: see __getattr__)
 guarded_resolver = "crawler.resolver.GuardedResolver"  # names resolving to internal addresses are refused
