@@ -6,16 +6,18 @@ the worker is replaced and the next page is read. Real pages of the simulated un
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import urllib.request
+from dataclasses import asdict
 from datetime import date
 
 import pytest
 
 from crawler.extract import extract
 from crawler.extract.page_pool import ExtractFailed, PagePool
-from crawler.extract.records import SiteSelectors
+from crawler.extract.records import SiteSelectors, record_as_json, record_from_json
 from monitor.testbed import Testbed
 
 TODAY = date(2019, 10, 15)
@@ -51,6 +53,15 @@ def test_records_from_the_workers_are_the_records_of_the_page(pages) -> None:
             body, url, headers, selectors=chosen, today=TODAY)
     finally:
         pool.close()
+
+
+def test_the_workers_json_view_of_a_record_is_asdicts(pages) -> None:
+    """The workers send ``record_as_json`` (no deep copies): the same view ``dataclasses.asdict`` gives."""
+    for url, body, headers in pages:
+        rec = extract(body, url, headers, today=TODAY)
+        rec.metadata = {"pages": 3, "truncated": False, "sheets": ["Sheet1"]}
+        assert record_as_json(rec) == asdict(rec), url
+        assert record_from_json(json.loads(json.dumps(record_as_json(rec)))) == rec, url
 
 
 def test_a_worker_that_dies_is_replaced_and_the_next_page_is_read(pages) -> None:

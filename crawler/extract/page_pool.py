@@ -5,7 +5,7 @@ in ``size`` persistent worker processes beside it, so a scan uses both cores of 
 page that makes lxml or the extraction blow up costs a worker (killed and replaced at the memory or time
 limit of ``crawler.extract.documents``), never the crawl. The worker loop and its protocol are the document
 readers' (``documents._serve``): a JSON header with each page's URL, response headers, the site's selectors
-and the day, the bodies as bytes; the answer is each record as JSON (``dataclasses.asdict``, rebuilt with
+and the day, the bodies as bytes; the answer is each record as JSON (``records.record_as_json``, rebuilt with
 ``records.record_from_json``). JSON, not pickle: the worker reads hostile data.
 
 One thread per worker (a *lane*) takes the pages waiting and sends them to its worker as one job, up to
@@ -23,7 +23,7 @@ from datetime import date
 from typing import Mapping
 
 from crawler.extract.documents import HARD_TIMEOUT, MEMORY_LIMIT, DocumentPool, WorkerFailed
-from crawler.extract.records import PageRecord, SiteSelectors, record_from_json
+from crawler.extract.records import PageRecord, SiteSelectors, record_as_json, record_from_json
 
 _ENTRY = "import crawler.extract.page_pool as p; p.serve({limit})"
 MAX_HEADER_CHARS = 64 * 1024      # response headers sent along (a hostile server can send many)
@@ -175,7 +175,7 @@ def _page(page: dict, body: bytes) -> dict:
         selectors = SiteSelectors.coerce(page.get("selectors"))
         record = extract(body, str(page.get("url") or ""), page.get("headers") or {}, selectors=selectors,
                          today=date.fromisoformat(page["today"]))
-        return {"record": asdict(record)}
+        return {"record": record_as_json(record)}
     except MemoryError:
         return {"error": "MemoryError: 解析所需内存超过上限", "recycle": True}
     except Exception as exc:  # noqa: BLE001 - a malformed page is recorded against its URL
