@@ -166,8 +166,9 @@ class StorePipeline:
         self.buffer: list[dict] = []
         self.buffer_bytes = 0
         self.last_flush = time.monotonic()
-        # (item, Deferred fired once the writer took the item), or _STOP; unbounded: Scrapy's scraper slot
-        # bounds what waits here (SCRAPER_SLOT_MAX_ACTIVE_SIZE), and items from start() are small
+        # (item, Deferred fired once the writer took the item, or None for an item handed over by take()), or
+        # _STOP; unbounded: Scrapy's scraper slot bounds what waits here (SCRAPER_SLOT_MAX_ACTIVE_SIZE), and
+        # items from start() and take() are small
         self.queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.writer: threading.Thread | None = None
         self.writer_done: Future = Future()     # set when the writer thread ends (its last batch written)
@@ -205,6 +206,14 @@ class StorePipeline:
         await await_deferred(taken)
         return {"type": item.get("type"), "url": item.get("url"), "status": item.get("status")}
 
+    def take(self, item: dict) -> None:
+        """An item the spider hands over directly, not through Scrapy's item machinery: a page checked
+        recently (``fresh``: a few hundred bytes, nothing to read; a re-scan has thousands). It is written
+        with the next batch; nothing waits for it."""
+        if self.writer_error is not None:
+            raise RuntimeError(f"存储写入线程已停止：{self.writer_error}")
+        self.queue.put((item, None))
+
     async def close_spider(self, spider: Any = None) -> None:
         """The last batch is written before the crawl counts as closed (off the reactor thread)."""
         if self.writer is None:
@@ -229,7 +238,7 @@ class StorePipeline:
                     entry = self.queue.get_nowait()
                 except queue.Empty:
                     break
-                if entry is not _STOP:
+                if entry is not _STOP and entry[1] is not None:
                     waiting.append(entry[1])
             _call_on_reactor(partial(_fail, waiting, exc))
             self.writer_done.set_exception(exc)
@@ -253,7 +262,8 @@ class StorePipeline:
                 item, d = entry
                 self.buffer.append(item)
                 self.buffer_bytes += item.get("_size", 0)
-                taken.append((d, item))
+                if d is not None:
+                    taken.append((d, item))
                 if len(self.buffer) >= BATCH_ITEMS or self.buffer_bytes >= FLUSH_BYTES:
                     break
                 try:

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import zlib
-from collections import defaultdict
+from collections import defaultdict, deque
 from concurrent.futures import Future
 from datetime import datetime
 from typing import Any, AsyncIterator, Iterator
@@ -334,19 +334,41 @@ class SchoolSpider(scrapy.Spider):
         age = (self.now - datetime.fromisoformat(known["last_seen_at"])).total_seconds()
         return 0 <= age < period
 
-    def _emit(self, url: str, **kw: Any) -> Iterator:
-        """The request for a URL, or, for a page checked recently, its `fresh` item plus what the
-        page links (from the store): pages reached only through it must stay reached."""
+    def _emit(self, url: str, pending: deque | None = None, **kw: Any) -> Iterator:
+        """The request for a URL; a page checked recently goes to ``pending`` instead (see :meth:`_fresh_pages`),
+        and is dealt with here when there is no work list yet (a start URL)."""
         out = self._request(url, **kw)
         if out is None:
             return
-        yield out
-        if isinstance(out, dict):
-            meta = {"depth": kw["depth"], "list_root": kw.get("list_root")}
-            yield from self._follow(out["url"], meta, None, self.known_links.get(out["url"]))
+        if not isinstance(out, dict):
+            yield out
+            return
+        meta = {"depth": kw["depth"], "list_root": kw.get("list_root")}
+        if pending is not None:
+            pending.append((out, meta))
+            return
+        yield from self._fresh_pages(deque([(out, meta)]))
+
+    def _fresh_pages(self, pending: deque) -> Iterator:
+        """Pages checked recently (not fetched) met while following links, and what each links, from the store:
+        pages reached only through one must stay reached. A work list, not recursion: a request found through a
+        chain of such pages is not handed up through a generator per page of the chain. Each goes straight to the
+        store's writer, not through Scrapy's item machinery (a re-scan meets thousands; as items they cost the
+        reactor thread ~0.2 ms each)."""
+        while pending:
+            item, meta = pending.popleft()
+            if self.pipeline is not None:
+                self.pipeline.take(item)
+            else:
+                yield item
+            yield from self._follow(item["url"], meta, None, self.known_links.get(item["url"]), pending)
 
     def _follow(self, response_url: str, meta: dict, record: Any | None,
-                stored: list[tuple[str, str]] | None) -> Iterator:
+                stored: list[tuple[str, str]] | None, pending: deque | None = None) -> Iterator:
+        """Requests for what a page links; pages checked recently among them, and what those link, are dealt
+        with at the end (``pending`` given: by the caller's :meth:`_fresh_pages`)."""
+        top = pending is None
+        pending = deque() if pending is None else pending
         depth = meta["depth"]
         root = meta.get("list_root") or response_url
         here = self.scope.site_for(response_url)
@@ -362,17 +384,17 @@ class SchoolSpider(scrapy.Spider):
             links = [u for u, _ in pairs]
             attachments = [u for u in links if is_attachment_url(u)]
         for url in pagination:
-            yield from self._emit(url, depth=depth, referrer=response_url, list_root=root)
+            yield from self._emit(url, pending, depth=depth, referrer=response_url, list_root=root)
         if self.fetch_attachments:
             for url in attachments:
-                yield from self._emit(url, depth=depth + 1, referrer=response_url, attachment=True)
+                yield from self._emit(url, pending, depth=depth + 1, referrer=response_url, attachment=True)
         seen = self.seen
         for url in links:
             if url in seen:  # requested (or found fresh) in this scan already: no scope test needed
                 continue
             if is_attachment_url(url):
                 if self.fetch_attachments:
-                    yield from self._emit(url, depth=depth + 1, referrer=response_url, attachment=True)
+                    yield from self._emit(url, pending, depth=depth + 1, referrer=response_url, attachment=True)
                 continue
             if not self.scope.allows(url):
                 # A disclosure-site column that only links off-site: the item lives on that site.
@@ -380,7 +402,9 @@ class SchoolSpider(scrapy.Spider):
                     self.scope.add(_site_root(url), None, "linked")
                 else:
                     continue
-            yield from self._emit(url, depth=depth + 1, referrer=response_url)
+            yield from self._emit(url, pending, depth=depth + 1, referrer=response_url)
+        if top:
+            yield from self._fresh_pages(pending)
 
     # ----- responses ------------------------------------------------------------------------
     # Extraction runs in PAGE_WORKERS worker processes, off the reactor thread (docs/benchmarks.md: it is
