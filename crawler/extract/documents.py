@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import posixpath
 import queue
 import re
 import select
@@ -34,7 +35,7 @@ import threading
 import time
 import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import IO, Any, Callable, Iterator, Mapping
 
 # ---- limits ---------------------------------------------------------------------------------------
@@ -361,94 +362,469 @@ def _iterparse(source: IO[bytes], **kw: Any) -> Iterator[tuple[str, Any]]:  # lx
     return etree.iterparse(source, resolve_entities=False, no_network=True, huge_tree=False, **kw)
 
 
-def _docx_precheck(z: zipfile.ZipFile, budget: _Budget) -> None:
-    """Count table cells per row and per document by streaming document.xml before python-docx
-    builds the whole tree (Word allows 63 columns; a row of a million cells is a bomb)."""
-    tr, tc = _W + "tr", _W + "tc"
+# The reader below follows python-docx 1.2.0 (what this module used before) rule for rule, without
+# building its object tree: the same package checks, the same text of a paragraph, row and cell, the
+# same merged-cell expansion. tests/test_docx_reader.py compares the two on generated documents.
+_CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_PR_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CP = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_DCTERMS = "{http://purl.org/dc/terms/}"
+_RT_OFFICE_DOCUMENT = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+_RT_CORE_PROPERTIES = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+_CT_WML_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+_CT_CORE_PROPERTIES = "application/vnd.openxmlformats-package.core-properties+xml"
+_P, _R, _HYPERLINK, _T = _W + "p", _W + "r", _W + "hyperlink", _W + "t"
+_TAB, _PTAB, _BR, _CR, _NBH = _W + "tab", _W + "ptab", _W + "br", _W + "cr", _W + "noBreakHyphen"
+_TBL, _TR, _TC = _W + "tbl", _W + "tr", _W + "tc"
+_TRPR, _TCPR, _GRID_BEFORE, _GRID_SPAN, _VMERGE = (_W + "trPr", _W + "tcPr", _W + "gridBefore", _W + "gridSpan",
+                                                   _W + "vMerge")
+_VAL, _BR_TYPE = _W + "val", _W + "type"
+
+
+def _xml_root(data: bytes) -> Any:  # lxml: untyped
+    """A small XML part (content types, relationships, core properties), parsed as safely as document.xml."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_blank_text=True)
+    return etree.fromstring(data, parser)
+
+
+def _docx_package(z: zipfile.ZipFile) -> tuple[str, str | None]:
+    """Zip member names of the main document part and of the core-properties part (None without one),
+    checked as python-docx's package reader checks them (it refuses the file otherwise):
+    ``[Content_Types].xml``, the relationship graph from ``/_rels/.rels`` (every internal target present
+    and typed), exactly one officeDocument relationship, to a WordprocessingML main part.
+
+    Unlike python-docx, parts this reader does not use (styles, numbering, images…) are not inflated or
+    parsed, so a damaged one no longer makes the document unreadable."""
+    types = _xml_root(z.read("[Content_Types].xml"))
+    if types.tag != _CT_NS + "Types":
+        raise ValueError("[Content_Types].xml is not a Types element")
+    overrides = {o.get("PartName").lower(): o.get("ContentType") for o in types.findall(_CT_NS + "Override")}
+    defaults = {d.get("Extension").lower(): d.get("ContentType") for d in types.findall(_CT_NS + "Default")}
+
+    def content_type(partname: str) -> str:
+        if partname.lower() in overrides:
+            return overrides[partname.lower()]
+        ext = posixpath.splitext(partname)[1]
+        ext = ext[1:] if ext.startswith(".") else ext
+        if ext.lower() in defaults:
+            return defaults[ext.lower()]
+        raise KeyError(f"no content type for partname '{partname}' in [Content_Types].xml")
+
+    def rels_of(partname: str) -> list[tuple[str | None, str | None, str | None]]:
+        """(Id, Type, target partname or None when external) of a part's relationships."""
+        base, filename = posixpath.split(partname)
+        try:
+            data = z.read(posixpath.join(base, "_rels", f"{filename}.rels")[1:])
+        except KeyError:
+            return []
+        root = _xml_root(data)
+        if root.tag != _PR_NS + "Relationships":
+            raise ValueError(f"{partname}: relationships item is not a Relationships element")
+        out = []
+        for rel in root.findall(_PR_NS + "Relationship"):
+            external = rel.get("TargetMode", "Internal") == "External"
+            target = None if external else posixpath.abspath(posixpath.join(base, rel.get("Target")))
+            out.append((rel.get("Id"), rel.get("Type"), target))
+        return out
+
+    package_rels = rels_of("/")
+    types_of: dict[str, str] = {}
+    stack = [iter(package_rels)]
+    while stack:  # python-docx's depth-first walk of the graph, without reading the parts
+        for _rid, _reltype, part in stack[-1]:
+            if part is None or part in types_of:
+                continue
+            sub = rels_of(part)
+            z.getinfo(part[1:])  # KeyError for a missing part, as python-docx's read of it
+            types_of[part] = content_type(part)
+            stack.append(iter(sub))
+            break
+        else:
+            stack.pop()
+    by_id = {rid: (reltype, part) for rid, reltype, part in package_rels}  # a repeated Id: the last wins
+
+    def related(reltype: str) -> list[str | None]:
+        found = [part for rt, part in by_id.values() if rt == reltype]
+        if len(found) > 1:
+            raise ValueError(f"multiple relationships of type '{reltype}' in collection")
+        if found and found[0] is None:
+            raise ValueError("target_part property on _Relationship is undefined when target mode is External")
+        return found
+
+    main = related(_RT_OFFICE_DOCUMENT)
+    if not main:
+        raise KeyError(f"no relationship of type '{_RT_OFFICE_DOCUMENT}' in collection")
+    main_part = main[0] or ""
+    if types_of[main_part] != _CT_WML_MAIN:
+        raise ValueError(f"file is not a Word file, content type is '{types_of[main_part]}'")
+    core = related(_RT_CORE_PROPERTIES)
+    core_part = core[0] if core else None
+    if core_part is not None and types_of[core_part] != _CT_CORE_PROPERTIES:
+        raise AttributeError(f"{core_part} ({types_of[core_part]}) has no core properties")
+    return main_part[1:], core_part[1:] if core_part else None
+
+
+def _w3cdtf(el: Any) -> datetime | None:
+    """python-docx's reading of a W3CDTF date (UTC-adjusted when an offset is given). An empty element
+    raises TypeError there, which made the whole file fail: kept, so the result is the same."""
+    if el is None:
+        return None
+    text = el.text
+    parseable, offset = text[:19], text[19:]
+    when = None
+    for fmt in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%Y-%m", "%Y"):
+        try:
+            when = datetime.strptime(parseable, fmt)
+        except ValueError:
+            continue
+    if when is None:
+        return None
+    if len(offset) == 6:
+        m = re.match(r"([+-])(\d\d):(\d\d)", offset)
+        if m is None:
+            return None
+        sign = -1 if m.group(1) == "+" else 1
+        when += sign * timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
+    return when.replace(tzinfo=timezone.utc)
+
+
+def _docx_run_text(r: Any, out: list[str]) -> None:
+    for e in r:  # python-docx's Run.text: these children, in order; others (drawings, fields…) add nothing
+        tag = e.tag
+        if tag == _T:
+            if e.text:
+                out.append(e.text)
+        elif tag == _TAB or tag == _PTAB:
+            out.append("\t")
+        elif tag == _BR:
+            if e.get(_BR_TYPE, "textWrapping") == "textWrapping":  # page and column breaks add nothing
+                out.append("\n")
+        elif tag == _CR:
+            out.append("\n")
+        elif tag == _NBH:
+            out.append("-")
+
+
+def _docx_para_text(p: Any) -> str:
+    """python-docx's Paragraph.text: the paragraph's own runs and its hyperlinks' runs (not runs
+    wrapped in w:ins, w:smartTag, w:sdt, w:fldSimple…)."""
+    out: list[str] = []
+    for child in p:
+        tag = child.tag
+        if tag == _R:
+            _docx_run_text(child, out)
+        elif tag == _HYPERLINK:
+            for r in child:
+                if r.tag == _R:
+                    _docx_run_text(r, out)
+    return "".join(out)
+
+
+def _child_val(el: Any, *path: str) -> str | None | Exception:
+    """``w:val`` of the first ``path`` descendant (first child at each step); None when absent, an
+    exception (raised when the value is used, as python-docx does) when the element has no ``w:val``."""
+    for tag in path:
+        el = el.find(tag)
+        if el is None:
+            return None
+    val = el.get(_VAL)
+    return ValueError(f"required 'w:val' attribute not present on element {path[-1]}") if val is None else val
+
+
+def _as_int(raw: str | None | Exception, default: int) -> int:
+    if raw is None:
+        return default
+    if isinstance(raw, Exception):
+        raise raw
+    return int(raw)
+
+
+class _Tc:
+    __slots__ = ("span", "vmerge", "text", "root")
+
+    def __init__(self, tc: Any) -> None:
+        tcpr = tc.find(_TCPR)
+        self.span = None if tcpr is None else _child_val(tcpr, _GRID_SPAN)
+        vmerge = None if tcpr is None else tcpr.find(_VMERGE)
+        self.vmerge = None if vmerge is None else vmerge.get(_VAL, "continue")
+        # a cell's text is its own paragraphs' (not a nested table's); a continued cell shows the one above
+        self.text = "" if self.vmerge == "continue" else "\n".join(_docx_para_text(p) for p in tc.findall(_P))
+        self.root: _Tc | Exception | None = None  # the cell a continued vertical merge resolves to
+
+
+class _Tr:
+    __slots__ = ("grid_before", "tcs", "_starts", "_error", "_index")
+
+    def __init__(self, tr: Any) -> None:
+        self.grid_before = _child_val(tr, _TRPR, _GRID_BEFORE)
+        self.tcs = [_Tc(tc) for tc in tr.findall(_TC)]
+        self._starts: list[int] | None = None
+        self._error: Exception | None = None
+        self._index: dict[int, int] | None = None
+
+    def _layout(self) -> list[int]:
+        """Each cell's first grid column (gridBefore + the spans before it), as far as they can be read:
+        the error that stopped them is raised only by a lookup that gets that far, as in python-docx."""
+        if self._starts is None:
+            starts: list[int] = []
+            monotonic = True
+            try:
+                pos = _as_int(self.grid_before, 0)
+                for tc in self.tcs:
+                    starts.append(pos)
+                    span = _as_int(tc.span, 1)
+                    monotonic = monotonic and span > 0
+                    pos += span
+            except Exception as exc:  # noqa: BLE001 - kept for the lookup that reaches it
+                self._error = exc
+            self._starts = starts
+            self._index = {s: i for i, s in enumerate(starts)} if monotonic else None
+        return self._starts
+
+    def offset_of(self, ci: int) -> int:
+        """python-docx's ``CT_Tc.grid_offset`` of the row's cell ``ci``."""
+        starts = self._layout()
+        if ci < len(starts):
+            return starts[ci]
+        raise self._error or IndexError(ci)
+
+    def at_grid_offset(self, offset: int) -> int:
+        """Index of python-docx's ``CT_Row.tc_at_grid_offset(offset)``, without re-reading spans."""
+        starts = self._layout()
+        if not starts and self._error is not None:
+            raise self._error  # the row's own gridBefore
+        if self._index is not None:  # all spans positive: starts increase
+            i = self._index.get(offset)
+            if i is not None:
+                return i
+            if self._error is not None and offset > starts[-1]:
+                raise self._error
+        else:
+            for i, start in enumerate(starts):
+                if offset < start:
+                    break
+                if offset == start:
+                    return i
+            else:
+                if self._error is not None:
+                    raise self._error
+        raise ValueError(f"no `tc` element at grid_offset={offset}")
+
+
+def _resolve_above(rows: list[_Tr], ri: int, ci: int) -> _Tc:
+    """The cell a ``vMerge="continue"`` cell stands for: the first non-continued cell above it in its
+    grid column (python-docx's ``_tc_above``, followed up; remembered per cell, so a long merged
+    column costs one lookup per row, where python-docx's cost grew with the square of its length)."""
+    chain: list[_Tc] = []
+    tc = rows[ri].tcs[ci]
+    try:
+        while True:
+            if isinstance(tc.root, Exception):
+                raise tc.root
+            if tc.root is not None:
+                tc = tc.root
+                break
+            chain.append(tc)
+            if ri == 0:
+                raise ValueError("no tr above topmost tr in w:tbl")
+            offset = rows[ri].offset_of(ci)
+            ri -= 1
+            ci = rows[ri].at_grid_offset(offset)
+            tc = rows[ri].tcs[ci]
+            if tc.vmerge != "continue":
+                break
+    except Exception as exc:  # noqa: BLE001 - remembered, so each later cell of the chain fails alike
+        for t in chain:
+            t.root = exc
+        raise
+    for t in chain:
+        t.root = tc
+    return tc
+
+
+def _row_cells(rows: list[_Tr], ri: int) -> list[_Tc]:
+    """python-docx's ``_Row.cells``: one entry per grid column covered, a horizontal span repeating
+    its cell, a continued vertical merge giving the cell it continues. Raises as python-docx does."""
+    cells: list[_Tc] = []
+    for ci, tc in enumerate(rows[ri].tcs):
+        root = _resolve_above(rows, ri, ci) if tc.vmerge == "continue" else tc
+        span = _as_int(root.span, 1)
+        if len(cells) + span > MAX_ROW_CELLS:  # gridSpan="1000000000": a bomb python-docx would expand
+            raise TooComplex(f"一行超过 {MAX_ROW_CELLS} 个单元格")
+        cells.extend([root] * span)
+    return cells
+
+
+def _row_line(rows: list[_Tr], ri: int, want_segments: bool) -> str | None:
+    """A table row as the old python-docx loops wrote it: with segments, every column (a cell repeated
+    by a horizontal span left empty), "" for a row python-docx could not expand; without, the non-empty
+    stripped cells and None for such a row (it was skipped)."""
+    try:
+        cells = _row_cells(rows, ri)
+    except (TooComplex, MemoryError):
+        raise
+    except Exception:  # noqa: BLE001 - merged-cell oddities
+        return "" if want_segments else None
+    if not want_segments:
+        return "\t".join(s for c in cells if (s := c.text.strip()))
+    out, last = [], None
+    for c in cells:
+        out.append("" if c is last else c.text.replace("\n", " ").replace("\t", " "))
+        last = c
+    return "\t".join(out)
+
+
+@dataclass
+class _DocxBody:
+    paragraphs: list[str]             # the body's own paragraphs, in order (as many as can be kept)
+    tables: list[list[str | None]]    # the body's own tables: each row's line (see ``_row_line``)
+    root_tag: str | None
+    has_body: bool
+    stopped: bool                     # out of time: the rest of the document was not read
+
+
+def _docx_body(src: IO[bytes], budget: _Budget, want_segments: bool) -> _DocxBody:
+    """Read document.xml in one streaming pass: count table cells (every ``w:tc``, nested ones too,
+    per row and per document, before anything of a wide row is expanded), and keep the text of the
+    body's paragraphs and top-level tables until MAX_CHARS of each are kept (the output stops there)."""
+    paras: list[str] = []
+    tables: list[list[str | None]] = []
+    para_size = table_size = 0
+    paras_full = tables_full = False
+    el = body = cur_tbl = open_row = None
+    rows: list[_Tr] = []
+    lines: list[str | None] | None = None
     in_row = 0
-    with z.open("word/document.xml") as src:
-        for event, el in _iterparse(src, events=("start", "end")):
-            if event == "end":
-                _drop(el)  # only counts are needed here: keep no tree
-            elif el.tag == tr:
-                in_row = 0
-            elif el.tag == tc:
-                in_row += 1
-                try:
+    stopped = False
+    parse = _iterparse(src, events=("start", "end"), tag=(_P, _TBL, _TR, _TC), remove_blank_text=True)
+    try:
+        for event, el in parse:
+            tag = el.tag
+            if event == "start":
+                if tag == _TC:
+                    in_row += 1
                     budget.cell(in_row)
-                except _SoftStop:
-                    return  # out of time counting: python-docx reading stops on the same deadline
+                elif tag == _TR:
+                    in_row = 0
+                    if cur_tbl is not None and el.getparent() is cur_tbl:
+                        open_row = el
+                elif tag == _TBL and cur_tbl is None:
+                    if body is None:
+                        body = el.getroottree().getroot().find(_W + "body")
+                    if el.getparent() is body and body is not None:
+                        cur_tbl, rows = el, []
+                        lines = None if tables_full else []
+                continue
+            if tag == _P:
+                if body is None:
+                    body = el.getroottree().getroot().find(_W + "body")
+                if body is not None and el.getparent() is body:
+                    if not paras_full:
+                        text = _docx_para_text(el)
+                        paras.append(text)
+                        if want_segments:
+                            para_size += len(text) if text.strip() else 0
+                        else:
+                            para_size += len(text)
+                        paras_full = para_size > MAX_CHARS
+                    _drop(el)
+                    if budget.late():
+                        stopped = True
+                        break
+                elif open_row is None:
+                    el.clear(keep_tail=False)  # a paragraph no output uses (text box, content control…)
+            elif tag == _TR:
+                if el is open_row:
+                    open_row = None
+                    if lines is not None:
+                        rows.append(_Tr(el))
+                        line = _row_line(rows, len(rows) - 1, want_segments)
+                        lines.append(line)
+                        table_size += len(line or "")
+                        tables_full = table_size > MAX_CHARS
+                    _drop(el)
+                    if budget.late():
+                        stopped = True
+                        break
+            elif tag == _TBL and el is cur_tbl:
+                if lines is not None:
+                    tables.append(lines)
+                cur_tbl, rows, lines = None, [], None
+                _drop(el)
+    except _SoftStop:
+        stopped = True
+    if stopped and lines is not None:
+        tables.append(lines)  # the table being read when time ran out
+    root = el.getroottree().getroot() if el is not None else getattr(parse, "root", None)
+    if body is None and root is not None:
+        body = root.find(_W + "body")
+    return _DocxBody(paras, tables, root.tag if root is not None else None, body is not None, stopped)
 
 
 def _docx(body: bytes, out: DocText, budget: _Budget, want_segments: bool) -> None:
-    import docx  # python-docx
-
     with _open_zip(body) as z:
         check_archive(z, len(body))
-        _docx_precheck(z, budget)
-    document = docx.Document(io.BytesIO(body))
-    props = document.core_properties
-    out.title = _clean_doc_title(props.title)
-    out.created = _as_date(props.created)
-    out.modified = _as_date(props.modified)
+        main_part, core_part = _docx_package(z)
+        with z.open(main_part) as src:
+            doc = _docx_body(src, budget, want_segments)
+        core = _xml_root(z.read(core_part)) if core_part else None
+    if core is not None:
+        if core.tag != _CP + "coreProperties":
+            raise AttributeError(f"{core_part}: not a coreProperties element")
+        title = core.find(_DC + "title")
+        out.title = _clean_doc_title(title.text if title is not None else None)
+        out.created = _as_date(_w3cdtf(core.find(_DCTERMS + "created")))
+        out.modified = _as_date(_w3cdtf(core.find(_DCTERMS + "modified")))
+    if doc.root_tag != _W + "document" or not doc.has_body:
+        raise AttributeError(f"{main_part}: no w:document/w:body")
     if want_segments:
-        out.segments = _docx_segments(document, out, budget)
+        out.segments = _docx_segments(doc, out, budget)
         out.text = "\n".join(s.get("text") or "\n".join(s.get("lines", [])) for s in out.segments)
-        return
+    else:
+        out.text = _docx_text(doc, out, budget)
+    if doc.stopped:
+        out.truncated = True
+
+
+def _docx_text(doc: _DocxBody, out: DocText, budget: _Budget) -> str:
     parts: list[str] = []
     size = 0
-    for p in document.paragraphs:
-        parts.append(p.text)
-        size += len(p.text)
+    for text in doc.paragraphs:
+        parts.append(text)
+        size += len(text)
         if size > MAX_CHARS or budget.late():
             out.truncated = True
-            break
-    if not out.truncated:
-        for table in document.tables:
-            for row in table.rows:
-                try:
-                    cells = [c.text.strip() for c in row.cells]
-                except MemoryError:
-                    raise
-                except Exception:  # noqa: BLE001 - merged-cell oddities
-                    continue
-                line = "\t".join(c for c in cells if c)
-                parts.append(line)
-                size += len(line)
-                if size > MAX_CHARS or budget.late():
-                    out.truncated = True
-                    break
-            if out.truncated:
-                break
-    out.text = "\n".join(parts)
+            return "\n".join(parts)
+    for table in doc.tables:
+        for line in table:
+            if line is None:  # a row that could not be expanded
+                continue
+            parts.append(line)
+            size += len(line)
+            if size > MAX_CHARS or budget.late():
+                out.truncated = True
+                return "\n".join(parts)
+    return "\n".join(parts)
 
 
-def _docx_segments(document: Any, out: DocText, budget: _Budget) -> list[dict]:
+def _docx_segments(doc: _DocxBody, out: DocText, budget: _Budget) -> list[dict]:
     segs: list[dict] = []
     size = 0
-    for i, para in enumerate(document.paragraphs, 1):
-        text = para.text
+    for i, text in enumerate(doc.paragraphs, 1):
         if text.strip():
             segs.append({"text": text, "where": f"docx paragraph {i}"})
             size += len(text)
         if size > MAX_CHARS or budget.late():
             out.truncated = True
             return segs
-    for t, table in enumerate(document.tables, 1):
+    for t, table in enumerate(doc.tables, 1):
         lines: list[str] = []
-        for row in table.rows:
-            cells, last = [], None
-            try:
-                for cell in row.cells:  # merged cells repeat: keep column positions, drop the copy's text
-                    cells.append("" if cell._tc is last else cell.text.replace("\n", " ").replace("\t", " "))
-                    last = cell._tc
-            except MemoryError:
-                raise
-            except Exception:  # noqa: BLE001 - a broken row keeps its place so later rows keep their numbers
-                cells = []
-            line = "\t".join(cells)
-            lines.append(line)
-            size += len(line)
+        for line in table:
+            lines.append(line or "")
+            size += len(line or "")
             if size > MAX_CHARS or budget.late():
                 out.truncated = True
                 break
@@ -698,6 +1074,14 @@ def _memory_message() -> str:
     return f"解析所需内存超过 {_mb(_memory_limit)} 上限"
 
 
+def _libxml2_out_of_memory(exc: Exception) -> bool:
+    """libxml2 ran out of memory: an allocation message, or a parse error with its code
+    XML_ERR_NO_MEMORY (2), which lxml's iterparse reports as "unknown error"."""
+    if "memory" in str(exc).lower() and "alloc" in str(exc).lower():
+        return True
+    return type(exc).__name__ == "XMLSyntaxError" and getattr(exc, "code", None) == 2
+
+
 def read_document(body: bytes, name: str = "", content_type: str | None = None, *,
                   segments: bool = False) -> DocText:
     """Text + metadata of one file (the worker process runs this); never raises.
@@ -729,7 +1113,7 @@ def read_document(body: bytes, name: str = "", content_type: str | None = None, 
     except MemoryError:
         return _skipped(fmt, _memory_message())
     except Exception as exc:  # noqa: BLE001 - files from the internet are often damaged
-        if "memory" in str(exc).lower() and "alloc" in str(exc).lower():  # libxml2 out of memory
+        if _libxml2_out_of_memory(exc):
             return _skipped(fmt, _memory_message())
         out.error = f"{type(exc).__name__}: {exc}"[:300]
         out.segments = None
@@ -806,8 +1190,7 @@ def _serve(memory_limit: int = MEMORY_LIMIT, handler: Callable[[dict, bytes], di
     warnings.simplefilter("ignore")
     logging.disable(logging.CRITICAL)
     if handler is None:
-        import docx  # noqa: F401 - warm imports: the first file should not pay for them
-        import lxml.etree  # noqa: F401
+        import lxml.etree  # noqa: F401 - warm imports: the first file should not pay for them
         import openpyxl  # noqa: F401
         import pypdf  # noqa: F401
     _write_all(out_fd, struct.pack("<I", 0))  # ready: a job's wall time starts after our imports
