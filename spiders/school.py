@@ -128,7 +128,7 @@ def _config_path(config: str | None) -> str:
 class SchoolSpider(scrapy.Spider):
     name = "school"
     # Breadth first: columns and their lists before the depths of any one site.
-    custom_settings = {"SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue"}
+    custom_settings = {"SCHEDULER_MEMORY_QUEUE": "crawler.frontier.CompactFifoQueue"}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> "SchoolSpider":
