@@ -26,6 +26,30 @@ _PAGE_COLS = ("id", "url", "fingerprint", "last_seen_at", "last_changed", "last_
               "first_seen_scan", "fail_count", "list_root_id", "kind")
 
 
+class _PageRow:
+    """A stored page's columns that a write needs (``_PAGE_COLS``), read and set like a dict's items. Slots,
+    not a dict: the writer keeps one per stored page for the whole scan (~120 bytes instead of ~650; a
+    100,000-page school's cache is ~50 MB smaller)."""
+    __slots__ = _PAGE_COLS
+
+    def __init__(self, values: Iterator[Any] | tuple[Any, ...]) -> None:
+        for name, value in zip(_PAGE_COLS, values):
+            setattr(self, name, value)
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self, name)
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        setattr(self, name, value)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return getattr(self, name, default)
+
+    def update(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+
+
 def _newest(*pairs: tuple[str | None, str | None]) -> tuple[str | None, str | None]:
     best: tuple[str | None, str | None] = (None, None)
     for date, source in pairs:
@@ -45,7 +69,7 @@ class PageWriter:
         self.now = now
         self.counts = {"pages_fetched": 0, "pages_new": 0, "pages_changed": 0, "not_modified": 0, "errors": 0,
                        "bytes": 0, "pages_skipped": 0}
-        self.pages: dict[str, dict[str, Any]] = {}
+        self.pages: dict[str, _PageRow] = {}
         self._touched: list[int] = []       # this batch's pages answered 304 (written by _touch_batch)
         self._fresh_ids: list[int] = []     # this batch's pages checked recently, not fetched
         self.store_errors = 0
@@ -81,7 +105,7 @@ class PageWriter:
         """Re-read the page cache from the database (after a rolled-back batch it is stale)."""
         self.pages = {}
         for row in self.conn.execute(f"SELECT {', '.join(_PAGE_COLS)} FROM pages"):
-            self.pages[row[1]] = dict(zip(_PAGE_COLS, row))
+            self.pages[row[1]] = _PageRow(row)
 
     def record_store_error(self, item: dict, exc: Exception) -> None:
         """An item that could not be stored is recorded against its URL as a fetch error."""
@@ -90,13 +114,13 @@ class PageWriter:
         self.conn.execute("INSERT INTO fetch_errors (scan_id, url, status, error, at) VALUES (?,?,?,?,?)",
                           (self.scan_id, item.get("url"), item.get("status") or 0, message, self.now))
 
-    def _insert_page(self, url: str, item: dict) -> dict:
+    def _insert_page(self, url: str, item: dict) -> _PageRow:
         cur = self.conn.execute(
             "INSERT INTO pages (url, site, unit, depth, referrer, first_seen_scan, first_seen_at) VALUES (?,?,?,?,?,?,?)"
             " RETURNING id",
             (url, item.get("site"), item.get("unit") or "", item.get("depth"), item.get("referrer"), self.scan_id,
              self.now))
-        row: dict[str, Any] = {c: None for c in _PAGE_COLS}
+        row = _PageRow(None for _ in _PAGE_COLS)
         row.update(id=cur.fetchall()[0][0], url=url, first_seen_scan=self.scan_id, fail_count=0)
         self.pages[url] = row
         return row
@@ -192,7 +216,7 @@ class PageWriter:
                    VALUES (?,?,?,?,?,?)
                    ON CONFLICT(page_id, url) DO UPDATE SET name=excluded.name, last_seen_scan=excluded.last_seen_scan,
                    file_page_id=COALESCE(excluded.file_page_id, attachments.file_page_id)""",
-                [(page_id, (self.pages.get(a.url) or {}).get("id"), a.url, a.text, scan, scan)
+                [(page_id, file_row["id"] if (file_row := self.pages.get(a.url)) else None, a.url, a.text, scan, scan)
                  for a in rec.attachments])
         if rec.kind == "attachment":
             self.conn.execute("UPDATE attachments SET file_page_id=? WHERE url=? AND file_page_id IS NULL",
