@@ -73,15 +73,20 @@ def _skip_url(url: str) -> bool:
     return path.endswith(SKIP_EXTENSIONS)
 
 
-def known_pages(db: Any) -> dict[str, dict]:
+def known_pages(db: Any) -> dict[str, history.KnownPage]:
     """Stored pages, and files skipped at a limit (their validators and hash: the same file is not
     read again, crawler.pipelines.DocumentPipeline)."""
     from crawler.extract.documents import TOO_COMPLEX, is_too_complex
 
-    known: dict[str, dict] = {}
-    for r in history.known_pages(db, TOO_COMPLEX):
-        known[r["url"]] = {**r, "too_complex": is_too_complex(r["last_error"])}
+    known: dict[str, history.KnownPage] = {}
+    for page in history.known_pages(db, TOO_COMPLEX):
+        page.too_complex = is_too_complex(page.last_error)
+        known[page.url] = page
     return known
+
+
+def _list_root_of(known: history.KnownPage | None) -> str | None:
+    return known.list_root if known is not None else None
 
 
 class LinkLookup(dict):
@@ -157,7 +162,7 @@ class SchoolSpider(scrapy.Spider):
         crawler.signals.connect(spider._allow_configured_hosts, signal=signals.spider_opened)
         return spider
 
-    def __init__(self, cfg: Any, scan_id: int | None, known: dict[str, dict],
+    def __init__(self, cfg: Any, scan_id: int | None, known: dict[str, history.KnownPage],
                  known_links: dict[str, list[tuple[str, str]]], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.cfg = cfg
@@ -324,7 +329,7 @@ class SchoolSpider(scrapy.Spider):
                **(stored or {})}
         yield from self._follow(base["url"], meta, record, None)
 
-    def _fresh(self, url: str, known: dict) -> bool:
+    def _fresh(self, url: str, known: history.KnownPage) -> bool:
         if not self.revisit_days or known.get("kind") not in ("article", "attachment"):
             return False
         if known.get("last_status") not in (200, 304) or not known.get("last_seen_at"):
@@ -380,7 +385,7 @@ class SchoolSpider(scrapy.Spider):
         else:  # 304: the page is unchanged, follow what we stored for it
             pairs = stored or []
             pagination = [u for u, text in pairs
-                          if text == PAGINATION_LINK_TEXT or self.known.get(u, {}).get("list_root") == root]
+                          if text == PAGINATION_LINK_TEXT or _list_root_of(self.known.get(u)) == root]
             links = [u for u, _ in pairs]
             attachments = [u for u in links if is_attachment_url(u)]
         for url in pagination:
