@@ -142,19 +142,13 @@ class CompactFifoQueue:
         """The request as a record, or None when it must be kept as it is."""
         if type(request) is not Request:
             return None
-        spider = self.spider
-        callback = request.callback
-        cb_name = None
-        if callback is not None:
-            cb_name = _method_name(spider, callback)
-            if cb_name is None:
+        names = []
+        for func in (request.callback, request.errback):
+            name = None if func is None else _method_name(self.spider, func)
+            if func is not None and name is None:
                 return None
-        errback = request.errback
-        eb_name = None
-        if errback is not None:
-            eb_name = _method_name(spider, errback)
-            if eb_name is None:
-                return None
+            names.append(name)
+        cb_name, eb_name = names
         headers = request.headers
         if type(headers) is not Headers:
             return None
