@@ -100,9 +100,9 @@ class DocumentPipeline:
     async def process_item(self, item: dict, spider: Any = None) -> dict:
         kind = item.get("type")
         if kind == "not_modified":
-            known = self.spider.known.get(item["url"]) or {}
-            if known.get("too_complex"):  # unchanged since it was skipped: skipped again, unread
-                return self._too_complex(item, known.get("last_error"), None, unchanged=True)
+            known = self.spider.known.get(item["url"])
+            if known is not None and known.too_complex:  # unchanged since it was skipped: skipped again, unread
+                return self._too_complex(item, known.last_error, None, unchanged=True)
             return item
         if kind != "document":
             return item
@@ -111,9 +111,9 @@ class DocumentPipeline:
 
         body: bytes = item["body"]
         sha = hashlib.sha256(body).hexdigest()
-        known = self.spider.known.get(item["url"]) or {}
-        if known.get("too_complex") and known.get("sha256") == sha:
-            return self._too_complex(item, known.get("last_error"), sha, unchanged=True)
+        known = self.spider.known.get(item["url"])
+        if known is not None and known.too_complex and known.sha256 == sha:
+            return self._too_complex(item, known.last_error, sha, unchanged=True)
         ctype = item.pop("content_type", None)
         headers = item.get("headers") or {}
         try:

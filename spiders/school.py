@@ -85,10 +85,6 @@ def known_pages(db: Any) -> dict[str, history.KnownPage]:
     return known
 
 
-def _list_root_of(known: history.KnownPage | None) -> str | None:
-    return known.list_root if known is not None else None
-
-
 class LinkLookup(dict):
     """url -> stored outlinks as (url, text), queried lazily (only 304 and recently checked pages need
     them). The text tells pagination apart (``PAGINATION_LINK_TEXT``), also for a further page that an
@@ -269,10 +265,10 @@ class SchoolSpider(scrapy.Spider):
         self.seen.add(url)
         headers: dict[str, str] = {}
         if known:
-            if known.get("etag"):
-                headers["If-None-Match"] = known["etag"]
-            if known.get("last_modified"):
-                headers["If-Modified-Since"] = known["last_modified"]
+            if known.etag:
+                headers["If-None-Match"] = known.etag
+            if known.last_modified:
+                headers["If-Modified-Since"] = known.last_modified
         if referrer:
             headers["Referer"] = referrer
         if netloc_of(url) in self.cookies:
@@ -330,13 +326,13 @@ class SchoolSpider(scrapy.Spider):
         yield from self._follow(base["url"], meta, record, None)
 
     def _fresh(self, url: str, known: history.KnownPage) -> bool:
-        if not self.revisit_days or known.get("kind") not in ("article", "attachment"):
+        if not self.revisit_days or known.kind not in ("article", "attachment"):
             return False
-        if known.get("last_status") not in (200, 304) or not known.get("last_seen_at"):
+        if known.last_status not in (200, 304) or not known.last_seen_at:
             return False
         # Spread re-checks over 0.5x-1.5x the period per URL so they do not all fall on one night.
         period = self.revisit_days * 86400 * (0.5 + (zlib.crc32(url.encode()) % 1000) / 1000)
-        age = (self.now - datetime.fromisoformat(known["last_seen_at"])).total_seconds()
+        age = (self.now - datetime.fromisoformat(known.last_seen_at)).total_seconds()
         return 0 <= age < period
 
     def _emit(self, url: str, pending: deque | None = None, **kw: Any) -> Iterator:
@@ -385,7 +381,7 @@ class SchoolSpider(scrapy.Spider):
         else:  # 304: the page is unchanged, follow what we stored for it
             pairs = stored or []
             pagination = [u for u, text in pairs
-                          if text == PAGINATION_LINK_TEXT or _list_root_of(self.known.get(u)) == root]
+                          if text == PAGINATION_LINK_TEXT or getattr(self.known.get(u), "list_root", None) == root]
             links = [u for u, _ in pairs]
             attachments = [u for u in links if is_attachment_url(u)]
         for url in pagination:

@@ -23,6 +23,7 @@ from scrapy.utils.test import get_crawler
 import crawler.frontier as frontier
 from crawler.frontier import CompactFifoQueue
 from crawler.render import rendered_meta
+from monitor.store.history import KnownPage
 
 ATTRS = ("url", "method", "meta", "priority", "dont_filter", "callback", "errback", "cb_kwargs", "flags", "body",
          "cookies", "encoding")
@@ -69,7 +70,9 @@ def school(tmp_path):
     cfg = tmp_path / "xxgk.yaml"
     cfg.write_text("school: 示例学院\ndisclosure_site: http://127.0.0.1:9/\n"
                    f"database: {tmp_path / 'x.db'}\nunits: []\n", encoding="utf-8")
-    known = {"http://127.0.0.1:9/old.htm": {"etag": 'W/"5d1-1"', "last_modified": "Mon, 01 Jul 2019 00:00:00 GMT"}}
+    old = "http://127.0.0.1:9/old.htm"
+    known = {old: KnownPage((old, 'W/"5d1-1"', "Mon, 01 Jul 2019 00:00:00 GMT", "list", "2019-07-01T03:00:00",
+                             200, None, None, None))}
     return SchoolSpider(cfg=load_config(cfg), scan_id=None, known=known, known_links={})
 
 

@@ -24,9 +24,9 @@ def _marks(values: Sequence[Any]) -> str:
 
 class KnownPage:
     """What the store knows of a page a scan may meet again: its validators, kind, when it was last seen and
-    how it answered, its list, its hash and last error (``too_complex`` is the crawl's to set). Read like a
-    dict's items. Slots, not a dict: a scan keeps one per stored page from start to end (~120 bytes instead
-    of ~280, the values aside), and they are made a row at a time, with no list of them all as dicts first."""
+    how it answered, its list, its hash and last error (``too_complex`` is the crawl's to set). Slots, not a
+    dict: a scan keeps one per stored page from start to end (~120 bytes instead of ~280, the values aside),
+    and they are made a row at a time, with no list of them all as dicts first."""
     __slots__ = ("url", "etag", "last_modified", "kind", "last_seen_at", "last_status", "list_root", "sha256",
                  "last_error", "too_complex")
 
@@ -34,12 +34,6 @@ class KnownPage:
         (self.url, self.etag, self.last_modified, self.kind, self.last_seen_at, self.last_status, self.list_root,
          self.sha256, self.last_error) = values
         self.too_complex = False
-
-    def __getitem__(self, name: str) -> Any:
-        return getattr(self, name)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return getattr(self, name, default)
 
 
 def known_pages(db: Database, too_complex_marker: str) -> Iterator[KnownPage]:
