@@ -164,18 +164,11 @@ class CompactFifoQueue:
         prev = self._prev
         optional = 0
         extra: list[Any] = []
-        if request.body:
-            optional |= _BODY
-            extra.append(request.body)
-        if request.cookies:
-            optional |= _COOKIES
-            extra.append(request.cookies)
-        if request.flags:
-            optional |= _FLAGS
-            extra.append(request.flags)
-        if request.cb_kwargs:
-            optional |= _CB_KWARGS
-            extra.append(request.cb_kwargs)
+        for bit, value in ((_BODY, request.body), (_COOKIES, request.cookies), (_FLAGS, request.flags),
+                           (_CB_KWARGS, request.cb_kwargs)):
+            if value:
+                optional |= bit
+                extra.append(value)
         key = (cb_name, eb_name, request.method, request.priority, request.dont_filter, request.encoding,
                header_keys, meta_keys, optional)
         shape = _SHAPES.get(key)
